@@ -1,0 +1,11 @@
+//! Compiles `wrapd/v1/*.proto` with `protox` (pure Rust: no protoc needed).
+
+fn main() -> Result<(), Box<dyn std::error::Error>> {
+    let files = ["wrapd/v1/mux.proto"];
+    for f in files {
+        println!("cargo:rerun-if-changed={f}");
+    }
+    let fds = protox::compile(files, ["."])?;
+    tonic_prost_build::configure().compile_fds(fds)?;
+    Ok(())
+}

@@ -1,0 +1,1 @@
+//! wrapd-attach: the wrapd client.
