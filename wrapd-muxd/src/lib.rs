@@ -1,6 +1,28 @@
 //! wrapd-muxd: the daemon that owns PTYs and their terminal state.
 //!
+//! Data flows one way: the PTY reader hands output to the session actor, which
+//! feeds the terminal model and publishes a sequence number; each attached
+//! client's sync task asks for what changed since its last update.
+//!
 //! Layout:
 //! - `term`: the terminal model (no I/O): screen, history, modes, sequence numbers.
+//! - `pty`: a program on a pseudo-terminal, with its reader and writer threads.
+//! - `session`: one actor per session, its handle, clients and sync updates.
+//! - `registry`: sessions by id and name.
+//! - `daemon`: shared state and session creation.
+//! - `rpc`: the gRPC service (wire <-> internal types, errors -> statuses).
+//! - `server`: the Unix socket, single-instance lock, serve and shut down.
+//! - `config`, `paths`, `error`.
 
+pub mod config;
+pub mod daemon;
+pub mod error;
+pub mod paths;
+pub mod pty;
+pub mod registry;
+pub mod rpc;
+pub mod server;
+pub mod session;
 pub mod term;
+
+pub use server::{Listener, run};

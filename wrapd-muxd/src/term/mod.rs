@@ -180,6 +180,13 @@ impl Term {
         todo!()
     }
 
+    /// Mark the terminal changed without changing it, so the next `commit`
+    /// returns a new sequence number (the session's own state changed: a bell,
+    /// a client attached, a rename).
+    pub fn touch(&mut self) {
+        todo!()
+    }
+
     /// The last committed sequence number (0 before the first commit).
     pub fn committed_seq(&self) -> u64 {
         todo!()

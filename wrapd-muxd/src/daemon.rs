@@ -1,0 +1,129 @@
+//! The daemon's shared state: its sessions, its settings, its shutdown token.
+//! The RPC layer calls into it; it knows nothing of the wire.
+
+use std::ffi::OsString;
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use tokio_util::sync::CancellationToken;
+
+use crate::config::Config;
+use crate::error::Result;
+use crate::paths;
+use crate::pty;
+use crate::registry::Registry;
+use crate::session::{self, SessionHandle, Size};
+
+/// What the caller asks for when creating a session; unset fields get defaults.
+#[derive(Debug, Clone, Default)]
+pub struct NewSession {
+    pub name: String,
+    /// Empty: the user's shell, as a login shell.
+    pub command: Vec<String>,
+    pub cwd: Option<PathBuf>,
+    pub env: Vec<(String, String)>,
+    pub size: Option<Size>,
+    pub remain_on_exit: bool,
+}
+
+pub struct Daemon {
+    pub registry: Arc<Registry>,
+    pub config: Config,
+    pub shutdown: CancellationToken,
+    pub socket_path: PathBuf,
+    pub started_at_ms: u64,
+}
+
+/// Variables of the daemon's own environment a session must not inherit: they
+/// describe the terminal the daemon was started from, not the session's.
+const NOT_INHERITED: &[&str] = &[
+    "TMUX",
+    "TMUX_PANE",
+    "WRAPD_SESSION_ID",
+    "COLUMNS",
+    "LINES",
+    "TERM_PROGRAM",
+    "TERM_PROGRAM_VERSION",
+];
+
+impl Daemon {
+    pub fn new(config: Config, socket_path: PathBuf, shutdown: CancellationToken) -> Arc<Daemon> {
+        let started_at_ms = session::now_ms();
+        Arc::new(Daemon {
+            registry: Arc::new(Registry::new(started_at_ms)),
+            config,
+            shutdown,
+            socket_path,
+            started_at_ms,
+        })
+    }
+
+    pub fn create_session(&self, req: NewSession) -> Result<SessionHandle> {
+        let id = self.registry.new_session_id();
+        let (argv, arg0) = if req.command.is_empty() {
+            let shell = default_shell();
+            let base = shell.rsplit('/').next().unwrap_or(&shell).to_owned();
+            (vec![shell], Some(format!("-{base}")))
+        } else {
+            (req.command.clone(), None)
+        };
+        let cwd = req
+            .cwd
+            .filter(|p| p.is_dir())
+            .unwrap_or_else(paths::home_dir);
+        let size = req.size.unwrap_or_default();
+        let mut env: Vec<(OsString, OsString)> = std::env::vars_os()
+            .filter(|(k, _)| !NOT_INHERITED.iter().any(|n| k == n))
+            .collect();
+        let mut set = |k: &str, v: &str| {
+            env.retain(|(ek, _)| ek != k);
+            env.push((k.into(), v.into()));
+        };
+        set("TERM", "xterm-256color");
+        set("COLORTERM", "truecolor");
+        set("WRAPD_SOCKET", &self.socket_path.to_string_lossy());
+        set("WRAPD_SESSION_ID", &id.0);
+        for (k, v) in &req.env {
+            set(k, v);
+        }
+        let command = pty::Command {
+            argv,
+            arg0,
+            cwd,
+            env,
+            cols: size.cols,
+            rows: size.rows,
+        };
+        let registry = Arc::downgrade(&self.registry);
+        self.registry.create(&req.name, |name| {
+            session::spawn(
+                session::SessionSpec {
+                    id,
+                    name: name.to_owned(),
+                    command,
+                    remain_on_exit: req.remain_on_exit,
+                    term: self.config.term(),
+                    on_end: Box::new(move |id| {
+                        if let Some(r) = registry.upgrade() {
+                            r.remove(id);
+                        }
+                    }),
+                },
+                self.shutdown.child_token(),
+            )
+        })
+    }
+}
+
+/// `$SHELL`, else the login shell in the password database, else `/bin/sh`.
+fn default_shell() -> String {
+    if let Some(s) = std::env::var("SHELL").ok().filter(|s| s.starts_with('/')) {
+        return s;
+    }
+    nix::unistd::User::from_uid(nix::unistd::getuid())
+        .ok()
+        .flatten()
+        .map(|u| u.shell.to_string_lossy().into_owned())
+        .filter(|s| !s.is_empty())
+        .unwrap_or_else(|| "/bin/sh".to_owned())
+}

@@ -1,0 +1,32 @@
+//! The daemon's errors. The RPC layer turns each into a `tonic::Status` in one
+//! place (`rpc::status`).
+
+use crate::pty::InputRefused;
+
+pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    #[error("no session matches `{0}` (see `wrapd-attach ls`)")]
+    UnknownSession(String),
+    #[error("there are no sessions (start one with `wrapd-attach new`)")]
+    NoSessions,
+    #[error("a session named `{0}` already exists")]
+    DuplicateName(String),
+    #[error("invalid session name `{name}`: {why}")]
+    BadName { name: String, why: &'static str },
+    #[error("session `{0}` has ended")]
+    SessionGone(String),
+    #[error("cannot start `{command}`: {source}")]
+    Spawn {
+        command: String,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error("{0}")]
+    InvalidArgument(String),
+    #[error("this client is attached read-only: input is refused")]
+    ReadOnly,
+    #[error(transparent)]
+    Input(#[from] InputRefused),
+}

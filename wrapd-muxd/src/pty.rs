@@ -1,0 +1,306 @@
+//! A program running on a pseudo-terminal.
+//!
+//! `nix::pty::openpty` + `tokio::process::Command` (never `forkpty`: this
+//! process is multi-threaded). The child becomes a session leader with the PTY
+//! slave as its controlling terminal. Reading and writing the master are
+//! blocking calls, each on a thread of its own, so a program that stops reading
+//! its input never stalls anything but its own writer.
+
+use std::ffi::OsString;
+use std::fs::File;
+use std::io::{self, Read, Write};
+use std::os::fd::{AsFd, AsRawFd, OwnedFd};
+use std::os::unix::process::ExitStatusExt;
+use std::path::PathBuf;
+use std::process::Stdio;
+
+use nix::poll::{PollFd, PollFlags, PollTimeout, poll};
+use nix::pty::{Winsize, openpty};
+use nix::sys::signal::{Signal, killpg};
+use nix::unistd::Pid;
+use tokio::sync::mpsc;
+
+/// Chunks the reader thread hands over at most (bytes).
+pub const READ_CHUNK: usize = 64 * 1024;
+
+/// How to start a program.
+#[derive(Debug, Clone)]
+pub struct Command {
+    /// Program and arguments (never empty).
+    pub argv: Vec<String>,
+    /// argv[0] as the program sees it ("-bash" for a login shell).
+    pub arg0: Option<String>,
+    pub cwd: PathBuf,
+    /// Added to (and overriding) the daemon's environment.
+    pub env: Vec<(OsString, OsString)>,
+    pub cols: u16,
+    pub rows: u16,
+}
+
+/// How a program ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ExitStatus {
+    Code(i32),
+    Signal(i32),
+}
+
+impl From<std::process::ExitStatus> for ExitStatus {
+    fn from(s: std::process::ExitStatus) -> Self {
+        match (s.code(), s.signal()) {
+            (Some(c), _) => ExitStatus::Code(c),
+            (None, Some(sig)) => ExitStatus::Signal(sig),
+            (None, None) => ExitStatus::Code(-1),
+        }
+    }
+}
+
+impl std::fmt::Display for ExitStatus {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            ExitStatus::Code(c) => write!(f, "exit status {c}"),
+            ExitStatus::Signal(s) => match Signal::try_from(*s) {
+                Ok(sig) => write!(f, "killed by {sig}"),
+                Err(_) => write!(f, "killed by signal {s}"),
+            },
+        }
+    }
+}
+
+nix::ioctl_write_ptr_bad!(set_winsize, nix::libc::TIOCSWINSZ, Winsize);
+
+/// The daemon's side of a running program.
+///
+/// Dropping it stops the reader and writer threads (through `_stop`), which
+/// closes every copy of the master: the kernel then hangs up the terminal.
+pub struct Pty {
+    /// The master, kept for resizing.
+    master: OwnedFd,
+    /// Input for the writer thread.
+    input: mpsc::Sender<Vec<u8>>,
+    /// Write end of a pipe both threads poll: closing it tells them to stop even
+    /// while the program neither writes nor reads.
+    _stop: OwnedFd,
+    pub pid: u32,
+}
+
+/// What a spawned program produces: its output and, once, its exit status.
+pub struct PtyOutput {
+    /// Output chunks, in order; closed at end of stream.
+    pub output: mpsc::Receiver<Vec<u8>>,
+    /// The child's exit status.
+    pub exit: tokio::task::JoinHandle<io::Result<ExitStatus>>,
+}
+
+/// Writes queued for the program at most, before input is refused.
+const INPUT_QUEUE: usize = 1024;
+
+impl Pty {
+    /// Start `cmd` on a new PTY.
+    pub fn spawn(cmd: &Command) -> io::Result<(Pty, PtyOutput)> {
+        let size = winsize(cmd.cols, cmd.rows);
+        let pty = openpty(Some(&size), None).map_err(io::Error::from)?;
+        set_cloexec(&pty.master)?;
+        set_cloexec(&pty.slave)?;
+
+        let mut command = tokio::process::Command::new(&cmd.argv[0]);
+        command.args(&cmd.argv[1..]);
+        if let Some(arg0) = &cmd.arg0 {
+            command.arg0(arg0);
+        }
+        command
+            .current_dir(&cmd.cwd)
+            .envs(cmd.env.iter().map(|(k, v)| (k, v)))
+            .stdin(Stdio::from(pty.slave.try_clone()?))
+            .stdout(Stdio::from(pty.slave.try_clone()?))
+            .stderr(Stdio::from(pty.slave.try_clone()?))
+            .kill_on_drop(false);
+        // SAFETY: between fork and exec we only make async-signal-safe calls
+        // (setsid, ioctl, sigprocmask via nix wrappers that do not allocate).
+        unsafe {
+            command.pre_exec(|| {
+                nix::unistd::setsid().map_err(io::Error::from)?;
+                if nix::libc::ioctl(0, nix::libc::TIOCSCTTY as _, 0) != 0 {
+                    return Err(io::Error::last_os_error());
+                }
+                // Signals the daemon ignores or blocks must not leak into the child.
+                let empty = nix::sys::signal::SigSet::empty();
+                nix::sys::signal::pthread_sigmask(
+                    nix::sys::signal::SigmaskHow::SIG_SETMASK,
+                    Some(&empty),
+                    None,
+                )
+                .map_err(io::Error::from)?;
+                for sig in [
+                    Signal::SIGPIPE,
+                    Signal::SIGHUP,
+                    Signal::SIGINT,
+                    Signal::SIGTERM,
+                ] {
+                    nix::sys::signal::signal(sig, nix::sys::signal::SigHandler::SigDfl)
+                        .map_err(io::Error::from)?;
+                }
+                Ok(())
+            });
+        }
+        let mut child = command.spawn()?;
+        // Every copy of the slave must be gone here, or the end of stream never comes.
+        drop(command);
+        drop(pty.slave);
+        let pid = child.id().unwrap_or(0);
+
+        set_nonblocking(&pty.master)?;
+        let (stop_rx, stop_tx) = nix::unistd::pipe2(nix::fcntl::OFlag::O_CLOEXEC)?;
+        let reader = File::from(pty.master.try_clone()?);
+        let writer = File::from(pty.master.try_clone()?);
+        let reader_stop = stop_rx.try_clone()?;
+        let (out_tx, out_rx) = mpsc::channel(4);
+        std::thread::Builder::new()
+            .name(format!("pty-read-{pid}"))
+            .spawn(move || read_loop(reader, reader_stop, out_tx))?;
+        let (in_tx, in_rx) = mpsc::channel(INPUT_QUEUE);
+        std::thread::Builder::new()
+            .name(format!("pty-write-{pid}"))
+            .spawn(move || write_loop(writer, stop_rx, in_rx))?;
+        let exit = tokio::spawn(async move { child.wait().await.map(ExitStatus::from) });
+
+        Ok((
+            Pty {
+                master: pty.master,
+                input: in_tx,
+                _stop: stop_tx,
+                pid,
+            },
+            PtyOutput {
+                output: out_rx,
+                exit,
+            },
+        ))
+    }
+
+    /// Queue bytes for the program. Fails when the program has not read its
+    /// input for so long that the queue is full, or has gone.
+    pub fn write(&self, data: Vec<u8>) -> Result<(), InputRefused> {
+        if data.is_empty() {
+            return Ok(());
+        }
+        self.input.try_send(data).map_err(|e| match e {
+            mpsc::error::TrySendError::Full(_) => InputRefused::Backlog,
+            mpsc::error::TrySendError::Closed(_) => InputRefused::Closed,
+        })
+    }
+
+    /// Set the terminal size (the kernel sends SIGWINCH to the foreground group).
+    pub fn resize(&self, cols: u16, rows: u16) -> io::Result<()> {
+        let size = winsize(cols, rows);
+        // SAFETY: the fd is a valid PTY master for the life of `self`.
+        unsafe { set_winsize(self.master.as_raw_fd(), &size) }
+            .map(drop)
+            .map_err(io::Error::from)
+    }
+
+    /// Send a signal to the program's process group (it leads its own session).
+    pub fn signal(&self, sig: Signal) {
+        if self.pid != 0 {
+            let _ = killpg(Pid::from_raw(self.pid as i32), sig);
+        }
+    }
+}
+
+/// Why input could not be queued.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+pub enum InputRefused {
+    #[error("the program is not reading its input (input queue full)")]
+    Backlog,
+    #[error("the program's terminal is closed")]
+    Closed,
+}
+
+fn winsize(cols: u16, rows: u16) -> Winsize {
+    Winsize {
+        ws_row: rows.max(1),
+        ws_col: cols.max(1),
+        ws_xpixel: 0,
+        ws_ypixel: 0,
+    }
+}
+
+fn set_cloexec(fd: &OwnedFd) -> io::Result<()> {
+    use nix::fcntl::{FcntlArg, FdFlag, fcntl};
+    fcntl(fd.as_fd(), FcntlArg::F_SETFD(FdFlag::FD_CLOEXEC)).map_err(io::Error::from)?;
+    Ok(())
+}
+
+fn set_nonblocking(fd: &OwnedFd) -> io::Result<()> {
+    use nix::fcntl::{FcntlArg, OFlag, fcntl};
+    let flags = OFlag::from_bits_truncate(fcntl(fd.as_fd(), FcntlArg::F_GETFL)?);
+    fcntl(fd.as_fd(), FcntlArg::F_SETFL(flags | OFlag::O_NONBLOCK))?;
+    Ok(())
+}
+
+/// Wait until `fd` is ready for `events` or `stop` is closed; false when stopping.
+fn wait_ready(fd: &File, stop: &OwnedFd, events: PollFlags) -> bool {
+    loop {
+        let mut fds = [
+            PollFd::new(fd.as_fd(), events),
+            PollFd::new(stop.as_fd(), PollFlags::POLLIN),
+        ];
+        match poll(&mut fds, PollTimeout::NONE) {
+            Err(nix::errno::Errno::EINTR) => continue,
+            Err(e) => {
+                tracing::warn!("pty poll: {e}");
+                return false;
+            }
+            Ok(_) => {
+                let stopping = fds[1].revents().is_some_and(|r| !r.is_empty());
+                return !stopping;
+            }
+        }
+    }
+}
+
+fn read_loop(mut master: File, stop: OwnedFd, out: mpsc::Sender<Vec<u8>>) {
+    let mut buf = vec![0u8; READ_CHUNK];
+    loop {
+        match master.read(&mut buf) {
+            // EIO: the slave side is closed (every process holding it is gone).
+            Ok(0) => break,
+            Err(e) if e.raw_os_error() == Some(nix::libc::EIO) => break,
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+            Err(e) if e.kind() == io::ErrorKind::WouldBlock => {
+                if !wait_ready(&master, &stop, PollFlags::POLLIN) {
+                    break;
+                }
+            }
+            Err(e) => {
+                tracing::warn!("pty read: {e}");
+                break;
+            }
+            Ok(n) => {
+                if out.blocking_send(buf[..n].to_vec()).is_err() {
+                    break;
+                }
+            }
+        }
+    }
+}
+
+fn write_loop(mut master: File, stop: OwnedFd, mut input: mpsc::Receiver<Vec<u8>>) {
+    while let Some(data) = input.blocking_recv() {
+        let mut rest = &data[..];
+        while !rest.is_empty() {
+            match master.write(rest) {
+                Ok(n) => rest = &rest[n..],
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+                Err(e) if e.kind() == io::ErrorKind::WouldBlock => {
+                    if !wait_ready(&master, &stop, PollFlags::POLLOUT) {
+                        return;
+                    }
+                }
+                Err(e) => {
+                    tracing::debug!("pty write: {e}");
+                    return;
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,352 @@
+//! The session actor: the one owner of a session's program, PTY and terminal.
+//!
+//! Its loop takes, in order of priority: shutdown, commands (input first, so
+//! typing stays responsive under heavy output), program output, and the
+//! program's exit. Each batch of output is parsed in one go and committed as one
+//! sequence number, which wakes the clients' sync tasks.
+
+use std::time::Duration;
+
+use nix::sys::signal::Signal;
+use tokio::sync::{mpsc, watch};
+use tokio::time::Instant;
+use tokio_util::sync::CancellationToken;
+
+use crate::error::{Error, Result};
+use crate::pty::{self, ExitStatus, Pty, PtyOutput};
+use crate::term::{RowIndex, Term, TermConfig, TermEvent};
+
+use super::clients::Clients;
+use super::handle::{Rows, SessionCmd, SessionHandle};
+use super::sync::{Clipboard, Pulse, SessionMeta, build_update};
+use super::{ClientId, EndReason, SessionId, SessionInfo, Size, now_ms};
+
+/// Output chunks parsed together before clients are woken.
+const CHUNKS_PER_BATCH: usize = 4;
+/// How long to wait for the rest of the output once the program has exited
+/// (a background job may hold the terminal open forever).
+const DRAIN_AFTER_EXIT: Duration = Duration::from_millis(250);
+/// Rows one `ReadRows` call returns at most.
+pub const MAX_ROWS_PER_READ: u64 = 10_000;
+
+/// Everything needed to start a session.
+pub struct SessionSpec {
+    pub id: SessionId,
+    pub name: String,
+    pub command: pty::Command,
+    pub remain_on_exit: bool,
+    pub term: TermConfig,
+    /// Called once when the session is over, to drop it from the registry.
+    pub on_end: Box<dyn FnOnce(&SessionId) + Send>,
+}
+
+struct Session {
+    id: SessionId,
+    name: String,
+    argv: Vec<String>,
+    pty: Pty,
+    term: Term,
+    clients: Clients,
+    remain_on_exit: bool,
+    created_at_ms: u64,
+    last_active_ms: u64,
+    /// Bells rung since the start; clients ring when it grows.
+    bell_count: u64,
+    /// The last OSC 52 clipboard the program set.
+    clipboard: Option<Clipboard>,
+    /// Set once the program has exited and all its output is parsed.
+    exited: Option<ExitStatus>,
+    pulse: watch::Sender<Pulse>,
+}
+
+/// Start the program and its actor; the actor runs until the session ends.
+pub fn spawn(spec: SessionSpec, shutdown: CancellationToken) -> Result<SessionHandle> {
+    let SessionSpec {
+        id,
+        name,
+        command,
+        remain_on_exit,
+        term,
+        on_end,
+    } = spec;
+    let (pty, output) = Pty::spawn(&command).map_err(|source| Error::Spawn {
+        command: command.argv.join(" "),
+        source,
+    })?;
+    let (tx, rx) = mpsc::channel(256);
+    let (pulse, _) = watch::channel(Pulse::default());
+    let now = now_ms();
+    let session = Session {
+        id: id.clone(),
+        name,
+        argv: command.argv.clone(),
+        pty,
+        term: Term::new(command.cols, command.rows, term),
+        clients: Clients::default(),
+        remain_on_exit,
+        created_at_ms: now,
+        last_active_ms: now,
+        bell_count: 0,
+        clipboard: None,
+        exited: None,
+        pulse,
+    };
+    tracing::info!(session = %id, pid = session.pty.pid, command = ?session.argv, "session started");
+    let handle = SessionHandle { id: id.clone(), tx };
+    tokio::spawn(async move {
+        let reason = session.run(rx, output, shutdown).await;
+        tracing::info!(session = %id, ?reason, "session ended");
+        on_end(&id);
+    });
+    Ok(handle)
+}
+
+/// What to do after a command.
+enum Flow {
+    Continue,
+    End(EndReason),
+}
+
+impl Session {
+    async fn run(
+        mut self,
+        mut cmds: mpsc::Receiver<SessionCmd>,
+        output: PtyOutput,
+        shutdown: CancellationToken,
+    ) -> EndReason {
+        let PtyOutput {
+            output: mut chunks,
+            exit,
+        } = output;
+        let mut exit = Some(exit);
+        let mut output_open = true;
+        let mut exit_status: Option<ExitStatus> = None;
+        let mut drain_deadline: Option<Instant> = None;
+        let reason = loop {
+            tokio::select! {
+                biased;
+                _ = shutdown.cancelled() => {
+                    self.pty.signal(Signal::SIGHUP);
+                    break EndReason::ServerExit;
+                }
+                cmd = cmds.recv() => {
+                    // Handles cannot all be gone while the registry holds one;
+                    // if they are, nobody can reach this session any more.
+                    let Some(cmd) = cmd else { break EndReason::Killed };
+                    if let Flow::End(reason) = self.handle(cmd) {
+                        break reason;
+                    }
+                }
+                chunk = chunks.recv(), if output_open => match chunk {
+                    Some(chunk) => self.feed(chunk, &mut chunks),
+                    None => output_open = false,
+                },
+                status = async { exit.as_mut().expect("guarded").await }, if exit.is_some() => {
+                    exit = None;
+                    let status = match status {
+                        Ok(Ok(s)) => s,
+                        Ok(Err(e)) => { tracing::warn!(session = %self.id, "wait: {e}"); ExitStatus::Code(-1) }
+                        Err(e) => { tracing::warn!(session = %self.id, "wait task: {e}"); ExitStatus::Code(-1) }
+                    };
+                    tracing::debug!(session = %self.id, %status, "program exited");
+                    exit_status = Some(status);
+                    drain_deadline = Some(Instant::now() + DRAIN_AFTER_EXIT);
+                }
+                _ = tokio::time::sleep_until(drain_deadline.unwrap_or_else(Instant::now)), if drain_deadline.is_some() && output_open => {
+                    output_open = false;
+                }
+            }
+            if let (Some(status), false, None) = (exit_status, output_open, self.exited) {
+                if !self.remain_on_exit {
+                    break EndReason::Exited(status);
+                }
+                self.exited = Some(status);
+                self.term.touch();
+                self.publish();
+            }
+        };
+        self.pulse.send_modify(|p| p.ended = Some(reason.clone()));
+        reason
+    }
+
+    /// Parse a batch of output and wake the clients.
+    fn feed(&mut self, first: Vec<u8>, chunks: &mut mpsc::Receiver<Vec<u8>>) {
+        self.term.feed(&first);
+        for _ in 1..CHUNKS_PER_BATCH {
+            match chunks.try_recv() {
+                Ok(chunk) => self.term.feed(&chunk),
+                Err(_) => break,
+            }
+        }
+        let replies = self.term.take_replies();
+        if let Err(e) = self.pty.write(replies) {
+            tracing::debug!(session = %self.id, "terminal reply dropped: {e}");
+        }
+        let mut clipboard = None;
+        for event in self.term.take_events() {
+            match event {
+                TermEvent::Bell => self.bell_count += 1,
+                TermEvent::Clipboard { selection, data } => clipboard = Some((selection, data)),
+            }
+            self.term.touch();
+        }
+        if let Some(seq) = self.publish()
+            && let Some((selection, data)) = clipboard
+        {
+            self.clipboard = Some(Clipboard {
+                selection,
+                data,
+                seq,
+            });
+        }
+    }
+
+    /// Commit the terminal's changes (if any) and wake the clients.
+    fn publish(&mut self) -> Option<u64> {
+        let seq = self.term.commit()?;
+        self.pulse.send_modify(|p| p.seq = seq);
+        Some(seq)
+    }
+
+    /// Resize the PTY and the terminal to what the clients want.
+    fn fit_to_clients(&mut self) {
+        let Some(want) = self.clients.wanted_size() else {
+            return;
+        };
+        if want.cols == self.term.cols() && want.rows == self.term.rows() {
+            return;
+        }
+        if let Err(e) = self.pty.resize(want.cols, want.rows) {
+            tracing::warn!(session = %self.id, "resize: {e}");
+        }
+        self.term.resize(want.cols, want.rows);
+    }
+
+    fn info(&self) -> SessionInfo {
+        SessionInfo {
+            id: self.id.clone(),
+            name: self.name.clone(),
+            command: self.argv.clone(),
+            pid: self.pty.pid,
+            size: Size {
+                cols: self.term.cols(),
+                rows: self.term.rows(),
+            },
+            clients: self.clients.len() as u32,
+            history_lines: self.term.screen_start().0 - self.term.history_start().0,
+            created_at_ms: self.created_at_ms,
+            last_active_ms: self.last_active_ms,
+            title: self.term.title().to_owned(),
+            cwd: self.term.cwd().unwrap_or_default().to_owned(),
+            exit: self.exited,
+        }
+    }
+
+    fn handle(&mut self, cmd: SessionCmd) -> Flow {
+        match cmd {
+            SessionCmd::Attach {
+                client,
+                size,
+                read_only,
+                reply,
+            } => {
+                self.clients.attach(client, size, read_only);
+                self.fit_to_clients();
+                self.term.touch();
+                self.publish();
+                let _ = reply.send((self.info(), self.pulse.subscribe()));
+            }
+            SessionCmd::Detach { client } => {
+                self.clients.detach(client);
+                self.fit_to_clients();
+                self.term.touch();
+                self.publish();
+            }
+            SessionCmd::Input {
+                client,
+                data,
+                reply,
+            } => {
+                let _ = reply.send(self.input(client, data));
+            }
+            SessionCmd::Resize { client, size } => {
+                if !self.clients.is_read_only(client) {
+                    self.clients.resize(client, size);
+                    self.fit_to_clients();
+                    self.publish();
+                }
+            }
+            SessionCmd::Update {
+                since,
+                history_rows,
+                reply,
+            } => {
+                let meta = SessionMeta {
+                    name: &self.name,
+                    clients: self.clients.len() as u32,
+                    bell_count: self.bell_count,
+                    clipboard: self.clipboard.as_ref(),
+                    exited: self.exited,
+                };
+                let _ = reply.send(build_update(&self.term, &meta, since, history_rows));
+            }
+            SessionCmd::Info { reply } => {
+                let _ = reply.send(self.info());
+            }
+            SessionCmd::Capture {
+                scrollback,
+                ansi,
+                reply,
+            } => {
+                let _ = reply.send(self.term.capture(scrollback, ansi));
+            }
+            SessionCmd::ReadRows { start, end, reply } => {
+                let end = RowIndex(end.0.min(start.0.saturating_add(MAX_ROWS_PER_READ)));
+                let rows = (start.0..end.0)
+                    .filter_map(|i| self.term.line(RowIndex(i)).map(|l| (RowIndex(i), l)))
+                    .collect();
+                let _ = reply.send(Rows {
+                    rows,
+                    history_start: self.term.history_start(),
+                    screen_start: self.term.screen_start(),
+                });
+            }
+            SessionCmd::Search {
+                query,
+                from,
+                backwards,
+                case_sensitive,
+                reply,
+            } => {
+                let _ = reply.send(self.term.search(&query, from, backwards, case_sensitive));
+            }
+            SessionCmd::Rename { name } => {
+                self.name = name;
+                self.term.touch();
+                self.publish();
+            }
+            SessionCmd::Kill => {
+                self.pty.signal(Signal::SIGHUP);
+                return Flow::End(EndReason::Killed);
+            }
+        }
+        Flow::Continue
+    }
+
+    fn input(&mut self, client: Option<ClientId>, data: Vec<u8>) -> Result<()> {
+        if let Some(client) = client {
+            if self.clients.is_read_only(client) {
+                return Err(Error::ReadOnly);
+            }
+            self.clients.touch(client);
+            self.fit_to_clients();
+            self.publish();
+        }
+        if self.exited.is_some() {
+            return Err(Error::SessionGone(self.name.clone()));
+        }
+        self.last_active_ms = now_ms();
+        self.pty.write(data)?;
+        Ok(())
+    }
+}

@@ -1,0 +1,221 @@
+//! The way into a session actor: [`SessionHandle`] sends [`SessionCmd`]s.
+
+use tokio::sync::{mpsc, oneshot, watch};
+
+use crate::error::{Error, Result};
+use crate::term::{Line, Match, RowIndex};
+
+use super::sync::{Pulse, SyncPoint, Update};
+use super::{ClientId, SessionId, SessionInfo, Size};
+
+/// Commands a session actor takes, each answered through its `reply`.
+pub(super) enum SessionCmd {
+    Attach {
+        client: ClientId,
+        size: Size,
+        read_only: bool,
+        reply: oneshot::Sender<(SessionInfo, watch::Receiver<Pulse>)>,
+    },
+    Detach {
+        client: ClientId,
+    },
+    /// Bytes for the program; `client` is `None` for `send` (no attached client).
+    Input {
+        client: Option<ClientId>,
+        data: Vec<u8>,
+        reply: oneshot::Sender<Result<()>>,
+    },
+    Resize {
+        client: ClientId,
+        size: Size,
+    },
+    Update {
+        since: Option<SyncPoint>,
+        history_rows: u32,
+        reply: oneshot::Sender<Update>,
+    },
+    Info {
+        reply: oneshot::Sender<SessionInfo>,
+    },
+    Capture {
+        scrollback: bool,
+        ansi: bool,
+        reply: oneshot::Sender<String>,
+    },
+    ReadRows {
+        start: RowIndex,
+        end: RowIndex,
+        reply: oneshot::Sender<Rows>,
+    },
+    Search {
+        query: String,
+        from: RowIndex,
+        backwards: bool,
+        case_sensitive: bool,
+        reply: oneshot::Sender<Option<Match>>,
+    },
+    Rename {
+        name: String,
+    },
+    Kill,
+}
+
+/// Rows read from a session's history or screen.
+#[derive(Debug, Clone)]
+pub struct Rows {
+    pub rows: Vec<(RowIndex, Line)>,
+    pub history_start: RowIndex,
+    pub screen_start: RowIndex,
+}
+
+/// A cloneable handle on a session actor.
+#[derive(Clone)]
+pub struct SessionHandle {
+    pub id: SessionId,
+    pub(super) tx: mpsc::Sender<SessionCmd>,
+}
+
+/// A client's attachment to a session. Dropping it detaches the client.
+pub struct Attachment {
+    pub client: ClientId,
+    pub info: SessionInfo,
+    /// Wakes on every change of the session.
+    pub pulse: watch::Receiver<Pulse>,
+    handle: SessionHandle,
+}
+
+impl Drop for Attachment {
+    fn drop(&mut self) {
+        let tx = self.handle.tx.clone();
+        let client = self.client;
+        if let Ok(rt) = tokio::runtime::Handle::try_current() {
+            rt.spawn(async move {
+                let _ = tx.send(SessionCmd::Detach { client }).await;
+            });
+        }
+    }
+}
+
+impl Attachment {
+    pub fn handle(&self) -> &SessionHandle {
+        &self.handle
+    }
+
+    /// Input typed by this client.
+    pub async fn input(&self, data: Vec<u8>) -> Result<()> {
+        let client = Some(self.client);
+        self.handle
+            .call(|reply| SessionCmd::Input {
+                client,
+                data,
+                reply,
+            })
+            .await?
+    }
+
+    /// This client's terminal changed size.
+    pub async fn resize(&self, size: Size) -> Result<()> {
+        let client = self.client;
+        self.handle.send(SessionCmd::Resize { client, size }).await
+    }
+}
+
+impl SessionHandle {
+    fn gone(&self) -> Error {
+        Error::SessionGone(self.id.to_string())
+    }
+
+    async fn send(&self, cmd: SessionCmd) -> Result<()> {
+        self.tx.send(cmd).await.map_err(|_| self.gone())
+    }
+
+    async fn call<T>(&self, cmd: impl FnOnce(oneshot::Sender<T>) -> SessionCmd) -> Result<T> {
+        let (reply, rx) = oneshot::channel();
+        self.send(cmd(reply)).await?;
+        rx.await.map_err(|_| self.gone())
+    }
+
+    pub async fn attach(
+        &self,
+        client: ClientId,
+        size: Size,
+        read_only: bool,
+    ) -> Result<Attachment> {
+        let (info, pulse) = self
+            .call(|reply| SessionCmd::Attach {
+                client,
+                size,
+                read_only,
+                reply,
+            })
+            .await?;
+        Ok(Attachment {
+            client,
+            info,
+            pulse,
+            handle: self.clone(),
+        })
+    }
+
+    /// Type into the session without being attached (`wrapd-attach send`).
+    pub async fn input(&self, data: Vec<u8>) -> Result<()> {
+        self.call(|reply| SessionCmd::Input {
+            client: None,
+            data,
+            reply,
+        })
+        .await?
+    }
+
+    pub async fn update(&self, since: Option<SyncPoint>, history_rows: u32) -> Result<Update> {
+        self.call(|reply| SessionCmd::Update {
+            since,
+            history_rows,
+            reply,
+        })
+        .await
+    }
+
+    pub async fn info(&self) -> Result<SessionInfo> {
+        self.call(|reply| SessionCmd::Info { reply }).await
+    }
+
+    pub async fn capture(&self, scrollback: bool, ansi: bool) -> Result<String> {
+        self.call(|reply| SessionCmd::Capture {
+            scrollback,
+            ansi,
+            reply,
+        })
+        .await
+    }
+
+    pub async fn read_rows(&self, start: RowIndex, end: RowIndex) -> Result<Rows> {
+        self.call(|reply| SessionCmd::ReadRows { start, end, reply })
+            .await
+    }
+
+    pub async fn search(
+        &self,
+        query: String,
+        from: RowIndex,
+        backwards: bool,
+        case_sensitive: bool,
+    ) -> Result<Option<Match>> {
+        self.call(|reply| SessionCmd::Search {
+            query,
+            from,
+            backwards,
+            case_sensitive,
+            reply,
+        })
+        .await
+    }
+
+    pub async fn rename(&self, name: String) -> Result<()> {
+        self.send(SessionCmd::Rename { name }).await
+    }
+
+    pub async fn kill(&self) -> Result<()> {
+        self.send(SessionCmd::Kill).await
+    }
+}

@@ -1,0 +1,153 @@
+//! What a client is sent: a snapshot, then "what changed since" updates.
+//!
+//! The actor publishes a [`Pulse`] (the latest sequence number) on every change;
+//! each client's sync task wakes on it and asks the actor for an [`Update`]
+//! relative to the [`SyncPoint`] that client has reached. A client that is slow
+//! to read simply asks less often and gets larger updates: nothing queues up.
+
+use crate::pty::ExitStatus;
+use crate::term::{Cursor, Line, Modes, RowIndex, Term};
+
+use super::{EndReason, Size};
+
+/// What the actor publishes through its `watch` channel.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Pulse {
+    /// The session's latest committed sequence number.
+    pub seq: u64,
+    /// Set once: the session is over, attach streams end.
+    pub ended: Option<EndReason>,
+}
+
+/// How far a client has got: the last update's sequence number and screen top.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct SyncPoint {
+    pub seq: u64,
+    pub screen_start: RowIndex,
+}
+
+/// Clipboard content a program set with OSC 52.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Clipboard {
+    pub selection: String,
+    pub data: Vec<u8>,
+    /// Sequence number of the commit that carried it.
+    pub seq: u64,
+}
+
+/// Session state that is not in the terminal model.
+#[derive(Debug, Clone)]
+pub struct SessionMeta<'a> {
+    pub name: &'a str,
+    pub clients: u32,
+    pub bell_count: u64,
+    pub clipboard: Option<&'a Clipboard>,
+    pub exited: Option<ExitStatus>,
+}
+
+/// One step of a session's state for one client (converted to the wire form by
+/// the RPC layer).
+#[derive(Debug, Clone)]
+pub struct Update {
+    pub seq: u64,
+    /// The client must forget what it has: this is a snapshot.
+    pub reset: bool,
+    pub size: Size,
+    pub screen_start: RowIndex,
+    pub history_start: RowIndex,
+    /// Changed rows, ascending by index.
+    pub rows: Vec<(RowIndex, Line)>,
+    pub cursor: Cursor,
+    pub modes: Modes,
+    pub title: String,
+    pub cwd: String,
+    pub bell_count: u64,
+    /// Set by the program since the client's sync point (never replayed to a
+    /// client that attaches later).
+    pub clipboard: Option<(String, Vec<u8>)>,
+    pub clients: u32,
+    pub session_name: String,
+    pub exited: Option<ExitStatus>,
+}
+
+impl Update {
+    pub fn point(&self) -> SyncPoint {
+        SyncPoint {
+            seq: self.seq,
+            screen_start: self.screen_start,
+        }
+    }
+}
+
+/// Build the update that brings a client from `since` to the present.
+///
+/// With no `since` (or one the terminal cannot continue from) the update is a
+/// snapshot: the screen plus up to `history_rows` rows of history. Otherwise it
+/// carries the rows changed since, going back at most one screen into history
+/// (older rows a fast-scrolling program pushed through are fetched on demand).
+pub fn build_update(
+    term: &Term,
+    meta: &SessionMeta<'_>,
+    since: Option<SyncPoint>,
+    history_rows: u32,
+) -> Update {
+    let seq = term.committed_seq();
+    let screen_start = term.screen_start();
+    let history_start = term.history_start();
+    let screen_rows = u64::from(term.rows());
+    let screen_end = screen_start.0 + screen_rows;
+    let resumable = since.filter(|p| p.seq > 0 && p.seq <= seq);
+
+    let (reset, rows) = match resumable {
+        Some(p) => {
+            let oldest_catchup = screen_start.0.saturating_sub(screen_rows);
+            let from = p
+                .screen_start
+                .0
+                .min(screen_start.0)
+                .max(oldest_catchup)
+                .max(history_start.0);
+            let rows = term
+                .changed_since(p.seq, RowIndex(from))
+                .into_iter()
+                .filter(|i| i.0 < screen_end)
+                .filter_map(|i| term.line(i).map(|l| (i, l)))
+                .collect();
+            (false, rows)
+        }
+        None => {
+            let from = screen_start
+                .0
+                .saturating_sub(u64::from(history_rows))
+                .max(history_start.0);
+            let rows = (from..screen_end)
+                .filter_map(|i| term.line(RowIndex(i)).map(|l| (RowIndex(i), l)))
+                .collect();
+            (true, rows)
+        }
+    };
+    let clipboard = meta
+        .clipboard
+        .filter(|c| resumable.is_some_and(|p| c.seq > p.seq))
+        .map(|c| (c.selection.clone(), c.data.clone()));
+    Update {
+        seq,
+        reset,
+        size: Size {
+            cols: term.cols(),
+            rows: term.rows(),
+        },
+        screen_start,
+        history_start,
+        rows,
+        cursor: term.cursor(),
+        modes: term.modes(),
+        title: term.title().to_owned(),
+        cwd: term.cwd().unwrap_or_default().to_owned(),
+        bell_count: meta.bell_count,
+        clipboard,
+        clients: meta.clients,
+        session_name: meta.name.to_owned(),
+        exited: meta.exited,
+    }
+}
