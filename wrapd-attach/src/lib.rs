@@ -1,1 +1,116 @@
 //! wrapd-attach: the wrapd client.
+//!
+//! Layout:
+//! - `cli`: the command line.
+//! - `connect`: reaching the daemon (and starting it when needed).
+//! - `commands`: the commands that do not attach (`ls`, `kill`, `capture`, ...).
+//! - `attach`: the attached client (loop, state, drawing).
+//! - `keys`: encoding keys, mouse and paste for the program; key names.
+//! - `mirror`: the client's copy of a session's state, fed by updates.
+//! - `render`: the ratatui widget that draws a mirror.
+
+pub mod attach;
+mod base64;
+pub mod cli;
+pub mod commands;
+pub mod connect;
+pub mod keys;
+pub mod mirror;
+pub mod render;
+
+use std::process::ExitCode;
+
+use anyhow::Result;
+use wrapd_muxd::config::Config;
+
+use attach::AttachOptions;
+use cli::{Cli, Command, NewArgs};
+
+/// Run a parsed command line.
+pub async fn run(cli: Cli) -> Result<ExitCode> {
+    let socket = cli
+        .socket
+        .clone()
+        .unwrap_or_else(wrapd_muxd::paths::socket_path);
+    let config = Config::load_default()?;
+    let outcome = match cli.command {
+        None => {
+            let client = connect::connect_or_start(&socket).await?;
+            let create = commands::create_request(&NewArgs::default(), terminal_size());
+            let opts = AttachOptions {
+                target: String::new(),
+                read_only: false,
+                create: Some(create),
+            };
+            attach::run(client, opts, &config.client).await?
+        }
+        Some(Command::New(args)) => {
+            let mut client = connect::connect_or_start(&socket).await?;
+            if args.detached {
+                commands::new_detached(&mut client, &args).await?;
+                return Ok(ExitCode::SUCCESS);
+            }
+            let size = terminal_size().map(|(c, r)| {
+                (
+                    c,
+                    r.saturating_sub(u16::from(config.client.status_line))
+                        .max(1),
+                )
+            });
+            let info = client
+                .create_session(commands::create_request(&args, size))
+                .await
+                .map_err(commands::refused)?
+                .into_inner();
+            let opts = AttachOptions {
+                target: info.id,
+                read_only: false,
+                create: None,
+            };
+            attach::run(client, opts, &config.client).await?
+        }
+        Some(Command::Attach(args)) => {
+            let client = connect::connect(&socket).await?;
+            let opts = AttachOptions {
+                target: args.target.unwrap_or_default(),
+                read_only: args.read_only,
+                create: None,
+            };
+            attach::run(client, opts, &config.client).await?
+        }
+        Some(cmd) => {
+            let mut client = connect::connect(&socket).await?;
+            match cmd {
+                Command::Ls { json } => commands::ls(&mut client, json).await?,
+                Command::Kill { target } => commands::kill(&mut client, target).await?,
+                Command::Rename { target, new_name } => {
+                    commands::rename(&mut client, target, new_name).await?
+                }
+                Command::Capture {
+                    target,
+                    scrollback,
+                    ansi,
+                } => commands::capture(&mut client, target, scrollback, ansi).await?,
+                Command::Send {
+                    target,
+                    literal,
+                    keys,
+                } => commands::send(&mut client, target, literal, &keys).await?,
+                Command::New(_) | Command::Attach(_) => unreachable!("handled above"),
+            }
+            return Ok(ExitCode::SUCCESS);
+        }
+    };
+    println!("{}", outcome.message());
+    Ok(if outcome.is_error() {
+        ExitCode::FAILURE
+    } else {
+        ExitCode::SUCCESS
+    })
+}
+
+fn terminal_size() -> Option<(u16, u16)> {
+    crossterm::terminal::size()
+        .ok()
+        .filter(|&(c, r)| c > 0 && r > 0)
+}

@@ -1,1 +1,32 @@
-fn main() {}
+//! `wrapd-attach`: attach to, create and script wrapd sessions.
+
+use std::process::ExitCode;
+
+use clap::Parser;
+use wrapd_attach::cli::Cli;
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+    {
+        Ok(rt) => rt,
+        Err(e) => {
+            eprintln!("wrapd-attach: cannot start the runtime: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    let result = runtime.block_on(wrapd_attach::run(cli));
+    // Whatever happened, the terminal is ours no longer.
+    wrapd_attach::attach::restore_terminal();
+    runtime.shutdown_timeout(std::time::Duration::from_millis(100));
+    match result {
+        Ok(code) => code,
+        Err(e) => {
+            eprintln!("wrapd-attach: {e:#}");
+            ExitCode::FAILURE
+        }
+    }
+}

@@ -1,0 +1,431 @@
+//! The attached client's state and how input changes it. Pure: no I/O; the
+//! loop in `attach` performs the returned [`Action`]s.
+
+use std::ops::Range;
+
+use crossterm::event::{
+    Event, KeyCode, KeyEvent, KeyEventKind, KeyModifiers, MouseEvent, MouseEventKind,
+};
+use wrapd_proto::pb;
+
+use super::scroll::{Bounds, Scroll, SearchPrompt};
+use crate::keys::{self, Prefix};
+use crate::mirror::Mirror;
+
+/// What the loop must do for the app.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Action {
+    /// Bytes for the session's program.
+    Input(Vec<u8>),
+    /// The area the session is shown in changed size.
+    Resize {
+        cols: u16,
+        rows: u16,
+    },
+    Detach,
+    /// Fetch history rows (scroll mode shows rows the client does not have).
+    FetchRows(Range<u64>),
+    Search {
+        query: String,
+        from: u64,
+        backwards: bool,
+    },
+    ListSessions,
+    /// Attach to another session instead.
+    Switch(String),
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Mode {
+    Normal,
+    /// The prefix key was pressed: the next key is a command.
+    Prefix,
+    Scroll(Scroll),
+    /// The session list (prefix `s`); `None` while it loads.
+    Chooser {
+        sessions: Option<Vec<pb::SessionInfo>>,
+        selected: usize,
+    },
+    Help,
+}
+
+pub struct App {
+    pub mirror: Mirror,
+    pub mode: Mode,
+    pub prefix: Prefix,
+    pub read_only: bool,
+    pub status_line: bool,
+    /// A message for the status line, until the next key.
+    pub notice: Option<String>,
+    /// The outer terminal's size.
+    pub outer: (u16, u16),
+    /// Rows asked for and not yet received, so they are asked for once.
+    pending_fetch: Option<Range<u64>>,
+    /// Something changed that must be drawn.
+    pub dirty: bool,
+}
+
+/// Wheel steps scroll this many rows.
+const WHEEL_ROWS: i64 = 3;
+
+impl App {
+    pub fn new(prefix: Prefix, read_only: bool, status_line: bool, outer: (u16, u16)) -> App {
+        App {
+            mirror: Mirror::default(),
+            mode: Mode::Normal,
+            prefix,
+            read_only,
+            status_line,
+            notice: None,
+            outer,
+            pending_fetch: None,
+            dirty: true,
+        }
+    }
+
+    /// The area the session is drawn in: the outer terminal minus the status line.
+    pub fn session_area(&self) -> (u16, u16) {
+        let rows = self
+            .outer
+            .1
+            .saturating_sub(u16::from(self.status_line))
+            .max(1);
+        (self.outer.0.max(1), rows)
+    }
+
+    fn bounds(&self) -> Bounds {
+        Bounds {
+            history_start: self.mirror.history_start(),
+            screen_start: self.mirror.screen_start(),
+            height: self.session_area().1,
+        }
+    }
+
+    pub fn modes(&self) -> pb::Modes {
+        self.mirror.modes()
+    }
+
+    /// Whether the outer terminal should report the mouse.
+    pub fn wants_mouse(&self) -> bool {
+        matches!(self.mode, Mode::Scroll(_))
+            || (matches!(self.mode, Mode::Normal)
+                && self.modes().mouse_tracking() != pb::MouseTracking::None)
+    }
+
+    /// The row index at the top of the view (the screen unless scrolling).
+    pub fn view_top(&self) -> u64 {
+        match &self.mode {
+            Mode::Scroll(s) => s.top,
+            _ => self.mirror.screen_start(),
+        }
+    }
+
+    pub fn on_event(&mut self, event: Event) -> Vec<Action> {
+        self.dirty = true;
+        match event {
+            Event::Key(k) if k.kind != KeyEventKind::Release => {
+                self.notice = None;
+                self.on_key(k)
+            }
+            Event::Key(_) => vec![],
+            Event::Paste(text) => self.on_paste(text),
+            Event::Mouse(m) => self.on_mouse(m),
+            Event::Resize(cols, rows) => {
+                self.outer = (cols, rows);
+                let (cols, rows) = self.session_area();
+                let mut actions = vec![Action::Resize { cols, rows }];
+                actions.extend(self.after_scroll());
+                actions
+            }
+            Event::FocusGained | Event::FocusLost => {
+                let gained = matches!(event, Event::FocusGained);
+                match keys::encode_focus(gained, &self.modes()) {
+                    Some(bytes) if !self.read_only => vec![Action::Input(bytes)],
+                    _ => vec![],
+                }
+            }
+        }
+    }
+
+    fn input(&mut self, bytes: Vec<u8>) -> Vec<Action> {
+        if bytes.is_empty() {
+            return vec![];
+        }
+        if self.read_only {
+            self.notice = Some("read-only: input is not sent".to_owned());
+            return vec![];
+        }
+        vec![Action::Input(bytes)]
+    }
+
+    fn on_key(&mut self, key: KeyEvent) -> Vec<Action> {
+        match &mut self.mode {
+            Mode::Normal => {
+                if self.prefix.matches(&key) {
+                    self.mode = Mode::Prefix;
+                    return vec![];
+                }
+                let bytes = keys::encode_key(&key, &self.modes());
+                self.input(bytes)
+            }
+            Mode::Prefix => {
+                self.mode = Mode::Normal;
+                self.on_prefixed(key)
+            }
+            Mode::Scroll(_) => self.on_scroll_key(key),
+            Mode::Chooser { sessions, selected } => {
+                let count = sessions.as_ref().map_or(0, Vec::len);
+                match key.code {
+                    KeyCode::Up | KeyCode::Char('k') => *selected = selected.saturating_sub(1),
+                    KeyCode::Down | KeyCode::Char('j') => {
+                        *selected = (*selected + 1).min(count.saturating_sub(1))
+                    }
+                    KeyCode::Enter => {
+                        let target = sessions
+                            .as_ref()
+                            .and_then(|s| s.get(*selected))
+                            .map(|s| s.id.clone());
+                        self.mode = Mode::Normal;
+                        return target.map(Action::Switch).into_iter().collect();
+                    }
+                    KeyCode::Esc | KeyCode::Char('q') => self.mode = Mode::Normal,
+                    _ if is_ctrl_c(&key) => self.mode = Mode::Normal,
+                    _ => {}
+                }
+                vec![]
+            }
+            Mode::Help => {
+                self.mode = Mode::Normal;
+                vec![]
+            }
+        }
+    }
+
+    fn on_prefixed(&mut self, key: KeyEvent) -> Vec<Action> {
+        if self.prefix.matches(&key) {
+            // Prefix twice sends the prefix key itself.
+            let bytes = keys::encode_key(&key, &self.modes());
+            return self.input(bytes);
+        }
+        match key.code {
+            KeyCode::Char('d') => vec![Action::Detach],
+            KeyCode::Char('[') => self.enter_scroll(0),
+            KeyCode::PageUp => self.enter_scroll(-i64::from(self.session_area().1)),
+            KeyCode::Char('s') => {
+                self.mode = Mode::Chooser {
+                    sessions: None,
+                    selected: 0,
+                };
+                vec![Action::ListSessions]
+            }
+            KeyCode::Char('?') => {
+                self.mode = Mode::Help;
+                vec![]
+            }
+            _ => vec![],
+        }
+    }
+
+    fn enter_scroll(&mut self, delta: i64) -> Vec<Action> {
+        let b = self.bounds();
+        let mut s = Scroll::at_bottom(b);
+        s.scroll_by(delta, b);
+        self.mode = Mode::Scroll(s);
+        self.after_scroll()
+    }
+
+    fn on_scroll_key(&mut self, key: KeyEvent) -> Vec<Action> {
+        let b = self.bounds();
+        let Mode::Scroll(s) = &mut self.mode else {
+            return vec![];
+        };
+        if let Some(prompt) = &mut s.prompt {
+            match key.code {
+                KeyCode::Enter => {
+                    let prompt = s.prompt.take().expect("checked");
+                    if prompt.text.is_empty() {
+                        return vec![];
+                    }
+                    s.found = None;
+                    s.last_search = Some((prompt.text.clone(), prompt.backwards));
+                    let from = s.search_from(prompt.backwards, b);
+                    return vec![Action::Search {
+                        query: prompt.text,
+                        from,
+                        backwards: prompt.backwards,
+                    }];
+                }
+                KeyCode::Esc => s.prompt = None,
+                KeyCode::Backspace => {
+                    prompt.text.pop();
+                }
+                KeyCode::Char(c) if !key.modifiers.contains(KeyModifiers::CONTROL) => {
+                    prompt.text.push(c)
+                }
+                _ if is_ctrl_c(&key) => s.prompt = None,
+                _ => {}
+            }
+            return vec![];
+        }
+        let page = i64::from(b.height);
+        let ctrl = key.modifiers.contains(KeyModifiers::CONTROL);
+        match key.code {
+            KeyCode::Char('q') | KeyCode::Esc => {
+                self.mode = Mode::Normal;
+                return vec![];
+            }
+            _ if is_ctrl_c(&key) => {
+                self.mode = Mode::Normal;
+                return vec![];
+            }
+            KeyCode::Up | KeyCode::Char('k') if !ctrl => s.scroll_by(-1, b),
+            KeyCode::Down | KeyCode::Char('j') if !ctrl => s.scroll_by(1, b),
+            KeyCode::PageUp => s.scroll_by(-page, b),
+            KeyCode::Char('b') if ctrl => s.scroll_by(-page, b),
+            KeyCode::PageDown => s.scroll_by(page, b),
+            KeyCode::Char('f') if ctrl => s.scroll_by(page, b),
+            KeyCode::Char('u') if ctrl => s.scroll_by(-page / 2, b),
+            KeyCode::Char('d') if ctrl => s.scroll_by(page / 2, b),
+            KeyCode::Home | KeyCode::Char('g') => s.go_top(b),
+            KeyCode::End | KeyCode::Char('G') => s.go_bottom(b),
+            KeyCode::Char('/') => {
+                s.prompt = Some(SearchPrompt {
+                    text: String::new(),
+                    backwards: false,
+                })
+            }
+            KeyCode::Char('?') => {
+                s.prompt = Some(SearchPrompt {
+                    text: String::new(),
+                    backwards: true,
+                })
+            }
+            KeyCode::Char(c @ ('n' | 'N')) => {
+                if let Some((query, backwards)) = s.last_search.clone() {
+                    let backwards = backwards ^ (c == 'N');
+                    let from = s.search_from(backwards, b);
+                    return vec![Action::Search {
+                        query,
+                        from,
+                        backwards,
+                    }];
+                }
+            }
+            _ => {}
+        }
+        self.after_scroll()
+    }
+
+    fn on_paste(&mut self, text: String) -> Vec<Action> {
+        match &mut self.mode {
+            Mode::Scroll(Scroll {
+                prompt: Some(p), ..
+            }) => {
+                p.text.push_str(&text.replace(['\r', '\n'], " "));
+                vec![]
+            }
+            Mode::Normal => {
+                let bytes = keys::encode_paste(&text, self.modes().bracketed_paste);
+                self.input(bytes)
+            }
+            _ => vec![],
+        }
+    }
+
+    fn on_mouse(&mut self, m: MouseEvent) -> Vec<Action> {
+        let b = self.bounds();
+        match &mut self.mode {
+            Mode::Scroll(s) => {
+                match m.kind {
+                    MouseEventKind::ScrollUp => s.scroll_by(-WHEEL_ROWS, b),
+                    MouseEventKind::ScrollDown => s.scroll_by(WHEEL_ROWS, b),
+                    _ => return vec![],
+                }
+                self.after_scroll()
+            }
+            Mode::Normal => match keys::encode_mouse(&m, &self.modes(), (0, 0)) {
+                Some(bytes) => self.input(bytes),
+                None if m.kind == MouseEventKind::ScrollUp => self.enter_scroll(-WHEEL_ROWS),
+                None => vec![],
+            },
+            _ => vec![],
+        }
+    }
+
+    /// After the view moved: fetch the history rows it shows that we lack.
+    fn after_scroll(&mut self) -> Vec<Action> {
+        let Mode::Scroll(s) = &self.mode else {
+            return vec![];
+        };
+        let b = self.bounds();
+        let want = s.top.max(b.history_start)..(s.top + u64::from(b.height)).min(b.screen_start);
+        if want.is_empty() {
+            return vec![];
+        }
+        let Some(missing) = self.mirror.missing(want).into_iter().next() else {
+            return vec![];
+        };
+        if self
+            .pending_fetch
+            .as_ref()
+            .is_some_and(|p| p.start <= missing.start && missing.end <= p.end)
+        {
+            return vec![];
+        }
+        // Fetch a page more than needed in the direction of travel.
+        let extra = u64::from(b.height) * 2;
+        let range = missing.start.saturating_sub(extra).max(b.history_start)..missing.end;
+        self.pending_fetch = Some(range.clone());
+        vec![Action::FetchRows(range)]
+    }
+
+    /// Rows fetched for scroll mode arrived.
+    pub fn on_rows(&mut self, rows: &pb::ReadRowsResponse) -> Vec<Action> {
+        self.mirror.insert_history(rows);
+        self.pending_fetch = None;
+        self.dirty = true;
+        self.after_scroll()
+    }
+
+    /// A search answered.
+    pub fn on_search(&mut self, found: Option<pb::SearchMatch>, query: &str) -> Vec<Action> {
+        let b = self.bounds();
+        let Mode::Scroll(s) = &mut self.mode else {
+            return vec![];
+        };
+        self.dirty = true;
+        match found {
+            Some(m) => {
+                s.found = Some((m.row, m.col as u16, m.len as u16));
+                s.reveal(m.row, b);
+                self.after_scroll()
+            }
+            None => {
+                self.notice = Some(format!("not found: {query}"));
+                vec![]
+            }
+        }
+    }
+
+    pub fn on_sessions(&mut self, list: Vec<pb::SessionInfo>, current: &str) {
+        if let Mode::Chooser { sessions, selected } = &mut self.mode {
+            *selected = list.iter().position(|s| s.id == current).unwrap_or(0);
+            *sessions = Some(list);
+            self.dirty = true;
+        }
+    }
+
+    /// An update from the daemon.
+    pub fn on_update(&mut self, update: &pb::ScreenUpdate) {
+        self.mirror.apply(update);
+        let b = self.bounds();
+        if let Mode::Scroll(s) = &mut self.mode {
+            s.clamp(b);
+        }
+        self.dirty = true;
+    }
+}
+
+fn is_ctrl_c(key: &KeyEvent) -> bool {
+    key.code == KeyCode::Char('c') && key.modifiers.contains(KeyModifiers::CONTROL)
+}

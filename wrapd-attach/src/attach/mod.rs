@@ -1,0 +1,392 @@
+//! Attached to a session: draw it, forward input, follow its updates.
+//!
+//! - `terminal`: the outer terminal's modes, always restored.
+//! - `app`: the client's state and key handling (pure).
+//! - `scroll`: scroll mode's view and search.
+//! - `ui`: drawing.
+//!
+//! The loop here owns the I/O: the outer terminal's events, the attach stream,
+//! and the replies of side requests (history rows, search, session list).
+
+mod app;
+mod scroll;
+mod terminal;
+mod ui;
+
+use std::io::{self, Write};
+use std::time::Duration;
+
+use anyhow::{Context, Result, anyhow};
+use crossterm::event::EventStream;
+use futures_util::StreamExt;
+use ratatui::Terminal;
+use ratatui::backend::CrosstermBackend;
+use tokio::signal::unix::{SignalKind, signal};
+use tokio::sync::mpsc;
+use tokio::time::Instant;
+use tokio_stream::wrappers::ReceiverStream;
+use tonic::Streaming;
+use wrapd_proto::pb;
+use wrapd_proto::pb::attach_event::Msg as Event;
+use wrapd_proto::pb::attach_request::Msg as Req;
+
+use crate::commands::exit_text;
+use crate::connect::{Client, status_message};
+use crate::keys::Prefix;
+use app::{Action, App};
+use terminal::TerminalGuard;
+pub use terminal::restore as restore_terminal;
+
+/// What to attach to.
+#[derive(Debug, Clone, Default)]
+pub struct AttachOptions {
+    /// Session name or id; empty: the most recent.
+    pub target: String,
+    pub read_only: bool,
+    /// Create the session (with this request) if the target does not exist.
+    pub create: Option<pb::CreateSessionRequest>,
+}
+
+/// How an attach ended; printed after the terminal is restored.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Outcome {
+    Detached(String),
+    Exited(String, Option<pb::ExitStatus>),
+    Killed(String),
+    ServerExit,
+    LostServer(String),
+    /// This client got SIGTERM or SIGHUP.
+    Terminated,
+}
+
+impl Outcome {
+    /// The line printed after detaching, in tmux's manner.
+    pub fn message(&self) -> String {
+        match self {
+            Outcome::Detached(s) => format!("[detached (from session {s})]"),
+            Outcome::Exited(_, Some(e)) => format!("[exited ({})]", exit_text(e)),
+            Outcome::Exited(_, None) => "[exited]".to_owned(),
+            Outcome::Killed(s) => format!("[session {s} was killed]"),
+            Outcome::ServerExit => "[server exited]".to_owned(),
+            Outcome::LostServer(why) => format!("[lost server: {why}]"),
+            Outcome::Terminated => "[terminated]".to_owned(),
+        }
+    }
+
+    pub fn is_error(&self) -> bool {
+        matches!(self, Outcome::LostServer(_))
+    }
+}
+
+/// Rows of history the first snapshot carries.
+const SNAPSHOT_HISTORY: u32 = 1000;
+/// Frames drawn per second at most while output streams in.
+const FRAME: Duration = Duration::from_millis(8);
+
+/// An open attach stream.
+struct Stream {
+    requests: mpsc::Sender<pb::AttachRequest>,
+    events: Streaming<pb::AttachEvent>,
+    session_id: String,
+}
+
+impl Stream {
+    async fn open(
+        client: &mut Client,
+        start: pb::AttachStart,
+    ) -> Result<(Stream, pb::Attached), tonic::Status> {
+        let (requests, rx) = mpsc::channel(64);
+        let start_msg = pb::AttachRequest {
+            msg: Some(Req::Start(start)),
+        };
+        requests
+            .send(start_msg)
+            .await
+            .map_err(|_| tonic::Status::internal("request channel closed"))?;
+        let mut events = client.attach(ReceiverStream::new(rx)).await?.into_inner();
+        match events.message().await? {
+            Some(pb::AttachEvent {
+                msg: Some(Event::Attached(a)),
+            }) => {
+                let session_id = a.session.as_ref().map(|s| s.id.clone()).unwrap_or_default();
+                Ok((
+                    Stream {
+                        requests,
+                        events,
+                        session_id,
+                    },
+                    a,
+                ))
+            }
+            _ => Err(tonic::Status::internal(
+                "the daemon did not confirm the attach",
+            )),
+        }
+    }
+
+    async fn send(&self, msg: Req) {
+        // A closed stream shows up as an error on `events`.
+        let _ = self
+            .requests
+            .send(pb::AttachRequest { msg: Some(msg) })
+            .await;
+    }
+}
+
+/// Replies to side requests, sent back to the loop.
+enum Reply {
+    Rows(pb::ReadRowsResponse),
+    Search(String, Option<pb::SearchMatch>),
+    Sessions(Vec<pb::SessionInfo>),
+    Failed(String),
+}
+
+fn start_request(app: &App, target: String, opts: &AttachOptions) -> pb::AttachStart {
+    let (cols, rows) = app.session_area();
+    pb::AttachStart {
+        target,
+        size: Some(pb::Size {
+            cols: u32::from(cols),
+            rows: u32::from(rows),
+        }),
+        read_only: opts.read_only,
+        history_rows: SNAPSHOT_HISTORY,
+        create: opts.create.is_some(),
+        create_request: opts.create.clone(),
+        ..Default::default()
+    }
+}
+
+/// Attach and run until detached or the session ends.
+pub async fn run(
+    mut client: Client,
+    opts: AttachOptions,
+    config: &wrapd_muxd::config::ClientConfig,
+) -> Result<Outcome> {
+    let prefix: Prefix = crate::keys::parse_prefix(&config.prefix).ok_or_else(|| {
+        anyhow!(
+            "client.prefix: `{}` is not a key (try `C-b`, `C-a`, `M-x`)",
+            config.prefix
+        )
+    })?;
+    let outer = crossterm::terminal::size()
+        .context("this is not a terminal: wrapd-attach needs one to attach")?;
+    let mut app = App::new(prefix, opts.read_only, config.status_line, outer);
+
+    // Attach before touching the terminal, so errors print normally.
+    let (mut stream, _) =
+        Stream::open(&mut client, start_request(&app, opts.target.clone(), &opts))
+            .await
+            .map_err(|s| anyhow!("{}", status_message(&s)))?;
+
+    let mut guard = TerminalGuard::enter().context("setting up the terminal")?;
+    let mut terminal =
+        Terminal::new(CrosstermBackend::new(io::stdout())).context("setting up the terminal")?;
+    terminal.clear()?;
+    let mut input = EventStream::new();
+    let (reply_tx, mut replies) = mpsc::channel::<Reply>(16);
+    let mut sigterm = signal(SignalKind::terminate())?;
+    let mut sighup = signal(SignalKind::hangup())?;
+    let mut last_draw = Instant::now() - FRAME;
+    let mut cursor_shape = None;
+
+    let outcome = loop {
+        let draw_at = if app.dirty {
+            last_draw + FRAME
+        } else {
+            Instant::now() + Duration::from_secs(3600)
+        };
+        let actions = tokio::select! {
+            ev = input.next() => match ev {
+                Some(Ok(ev)) => app.on_event(ev),
+                Some(Err(e)) => break Outcome::LostServer(format!("reading the terminal: {e}")),
+                None => break Outcome::Terminated,
+            },
+            msg = stream.events.message() => match msg {
+                Ok(Some(pb::AttachEvent { msg: Some(Event::Update(u)) })) => { app.on_update(&u); vec![] }
+                Ok(Some(pb::AttachEvent { msg: Some(Event::Notice(n)) })) => { app.notice = Some(n.message); app.dirty = true; vec![] }
+                Ok(Some(pb::AttachEvent { msg: Some(Event::Ended(e)) })) => break ended(&app, e),
+                Ok(Some(_)) => vec![],
+                Ok(None) => break Outcome::LostServer("the daemon closed the stream".to_owned()),
+                Err(s) => match reconnect(&mut client, &app, &opts, &stream).await {
+                    Some(s2) => { stream = s2; vec![] }
+                    None => break Outcome::LostServer(status_message(&s)),
+                },
+            },
+            Some(reply) = replies.recv() => match reply {
+                Reply::Rows(rows) => app.on_rows(&rows),
+                Reply::Search(q, found) => app.on_search(found, &q),
+                Reply::Sessions(list) => { app.on_sessions(list, &stream.session_id); vec![] }
+                Reply::Failed(msg) => { app.notice = Some(msg); app.dirty = true; vec![] }
+            },
+            _ = sigterm.recv() => break Outcome::Terminated,
+            _ = sighup.recv() => break Outcome::Terminated,
+            _ = tokio::time::sleep_until(draw_at), if app.dirty => vec![],
+        };
+        let mut done = None;
+        for action in actions {
+            match action {
+                Action::Input(data) => stream.send(Req::Input(data)).await,
+                Action::Resize { cols, rows } => {
+                    if !app.read_only {
+                        let size = pb::Size {
+                            cols: u32::from(cols),
+                            rows: u32::from(rows),
+                        };
+                        stream.send(Req::Resize(size)).await;
+                    }
+                }
+                Action::Detach => {
+                    done = Some(Outcome::Detached(app.mirror.session_name().to_owned()))
+                }
+                Action::FetchRows(range) => {
+                    let mut c = client.clone();
+                    let (tx, target) = (reply_tx.clone(), stream.session_id.clone());
+                    tokio::spawn(async move {
+                        let req = pb::ReadRowsRequest {
+                            target,
+                            start: range.start,
+                            end: range.end,
+                        };
+                        let reply = match c.read_rows(req).await {
+                            Ok(r) => Reply::Rows(r.into_inner()),
+                            Err(s) => Reply::Failed(status_message(&s)),
+                        };
+                        let _ = tx.send(reply).await;
+                    });
+                }
+                Action::Search {
+                    query,
+                    from,
+                    backwards,
+                } => {
+                    let mut c = client.clone();
+                    let (tx, target) = (reply_tx.clone(), stream.session_id.clone());
+                    tokio::spawn(async move {
+                        let req = pb::SearchRowsRequest {
+                            target,
+                            query: query.clone(),
+                            backwards,
+                            from,
+                            case_sensitive: query.chars().any(char::is_uppercase),
+                        };
+                        let reply = match c.search_rows(req).await {
+                            Ok(r) => Reply::Search(query, r.into_inner().found),
+                            Err(s) => Reply::Failed(status_message(&s)),
+                        };
+                        let _ = tx.send(reply).await;
+                    });
+                }
+                Action::ListSessions => {
+                    let mut c = client.clone();
+                    let tx = reply_tx.clone();
+                    tokio::spawn(async move {
+                        let reply = match c.list_sessions(pb::ListSessionsRequest {}).await {
+                            Ok(r) => Reply::Sessions(r.into_inner().sessions),
+                            Err(s) => Reply::Failed(status_message(&s)),
+                        };
+                        let _ = tx.send(reply).await;
+                    });
+                }
+                Action::Switch(target) => {
+                    if target != stream.session_id {
+                        let start = start_request(
+                            &app,
+                            target,
+                            &AttachOptions {
+                                create: None,
+                                ..opts.clone()
+                            },
+                        );
+                        match Stream::open(&mut client, start).await {
+                            Ok((s, _)) => {
+                                stream = s;
+                                app.mirror = Default::default();
+                                app.dirty = true;
+                            }
+                            Err(s) => app.notice = Some(status_message(&s)),
+                        }
+                    }
+                }
+            }
+        }
+        if let Some(outcome) = done {
+            break outcome;
+        }
+        guard.set_mouse(app.wants_mouse())?;
+        if app.dirty && last_draw.elapsed() >= FRAME {
+            terminal.draw(|f| ui::draw(f, &app))?;
+            app.dirty = false;
+            last_draw = Instant::now();
+            let shape = app.mirror.cursor_style();
+            if cursor_shape != Some(shape) {
+                crossterm::execute!(io::stdout(), shape)?;
+                cursor_shape = Some(shape);
+            }
+            forward_effects(&mut app)?;
+        }
+    };
+    drop(terminal);
+    drop(guard);
+    Ok(outcome)
+}
+
+/// Bells and clipboard requests of the program go to the outer terminal.
+fn forward_effects(app: &mut App) -> io::Result<()> {
+    let mut out = io::stdout();
+    if app.mirror.take_bell() {
+        out.write_all(b"\x07")?;
+    }
+    if let Some(clip) = app.mirror.take_clipboard() {
+        let sel = if clip.selection.is_empty() {
+            "c".to_owned()
+        } else {
+            clip.selection.clone()
+        };
+        write!(
+            out,
+            "\x1b]52;{sel};{}\x07",
+            crate::base64::encode(&clip.data)
+        )?;
+    }
+    out.flush()
+}
+
+fn ended(app: &App, e: pb::Ended) -> Outcome {
+    use pb::ended::Reason;
+    let name = app.mirror.session_name().to_owned();
+    match e.reason() {
+        Reason::Exited => Outcome::Exited(name, e.exit),
+        Reason::Killed => Outcome::Killed(name),
+        Reason::ServerExit => Outcome::ServerExit,
+        Reason::Detached => Outcome::Detached(name),
+        Reason::Unspecified => Outcome::LostServer(e.message),
+    }
+}
+
+/// The stream broke without an end: try to resume where we were.
+async fn reconnect(
+    client: &mut Client,
+    app: &App,
+    opts: &AttachOptions,
+    old: &Stream,
+) -> Option<Stream> {
+    for attempt in 0..3u32 {
+        tokio::time::sleep(Duration::from_millis(100 << attempt)).await;
+        let mut start = start_request(
+            app,
+            old.session_id.clone(),
+            &AttachOptions {
+                create: None,
+                ..opts.clone()
+            },
+        );
+        start.resume_session_id = old.session_id.clone();
+        start.resume_seq = app.mirror.seq();
+        start.resume_screen_start = app.mirror.screen_start();
+        if let Ok((s, _)) = Stream::open(client, start).await {
+            return Some(s);
+        }
+    }
+    None
+}

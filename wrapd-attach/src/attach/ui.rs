@@ -1,0 +1,175 @@
+//! Drawing the attached client: the session, the status line, and the
+//! overlays of scroll mode, the session list and help.
+
+use ratatui::Frame;
+use ratatui::layout::{Constraint, Layout, Rect};
+use ratatui::style::{Color, Modifier, Style};
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Block, Borders, Clear, List, ListItem, ListState, Paragraph};
+
+use super::app::{App, Mode};
+use crate::render::SessionView;
+
+const HELP: &[(&str, &str)] = &[
+    ("d", "detach"),
+    ("[", "scroll mode (q to leave, / ? search, n N next)"),
+    ("PgUp", "scroll mode, one page up"),
+    ("s", "choose a session"),
+    ("?", "this help"),
+    ("prefix", "send the prefix key itself"),
+];
+
+pub fn draw(frame: &mut Frame<'_>, app: &App) {
+    let area = frame.area();
+    let (session_area, status_area) = if app.status_line && area.height > 1 {
+        let [a, b] = Layout::vertical([Constraint::Min(1), Constraint::Length(1)]).areas(area);
+        (a, Some(b))
+    } else {
+        (area, None)
+    };
+
+    let mut view = SessionView::new(&app.mirror).top(app.view_top());
+    if let Mode::Scroll(s) = &app.mode
+        && let Some((row, col, len)) = s.found
+    {
+        view = view.highlight(row, col, len);
+    }
+    frame.render_widget(&view, session_area);
+    if matches!(app.mode, Mode::Normal | Mode::Prefix)
+        && let Some(pos) = view.cursor_position(session_area)
+    {
+        frame.set_cursor_position(pos);
+    }
+
+    if let Some(status_area) = status_area {
+        frame.render_widget(status_line(app), status_area);
+    }
+    match &app.mode {
+        Mode::Help => draw_help(frame, session_area, &app.prefix.to_string()),
+        Mode::Chooser { sessions, selected } => {
+            draw_chooser(frame, session_area, sessions.as_deref(), *selected)
+        }
+        _ => {}
+    }
+}
+
+fn status_line(app: &App) -> Paragraph<'static> {
+    let m = &app.mirror;
+    let base = Style::default().bg(Color::Green).fg(Color::Black);
+    let mut left = vec![Span::styled(
+        format!("[{}] ", m.session_name()),
+        base.add_modifier(Modifier::BOLD),
+    )];
+    match &app.mode {
+        Mode::Prefix => left.push(Span::styled(
+            "(prefix) ",
+            base.add_modifier(Modifier::REVERSED),
+        )),
+        Mode::Scroll(s) => {
+            let from_bottom = m.screen_start().saturating_sub(s.top);
+            let text = match &s.prompt {
+                Some(p) => format!("{}{}", if p.backwards { "?" } else { "/" }, p.text),
+                None => format!(
+                    "[scroll {from_bottom}/{}] ",
+                    m.screen_start().saturating_sub(m.history_start())
+                ),
+            };
+            left.push(Span::styled(text, base.bg(Color::Yellow)));
+        }
+        _ => {}
+    }
+    if app.read_only {
+        left.push(Span::styled("[read-only] ", base));
+    }
+    if let Some(exit) = m.exited() {
+        left.push(Span::styled(
+            format!("[{}] ", crate::commands::exit_text(exit)),
+            base.bg(Color::Red),
+        ));
+    }
+    if let Some(n) = &app.notice {
+        left.push(Span::styled(format!("{n} "), base.bg(Color::Yellow)));
+    }
+    left.push(Span::styled(m.title().to_owned(), base));
+    let (cols, rows) = m.size();
+    let clients = match m.clients() {
+        1 => "1 client".to_owned(),
+        n => format!("{n} clients"),
+    };
+    let right = format!(" {cols}x{rows} · {clients} ");
+    let used: usize = left.iter().map(|s| s.width()).sum();
+    let width = usize::from(app.outer.0);
+    let pad = width.saturating_sub(used + right.len());
+    left.push(Span::styled(" ".repeat(pad), base));
+    left.push(Span::styled(right, base));
+    Paragraph::new(Line::from(left)).style(base)
+}
+
+fn centered(area: Rect, width: u16, height: u16) -> Rect {
+    let w = width.min(area.width);
+    let h = height.min(area.height);
+    Rect::new(
+        area.x + (area.width - w) / 2,
+        area.y + (area.height - h) / 2,
+        w,
+        h,
+    )
+}
+
+fn draw_help(frame: &mut Frame<'_>, area: Rect, prefix: &str) {
+    let lines: Vec<Line> = HELP
+        .iter()
+        .map(|(k, what)| {
+            Line::from(format!(
+                " {prefix} {:<6} {what}",
+                if *k == "prefix" { prefix } else { k }
+            ))
+        })
+        .collect();
+    let rect = centered(area, 64, lines.len() as u16 + 2);
+    frame.render_widget(Clear, rect);
+    frame.render_widget(
+        Paragraph::new(lines).block(
+            Block::default()
+                .borders(Borders::ALL)
+                .title(" wrapd keys (any key closes) "),
+        ),
+        rect,
+    );
+}
+
+fn draw_chooser(
+    frame: &mut Frame<'_>,
+    area: Rect,
+    sessions: Option<&[wrapd_proto::pb::SessionInfo]>,
+    selected: usize,
+) {
+    let items: Vec<ListItem> = match sessions {
+        None => vec![ListItem::new(" loading…")],
+        Some([]) => vec![ListItem::new(" no sessions")],
+        Some(list) => list
+            .iter()
+            .map(|s| {
+                let attached = if s.clients > 0 { " (attached)" } else { "" };
+                ListItem::new(format!(
+                    " {}: {} [{}x{}]{attached}",
+                    s.name,
+                    s.command.join(" "),
+                    s.cols,
+                    s.rows
+                ))
+            })
+            .collect(),
+    };
+    let rect = centered(area, 70, items.len() as u16 + 2);
+    frame.render_widget(Clear, rect);
+    let list = List::new(items)
+        .block(
+            Block::default()
+                .borders(Borders::ALL)
+                .title(" sessions (Enter to switch, q to close) "),
+        )
+        .highlight_style(Style::default().add_modifier(Modifier::REVERSED));
+    let mut state = ListState::default().with_selected(Some(selected));
+    frame.render_stateful_widget(list, rect, &mut state);
+}

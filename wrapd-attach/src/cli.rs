@@ -1,0 +1,116 @@
+//! The command line: `wrapd-attach [COMMAND]`.
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand};
+
+/// Attach to, create and script wrapd terminal sessions.
+///
+/// With no command, attaches to the most recently used session, or creates one
+/// (starting the wrapd-muxd daemon if it is not running).
+#[derive(Debug, Parser)]
+#[command(version, about, long_about)]
+pub struct Cli {
+    /// The daemon's socket [default: $WRAPD_SOCKET, $XDG_RUNTIME_DIR/wrapd/muxd.sock or /tmp/wrapd-$UID/muxd.sock].
+    #[arg(long, global = true, value_name = "PATH")]
+    pub socket: Option<PathBuf>,
+
+    #[command(subcommand)]
+    pub command: Option<Command>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Create a session and attach to it (or not, with -d).
+    #[command(visible_alias = "new-session")]
+    New(NewArgs),
+    /// Attach to a session.
+    #[command(visible_alias = "a")]
+    Attach(AttachArgs),
+    /// List sessions.
+    #[command(visible_alias = "list-sessions")]
+    Ls {
+        /// Print a JSON array (fields: name, id, command, pid, cols, rows,
+        /// clients, history_lines, created_at, ...).
+        #[arg(long)]
+        json: bool,
+    },
+    /// Kill a session: its program gets SIGHUP, as when a terminal closes.
+    #[command(visible_alias = "kill-session")]
+    Kill {
+        /// The session (name or id).
+        #[arg(short = 't', long = "target", value_name = "NAME")]
+        target: String,
+    },
+    /// Rename a session.
+    #[command(visible_alias = "rename-session")]
+    Rename {
+        /// The session to rename [default: the most recent].
+        #[arg(short = 't', long = "target", value_name = "OLD")]
+        target: Option<String>,
+        /// Its new name.
+        new_name: String,
+    },
+    /// Print a session's screen (like `tmux capture-pane -p`).
+    #[command(visible_alias = "capture-pane")]
+    Capture {
+        /// The session [default: the most recent].
+        #[arg(short = 't', long = "target", value_name = "NAME")]
+        target: Option<String>,
+        /// Include the whole scrollback before the screen.
+        #[arg(long, short = 'S')]
+        scrollback: bool,
+        /// Keep colours and attributes as escape sequences.
+        #[arg(long, short = 'e')]
+        ansi: bool,
+    },
+    /// Type into a session (like `tmux send-keys`): words that name keys
+    /// (Enter, C-c, Up, F5, M-x, ...) are keys, other words are typed as text.
+    #[command(visible_alias = "send-keys")]
+    Send {
+        /// The session [default: the most recent].
+        #[arg(short = 't', long = "target", value_name = "NAME")]
+        target: Option<String>,
+        /// Type every word literally, never as a key name.
+        #[arg(short = 'l', long)]
+        literal: bool,
+        /// Keys and text.
+        #[arg(required = true, allow_hyphen_values = true)]
+        keys: Vec<String>,
+    },
+}
+
+#[derive(Debug, Args, Default)]
+pub struct NewArgs {
+    /// The session's name [default: the lowest free number].
+    #[arg(short = 's', long = "session-name", value_name = "NAME")]
+    pub name: Option<String>,
+    /// Do not attach: create the session in the background.
+    #[arg(short = 'd', long)]
+    pub detached: bool,
+    /// Width [default: this terminal's, or 80 with -d].
+    #[arg(short = 'x', long, value_name = "COLS")]
+    pub cols: Option<u16>,
+    /// Height [default: this terminal's, or 24 with -d].
+    #[arg(short = 'y', long, value_name = "ROWS")]
+    pub rows: Option<u16>,
+    /// Working directory [default: the current one].
+    #[arg(short = 'c', long, value_name = "DIR")]
+    pub cwd: Option<PathBuf>,
+    /// Keep the session after its program exits (like tmux's remain-on-exit).
+    #[arg(long)]
+    pub remain_on_exit: bool,
+    /// The program to run [default: your $SHELL].
+    #[arg(last = true, value_name = "CMD")]
+    pub command: Vec<String>,
+}
+
+#[derive(Debug, Args, Default)]
+pub struct AttachArgs {
+    /// The session (name or id) [default: the most recent].
+    #[arg(short = 't', long = "target", value_name = "NAME")]
+    pub target: Option<String>,
+    /// Read-only: never type into the session or resize it.
+    #[arg(short = 'r', long)]
+    pub read_only: bool,
+}
