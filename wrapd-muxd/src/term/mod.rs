@@ -12,11 +12,22 @@
 //!
 //! Layout:
 //! - `style`: colours and attributes of a cell.
-//! - (the rest is private: grid, compact history, the `vte` performer.)
+//! - `grid`: cells and screen rows.
+//! - `history`: the compact scrollback.
+//! - `state`: the terminal's state and its operations (print, scroll, erase...).
+//! - `perform`: the `vte` performer mapping sequences to operations.
+//! - `output`: rows as spans, capture text, search.
 
+mod grid;
+mod history;
+mod output;
+mod perform;
+mod state;
 mod style;
 
 pub use style::{Attrs, Color, Style};
+
+use state::State;
 
 use std::sync::Arc;
 
@@ -130,115 +141,167 @@ pub struct Match {
     pub len: u16,
 }
 
+/// Bytes of one OSC string kept at most (an OSC 52 clipboard of ~48 KiB);
+/// longer ones are cut (the parser's buffer is fixed, so no input grows it).
+const OSC_MAX: usize = 64 * 1024;
+
 /// A terminal: screen(s), history, cursor, modes.
 pub struct Term {
-    _private: (),
+    /// Boxed: the parser holds its OSC buffer inline.
+    parser: Box<vte::Parser<OSC_MAX>>,
+    state: State,
+    /// The last committed sequence number.
+    committed: u64,
 }
 
 impl Term {
     /// A blank terminal; sizes are clamped to at least 1×1.
     pub fn new(cols: u16, rows: u16, config: TermConfig) -> Term {
-        let _ = (cols, rows, config);
-        todo!("term model")
+        Term {
+            parser: Box::new(vte::Parser::<OSC_MAX>::new_with_size()),
+            state: State::new(cols, rows, config),
+            committed: 0,
+        }
     }
 
     /// Parse and apply bytes written by the program. Never fails.
     pub fn feed(&mut self, bytes: &[u8]) {
-        let _ = bytes;
-        todo!()
+        self.parser.advance(&mut self.state, bytes);
     }
 
     /// Bytes the terminal must send back to the program (answers to DA1, DA2,
     /// DSR, DECRQM, ...), in order, since the last call.
     pub fn take_replies(&mut self) -> Vec<u8> {
-        todo!()
+        std::mem::take(&mut self.state.replies)
     }
 
     /// Events since the last call.
     pub fn take_events(&mut self) -> Vec<TermEvent> {
-        todo!()
+        std::mem::take(&mut self.state.events)
     }
 
     /// Resize; sizes are clamped to at least 1×1. Nothing already written is lost.
     pub fn resize(&mut self, cols: u16, rows: u16) {
-        let _ = (cols, rows);
-        todo!()
+        self.state.resize(cols, rows);
     }
 
     pub fn cols(&self) -> u16 {
-        todo!()
+        self.state.cols
     }
 
     pub fn rows(&self) -> u16 {
-        todo!()
+        self.state.rows
     }
 
     /// Close the current batch of changes. If anything changed since the last
     /// commit (rows, cursor, modes, title, size...), returns the batch's sequence
     /// number; later changes get a higher one. Sequence numbers start at 1.
     pub fn commit(&mut self) -> Option<u64> {
-        todo!()
+        if !self.state.dirty {
+            return None;
+        }
+        self.committed = self.state.seq;
+        self.state.seq += 1;
+        self.state.dirty = false;
+        Some(self.committed)
     }
 
     /// Mark the terminal changed without changing it, so the next `commit`
     /// returns a new sequence number (the session's own state changed: a bell,
     /// a client attached, a rename).
     pub fn touch(&mut self) {
-        todo!()
+        self.state.dirty = true;
     }
 
     /// The last committed sequence number (0 before the first commit).
     pub fn committed_seq(&self) -> u64 {
-        todo!()
+        self.committed
     }
 
     /// Stable indices of the rows (history or screen) at or after `from` whose
     /// content changed after sequence number `since`, ascending.
     pub fn changed_since(&self, since: u64, from: RowIndex) -> Vec<RowIndex> {
-        let _ = (since, from);
-        todo!()
+        let s = &self.state;
+        let mut out = Vec::new();
+        let history_from = from.0.max(s.history.start());
+        for i in history_from..s.screen_start {
+            if s.history.seq(i).is_some_and(|seq| seq > since) {
+                out.push(RowIndex(i));
+            }
+        }
+        for (y, row) in s.grid.iter().enumerate() {
+            let i = s.screen_start + y as u64;
+            if i >= from.0 && row.seq > since {
+                out.push(RowIndex(i));
+            }
+        }
+        out
     }
 
     /// A row of history or of the visible screen; `None` if trimmed or beyond.
     pub fn line(&self, index: RowIndex) -> Option<Line> {
-        let _ = index;
-        todo!()
+        let row = self.state.row_at(index)?;
+        Some(output::row_line(
+            row.row(),
+            self.state.cols,
+            &self.state.links,
+        ))
     }
 
     /// Index of the visible screen's top row.
     pub fn screen_start(&self) -> RowIndex {
-        todo!()
+        RowIndex(self.state.screen_start)
     }
 
     /// Index of the oldest row still kept in history (== screen_start when empty).
     pub fn history_start(&self) -> RowIndex {
-        todo!()
+        RowIndex(self.state.first_row())
+    }
+
+    /// Approximate bytes the history holds.
+    pub fn history_bytes(&self) -> usize {
+        self.state.history.bytes()
     }
 
     pub fn cursor(&self) -> Cursor {
-        todo!()
+        let s = &self.state;
+        Cursor {
+            col: s.cursor.x,
+            row: s.cursor.y,
+            visible: s.flags.cursor_visible,
+            shape: s.flags.cursor_shape,
+            blinking: s.flags.cursor_blink,
+        }
     }
 
     pub fn modes(&self) -> Modes {
-        todo!()
+        let f = &self.state.flags;
+        Modes {
+            application_cursor: f.app_cursor,
+            application_keypad: f.app_keypad,
+            bracketed_paste: f.bracketed_paste,
+            mouse_tracking: f.mouse_tracking,
+            mouse_encoding: f.mouse_encoding,
+            focus_events: f.focus_events,
+            alternate_screen: self.state.alt(),
+        }
     }
 
     /// Window title (OSC 0/2).
     pub fn title(&self) -> &str {
-        todo!()
+        &self.state.title
     }
 
     /// Working directory reported by OSC 7 (the path part, percent-decoded).
     pub fn cwd(&self) -> Option<&str> {
-        todo!()
+        self.state.cwd.as_deref()
     }
 
     /// The screen (and with `scrollback`, the history before it) as text, one
     /// line per row, trailing blanks trimmed; with `ansi`, SGR sequences keep
     /// colours and attributes (like `tmux capture-pane -p [-e]`).
     pub fn capture(&self, scrollback: bool, ansi: bool) -> String {
-        let _ = (scrollback, ansi);
-        todo!()
+        self.state.capture(scrollback, ansi)
     }
 
     /// Find `query` in rows before (`backwards`) or after `from` (exclusive).
@@ -249,7 +312,9 @@ impl Term {
         backwards: bool,
         case_sensitive: bool,
     ) -> Option<Match> {
-        let _ = (query, from, backwards, case_sensitive);
-        todo!()
+        self.state.search(query, from, backwards, case_sensitive)
     }
 }
+
+#[cfg(test)]
+mod tests;

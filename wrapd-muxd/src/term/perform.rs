@@ -1,0 +1,543 @@
+//! The `vte` performer: control characters, escape and control sequences,
+//! operating system commands — each mapped onto a `State` operation.
+
+use vte::{Params, Perform};
+
+use super::state::{Charset, MAX_LINK_LEN, State};
+use super::style::{Attrs, Color, Style};
+use super::{CursorShape, MouseEncoding, MouseTracking, TermEvent};
+
+/// The first parameter, or `default` when absent or 0.
+fn arg(params: &Params, i: usize, default: u16) -> u16 {
+    match params.iter().nth(i).and_then(|p| p.first().copied()) {
+        None | Some(0) => default,
+        Some(v) => v,
+    }
+}
+
+/// The parameter as given (0 when absent).
+fn raw(params: &Params, i: usize) -> u16 {
+    params
+        .iter()
+        .nth(i)
+        .and_then(|p| p.first().copied())
+        .unwrap_or(0)
+}
+
+impl Perform for State {
+    #[inline]
+    fn print(&mut self, c: char) {
+        State::print(self, c);
+    }
+
+    fn execute(&mut self, byte: u8) {
+        match byte {
+            0x07 => {
+                self.events.push(TermEvent::Bell);
+                self.dirty = true;
+            }
+            0x08 => self.backspace(),
+            0x09 => self.tab(1),
+            0x0a..=0x0c => self.linefeed(),
+            0x0d => self.carriage_return(),
+            0x0e => self.gl = 1,
+            0x0f => self.gl = 0,
+            0x84 => self.index(),
+            0x85 => {
+                self.carriage_return();
+                self.index();
+            }
+            0x88 => self.set_tab(),
+            0x8d => self.reverse_index(),
+            _ => {}
+        }
+    }
+
+    fn esc_dispatch(&mut self, intermediates: &[u8], _ignore: bool, byte: u8) {
+        match (intermediates, byte) {
+            ([], b'7') => self.save_cursor(),
+            ([], b'8') => self.restore_cursor(),
+            ([], b'D') => self.index(),
+            ([], b'E') => {
+                self.carriage_return();
+                self.index();
+            }
+            ([], b'H') => self.set_tab(),
+            ([], b'M') => self.reverse_index(),
+            ([], b'c') => self.full_reset(),
+            ([], b'=') => self.flags.app_keypad = true,
+            ([], b'>') => self.flags.app_keypad = false,
+            ([b'#'], b'8') => self.screen_alignment(),
+            ([slot @ (b'(' | b')')], set) => {
+                let charset = if set == b'0' {
+                    Charset::DecGraphics
+                } else {
+                    Charset::Ascii
+                };
+                self.charsets[usize::from(*slot == b')')] = charset;
+            }
+            _ => {}
+        }
+        self.dirty = true;
+    }
+
+    fn csi_dispatch(&mut self, params: &Params, intermediates: &[u8], ignore: bool, action: char) {
+        if ignore {
+            return;
+        }
+        let a0 = |d| arg(params, 0, d);
+        match (intermediates, action) {
+            ([], '@') => self.insert_chars(a0(1)),
+            ([], 'A') => self.move_rows(-i32::from(a0(1))),
+            ([], 'B' | 'e') => self.move_rows(i32::from(a0(1))),
+            ([], 'C' | 'a') => self.move_cols(i32::from(a0(1))),
+            ([], 'D') => self.move_cols(-i32::from(a0(1))),
+            ([], 'E') => {
+                self.move_rows(i32::from(a0(1)));
+                self.carriage_return();
+            }
+            ([], 'F') => {
+                self.move_rows(-i32::from(a0(1)));
+                self.carriage_return();
+            }
+            ([], 'G' | '`') => {
+                let y = self.cursor.y;
+                self.goto(a0(1) - 1, y);
+            }
+            ([], 'H' | 'f') => self.goto_origin(arg(params, 1, 1) - 1, a0(1) - 1),
+            ([], 'I') => self.tab(a0(1)),
+            ([], 'J') => self.erase_display(raw(params, 0)),
+            ([b'?'], 'J') => self.erase_display(raw(params, 0)),
+            ([], 'K') | ([b'?'], 'K') => self.erase_line(raw(params, 0)),
+            ([], 'L') => self.insert_lines(a0(1)),
+            ([], 'M') => self.delete_lines(a0(1)),
+            ([], 'P') => self.delete_chars(a0(1)),
+            ([], 'S') => self.scroll_up(a0(1)),
+            ([], 'T') => self.scroll_down(a0(1)),
+            ([], 'X') => self.erase_chars(a0(1)),
+            ([], 'Z') => self.back_tab(a0(1)),
+            ([], 'b') => self.repeat(a0(1)),
+            ([], 'c') if raw(params, 0) == 0 => self.replies.extend_from_slice(b"\x1b[?62;22c"),
+            ([b'>'], 'c') if raw(params, 0) == 0 => {
+                self.replies.extend_from_slice(b"\x1b[>1;10;0c")
+            }
+            ([], 'd') => {
+                let x = self.cursor.x;
+                let y = a0(1) - 1;
+                self.goto_origin(x, y);
+            }
+            ([], 'g') => match raw(params, 0) {
+                0 => {
+                    let x = usize::from(self.cursor.x);
+                    self.tabs[x] = false;
+                }
+                3 => self.tabs.fill(false),
+                _ => {}
+            },
+            ([], 'h') => self.set_ansi_modes(params, true),
+            ([], 'l') => self.set_ansi_modes(params, false),
+            ([b'?'], 'h') => self.set_private_modes(params, true),
+            ([b'?'], 'l') => self.set_private_modes(params, false),
+            ([], 'm') => self.sgr(params),
+            ([], 'n') => match raw(params, 0) {
+                5 => self.replies.extend_from_slice(b"\x1b[0n"),
+                6 => self.report_cursor(false),
+                _ => {}
+            },
+            ([b'?'], 'n') if raw(params, 0) == 6 => self.report_cursor(true),
+            ([], 'r') => {
+                let bottom = arg(params, 1, self.rows);
+                self.set_region(a0(1) - 1, bottom - 1);
+            }
+            ([], 's') => self.save_cursor(),
+            ([], 'u') => self.restore_cursor(),
+            ([], 't') if raw(params, 0) == 18 => {
+                let reply = format!("\x1b[8;{};{}t", self.rows, self.cols);
+                self.replies.extend_from_slice(reply.as_bytes());
+            }
+            ([b' '], 'q') => {
+                let (shape, blink) = match raw(params, 0) {
+                    0 => (CursorShape::Default, false),
+                    1 => (CursorShape::Block, true),
+                    2 => (CursorShape::Block, false),
+                    3 => (CursorShape::Underline, true),
+                    4 => (CursorShape::Underline, false),
+                    5 => (CursorShape::Bar, true),
+                    6 => (CursorShape::Bar, false),
+                    _ => return,
+                };
+                self.flags.cursor_shape = shape;
+                self.flags.cursor_blink = blink;
+                self.dirty = true;
+            }
+            ([b'!'], 'p') => self.soft_reset(),
+            ([b'?', b'$'], 'p') => self.report_mode(raw(params, 0), true),
+            ([b'$'], 'p') => self.report_mode(raw(params, 0), false),
+            ([b'>'], 'q') => {
+                let reply = format!("\x1bP>|wrapd {}\x1b\\", env!("CARGO_PKG_VERSION"));
+                self.replies.extend_from_slice(reply.as_bytes());
+            }
+            _ => {}
+        }
+    }
+
+    fn osc_dispatch(&mut self, params: &[&[u8]], bell_terminated: bool) {
+        let Some(kind) = params.first() else { return };
+        let text = |i: usize| params.get(i).map(|p| String::from_utf8_lossy(p));
+        match *kind {
+            b"0" | b"2" => {
+                // A title may contain `;`: rejoin what vte split.
+                let title: Vec<String> = (1..params.len())
+                    .filter_map(|i| text(i).map(|t| t.into_owned()))
+                    .collect();
+                let title: String = title
+                    .join(";")
+                    .chars()
+                    .filter(|c| !c.is_control())
+                    .take(1024)
+                    .collect();
+                if self.title != title {
+                    self.title = title;
+                    self.dirty = true;
+                }
+            }
+            b"7" => {
+                if let Some(uri) = text(1) {
+                    self.cwd = parse_file_uri(&uri);
+                    self.dirty = true;
+                }
+            }
+            b"8" => {
+                let target = params.get(2..).map(|p| p.join(&b';')).unwrap_or_default();
+                self.link = if target.is_empty() || target.len() > MAX_LINK_LEN {
+                    0
+                } else {
+                    self.links.id(&String::from_utf8_lossy(&target))
+                };
+            }
+            b"52" => {
+                let (Some(sel), Some(data)) = (params.get(1), params.get(2)) else {
+                    return;
+                };
+                if *data == b"?" {
+                    return;
+                }
+                if let Some(data) = decode_base64(data) {
+                    let selection = String::from_utf8_lossy(sel).into_owned();
+                    self.events.push(TermEvent::Clipboard { selection, data });
+                    self.dirty = true;
+                }
+            }
+            b"10" | b"11" | b"12" if params.get(1) == Some(&&b"?"[..]) => {
+                let rgb = match *kind {
+                    b"11" => "0000/0000/0000",
+                    _ => "ffff/ffff/ffff",
+                };
+                let end = if bell_terminated { "\x07" } else { "\x1b\\" };
+                let reply = format!("\x1b]{};rgb:{rgb}{end}", String::from_utf8_lossy(kind));
+                self.replies.extend_from_slice(reply.as_bytes());
+            }
+            _ => {}
+        }
+    }
+}
+
+impl State {
+    fn set_tab(&mut self) {
+        let x = usize::from(self.cursor.x);
+        if let Some(t) = self.tabs.get_mut(x) {
+            *t = true;
+        }
+    }
+
+    fn report_cursor(&mut self, private: bool) {
+        let y = if self.flags.origin {
+            self.cursor.y.saturating_sub(self.top)
+        } else {
+            self.cursor.y
+        };
+        let q = if private { "?" } else { "" };
+        let reply = format!("\x1b[{q}{};{}R", y + 1, self.cursor.x + 1);
+        self.replies.extend_from_slice(reply.as_bytes());
+    }
+
+    fn set_ansi_modes(&mut self, params: &Params, on: bool) {
+        for p in params.iter() {
+            match p.first().copied().unwrap_or(0) {
+                4 => self.flags.insert = on,
+                20 => self.flags.newline = on,
+                _ => {}
+            }
+        }
+        self.dirty = true;
+    }
+
+    fn set_private_modes(&mut self, params: &Params, on: bool) {
+        for p in params.iter() {
+            let mode = p.first().copied().unwrap_or(0);
+            let tracking = |t| if on { t } else { MouseTracking::None };
+            match mode {
+                1 => self.flags.app_cursor = on,
+                6 => {
+                    self.flags.origin = on;
+                    self.goto_origin(0, 0);
+                }
+                7 => {
+                    self.flags.autowrap = on;
+                    if !on {
+                        self.cursor.pending_wrap = false;
+                    }
+                }
+                9 => self.flags.mouse_tracking = tracking(MouseTracking::X10),
+                12 => self.flags.cursor_blink = on,
+                25 => self.flags.cursor_visible = on,
+                47 | 1047 => self.set_alternate(on, false, mode == 1047),
+                1048 => {
+                    if on {
+                        self.save_cursor();
+                    } else {
+                        self.restore_cursor();
+                    }
+                }
+                1049 => {
+                    if on && !self.alt() {
+                        self.save_cursor();
+                        self.set_alternate(true, false, true);
+                    } else if !on && self.alt() {
+                        self.set_alternate(false, false, false);
+                        self.restore_cursor();
+                    }
+                }
+                1000 => self.flags.mouse_tracking = tracking(MouseTracking::Normal),
+                1002 => self.flags.mouse_tracking = tracking(MouseTracking::Button),
+                1003 => self.flags.mouse_tracking = tracking(MouseTracking::Any),
+                1004 => self.flags.focus_events = on,
+                1005 | 1006 | 1015 => {
+                    let enc = match mode {
+                        1005 => MouseEncoding::Utf8,
+                        1006 => MouseEncoding::Sgr,
+                        _ => MouseEncoding::Urxvt,
+                    };
+                    if on {
+                        self.flags.mouse_encoding = enc;
+                    } else if self.flags.mouse_encoding == enc {
+                        self.flags.mouse_encoding = MouseEncoding::Default;
+                    }
+                }
+                2004 => self.flags.bracketed_paste = on,
+                2026 => self.flags.synchronized = on,
+                _ => {}
+            }
+        }
+        self.dirty = true;
+    }
+
+    /// DECRQM: 1 set, 2 reset, 0 not recognised.
+    fn report_mode(&mut self, mode: u16, private: bool) {
+        let f = &self.flags;
+        let state = |on: bool| if on { 1 } else { 2 };
+        let value = if private {
+            match mode {
+                1 => state(f.app_cursor),
+                6 => state(f.origin),
+                7 => state(f.autowrap),
+                9 => state(f.mouse_tracking == MouseTracking::X10),
+                12 => state(f.cursor_blink),
+                25 => state(f.cursor_visible),
+                47 | 1047 | 1049 => state(self.primary.is_some()),
+                1000 => state(f.mouse_tracking == MouseTracking::Normal),
+                1002 => state(f.mouse_tracking == MouseTracking::Button),
+                1003 => state(f.mouse_tracking == MouseTracking::Any),
+                1004 => state(f.focus_events),
+                1005 => state(f.mouse_encoding == MouseEncoding::Utf8),
+                1006 => state(f.mouse_encoding == MouseEncoding::Sgr),
+                1015 => state(f.mouse_encoding == MouseEncoding::Urxvt),
+                2004 => state(f.bracketed_paste),
+                2026 => state(f.synchronized),
+                _ => 0,
+            }
+        } else {
+            match mode {
+                4 => state(f.insert),
+                20 => state(f.newline),
+                _ => 0,
+            }
+        };
+        let q = if private { "?" } else { "" };
+        let reply = format!("\x1b[{q}{mode};{value}$y");
+        self.replies.extend_from_slice(reply.as_bytes());
+    }
+
+    fn sgr(&mut self, params: &Params) {
+        if params.is_empty() {
+            self.pen = Style::default();
+            return;
+        }
+        let mut it = params.iter();
+        while let Some(p) = it.next() {
+            let code = p.first().copied().unwrap_or(0);
+            let pen = &mut self.pen;
+            match code {
+                0 => *pen = Style::default(),
+                1 => pen.attrs |= Attrs::BOLD,
+                2 => pen.attrs |= Attrs::DIM,
+                3 => pen.attrs |= Attrs::ITALIC,
+                4 => {
+                    pen.attrs -= Attrs::UNDERLINE
+                        | Attrs::DOUBLE_UNDERLINE
+                        | Attrs::CURLY_UNDERLINE
+                        | Attrs::DOTTED_UNDERLINE
+                        | Attrs::DASHED_UNDERLINE;
+                    pen.attrs |= match p.get(1).copied().unwrap_or(1) {
+                        0 => Attrs::empty(),
+                        2 => Attrs::DOUBLE_UNDERLINE,
+                        3 => Attrs::CURLY_UNDERLINE,
+                        4 => Attrs::DOTTED_UNDERLINE,
+                        5 => Attrs::DASHED_UNDERLINE,
+                        _ => Attrs::UNDERLINE,
+                    };
+                }
+                5 | 6 => pen.attrs |= Attrs::BLINK,
+                7 => pen.attrs |= Attrs::INVERSE,
+                8 => pen.attrs |= Attrs::HIDDEN,
+                9 => pen.attrs |= Attrs::STRIKETHROUGH,
+                21 => {
+                    pen.attrs -= Attrs::UNDERLINE
+                        | Attrs::CURLY_UNDERLINE
+                        | Attrs::DOTTED_UNDERLINE
+                        | Attrs::DASHED_UNDERLINE;
+                    pen.attrs |= Attrs::DOUBLE_UNDERLINE;
+                }
+                22 => pen.attrs -= Attrs::BOLD | Attrs::DIM,
+                23 => pen.attrs -= Attrs::ITALIC,
+                24 => {
+                    pen.attrs -= Attrs::UNDERLINE
+                        | Attrs::DOUBLE_UNDERLINE
+                        | Attrs::CURLY_UNDERLINE
+                        | Attrs::DOTTED_UNDERLINE
+                        | Attrs::DASHED_UNDERLINE
+                }
+                25 => pen.attrs -= Attrs::BLINK,
+                27 => pen.attrs -= Attrs::INVERSE,
+                28 => pen.attrs -= Attrs::HIDDEN,
+                29 => pen.attrs -= Attrs::STRIKETHROUGH,
+                30..=37 => pen.fg = Color::Indexed((code - 30) as u8),
+                39 => pen.fg = Color::Default,
+                40..=47 => pen.bg = Color::Indexed((code - 40) as u8),
+                49 => pen.bg = Color::Default,
+                53 => pen.attrs |= Attrs::OVERLINE,
+                55 => pen.attrs -= Attrs::OVERLINE,
+                59 => pen.underline_color = Color::Default,
+                90..=97 => pen.fg = Color::Indexed((code - 90 + 8) as u8),
+                100..=107 => pen.bg = Color::Indexed((code - 100 + 8) as u8),
+                38 | 48 | 58 => {
+                    let color = if p.len() > 1 {
+                        extended_color_sub(&p[1..])
+                    } else {
+                        extended_color_params(&mut it)
+                    };
+                    if let Some(color) = color {
+                        match code {
+                            38 => pen.fg = color,
+                            48 => pen.bg = color,
+                            _ => pen.underline_color = color,
+                        }
+                    }
+                }
+                _ => {}
+            }
+        }
+    }
+}
+
+/// `38:5:n`, `38:2:r:g:b` or `38:2:cs:r:g:b` (colon subparameters).
+fn extended_color_sub(sub: &[u16]) -> Option<Color> {
+    match sub {
+        [5, n, ..] => Some(Color::Indexed(*n as u8)),
+        [2, _, r, g, b, ..] => Some(Color::Rgb(*r as u8, *g as u8, *b as u8)),
+        [2, r, g, b] => Some(Color::Rgb(*r as u8, *g as u8, *b as u8)),
+        _ => None,
+    }
+}
+
+/// `38;5;n` or `38;2;r;g;b` (separate parameters).
+fn extended_color_params<'a>(it: &mut impl Iterator<Item = &'a [u16]>) -> Option<Color> {
+    let mut next = || it.next().and_then(|p| p.first().copied());
+    match next()? {
+        5 => Some(Color::Indexed(next()? as u8)),
+        2 => {
+            let (r, g, b) = (next()?, next()?, next()?);
+            Some(Color::Rgb(r as u8, g as u8, b as u8))
+        }
+        _ => None,
+    }
+}
+
+/// The path of an OSC 7 `file://host/path` URI, percent-decoded.
+fn parse_file_uri(uri: &str) -> Option<String> {
+    let rest = uri.strip_prefix("file://")?;
+    let path = &rest[rest.find('/')?..];
+    let bytes = path.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        if bytes[i] == b'%'
+            && let Some(v) = path
+                .get(i + 1..i + 3)
+                .and_then(|h| u8::from_str_radix(h, 16).ok())
+        {
+            out.push(v);
+            i += 3;
+            continue;
+        }
+        out.push(bytes[i]);
+        i += 1;
+    }
+    Some(String::from_utf8_lossy(&out).into_owned())
+}
+
+fn decode_base64(data: &[u8]) -> Option<Vec<u8>> {
+    let mut out = Vec::with_capacity(data.len() * 3 / 4);
+    let mut acc = 0u32;
+    let mut bits = 0;
+    for &b in data {
+        let v = match b {
+            b'A'..=b'Z' => b - b'A',
+            b'a'..=b'z' => b - b'a' + 26,
+            b'0'..=b'9' => b - b'0' + 52,
+            b'+' => 62,
+            b'/' => 63,
+            b'=' | b'\n' | b'\r' => continue,
+            _ => return None,
+        };
+        acc = acc << 6 | u32::from(v);
+        bits += 6;
+        if bits >= 8 {
+            bits -= 8;
+            out.push((acc >> bits) as u8);
+        }
+    }
+    Some(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn file_uris() {
+        assert_eq!(
+            parse_file_uri("file://host/home/a%20b").as_deref(),
+            Some("/home/a b")
+        );
+        assert_eq!(parse_file_uri("file:///tmp").as_deref(), Some("/tmp"));
+        assert_eq!(parse_file_uri("http://x/y"), None);
+    }
+
+    #[test]
+    fn base64() {
+        assert_eq!(decode_base64(b"aGVsbG8=").unwrap(), b"hello");
+        assert_eq!(decode_base64(b"Zm9vYmFy").unwrap(), b"foobar");
+        assert!(decode_base64(b"*").is_none());
+    }
+}

@@ -1,0 +1,849 @@
+//! The terminal's state and the operations the parser performs on it: print,
+//! move, scroll, erase, switch screens, resize. Every change stamps the rows it
+//! touches with the current sequence number and marks the state dirty.
+
+use std::collections::{HashMap, VecDeque};
+use std::sync::Arc;
+
+use super::grid::{Cell, Row, SPACER, char_width};
+use super::history::History;
+use super::style::Style;
+use super::{CursorShape, MouseEncoding, MouseTracking, TermConfig, TermEvent};
+
+/// Hyperlinks kept at most; later ones are shown without their target.
+const MAX_LINKS: usize = 1024;
+/// A hyperlink target longer than this is dropped.
+pub(crate) const MAX_LINK_LEN: usize = 2048;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub(crate) enum Charset {
+    #[default]
+    Ascii,
+    /// DEC special graphics: line drawing.
+    DecGraphics,
+}
+
+impl Charset {
+    #[inline]
+    pub fn map(self, c: char) -> char {
+        if self == Charset::Ascii || !('\x5f'..='\x7e').contains(&c) {
+            return c;
+        }
+        const DEC: [char; 32] = [
+            ' ', '◆', '▒', '␉', '␌', '␍', '␊', '°', '±', '␤', '␋', '┘', '┐', '┌', '└', '┼', '⎺',
+            '⎻', '─', '⎼', '⎽', '├', '┤', '┴', '┬', '│', '≤', '≥', 'π', '≠', '£', '·',
+        ];
+        DEC[c as usize - 0x5f]
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub(crate) struct CursorPos {
+    pub x: u16,
+    pub y: u16,
+    /// Printed in the last column: the next character wraps first (DECAWM).
+    pub pending_wrap: bool,
+}
+
+/// What DECSC saves.
+#[derive(Debug, Clone, Copy, Default)]
+pub(crate) struct Saved {
+    pub cursor: CursorPos,
+    pub pen: Style,
+    pub link: u16,
+    pub origin: bool,
+    pub charsets: [Charset; 2],
+    pub gl: usize,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct Flags {
+    pub origin: bool,
+    pub autowrap: bool,
+    pub insert: bool,
+    /// LNM: a line feed also returns the carriage.
+    pub newline: bool,
+    pub app_cursor: bool,
+    pub app_keypad: bool,
+    pub bracketed_paste: bool,
+    pub mouse_tracking: MouseTracking,
+    pub mouse_encoding: MouseEncoding,
+    pub focus_events: bool,
+    pub cursor_visible: bool,
+    pub cursor_shape: CursorShape,
+    pub cursor_blink: bool,
+    pub synchronized: bool,
+}
+
+impl Default for Flags {
+    fn default() -> Self {
+        Flags {
+            origin: false,
+            autowrap: true,
+            insert: false,
+            newline: false,
+            app_cursor: false,
+            app_keypad: false,
+            bracketed_paste: false,
+            mouse_tracking: MouseTracking::None,
+            mouse_encoding: MouseEncoding::Default,
+            focus_events: false,
+            cursor_visible: true,
+            cursor_shape: CursorShape::Default,
+            cursor_blink: false,
+            synchronized: false,
+        }
+    }
+}
+
+/// OSC 8 targets by id (id 0 is "no link").
+#[derive(Default)]
+pub(crate) struct Links {
+    targets: Vec<Arc<str>>,
+    ids: HashMap<Arc<str>, u16>,
+}
+
+impl Links {
+    pub fn id(&mut self, target: &str) -> u16 {
+        if let Some(&id) = self.ids.get(target) {
+            return id;
+        }
+        if self.targets.len() >= MAX_LINKS || target.len() > MAX_LINK_LEN {
+            return 0;
+        }
+        let t: Arc<str> = Arc::from(target);
+        self.targets.push(t.clone());
+        let id = self.targets.len() as u16;
+        self.ids.insert(t, id);
+        id
+    }
+
+    pub fn get(&self, id: u16) -> Option<&Arc<str>> {
+        self.targets.get(usize::from(id).checked_sub(1)?)
+    }
+}
+
+pub(crate) struct State {
+    pub cols: u16,
+    pub rows: u16,
+    /// The screen shown: exactly `rows` rows.
+    pub grid: VecDeque<Row>,
+    /// The primary screen while the alternate one is shown.
+    pub primary: Option<VecDeque<Row>>,
+    pub history: History,
+    /// Rows that ever scrolled off the primary screen: the stable index of the
+    /// screen's top row.
+    pub screen_start: u64,
+    pub cursor: CursorPos,
+    /// The style new characters get.
+    pub pen: Style,
+    pub link: u16,
+    /// DECSC slots: primary screen, alternate screen.
+    pub saved: [Saved; 2],
+    /// Scroll region, inclusive.
+    pub top: u16,
+    pub bottom: u16,
+    pub tabs: Vec<bool>,
+    pub flags: Flags,
+    pub charsets: [Charset; 2],
+    /// Which charset is in GL (SI/SO).
+    pub gl: usize,
+    pub title: String,
+    pub cwd: Option<String>,
+    pub links: Links,
+    pub replies: Vec<u8>,
+    pub events: Vec<TermEvent>,
+    /// The sequence number changes are stamped with now (committed + 1).
+    pub seq: u64,
+    /// Something changed since the last commit.
+    pub dirty: bool,
+    /// The last printed character, for REP.
+    pub last_char: Option<char>,
+}
+
+fn default_tabs(cols: u16) -> Vec<bool> {
+    (0..cols).map(|x| x % 8 == 0 && x != 0).collect()
+}
+
+impl State {
+    pub fn new(cols: u16, rows: u16, config: TermConfig) -> State {
+        let (cols, rows) = (cols.max(1), rows.max(1));
+        State {
+            cols,
+            rows,
+            grid: (0..rows).map(|_| Row::new(cols, 1)).collect(),
+            primary: None,
+            history: History::new(config.scrollback_lines, config.scrollback_bytes),
+            screen_start: 0,
+            cursor: CursorPos::default(),
+            pen: Style::default(),
+            link: 0,
+            saved: [Saved::default(); 2],
+            top: 0,
+            bottom: rows - 1,
+            tabs: default_tabs(cols),
+            flags: Flags::default(),
+            charsets: [Charset::Ascii; 2],
+            gl: 0,
+            title: String::new(),
+            cwd: None,
+            links: Links::default(),
+            replies: Vec::new(),
+            events: Vec::new(),
+            seq: 1,
+            dirty: true,
+            last_char: None,
+        }
+    }
+
+    pub fn alt(&self) -> bool {
+        self.primary.is_some()
+    }
+
+    /// Row `y` of the screen, stamped as changed.
+    #[inline]
+    pub fn row_mut(&mut self, y: u16) -> &mut Row {
+        self.dirty = true;
+        let (cols, seq) = (self.cols, self.seq);
+        let row = &mut self.grid[usize::from(y)];
+        row.touch(cols, seq);
+        row
+    }
+
+    /// Stamp rows `from..to` as changed (their index or content changed).
+    pub fn stamp(&mut self, from: u16, to: u16) {
+        for y in from..to.min(self.rows) {
+            self.row_mut(y);
+        }
+    }
+
+    /// The cursor moved (or a mode changed): not a row change, but a change.
+    #[inline]
+    pub fn moved(&mut self) {
+        self.dirty = true;
+    }
+
+    // ----- printing -----------------------------------------------------------
+
+    pub fn print(&mut self, c: char) {
+        let c = self.charsets[self.gl].map(c);
+        let w = char_width(c);
+        if w == 0 {
+            self.combine(c);
+            return;
+        }
+        self.last_char = Some(c);
+        let cols = self.cols;
+        // A wide character cannot show in a one-column terminal.
+        let (c, w) = if w == 2 && cols < 2 { (' ', 1) } else { (c, w) };
+        if self.cursor.pending_wrap && self.flags.autowrap {
+            self.wrap();
+        }
+        if w == 2 && self.cursor.x + 1 >= cols {
+            if self.flags.autowrap {
+                // Does not fit: blank the last column and wrap.
+                let (y, x, pen) = (self.cursor.y, self.cursor.x, self.pen);
+                self.row_mut(y)
+                    .erase(usize::from(x), usize::from(cols), pen);
+                self.wrap();
+            } else {
+                self.cursor.x = cols - 2;
+            }
+        }
+        let (x, y) = (usize::from(self.cursor.x), self.cursor.y);
+        let (pen, link, insert) = (self.pen, self.link, self.flags.insert);
+        let w = usize::from(w);
+        let row = self.row_mut(y);
+        if insert {
+            row.insert_cells(x, w, usize::from(cols), Style::default());
+        }
+        row.split_wide_at(x);
+        row.split_wide_at(x + w);
+        if !row.combining.is_empty() {
+            row.combining
+                .retain(|(cx, _)| !(x..x + w).contains(&usize::from(*cx)));
+        }
+        row.cells[x] = Cell {
+            ch: c,
+            style: pen,
+            link,
+            wide: w == 2,
+        };
+        if w == 2 {
+            row.cells[x + 1] = Cell {
+                ch: SPACER,
+                style: pen,
+                link,
+                wide: false,
+            };
+        }
+        let next = x + w;
+        if next >= usize::from(cols) {
+            self.cursor.x = cols - 1;
+            self.cursor.pending_wrap = self.flags.autowrap;
+        } else {
+            self.cursor.x = next as u16;
+            self.cursor.pending_wrap = false;
+        }
+    }
+
+    /// A zero-width character joins the cell before the cursor.
+    fn combine(&mut self, c: char) {
+        if (c as u32) < 0x20 {
+            return;
+        }
+        let (mut x, y) = (self.cursor.x, self.cursor.y);
+        if !self.cursor.pending_wrap {
+            if x == 0 {
+                return;
+            }
+            x -= 1;
+        }
+        let row = self.row_mut(y);
+        if row.cells[usize::from(x)].ch == SPACER && x > 0 {
+            x -= 1;
+        }
+        row.combine(x, c);
+    }
+
+    /// Soft-wrap: mark the row and move to the start of the next.
+    fn wrap(&mut self) {
+        let y = self.cursor.y;
+        self.row_mut(y).wrapped = true;
+        self.cursor.x = 0;
+        self.cursor.pending_wrap = false;
+        self.index();
+    }
+
+    pub fn repeat(&mut self, n: u16) {
+        if let Some(c) = self.last_char {
+            // More than a screenful repeats nothing new.
+            let max = u32::from(self.cols) * u32::from(self.rows);
+            for _ in 0..u32::from(n).min(max) {
+                self.print(c);
+            }
+        }
+    }
+
+    // ----- line feeds and scrolling -----------------------------------------------
+
+    /// IND / LF: down one row, scrolling at the bottom of the region.
+    pub fn index(&mut self) {
+        self.cursor.pending_wrap = false;
+        if self.cursor.y == self.bottom {
+            self.scroll_up(1);
+        } else if self.cursor.y + 1 < self.rows {
+            self.cursor.y += 1;
+        }
+        self.moved();
+    }
+
+    pub fn linefeed(&mut self) {
+        self.index();
+        if self.flags.newline {
+            self.cursor.x = 0;
+        }
+    }
+
+    /// RI: up one row, scrolling down at the top of the region.
+    pub fn reverse_index(&mut self) {
+        self.cursor.pending_wrap = false;
+        if self.cursor.y == self.top {
+            self.scroll_down(1);
+        } else if self.cursor.y > 0 {
+            self.cursor.y -= 1;
+        }
+        self.moved();
+    }
+
+    pub fn carriage_return(&mut self) {
+        self.cursor.x = 0;
+        self.cursor.pending_wrap = false;
+        self.moved();
+    }
+
+    /// Scroll the region up `n` rows. On the primary screen, with the region at
+    /// the top, the rows scrolled off go into history.
+    pub fn scroll_up(&mut self, n: u16) {
+        let (top, bottom) = (self.top, self.bottom);
+        let n = n.min(bottom - top + 1);
+        if n == 0 {
+            return;
+        }
+        self.dirty = true;
+        let blank = Cell::blank(self.pen);
+        if !self.alt() && top == 0 {
+            for _ in 0..n {
+                let mut row = self.grid.remove(0).expect("rows >= 1");
+                self.history.push(&row, usize::from(self.cols), row.seq);
+                self.screen_start += 1;
+                row.cells.clear();
+                row.cells.resize(usize::from(self.cols), blank);
+                row.combining.clear();
+                row.wrapped = false;
+                row.seq = self.seq;
+                self.grid.insert(usize::from(bottom), row);
+            }
+            // Rows below the region did not move, but their index did.
+            self.stamp(bottom + 1, self.rows);
+            return;
+        }
+        for _ in 0..n {
+            let mut row = self.grid.remove(usize::from(top)).expect("in range");
+            row.cells.clear();
+            row.cells.resize(usize::from(self.cols), blank);
+            row.combining.clear();
+            row.wrapped = false;
+            self.grid.insert(usize::from(bottom), row);
+        }
+        self.stamp(top, bottom + 1);
+    }
+
+    /// Scroll the region down `n` rows (blank rows appear at its top).
+    pub fn scroll_down(&mut self, n: u16) {
+        let (top, bottom) = (self.top, self.bottom);
+        let n = n.min(bottom - top + 1);
+        if n == 0 {
+            return;
+        }
+        let blank = Cell::blank(self.pen);
+        for _ in 0..n {
+            let mut row = self.grid.remove(usize::from(bottom)).expect("in range");
+            row.cells.clear();
+            row.cells.resize(usize::from(self.cols), blank);
+            row.combining.clear();
+            row.wrapped = false;
+            self.grid.insert(usize::from(top), row);
+        }
+        self.stamp(top, bottom + 1);
+    }
+
+    /// IL: insert blank rows at the cursor (inside the region only).
+    pub fn insert_lines(&mut self, n: u16) {
+        let y = self.cursor.y;
+        if y < self.top || y > self.bottom {
+            return;
+        }
+        let top = std::mem::replace(&mut self.top, y);
+        self.scroll_down(n);
+        self.top = top;
+        self.cursor.x = 0;
+        self.cursor.pending_wrap = false;
+    }
+
+    /// DL: delete rows at the cursor (inside the region only); never into history.
+    pub fn delete_lines(&mut self, n: u16) {
+        let y = self.cursor.y;
+        if y < self.top || y > self.bottom {
+            return;
+        }
+        let n = n.min(self.bottom - y + 1);
+        let blank = Cell::blank(self.pen);
+        for _ in 0..n {
+            let mut row = self.grid.remove(usize::from(y)).expect("in range");
+            row.cells.clear();
+            row.cells.resize(usize::from(self.cols), blank);
+            row.combining.clear();
+            row.wrapped = false;
+            self.grid.insert(usize::from(self.bottom), row);
+        }
+        self.stamp(y, self.bottom + 1);
+        self.cursor.x = 0;
+        self.cursor.pending_wrap = false;
+    }
+
+    // ----- erasing ---------------------------------------------------------------
+
+    /// ED: 0 below, 1 above, 2 all, 3 history.
+    pub fn erase_display(&mut self, mode: u16) {
+        let (x, y, pen, cols) = (
+            self.cursor.x,
+            self.cursor.y,
+            self.pen,
+            usize::from(self.cols),
+        );
+        match mode {
+            0 => {
+                self.row_mut(y).erase(usize::from(x), cols, pen);
+                for r in y + 1..self.rows {
+                    self.clear_row(r);
+                }
+            }
+            1 => {
+                for r in 0..y {
+                    self.clear_row(r);
+                }
+                self.row_mut(y).erase(0, usize::from(x) + 1, pen);
+            }
+            2 => {
+                for r in 0..self.rows {
+                    self.clear_row(r);
+                }
+            }
+            3 => {
+                self.history.clear();
+                self.dirty = true;
+            }
+            _ => {}
+        }
+        self.cursor.pending_wrap = false;
+    }
+
+    fn clear_row(&mut self, y: u16) {
+        let (pen, cols) = (self.pen, usize::from(self.cols));
+        let row = self.row_mut(y);
+        row.erase(0, cols, pen);
+        row.wrapped = false;
+    }
+
+    /// EL: 0 right, 1 left, 2 all.
+    pub fn erase_line(&mut self, mode: u16) {
+        let (x, y, pen, cols) = (
+            usize::from(self.cursor.x),
+            self.cursor.y,
+            self.pen,
+            usize::from(self.cols),
+        );
+        let row = self.row_mut(y);
+        match mode {
+            0 => {
+                row.erase(x, cols, pen);
+                row.wrapped = false;
+            }
+            1 => row.erase(0, x + 1, pen),
+            2 => {
+                row.erase(0, cols, pen);
+                row.wrapped = false;
+            }
+            _ => {}
+        }
+        self.cursor.pending_wrap = false;
+    }
+
+    /// ECH: blank `n` cells from the cursor.
+    pub fn erase_chars(&mut self, n: u16) {
+        let (x, y, pen) = (usize::from(self.cursor.x), self.cursor.y, self.pen);
+        self.row_mut(y).erase(x, x + usize::from(n.max(1)), pen);
+        self.cursor.pending_wrap = false;
+    }
+
+    pub fn delete_chars(&mut self, n: u16) {
+        let (x, y, pen, cols) = (
+            usize::from(self.cursor.x),
+            self.cursor.y,
+            self.pen,
+            usize::from(self.cols),
+        );
+        self.row_mut(y)
+            .delete_cells(x, usize::from(n.max(1)), cols, pen);
+        self.cursor.pending_wrap = false;
+    }
+
+    pub fn insert_chars(&mut self, n: u16) {
+        let (x, y, pen, cols) = (
+            usize::from(self.cursor.x),
+            self.cursor.y,
+            self.pen,
+            usize::from(self.cols),
+        );
+        self.row_mut(y)
+            .insert_cells(x, usize::from(n.max(1)), cols, pen);
+        self.cursor.pending_wrap = false;
+    }
+
+    /// DECALN: fill the screen with `E`.
+    pub fn screen_alignment(&mut self) {
+        for y in 0..self.rows {
+            let row = self.row_mut(y);
+            row.cells.fill(Cell {
+                ch: 'E',
+                ..Cell::default()
+            });
+            row.combining.clear();
+        }
+        self.top = 0;
+        self.bottom = self.rows - 1;
+        self.goto(0, 0);
+    }
+
+    // ----- cursor ----------------------------------------------------------------
+
+    /// Move to column `x`, row `y` (screen coordinates), clamped.
+    pub fn goto(&mut self, x: u16, y: u16) {
+        self.cursor.x = x.min(self.cols - 1);
+        self.cursor.y = y.min(self.rows - 1);
+        self.cursor.pending_wrap = false;
+        self.moved();
+    }
+
+    /// CUP / HVP with 0-based row and column, honouring origin mode.
+    pub fn goto_origin(&mut self, x: u16, y: u16) {
+        if self.flags.origin {
+            let y = self.top.saturating_add(y).min(self.bottom);
+            self.goto(x, y);
+        } else {
+            self.goto(x, y);
+        }
+    }
+
+    /// Rows up (negative) or down, stopping at the region's edge when inside it.
+    pub fn move_rows(&mut self, dy: i32) {
+        let y = i32::from(self.cursor.y);
+        let (min, max) = if (self.top..=self.bottom).contains(&self.cursor.y) {
+            (i32::from(self.top), i32::from(self.bottom))
+        } else {
+            (0, i32::from(self.rows) - 1)
+        };
+        let ny = (y + dy).clamp(min, max) as u16;
+        let x = self.cursor.x;
+        self.goto(x, ny);
+    }
+
+    pub fn move_cols(&mut self, dx: i32) {
+        let nx = (i32::from(self.cursor.x) + dx).clamp(0, i32::from(self.cols) - 1) as u16;
+        let y = self.cursor.y;
+        self.goto(nx, y);
+    }
+
+    pub fn backspace(&mut self) {
+        if self.cursor.pending_wrap {
+            self.cursor.pending_wrap = false;
+        } else if self.cursor.x > 0 {
+            self.cursor.x -= 1;
+        }
+        self.moved();
+    }
+
+    pub fn tab(&mut self, n: u16) {
+        for _ in 0..n.min(self.cols) {
+            let from = usize::from(self.cursor.x) + 1;
+            let next = self.tabs[from.min(self.tabs.len())..]
+                .iter()
+                .position(|&t| t);
+            self.cursor.x = next
+                .map_or(self.cols - 1, |i| (from + i) as u16)
+                .min(self.cols - 1);
+        }
+        self.cursor.pending_wrap = false;
+        self.moved();
+    }
+
+    pub fn back_tab(&mut self, n: u16) {
+        for _ in 0..n.min(self.cols) {
+            let x = usize::from(self.cursor.x);
+            self.cursor.x = self.tabs[..x].iter().rposition(|&t| t).unwrap_or(0) as u16;
+        }
+        self.cursor.pending_wrap = false;
+        self.moved();
+    }
+
+    pub fn set_region(&mut self, top: u16, bottom: u16) {
+        let bottom = bottom.min(self.rows - 1);
+        if top >= bottom {
+            return;
+        }
+        self.top = top;
+        self.bottom = bottom;
+        self.goto_origin(0, 0);
+    }
+
+    pub fn save_cursor(&mut self) {
+        let slot = usize::from(self.alt());
+        self.saved[slot] = Saved {
+            cursor: self.cursor,
+            pen: self.pen,
+            link: self.link,
+            origin: self.flags.origin,
+            charsets: self.charsets,
+            gl: self.gl,
+        };
+    }
+
+    pub fn restore_cursor(&mut self) {
+        let s = self.saved[usize::from(self.alt())];
+        self.cursor = CursorPos {
+            x: s.cursor.x.min(self.cols - 1),
+            y: s.cursor.y.min(self.rows - 1),
+            pending_wrap: s.cursor.pending_wrap,
+        };
+        self.pen = s.pen;
+        self.link = s.link;
+        self.flags.origin = s.origin;
+        self.charsets = s.charsets;
+        self.gl = s.gl;
+        self.moved();
+    }
+
+    // ----- screens ---------------------------------------------------------------
+
+    /// Switch to the alternate screen (or back). 1049 also saves the cursor and
+    /// clears the alternate screen; 47/1047 do not save.
+    pub fn set_alternate(&mut self, on: bool, save_cursor: bool, clear: bool) {
+        if on == self.alt() {
+            return;
+        }
+        if on {
+            if save_cursor {
+                self.save_cursor();
+            }
+            let fresh = (0..self.rows)
+                .map(|_| Row::new(self.cols, self.seq))
+                .collect();
+            self.primary = Some(std::mem::replace(&mut self.grid, fresh));
+            if clear {
+                self.cursor.pending_wrap = false;
+            }
+        } else {
+            let primary = self.primary.take().expect("on the alternate screen");
+            self.grid = primary;
+            if save_cursor {
+                self.restore_cursor();
+            }
+        }
+        // Every row of the screen is another row now.
+        self.stamp(0, self.rows);
+    }
+
+    // ----- resize ----------------------------------------------------------------
+
+    pub fn resize(&mut self, cols: u16, rows: u16) {
+        let (cols, rows) = (cols.max(1), rows.max(1));
+        if (cols, rows) == (self.cols, self.rows) {
+            return;
+        }
+        if cols != self.cols {
+            self.cols = cols;
+            self.tabs = default_tabs(cols);
+            for row in self
+                .grid
+                .iter_mut()
+                .chain(self.primary.iter_mut().flatten())
+            {
+                if row.cells.len() < usize::from(cols) {
+                    row.cells.resize(usize::from(cols), Cell::default());
+                }
+            }
+        }
+        if rows != self.rows {
+            let mut primary = self.primary.take();
+            match &mut primary {
+                // On the alternate screen: it is cut or extended at the bottom, and
+                // the primary screen beneath changes height as if shown.
+                Some(p) => {
+                    resize_alternate(&mut self.grid, rows, cols, self.seq);
+                    let cursor_y = self.saved[0].cursor.y;
+                    let shift = self.resize_primary(p, rows, cursor_y);
+                    self.saved[0].cursor.y =
+                        (i32::from(cursor_y) + shift).clamp(0, i32::from(rows) - 1) as u16;
+                }
+                None => {
+                    let mut grid = std::mem::take(&mut self.grid);
+                    let shift = self.resize_primary(&mut grid, rows, self.cursor.y);
+                    self.grid = grid;
+                    self.cursor.y =
+                        (i32::from(self.cursor.y) + shift).clamp(0, i32::from(rows) - 1) as u16;
+                }
+            }
+            self.primary = primary;
+            self.rows = rows;
+        }
+        self.top = 0;
+        self.bottom = self.rows - 1;
+        self.cursor.x = self.cursor.x.min(cols - 1);
+        self.cursor.y = self.cursor.y.min(self.rows - 1);
+        self.cursor.pending_wrap = false;
+        for s in &mut self.saved {
+            s.cursor.x = s.cursor.x.min(cols - 1);
+            s.cursor.y = s.cursor.y.min(self.rows - 1);
+        }
+        let seq = self.seq;
+        for row in self
+            .grid
+            .iter_mut()
+            .chain(self.primary.iter_mut().flatten())
+        {
+            row.seq = seq;
+        }
+        self.dirty = true;
+    }
+
+    /// Change the primary screen's height like tmux: shrinking drops blank rows
+    /// below the cursor, then pushes rows from the top into history; growing
+    /// pulls rows back from history, then adds blank rows. Returns how far the
+    /// cursor's row moved.
+    fn resize_primary(&mut self, grid: &mut VecDeque<Row>, rows: u16, cursor_y: u16) -> i32 {
+        let (old, new) = (grid.len(), usize::from(rows));
+        let mut shift = 0i32;
+        if new < old {
+            let mut excess = old - new;
+            while excess > 0 && grid.len() > usize::from(cursor_y) + 1 {
+                let last = grid.back().expect("not empty");
+                if last.used_len(usize::from(self.cols)) != 0 {
+                    break;
+                }
+                grid.pop_back();
+                excess -= 1;
+            }
+            for _ in 0..excess {
+                let row = grid.pop_front().expect("not empty");
+                self.history.push(&row, usize::from(self.cols), row.seq);
+                self.screen_start += 1;
+                shift -= 1;
+            }
+        } else {
+            for _ in 0..new - old {
+                if self.screen_start > self.history.start() && self.history.len() > 0 {
+                    let row = self.history.pop_back(self.cols).expect("history not empty");
+                    grid.push_front(row);
+                    self.screen_start -= 1;
+                    shift += 1;
+                } else {
+                    grid.push_back(Row::new(self.cols, self.seq));
+                }
+            }
+        }
+        shift
+    }
+
+    // ----- resets ----------------------------------------------------------------
+
+    /// DECSTR: modes back to defaults, screen and history kept.
+    pub fn soft_reset(&mut self) {
+        self.flags = Flags {
+            mouse_tracking: self.flags.mouse_tracking,
+            mouse_encoding: self.flags.mouse_encoding,
+            focus_events: self.flags.focus_events,
+            bracketed_paste: self.flags.bracketed_paste,
+            ..Flags::default()
+        };
+        self.pen = Style::default();
+        self.link = 0;
+        self.top = 0;
+        self.bottom = self.rows - 1;
+        self.charsets = [Charset::Ascii; 2];
+        self.gl = 0;
+        self.saved = [Saved::default(); 2];
+        self.moved();
+    }
+
+    /// RIS: everything back to the start, but history is kept (as tmux does).
+    pub fn full_reset(&mut self) {
+        if self.alt() {
+            self.set_alternate(false, false, false);
+        }
+        self.soft_reset();
+        self.flags = Flags::default();
+        self.tabs = default_tabs(self.cols);
+        self.title.clear();
+        self.erase_display(2);
+        self.goto(0, 0);
+    }
+}
+
+fn resize_alternate(grid: &mut VecDeque<Row>, rows: u16, cols: u16, seq: u64) {
+    let rows = usize::from(rows);
+    grid.truncate(rows);
+    while grid.len() < rows {
+        grid.push_back(Row::new(cols, seq));
+    }
+}
