@@ -362,8 +362,9 @@ impl State {
         self.moved();
     }
 
-    /// Scroll the region up `n` rows. On the primary screen, with the region at
-    /// the top, the rows scrolled off go into history.
+    /// Scroll the region up `n` rows. On the primary screen the rows scrolled
+    /// off the region's top go into history, as in tmux (even for a region
+    /// below the top row: a fixed header does not make output vanish).
     pub fn scroll_up(&mut self, n: u16) {
         let (top, bottom) = (self.top, self.bottom);
         let n = n.min(bottom - top + 1);
@@ -372,31 +373,49 @@ impl State {
         }
         self.dirty = true;
         let blank = Cell::blank(self.pen);
-        if !self.alt() && top == 0 {
-            for _ in 0..n {
-                let mut row = self.grid.remove(0).expect("rows >= 1");
-                self.history.push(&row, usize::from(self.cols), row.seq);
-                self.screen_start += 1;
-                row.cells.clear();
-                row.cells.resize(usize::from(self.cols), blank);
-                row.combining.clear();
-                row.wrapped = false;
-                row.seq = self.seq;
-                self.grid.insert(usize::from(bottom), row);
-            }
-            // Rows below the region did not move, but their index did.
-            self.stamp(bottom + 1, self.rows);
-            return;
-        }
+        let to_history = !self.alt();
         for _ in 0..n {
             let mut row = self.grid.remove(usize::from(top)).expect("in range");
-            row.cells.clear();
-            row.cells.resize(usize::from(self.cols), blank);
-            row.combining.clear();
-            row.wrapped = false;
+            if to_history {
+                // The row keeps its index only if it was the screen's top row.
+                let seq = if top == 0 { row.seq } else { self.seq };
+                self.history.push(&row, usize::from(self.cols), seq);
+                self.screen_start += 1;
+            }
+            reset_row(&mut row, usize::from(self.cols), blank, self.seq);
             self.grid.insert(usize::from(bottom), row);
         }
-        self.stamp(top, bottom + 1);
+        if to_history {
+            // Rows in the region kept their index; those outside it did not.
+            self.stamp(0, top);
+            self.stamp(bottom + 1, self.rows);
+        } else {
+            self.stamp(top, bottom + 1);
+        }
+    }
+
+    /// Move the screen's rows up to the last non-blank one into history (tmux's
+    /// `scroll-on-clear`), before the screen is cleared.
+    fn push_screen_to_history(&mut self) {
+        if self.alt() {
+            return;
+        }
+        let cols = usize::from(self.cols);
+        let used = self
+            .grid
+            .iter()
+            .rposition(|r| r.used_len(cols) > 0)
+            .map_or(0, |y| y + 1);
+        for _ in 0..used {
+            let row = self.grid.pop_front().expect("rows >= 1");
+            // Each row keeps its index: it was the top row when pushed.
+            self.history.push(&row, cols, row.seq);
+            self.screen_start += 1;
+            self.grid.push_back(Row::new(self.cols, self.seq));
+        }
+        if used > 0 {
+            self.stamp(0, self.rows);
+        }
     }
 
     /// Scroll the region down `n` rows (blank rows appear at its top).
@@ -409,10 +428,7 @@ impl State {
         let blank = Cell::blank(self.pen);
         for _ in 0..n {
             let mut row = self.grid.remove(usize::from(bottom)).expect("in range");
-            row.cells.clear();
-            row.cells.resize(usize::from(self.cols), blank);
-            row.combining.clear();
-            row.wrapped = false;
+            reset_row(&mut row, usize::from(self.cols), blank, self.seq);
             self.grid.insert(usize::from(top), row);
         }
         self.stamp(top, bottom + 1);
@@ -441,10 +457,7 @@ impl State {
         let blank = Cell::blank(self.pen);
         for _ in 0..n {
             let mut row = self.grid.remove(usize::from(y)).expect("in range");
-            row.cells.clear();
-            row.cells.resize(usize::from(self.cols), blank);
-            row.combining.clear();
-            row.wrapped = false;
+            reset_row(&mut row, usize::from(self.cols), blank, self.seq);
             self.grid.insert(usize::from(self.bottom), row);
         }
         self.stamp(y, self.bottom + 1);
@@ -463,6 +476,12 @@ impl State {
             usize::from(self.cols),
         );
         match mode {
+            0 if x == 0 && y == 0 => {
+                self.push_screen_to_history();
+                for r in 0..self.rows {
+                    self.clear_row(r);
+                }
+            }
             0 => {
                 self.row_mut(y).erase(usize::from(x), cols, pen);
                 for r in y + 1..self.rows {
@@ -476,6 +495,7 @@ impl State {
                 self.row_mut(y).erase(0, usize::from(x) + 1, pen);
             }
             2 => {
+                self.push_screen_to_history();
                 for r in 0..self.rows {
                     self.clear_row(r);
                 }
@@ -838,6 +858,15 @@ impl State {
         self.erase_display(2);
         self.goto(0, 0);
     }
+}
+
+/// Blank a row for reuse at another position.
+fn reset_row(row: &mut Row, cols: usize, blank: Cell, seq: u64) {
+    row.cells.clear();
+    row.cells.resize(cols, blank);
+    row.combining.clear();
+    row.wrapped = false;
+    row.seq = seq;
 }
 
 fn resize_alternate(grid: &mut VecDeque<Row>, rows: u16, cols: u16, seq: u64) {

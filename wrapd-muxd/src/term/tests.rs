@@ -89,10 +89,11 @@ fn scroll_regions_and_history() {
     assert_eq!(t.screen_start(), RowIndex(2));
     assert_eq!(t.history_start(), RowIndex(0));
     assert_eq!(t.capture(true, false), "1\n2\n3\n4\n5\n");
-    // A region below the top does not feed history.
+    // A region below the top feeds history too (as in tmux).
     t.feed(b"\x1b[2;3r\x1b[3;1H\r\n6\r\n7");
     assert_screen!(t, ["3", "6", "7"]);
-    assert_eq!(t.screen_start(), RowIndex(2));
+    assert_eq!(t.screen_start(), RowIndex(4));
+    assert_eq!(t.capture(true, false), "1\n2\n4\n5\n3\n6\n7\n");
     // Reverse index at the top of a region scrolls it down.
     t.feed(b"\x1b[2;1H\x1bMx");
     assert_screen!(t, ["3", "x", "6"]);
@@ -105,6 +106,19 @@ fn scroll_regions_and_history() {
     assert_screen!(t, ["b", "c", ""]);
     let t = fed(5, 3, "a\r\nb\r\nc\x1b[T");
     assert_screen!(t, ["", "a", "b"]);
+}
+
+#[test]
+fn clearing_the_screen_saves_it_to_history() {
+    let mut t = fed(5, 3, "a\r\nb\x1b[2J");
+    assert_screen!(t, ["", "", ""]);
+    assert_eq!(t.capture(true, false), "a\nb\n\n\n\n");
+    // `clear` also erases history (ED 3); a clear of a blank screen saves nothing.
+    t.feed(b"\x1b[H\x1b[2J\x1b[3J\x1b[2J");
+    assert_eq!(t.capture(true, false), "\n\n\n");
+    // ED 0 from the home position is a clear too; the alternate screen saves nothing.
+    let t = fed(5, 3, "x\x1b[H\x1b[J\x1b[?1049hy\x1b[2J");
+    assert_eq!(t.capture(true, false), "x\n\n\n\n");
 }
 
 #[test]
@@ -300,10 +314,13 @@ fn region_scroll_restamps_moved_rows() {
     t.feed(b"\x1b[2;4r\x1b[4;1H\n");
     t.commit();
     assert_screen!(t, ["a", "c", "d", ""]);
+    // "b" went to history (index 0); "a" above the region has a new index;
+    // "c" and "d" moved up with the screen and kept theirs.
     assert_eq!(
         t.changed_since(s, RowIndex(0)),
-        vec![RowIndex(1), RowIndex(2), RowIndex(3)]
+        vec![RowIndex(0), RowIndex(1), RowIndex(4)]
     );
+    assert_eq!(t.capture(true, false), "b\na\nc\nd\n\n");
 }
 
 #[test]
