@@ -57,12 +57,16 @@ impl Clients {
         }
     }
 
-    /// The client's terminal changed size; it becomes the latest.
+    /// The client's terminal changed size; it becomes the latest. A report
+    /// of the size it already had (terminals send those on focus changes and
+    /// redraws) is not activity and takes nothing from the latest writer.
     pub fn resize(&mut self, id: ClientId, size: Size) {
-        self.tick += 1;
         if let Some(c) = self.clients.get_mut(&id) {
-            c.size = size;
-            c.last_active = self.tick;
+            if c.size != size {
+                self.tick += 1;
+                c.size = size;
+                c.last_active = self.tick;
+            }
         }
     }
 
@@ -99,6 +103,13 @@ mod tests {
         assert_eq!(c.wanted_size(), Some(size(80, 24)));
         c.resize(B, size(100, 30));
         assert_eq!(c.wanted_size(), Some(size(100, 30)));
+        c.touch(A);
+        c.resize(B, size(100, 30));
+        assert_eq!(
+            c.wanted_size(),
+            Some(size(80, 24)),
+            "same size is no activity"
+        );
         c.detach(B);
         assert_eq!(c.wanted_size(), Some(size(80, 24)));
     }

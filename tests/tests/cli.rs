@@ -1,0 +1,135 @@
+//! The scripting commands against a real daemon: ls, kill, rename, capture, send.
+
+use wrapd_e2e::{Daemon, TestEnv, require, wait_until};
+
+#[test]
+fn ls_json_has_the_documented_fields() {
+    if !require("bash") {
+        return;
+    }
+    let env = TestEnv::new();
+    let _daemon = Daemon::start(&env);
+    env.ok(&[
+        "new",
+        "-d",
+        "-s",
+        "one",
+        "-x",
+        "90",
+        "-y",
+        "20",
+        "--",
+        "sh",
+        "-c",
+        "seq 1 50; exec sleep 1000",
+    ]);
+    wait_until(
+        "history",
+        || env.capture("one").contains("50").then_some(()),
+        || env.log_tail(),
+    );
+    let list: serde_json::Value = serde_json::from_str(&env.ok(&["ls", "--json"])).unwrap();
+    let s = &list[0];
+    for field in [
+        "name",
+        "id",
+        "command",
+        "pid",
+        "cols",
+        "rows",
+        "clients",
+        "history_lines",
+        "created_at",
+    ] {
+        assert!(!s[field].is_null(), "missing {field}: {s}");
+    }
+    assert_eq!(s["name"], "one");
+    assert_eq!(
+        (s["cols"].as_u64(), s["rows"].as_u64()),
+        (Some(90), Some(20))
+    );
+    assert_eq!(s["command"][0], "sh");
+    assert_eq!(s["history_lines"], 31);
+    assert!(s["created_at"].as_str().unwrap().ends_with('Z'));
+}
+
+#[test]
+fn send_capture_rename_and_kill() {
+    if !require("bash") {
+        return;
+    }
+    let env = TestEnv::new();
+    let _daemon = Daemon::start(&env);
+    env.ok(&["new", "-d", "-s", "work"]);
+    env.ok(&[
+        "send",
+        "-t",
+        "work",
+        "for i in $(seq 1 40); do echo row-$i; done",
+        "Enter",
+    ]);
+    wait_until(
+        "the loop",
+        || env.capture("work").contains("row-40").then_some(()),
+        || env.log_tail(),
+    );
+    let screen = env.ok(&["capture", "-t", "work"]);
+    assert!(!screen.contains("row-1\n"), "the screen alone: {screen}");
+    let all = env.ok(&["capture", "-t", "work", "--scrollback"]);
+    assert!(all.contains("row-1\n") && all.contains("row-40\n"), "{all}");
+    env.ok(&[
+        "send",
+        "-t",
+        "work",
+        "printf '\\033[31mred\\033[0m\\n'",
+        "Enter",
+    ]);
+    wait_until(
+        "colour",
+        || {
+            env.ok(&["capture", "-t", "work", "--ansi"])
+                .contains("\x1b[0;31mred")
+                .then_some(())
+        },
+        || env.log_tail(),
+    );
+    // -l types key names literally.
+    env.ok(&["send", "-t", "work", "-l", "echo Enter"]);
+    env.ok(&["send", "-t", "work", "C-m"]);
+    wait_until(
+        "literal",
+        || env.capture("work").contains("\nEnter\n").then_some(()),
+        || env.log_tail(),
+    );
+
+    env.ok(&["rename", "-t", "work", "play"]);
+    assert!(env.ok(&["ls"]).starts_with("play:"));
+    env.ok(&["kill", "-t", "play"]);
+    assert_eq!(env.ok(&["ls"]).trim(), "no sessions");
+}
+
+#[test]
+fn errors_are_clear() {
+    if !require("bash") {
+        return;
+    }
+    let env = TestEnv::new();
+    let _daemon = Daemon::start(&env);
+    let fail = |args: &[&str], needle: &str| {
+        let out = env.attach_cmd(args);
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(!out.status.success(), "{args:?} succeeded");
+        assert!(err.contains(needle), "{args:?}: {err}");
+    };
+    fail(&["capture", "-t", "ghost"], "no session matches `ghost`");
+    fail(&["attach", "-t", "ghost"], "no session matches `ghost`");
+    fail(&["kill", "-t", "ghost"], "no session matches `ghost`");
+    fail(&["new", "-d", "-s", "bad:name"], "invalid session name");
+    env.ok(&["new", "-d", "-s", "dup"]);
+    fail(&["new", "-d", "-s", "dup"], "already exists");
+    fail(
+        &["new", "-d", "-s", "nope", "--", "/no/such/program"],
+        "cannot start `/no/such/program`",
+    );
+    assert!(env.ok(&["ls"]).contains("dup:"), "the daemon kept serving");
+}
