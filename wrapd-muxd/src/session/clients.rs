@@ -61,12 +61,12 @@ impl Clients {
     /// of the size it already had (terminals send those on focus changes and
     /// redraws) is not activity and takes nothing from the latest writer.
     pub fn resize(&mut self, id: ClientId, size: Size) {
-        if let Some(c) = self.clients.get_mut(&id) {
-            if c.size != size {
-                self.tick += 1;
-                c.size = size;
-                c.last_active = self.tick;
-            }
+        if let Some(c) = self.clients.get_mut(&id)
+            && c.size != size
+        {
+            self.tick += 1;
+            c.size = size;
+            c.last_active = self.tick;
         }
     }
 
