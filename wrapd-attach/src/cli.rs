@@ -78,6 +78,32 @@ pub enum Command {
         #[arg(required = true, allow_hyphen_values = true)]
         keys: Vec<String>,
     },
+    /// List a session's blocks: the commands its shell ran, with exit status
+    /// and duration (bash, zsh and fish report them; see `new --no-shell-integration`).
+    Blocks {
+        /// The session [default: the most recent].
+        #[arg(short = 't', long = "target", value_name = "NAME")]
+        target: Option<String>,
+        /// Print a JSON array (fields: id, command, state, exit_code (null
+        /// unless finished), cwd, started_at, duration_ms (null while running), ...).
+        #[arg(long)]
+        json: bool,
+        /// Instead, print blocks as they start and finish, one JSON object a
+        /// line (with `event`: `started` or `finished`), until the session ends.
+        #[arg(long, conflicts_with = "json")]
+        watch: bool,
+    },
+    /// Print what one block (command) printed.
+    Block {
+        /// The session [default: the most recent].
+        #[arg(short = 't', long = "target", value_name = "NAME")]
+        target: Option<String>,
+        /// The block's id (see `blocks`), or `last`.
+        id: String,
+        /// Keep colours and attributes as escape sequences.
+        #[arg(long, short = 'e')]
+        ansi: bool,
+    },
 }
 
 #[derive(Debug, Args, Default)]
@@ -100,6 +126,10 @@ pub struct NewArgs {
     /// Keep the session after its program exits (like tmux's remain-on-exit).
     #[arg(long)]
     pub remain_on_exit: bool,
+    /// Do not inject shell integration into bash, zsh or fish (the session
+    /// then has no blocks).
+    #[arg(long)]
+    pub no_shell_integration: bool,
     /// The program to run [default: your $SHELL].
     #[arg(last = true, value_name = "CMD")]
     pub command: Vec<String>,

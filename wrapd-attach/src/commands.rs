@@ -182,6 +182,7 @@ pub fn create_request(args: &NewArgs, size: Option<(u16, u16)>) -> pb::CreateSes
         cols: u32::from(cols),
         rows: u32::from(rows),
         remain_on_exit: args.remain_on_exit,
+        no_shell_integration: args.no_shell_integration,
     }
 }
 

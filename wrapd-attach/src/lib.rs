@@ -4,6 +4,7 @@
 //! - `cli`: the command line.
 //! - `connect`: reaching the daemon (and starting it when needed).
 //! - `commands`: the commands that do not attach (`ls`, `kill`, `capture`, ...).
+//! - `blocks`: the `blocks` and `block` commands.
 //! - `attach`: the attached client (loop, state, drawing).
 //! - `keys`: encoding keys, mouse and paste for the program; key names.
 //! - `mirror`: the client's copy of a session's state, fed by updates.
@@ -11,6 +12,7 @@
 
 pub mod attach;
 mod base64;
+pub mod blocks;
 pub mod cli;
 pub mod commands;
 pub mod connect;
@@ -96,6 +98,17 @@ pub async fn run(cli: Cli) -> Result<ExitCode> {
                     literal,
                     keys,
                 } => commands::send(&mut client, target, literal, &keys).await?,
+                Command::Blocks {
+                    target,
+                    watch: true,
+                    ..
+                } => blocks::watch(&mut client, target).await?,
+                Command::Blocks { target, json, .. } => {
+                    blocks::list(&mut client, target, json).await?
+                }
+                Command::Block { target, id, ansi } => {
+                    blocks::output(&mut client, target, &id, ansi).await?
+                }
                 Command::New(_) | Command::Attach(_) => unreachable!("handled above"),
             }
             return Ok(ExitCode::SUCCESS);

@@ -13,6 +13,21 @@ use crate::term::TermConfig;
 pub struct Config {
     pub terminal: TerminalConfig,
     pub client: ClientConfig,
+    pub shell: ShellConfig,
+}
+
+/// Shell integration (see the `shell` module).
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct ShellConfig {
+    /// Make bash, zsh and fish report their commands (blocks).
+    pub integration: bool,
+}
+
+impl Default for ShellConfig {
+    fn default() -> Self {
+        ShellConfig { integration: true }
+    }
 }
 
 /// Settings of every session's terminal.
@@ -127,6 +142,9 @@ mod tests {
         assert_eq!(c.terminal.scrollback_lines, 10);
         assert_eq!(c.client.prefix, "C-a");
         assert!(c.client.status_line);
+        assert!(c.shell.integration);
+        let c = Config::parse("[shell]\nintegration = false\n").unwrap();
+        assert!(!c.shell.integration);
     }
 
     #[test]

@@ -13,6 +13,7 @@ use crate::paths;
 use crate::pty;
 use crate::registry::Registry;
 use crate::session::{self, SessionHandle, Size};
+use crate::shell::ShellIntegration;
 
 /// What the caller asks for when creating a session; unset fields get defaults.
 #[derive(Debug, Clone, Default)]
@@ -24,6 +25,9 @@ pub struct NewSession {
     pub env: Vec<(String, String)>,
     pub size: Option<Size>,
     pub remain_on_exit: bool,
+    /// Inject shell integration if the program is a shell we know (and the
+    /// config allows it).
+    pub shell_integration: bool,
 }
 
 pub struct Daemon {
@@ -32,6 +36,9 @@ pub struct Daemon {
     pub shutdown: CancellationToken,
     pub socket_path: PathBuf,
     pub started_at_ms: u64,
+    /// The installed shell integration scripts (`None` if they could not be
+    /// written: sessions then simply have no blocks).
+    pub shell: Option<ShellIntegration>,
 }
 
 /// Variables of the daemon's own environment a session must not inherit: they
@@ -49,7 +56,20 @@ const NOT_INHERITED: &[&str] = &[
 impl Daemon {
     pub fn new(config: Config, socket_path: PathBuf, shutdown: CancellationToken) -> Arc<Daemon> {
         let started_at_ms = session::now_ms();
+        let shell_dir = socket_path
+            .parent()
+            .unwrap_or(std::path::Path::new("."))
+            .join("shell");
+        let shell = ShellIntegration::install(&shell_dir)
+            .inspect_err(|e| {
+                tracing::warn!(
+                    "cannot write the shell integration into {}: {e}; sessions will have no blocks",
+                    shell_dir.display()
+                )
+            })
+            .ok();
         Arc::new(Daemon {
+            shell,
             registry: Arc::new(Registry::new(started_at_ms)),
             config,
             shutdown,
@@ -60,7 +80,7 @@ impl Daemon {
 
     pub fn create_session(&self, req: NewSession) -> Result<SessionHandle> {
         let id = self.registry.new_session_id();
-        let (argv, arg0) = if req.command.is_empty() {
+        let (mut argv, arg0) = if req.command.is_empty() {
             let shell = default_shell();
             let base = shell.rsplit('/').next().unwrap_or(&shell).to_owned();
             (vec![shell], Some(format!("-{base}")))
@@ -85,6 +105,13 @@ impl Daemon {
         set("WRAPD_SESSION_ID", &id.0);
         for (k, v) in &req.env {
             set(k, v);
+        }
+        if let Some(shell) = self
+            .shell
+            .as_ref()
+            .filter(|_| req.shell_integration && self.config.shell.integration)
+        {
+            shell.inject(&mut argv, &mut env);
         }
         let command = pty::Command {
             argv,

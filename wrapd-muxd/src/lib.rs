@@ -11,6 +11,7 @@
 //! - `registry`: sessions by id and name.
 //! - `daemon`: shared state and session creation.
 //! - `rpc`: the gRPC service (wire <-> internal types, errors -> statuses).
+//! - `shell`: shell integration scripts and their injection into sessions.
 //! - `server`: the Unix socket, single-instance lock, serve and shut down.
 //! - `config`, `paths`, `error`.
 
@@ -23,6 +24,7 @@ pub mod registry;
 pub mod rpc;
 pub mod server;
 pub mod session;
+pub mod shell;
 pub mod term;
 
 pub use server::{Listener, run};

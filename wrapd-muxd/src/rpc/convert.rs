@@ -5,7 +5,8 @@ use wrapd_proto::pb;
 use crate::pty::ExitStatus;
 use crate::session::{EndReason, SessionInfo, Size, Update};
 use crate::term::{
-    Attrs, Color, Cursor, CursorShape, Line, Modes, MouseEncoding, MouseTracking, RowIndex, Style,
+    Attrs, Block, BlockEvent, BlockState, Color, Cursor, CursorShape, Line, Modes, MouseEncoding,
+    MouseTracking, RowIndex, Style,
 };
 
 pub fn color(c: Color) -> u32 {
@@ -122,6 +123,47 @@ pub fn update(u: Update) -> pb::ScreenUpdate {
         clients: u.clients,
         session_name: u.session_name,
         exited: u.exited.map(exit_status),
+        blocks: u
+            .blocks
+            .iter()
+            .map(|b| block(b, b.output.row < u.history_start))
+            .collect(),
+    }
+}
+
+pub fn block(b: &Block, output_trimmed: bool) -> pb::Block {
+    let state = match b.state {
+        BlockState::Running => pb::BlockState::Running,
+        BlockState::Finished(_) => pb::BlockState::Finished,
+        BlockState::Interrupted => pb::BlockState::Interrupted,
+    };
+    pb::Block {
+        id: b.id.0,
+        command: b.command.clone(),
+        cwd: b.cwd.clone().unwrap_or_default(),
+        started_at_ms: b.started_at_ms,
+        ended_at_ms: b.ended_at_ms,
+        state: state as i32,
+        exit_code: b.exit_code(),
+        prompt_row: b.prompt.row.0,
+        command_row: b.input.row.0,
+        output_row: b.output.row.0,
+        output_col: u32::from(b.output.col),
+        end_row: b.end.map(|e| e.row.0),
+        end_col: b.end.map_or(0, |e| u32::from(e.col)),
+        output_trimmed,
+        full_screen: b.full_screen,
+    }
+}
+
+pub fn block_event(e: &BlockEvent) -> pb::BlockEvent {
+    use pb::block_event::Event;
+    // Watchers learn of trimming from `GetBlockOutput`; a fresh event's rows are kept.
+    pb::BlockEvent {
+        event: Some(match e {
+            BlockEvent::Started(b) => Event::Started(block(b, false)),
+            BlockEvent::Finished(b) => Event::Finished(block(b, false)),
+        }),
     }
 }
 

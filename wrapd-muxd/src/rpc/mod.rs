@@ -3,8 +3,10 @@
 //!
 //! - `convert`: internal types to `pb`.
 //! - `attach`: the attach stream (a sync task and an input task per client).
+//! - `blocks`: listing, reading and watching a session's blocks.
 
 mod attach;
+mod blocks;
 pub mod convert;
 
 use std::path::PathBuf;
@@ -76,6 +78,7 @@ pub(crate) fn new_session(req: pb::CreateSessionRequest) -> Result<NewSession, S
         env: req.env.into_iter().collect(),
         size: size_or_default(req.cols, req.rows)?,
         remain_on_exit: req.remain_on_exit,
+        shell_integration: !req.no_shell_integration,
     })
 }
 
@@ -222,6 +225,35 @@ impl Mux for MuxService {
                 len: u32::from(m.len),
             }),
         }))
+    }
+
+    async fn list_blocks(
+        &self,
+        req: Request<pb::ListBlocksRequest>,
+    ) -> Result<Response<pb::ListBlocksResponse>, Status> {
+        blocks::list(&self.daemon, req.into_inner())
+            .await
+            .map(Response::new)
+    }
+
+    async fn get_block_output(
+        &self,
+        req: Request<pb::GetBlockOutputRequest>,
+    ) -> Result<Response<pb::GetBlockOutputResponse>, Status> {
+        blocks::output(&self.daemon, req.into_inner())
+            .await
+            .map(Response::new)
+    }
+
+    type WatchBlocksStream = blocks::BlockEventStream;
+
+    async fn watch_blocks(
+        &self,
+        req: Request<pb::WatchBlocksRequest>,
+    ) -> Result<Response<Self::WatchBlocksStream>, Status> {
+        blocks::watch(&self.daemon, req.into_inner())
+            .await
+            .map(Response::new)
     }
 
     type AttachStream = attach::EventStream;

@@ -8,16 +8,16 @@
 use std::time::Duration;
 
 use nix::sys::signal::Signal;
-use tokio::sync::{mpsc, watch};
+use tokio::sync::{broadcast, mpsc, watch};
 use tokio::time::Instant;
 use tokio_util::sync::CancellationToken;
 
 use crate::error::{Error, Result};
 use crate::pty::{self, ExitStatus, Pty, PtyOutput};
-use crate::term::{RowIndex, Term, TermConfig, TermEvent};
+use crate::term::{Block, BlockEvent, RowIndex, Term, TermConfig, TermEvent};
 
 use super::clients::Clients;
-use super::handle::{Rows, SessionCmd, SessionHandle};
+use super::handle::{BlockInfo, BlockPage, Rows, SessionCmd, SessionHandle};
 use super::sync::{Clipboard, Pulse, SessionMeta, build_update};
 use super::{ClientId, EndReason, SessionId, SessionInfo, Size, now_ms};
 
@@ -28,6 +28,8 @@ const CHUNKS_PER_BATCH: usize = 4;
 const DRAIN_AFTER_EXIT: Duration = Duration::from_millis(250);
 /// Rows one `ReadRows` call returns at most.
 pub const MAX_ROWS_PER_READ: u64 = 10_000;
+/// Block events buffered per watcher; a watcher further behind skips some.
+const BLOCK_EVENT_BUFFER: usize = 256;
 
 /// Everything needed to start a session.
 pub struct SessionSpec {
@@ -57,6 +59,8 @@ struct Session {
     /// Set once the program has exited and all its output is parsed.
     exited: Option<ExitStatus>,
     pulse: watch::Sender<Pulse>,
+    /// Blocks starting and finishing, for `WatchBlocks`.
+    block_events: broadcast::Sender<BlockEvent>,
 }
 
 /// Start the program and its actor; the actor runs until the session ends.
@@ -90,6 +94,7 @@ pub fn spawn(spec: SessionSpec, shutdown: CancellationToken) -> Result<SessionHa
         clipboard: None,
         exited: None,
         pulse,
+        block_events: broadcast::channel(BLOCK_EVENT_BUFFER).0,
     };
     tracing::info!(session = %id, pid = session.pty.pid, command = ?session.argv, "session started");
     let handle = SessionHandle { id: id.clone(), tx };
@@ -157,6 +162,9 @@ impl Session {
                 }
             }
             if let (Some(status), false, None) = (exit_status, output_open, self.exited) {
+                self.term.set_clock(now_ms());
+                self.term.end_blocks();
+                self.dispatch_events();
                 if !self.remain_on_exit {
                     break EndReason::Exited(status);
                 }
@@ -171,6 +179,7 @@ impl Session {
 
     /// Parse a batch of output and wake the clients.
     fn feed(&mut self, first: Vec<u8>, chunks: &mut mpsc::Receiver<Vec<u8>>) {
+        self.term.set_clock(now_ms());
         self.term.feed(&first);
         for _ in 1..CHUNKS_PER_BATCH {
             match chunks.try_recv() {
@@ -182,14 +191,7 @@ impl Session {
         if let Err(e) = self.pty.write(replies) {
             tracing::debug!(session = %self.id, "terminal reply dropped: {e}");
         }
-        let mut clipboard = None;
-        for event in self.term.take_events() {
-            match event {
-                TermEvent::Bell => self.bell_count += 1,
-                TermEvent::Clipboard { selection, data } => clipboard = Some((selection, data)),
-            }
-            self.term.touch();
-        }
+        let clipboard = self.dispatch_events();
         if let Some(seq) = self.publish()
             && let Some((selection, data)) = clipboard
         {
@@ -198,6 +200,28 @@ impl Session {
                 data,
                 seq,
             });
+        }
+    }
+
+    /// Act on the terminal's events; the last clipboard the program set, if any.
+    fn dispatch_events(&mut self) -> Option<(String, Vec<u8>)> {
+        let mut clipboard = None;
+        for event in self.term.take_events() {
+            match event {
+                TermEvent::Bell => self.bell_count += 1,
+                TermEvent::Clipboard { selection, data } => clipboard = Some((selection, data)),
+                // Nobody watching is fine.
+                TermEvent::Block(e) => drop(self.block_events.send(e)),
+            }
+            self.term.touch();
+        }
+        clipboard
+    }
+
+    fn block_info(&self, block: &Block) -> BlockInfo {
+        BlockInfo {
+            block: block.clone(),
+            output_trimmed: block.output.row < self.term.history_start(),
         }
     }
 
@@ -324,6 +348,39 @@ impl Session {
                 self.name = name;
                 self.term.touch();
                 self.publish();
+            }
+            SessionCmd::ListBlocks {
+                before,
+                limit,
+                reply,
+            } => {
+                let mut older = self
+                    .term
+                    .blocks()
+                    .rev()
+                    .filter(|b| before.is_none_or(|id| b.id < id));
+                let mut blocks: Vec<BlockInfo> = older
+                    .by_ref()
+                    .take(limit)
+                    .map(|b| self.block_info(b))
+                    .collect();
+                let more = older.next().is_some();
+                blocks.reverse();
+                let _ = reply.send(BlockPage { blocks, more });
+            }
+            SessionCmd::BlockOutput { id, ansi, reply } => {
+                let block = match id {
+                    Some(id) => self.term.block(id),
+                    None => self.term.blocks().next_back(),
+                };
+                let found = block.map(|b| {
+                    let output = self.term.block_output(b.id, ansi).unwrap_or_default();
+                    (self.block_info(b), output)
+                });
+                let _ = reply.send(found);
+            }
+            SessionCmd::WatchBlocks { reply } => {
+                let _ = reply.send(self.block_events.subscribe());
             }
             SessionCmd::Kill => {
                 self.pty.signal(Signal::SIGHUP);

@@ -1,9 +1,9 @@
 //! The way into a session actor: [`SessionHandle`] sends [`SessionCmd`]s.
 
-use tokio::sync::{mpsc, oneshot, watch};
+use tokio::sync::{broadcast, mpsc, oneshot, watch};
 
 use crate::error::{Error, Result};
-use crate::term::{Line, Match, RowIndex};
+use crate::term::{Block, BlockEvent, BlockId, BlockOutput, Line, Match, RowIndex};
 
 use super::sync::{Pulse, SyncPoint, Update};
 use super::{ClientId, SessionId, SessionInfo, Size};
@@ -58,6 +58,36 @@ pub(super) enum SessionCmd {
         name: String,
     },
     Kill,
+    /// Up to `limit` of the newest blocks with an id below `before`.
+    ListBlocks {
+        before: Option<BlockId>,
+        limit: usize,
+        reply: oneshot::Sender<BlockPage>,
+    },
+    /// A block (`None`: the most recent one) and its output.
+    BlockOutput {
+        id: Option<BlockId>,
+        ansi: bool,
+        reply: oneshot::Sender<Option<(BlockInfo, BlockOutput)>>,
+    },
+    WatchBlocks {
+        reply: oneshot::Sender<broadcast::Receiver<BlockEvent>>,
+    },
+}
+
+/// A block and whether its output rows were trimmed from history.
+#[derive(Debug, Clone)]
+pub struct BlockInfo {
+    pub block: Block,
+    pub output_trimmed: bool,
+}
+
+/// A page of blocks, oldest first.
+#[derive(Debug, Clone)]
+pub struct BlockPage {
+    pub blocks: Vec<BlockInfo>,
+    /// Older blocks exist.
+    pub more: bool,
 }
 
 /// Rows read from a session's history or screen.
@@ -213,6 +243,29 @@ impl SessionHandle {
 
     pub async fn rename(&self, name: String) -> Result<()> {
         self.send(SessionCmd::Rename { name }).await
+    }
+
+    pub async fn list_blocks(&self, before: Option<BlockId>, limit: usize) -> Result<BlockPage> {
+        self.call(|reply| SessionCmd::ListBlocks {
+            before,
+            limit,
+            reply,
+        })
+        .await
+    }
+
+    pub async fn block_output(
+        &self,
+        id: Option<BlockId>,
+        ansi: bool,
+    ) -> Result<Option<(BlockInfo, BlockOutput)>> {
+        self.call(|reply| SessionCmd::BlockOutput { id, ansi, reply })
+            .await
+    }
+
+    /// Block events from now on; the receiver closes when the session ends.
+    pub async fn watch_blocks(&self) -> Result<broadcast::Receiver<BlockEvent>> {
+        self.call(|reply| SessionCmd::WatchBlocks { reply }).await
     }
 
     pub async fn kill(&self) -> Result<()> {

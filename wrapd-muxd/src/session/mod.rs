@@ -11,7 +11,7 @@ mod handle;
 mod sync;
 
 pub use actor::{SessionSpec, spawn};
-pub use handle::{Attachment, SessionHandle};
+pub use handle::{Attachment, BlockInfo, BlockPage, SessionHandle};
 pub use sync::{Pulse, SyncPoint, Update};
 
 use std::fmt;

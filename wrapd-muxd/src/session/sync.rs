@@ -6,9 +6,12 @@
 //! to read simply asks less often and gets larger updates: nothing queues up.
 
 use crate::pty::ExitStatus;
-use crate::term::{Cursor, Line, Modes, RowIndex, Term};
+use crate::term::{Block, Cursor, Line, Modes, RowIndex, Term};
 
 use super::{EndReason, Size};
+
+/// Blocks a snapshot carries at most (the most recent ones).
+const SNAPSHOT_BLOCKS: usize = 1000;
 
 /// What the actor publishes through its `watch` channel.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -68,6 +71,9 @@ pub struct Update {
     pub clients: u32,
     pub session_name: String,
     pub exited: Option<ExitStatus>,
+    /// Blocks started or changed since the client's sync point (a snapshot:
+    /// the most recent ones), ascending by id.
+    pub blocks: Vec<Block>,
 }
 
 impl Update {
@@ -126,6 +132,18 @@ pub fn build_update(
             (true, rows)
         }
     };
+    // Only the last block can change after a later one started, so blocks'
+    // sequence numbers grow with their ids.
+    let mut blocks: Vec<Block> = match resumable {
+        Some(p) => term
+            .blocks()
+            .rev()
+            .take_while(|b| b.seq > p.seq)
+            .cloned()
+            .collect(),
+        None => term.blocks().rev().take(SNAPSHOT_BLOCKS).cloned().collect(),
+    };
+    blocks.reverse();
     let clipboard = meta
         .clipboard
         .filter(|c| resumable.is_some_and(|p| c.seq > p.seq))
@@ -149,5 +167,6 @@ pub fn build_update(
         clients: meta.clients,
         session_name: meta.name.to_owned(),
         exited: meta.exited,
+        blocks,
     }
 }

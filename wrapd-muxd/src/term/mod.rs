@@ -17,7 +17,9 @@
 //! - `state`: the terminal's state and its operations (print, scroll, erase...).
 //! - `perform`: the `vte` performer mapping sequences to operations.
 //! - `output`: rows as spans, capture text, search.
+//! - `blocks`: the block segmenter (commands found by shell integration marks).
 
+mod blocks;
 mod grid;
 mod history;
 mod output;
@@ -25,6 +27,7 @@ mod perform;
 mod state;
 mod style;
 
+pub use blocks::{Block, BlockEvent, BlockId, BlockState, MAX_BLOCKS, Mark, unescape_command};
 pub use style::{Attrs, Color, Style};
 
 use state::State;
@@ -131,6 +134,16 @@ pub enum TermEvent {
         selection: String,
         data: Vec<u8>,
     },
+    /// A block started or finished.
+    Block(BlockEvent),
+}
+
+/// A block's output as text.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct BlockOutput {
+    pub text: String,
+    /// Some of its rows were trimmed from history: the text lacks them.
+    pub trimmed: bool,
 }
 
 /// A search hit: the row, the column of its first cell, its width in cells.
@@ -302,6 +315,34 @@ impl Term {
     /// colours and attributes (like `tmux capture-pane -p [-e]`).
     pub fn capture(&self, scrollback: bool, ansi: bool) -> String {
         self.state.capture(scrollback, ansi)
+    }
+
+    /// Set the clock (Unix milliseconds) that block times are taken from; the
+    /// owner sets it before feeding, since the model does no I/O.
+    pub fn set_clock(&mut self, now_ms: u64) {
+        self.state.blocks.now_ms = now_ms;
+    }
+
+    /// The blocks kept, oldest first.
+    pub fn blocks(&self) -> impl DoubleEndedIterator<Item = &Block> + ExactSizeIterator {
+        self.state.blocks.list().iter()
+    }
+
+    pub fn block(&self, id: BlockId) -> Option<&Block> {
+        self.state.blocks.get(id)
+    }
+
+    /// What a block printed (so far, if it runs): plain, or with SGR sequences.
+    pub fn block_output(&self, id: BlockId, ansi: bool) -> Option<BlockOutput> {
+        let block = self.state.blocks.get(id)?;
+        let end = self.state.output_end(block);
+        let (text, trimmed) = self.state.text_between(block.output, end, ansi);
+        Some(BlockOutput { text, trimmed })
+    }
+
+    /// The session is over: a block still running becomes interrupted.
+    pub fn end_blocks(&mut self) {
+        self.state.end_blocks();
     }
 
     /// Find `query` in rows before (`backwards`) or after `from` (exclusive).

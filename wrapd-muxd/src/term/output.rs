@@ -3,6 +3,7 @@
 
 use std::fmt::Write;
 
+use super::blocks::Mark;
 use super::grid::{Row, SPACER, char_width};
 use super::state::{Links, State};
 use super::style::{Attrs, Color, Style};
@@ -38,7 +39,7 @@ impl State {
         for i in from..self.screen_end() {
             if let Some(row) = self.row_at(RowIndex(i)) {
                 if ansi {
-                    row_ansi(row.row(), self.cols, &mut out);
+                    row_ansi(row.row(), self.cols, 0..usize::from(self.cols), &mut out);
                 } else {
                     out.push_str(&row_text(row.row(), self.cols).0);
                 }
@@ -46,6 +47,42 @@ impl State {
             out.push('\n');
         }
         out
+    }
+
+    /// The text between two marks (`to` exclusive): rows end with a newline
+    /// unless soft-wrapped, the last row is cut at `to`'s column. Also whether
+    /// some of the rows were trimmed from history already.
+    pub fn text_between(&self, from: Mark, to: Mark, ansi: bool) -> (String, bool) {
+        let mut out = String::new();
+        let mut trimmed = false;
+        for i in from.row.0..=to.row.0.min(self.screen_end().saturating_sub(1)) {
+            let start = if i == from.row.0 { from.col } else { 0 };
+            let end = if i == to.row.0 { to.col } else { self.cols };
+            if i == to.row.0 && end == 0 {
+                break;
+            }
+            let Some(row) = self.row_at(RowIndex(i)) else {
+                trimmed = true;
+                continue;
+            };
+            let row = row.row();
+            let range = usize::from(start)..usize::from(end);
+            if ansi {
+                row_ansi(row, self.cols, range, &mut out);
+            } else {
+                let (text, map) = row_text(row, self.cols);
+                out.extend(
+                    text.chars()
+                        .zip(map)
+                        .filter(|(_, x)| range.contains(&usize::from(*x)))
+                        .map(|(c, _)| c),
+                );
+            }
+            if i != to.row.0 && !row.wrapped {
+                out.push('\n');
+            }
+        }
+        (out, trimmed)
     }
 
     pub fn search(
@@ -228,11 +265,13 @@ pub(crate) fn sgr(style: &Style) -> String {
     out
 }
 
-fn row_ansi(row: &Row, cols: u16, out: &mut String) {
-    let used = row.used_len(usize::from(cols));
+/// The cells of `row` in columns `range` (trailing blanks left out) as text
+/// with SGR sequences.
+fn row_ansi(row: &Row, cols: u16, range: std::ops::Range<usize>, out: &mut String) {
+    let used = row.used_len(usize::from(cols)).min(range.end);
     let mut current = Style::default();
     for (x, cell) in row.cells[..used].iter().enumerate() {
-        if cell.ch == SPACER {
+        if cell.ch == SPACER || x < range.start {
             continue;
         }
         if cell.style != current {

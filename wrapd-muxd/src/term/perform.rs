@@ -207,6 +207,8 @@ impl Perform for State {
                     self.dirty = true;
                 }
             }
+            b"133" => self.semantic_mark(&params[1..]),
+            b"633" => self.command_line_mark(&params[1..]),
             b"8" => {
                 let target = params.get(2..).map(|p| p.join(&b';')).unwrap_or_default();
                 self.link = if target.is_empty() || target.len() > MAX_LINK_LEN {

@@ -5,6 +5,7 @@
 use std::collections::{HashMap, VecDeque};
 use std::sync::Arc;
 
+use super::blocks::Blocks;
 use super::grid::{Cell, Row, SPACER, char_width};
 use super::history::History;
 use super::style::Style;
@@ -159,6 +160,8 @@ pub(crate) struct State {
     pub dirty: bool,
     /// The last printed character, for REP.
     pub last_char: Option<char>,
+    /// The commands found by the shell integration's marks.
+    pub blocks: Blocks,
 }
 
 fn default_tabs(cols: u16) -> Vec<bool> {
@@ -193,6 +196,7 @@ impl State {
             seq: 1,
             dirty: true,
             last_char: None,
+            blocks: Blocks::default(),
         }
     }
 
@@ -703,6 +707,7 @@ impl State {
             return;
         }
         if on {
+            self.note_full_screen();
             if save_cursor {
                 self.save_cursor();
             }

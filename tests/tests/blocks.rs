@@ -1,0 +1,240 @@
+//! Blocks end to end: real bash, zsh and fish in a test HOME with the user's
+//! own startup files (a custom prompt and an alias), shell integration
+//! injected by the daemon, commands typed with `send`, and the results read
+//! back with `blocks --json`, `block ID` and `blocks --watch`.
+
+use std::io::{BufRead, BufReader};
+use std::process::Stdio;
+use std::sync::mpsc;
+
+use serde_json::Value;
+use wrapd_e2e::{Daemon, TIMEOUT, TestEnv, require, wait_until};
+
+/// A shell under test: how to start it, the user's files, and how it spells
+/// a two-line loop.
+struct Shell {
+    name: &'static str,
+    /// Extra `new` arguments (`--` and the program); empty: the default
+    /// login shell ($SHELL, bash).
+    command: &'static [&'static str],
+    files: &'static [(&'static str, &'static str)],
+    multi_line: &'static [&'static str],
+}
+
+const BASH: Shell = Shell {
+    name: "bash",
+    command: &[],
+    files: &[
+        (
+            ".bashrc",
+            "PS1='mine$ '\nHISTFILE=~/.my_history\nalias greet='echo hello-from-alias'\n",
+        ),
+        (".bash_profile", ". ~/.bashrc\n"),
+    ],
+    multi_line: &["for i in 1 2", "do echo line-$i; done"],
+};
+
+const ZSH: Shell = Shell {
+    name: "zsh",
+    command: &["--", "zsh"],
+    files: &[(
+        ".zshrc",
+        "PROMPT='mine%% '\nHISTFILE=~/.my_history\nalias greet='echo hello-from-alias'\n",
+    )],
+    multi_line: &["for i in 1 2", "do echo line-$i; done"],
+};
+
+const FISH: Shell = Shell {
+    name: "fish",
+    command: &["--", "fish"],
+    // Relative to HOME: the test's XDG_CONFIG_HOME is HOME's sibling `config`.
+    files: &[(
+        "../config/fish/config.fish",
+        "function fish_prompt; echo -n 'mine> '; end\nfunction fish_greeting; end\n\
+         alias greet='echo hello-from-alias'\n",
+    )],
+    multi_line: &["for i in 1 2", "echo line-$i", "end"],
+};
+
+fn blocks(env: &TestEnv, target: &str) -> Vec<Value> {
+    let json: Value = serde_json::from_str(&env.ok(&["blocks", "-t", target, "--json"])).unwrap();
+    json.as_array().unwrap().clone()
+}
+
+/// Type `lines` (each followed by Enter) and wait until the session has
+/// `count` blocks and the last one is no longer running.
+fn run(env: &TestEnv, target: &str, lines: &[&str], count: usize) -> Vec<Value> {
+    for line in lines {
+        // Literally: `end` would be the End key.
+        env.ok(&["send", "-t", target, "-l", line]);
+        env.ok(&["send", "-t", target, "Enter"]);
+    }
+    wait_for_blocks(env, target, count, |b| b["state"] != "running")
+}
+
+fn wait_for_blocks(
+    env: &TestEnv,
+    target: &str,
+    count: usize,
+    last: impl Fn(&Value) -> bool,
+) -> Vec<Value> {
+    wait_until(
+        &format!("{count} blocks in {target}"),
+        || {
+            let list = blocks(env, target);
+            (list.len() == count && last(list.last().unwrap())).then_some(list)
+        },
+        || {
+            format!(
+                "--- blocks ---\n{}\n--- screen ---\n{}\n{}",
+                env.ok(&["blocks", "-t", target]),
+                env.capture(target),
+                env.log_tail()
+            )
+        },
+    )
+}
+
+/// `blocks --watch` in the background: its JSON lines arrive on the receiver.
+fn watch(env: &TestEnv, target: &str) -> (std::process::Child, mpsc::Receiver<Value>) {
+    let mut child = env
+        .command("wrapd-attach")
+        .args(["blocks", "-t", target, "--watch"])
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    // It says on stderr once it is subscribed.
+    let mut stderr = BufReader::new(child.stderr.take().unwrap());
+    let mut note = String::new();
+    stderr.read_line(&mut note).unwrap();
+    assert!(note.contains("watching"), "{note}");
+    let (tx, rx) = mpsc::channel();
+    let stdout = BufReader::new(child.stdout.take().unwrap());
+    std::thread::spawn(move || {
+        for line in stdout.lines().map_while(Result::ok) {
+            if tx.send(serde_json::from_str(&line).unwrap()).is_err() {
+                return;
+            }
+        }
+    });
+    (child, rx)
+}
+
+fn session_with_blocks(shell: &Shell) {
+    if !require(shell.name) || !require("vim") {
+        return;
+    }
+    let env = TestEnv::new();
+    for (path, text) in shell.files {
+        let path = env.home().join(path);
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        std::fs::write(path, text).unwrap();
+    }
+    let _daemon = Daemon::start(&env);
+    let target = shell.name;
+    let mut args = vec!["new", "-d", "-s", target, "-x", "80", "-y", "24"];
+    args.extend_from_slice(shell.command);
+    env.ok(&args);
+    wait_until(
+        "the user's own prompt",
+        || env.capture(target).contains("mine").then_some(()),
+        || format!("{}\n{}", env.capture(target), env.log_tail()),
+    );
+    let (mut watcher, events) = watch(&env, target);
+
+    run(&env, target, &["greet"], 1);
+    run(&env, target, &["true"], 2);
+    run(&env, target, &["false"], 3);
+    run(&env, target, &["echo hi"], 4);
+    run(&env, target, &["sleep 0.1"], 5);
+    run(&env, target, shell.multi_line, 6);
+    env.ok(&["send", "-t", target, "vim -u NONE", "Enter"]);
+    wait_for_blocks(&env, target, 7, |b| b["state"] == "running");
+    wait_until(
+        "vim's screen",
+        || env.capture(target).contains("~").then_some(()),
+        || env.capture(target),
+    );
+    let list = run(&env, target, &[":q"], 7);
+
+    let commands: Vec<&str> = list
+        .iter()
+        .map(|b| b["command"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        commands[..5],
+        ["greet", "true", "false", "echo hi", "sleep 0.1"]
+    );
+    assert!(
+        commands[5].starts_with("for i in 1 2") && commands[5].contains("line-$i"),
+        "{commands:?}"
+    );
+    assert_eq!(commands[6], "vim -u NONE");
+    let codes: Vec<i64> = list
+        .iter()
+        .map(|b| b["exit_code"].as_i64().unwrap())
+        .collect();
+    assert_eq!(codes, [0, 0, 1, 0, 0, 0, 0]);
+    let home = env.home();
+    let home = home.canonicalize().unwrap();
+    for b in &list {
+        assert_eq!(b["cwd"], home.to_str().unwrap(), "{b}");
+        assert_eq!(b["state"], "finished");
+        assert!(b["started_at"].as_str().unwrap().ends_with('Z'));
+    }
+    assert!(list[4]["duration_ms"].is_u64(), "{}", list[4]);
+    assert_eq!(list[6]["full_screen"], true);
+
+    let output = |id: &Value| env.ok(&["block", "-t", target, &id.to_string()]);
+    assert_eq!(
+        output(&list[0]["id"]),
+        "hello-from-alias\n",
+        "the alias ran"
+    );
+    assert_eq!(output(&list[1]["id"]), "");
+    assert_eq!(output(&list[3]["id"]), "hi\n");
+    assert_eq!(output(&list[5]["id"]), "line-1\nline-2\n");
+    assert_eq!(env.ok(&["block", "-t", target, "last"]), "");
+    // The prompt the user set still shows.
+    let screen = env.capture(target);
+    assert!(screen.contains("mine"), "{screen}");
+
+    // The watcher saw every block start and finish, in order.
+    let mut seen = Vec::new();
+    while seen.len() < 14 {
+        let e = events
+            .recv_timeout(TIMEOUT)
+            .expect("a block event from `blocks --watch`");
+        seen.push((
+            e["event"].as_str().unwrap().to_owned(),
+            e["id"].as_u64().unwrap(),
+        ));
+    }
+    let want: Vec<(String, u64)> = list
+        .iter()
+        .flat_map(|b| {
+            let id = b["id"].as_u64().unwrap();
+            [("started".to_owned(), id), ("finished".to_owned(), id)]
+        })
+        .collect();
+    assert_eq!(seen, want);
+    let _ = watcher.kill();
+    let _ = watcher.wait();
+}
+
+#[test]
+fn bash_blocks() {
+    session_with_blocks(&BASH);
+}
+
+#[test]
+fn zsh_blocks() {
+    session_with_blocks(&ZSH);
+}
+
+#[test]
+fn fish_blocks() {
+    session_with_blocks(&FISH);
+}

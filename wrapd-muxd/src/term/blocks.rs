@@ -1,0 +1,310 @@
+//! The block segmenter: one block per command, found from the marks a shell
+//! integration prints (OSC 133 `A` prompt, `B` input, `C` output, `D;status`
+//! end; OSC 633 `E;cmdline`).
+//!
+//! A block is created only when its output starts (`C`): a prompt that is
+//! abandoned (Ctrl-C at an empty prompt, a redraw after a resize) never makes
+//! a phantom block. Marks a prompt theme prints on top of ours are harmless:
+//! a second `C` while a command runs, a `D` with no command running and a
+//! repeated `A` only move or confirm what is known. Positions are stable row
+//! indices, so blocks keep their place when rows move into history, and keep
+//! their metadata after the rows are trimmed.
+
+use std::collections::VecDeque;
+
+use super::state::State;
+use super::{RowIndex, TermEvent};
+
+/// Blocks kept per terminal at most (the oldest are forgotten).
+pub const MAX_BLOCKS: usize = 10_000;
+/// Characters of a command line kept at most.
+const MAX_COMMAND_CHARS: usize = 16 * 1024;
+
+/// A block's id: unique within its session, growing.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Default)]
+pub struct BlockId(pub u64);
+
+/// A place in the terminal: a stable row and a column.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Default)]
+pub struct Mark {
+    pub row: RowIndex,
+    pub col: u16,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum BlockState {
+    /// Its output has started and no end mark came yet.
+    Running,
+    /// The shell reported its end; the exit status, if it gave one.
+    Finished(Option<i32>),
+    /// It never got an end mark: a new prompt came first (the shell was
+    /// replaced), or the session ended.
+    Interrupted,
+}
+
+/// One command, its output and its exit status.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Block {
+    pub id: BlockId,
+    /// The command line as the shell reported it (may span lines); empty if
+    /// the shell did not say.
+    pub command: String,
+    /// The working directory (OSC 7) when the command started.
+    pub cwd: Option<String>,
+    pub started_at_ms: u64,
+    pub ended_at_ms: Option<u64>,
+    pub state: BlockState,
+    /// Where its prompt began.
+    pub prompt: Mark,
+    /// Where the command line began (after the prompt).
+    pub input: Mark,
+    /// Where its output began.
+    pub output: Mark,
+    /// Where its output ended (exclusive); `None` while running.
+    pub end: Option<Mark>,
+    /// The program switched to the alternate screen (vim, less, htop): its
+    /// output is what it left on the normal screen.
+    pub full_screen: bool,
+    /// Sequence number of its last change (for "changed since" updates).
+    pub seq: u64,
+}
+
+impl Block {
+    pub fn exit_code(&self) -> Option<i32> {
+        match self.state {
+            BlockState::Finished(code) => code,
+            _ => None,
+        }
+    }
+
+    pub fn is_running(&self) -> bool {
+        self.state == BlockState::Running
+    }
+}
+
+/// A change of a block, for watchers.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum BlockEvent {
+    Started(Block),
+    Finished(Block),
+}
+
+/// What the segmenter knows of the prompt that has not run a command yet.
+#[derive(Debug, Default)]
+struct Pending {
+    prompt: Option<Mark>,
+    input: Option<Mark>,
+    command: Option<String>,
+}
+
+/// The blocks of one terminal and the segmenter's state.
+#[derive(Debug, Default)]
+pub(crate) struct Blocks {
+    /// Oldest first; ids ascending.
+    list: VecDeque<Block>,
+    next_id: u64,
+    pending: Pending,
+    /// The milliseconds clock, set by the owner before feeding (the model does no I/O).
+    pub now_ms: u64,
+}
+
+impl Blocks {
+    pub fn list(&self) -> &VecDeque<Block> {
+        &self.list
+    }
+
+    pub fn get(&self, id: BlockId) -> Option<&Block> {
+        let i = self.list.binary_search_by_key(&id, |b| b.id).ok()?;
+        self.list.get(i)
+    }
+
+    fn running_mut(&mut self) -> Option<&mut Block> {
+        self.list.back_mut().filter(|b| b.is_running())
+    }
+}
+
+impl State {
+    /// Where the cursor is, as a mark on the normal screen (on the alternate
+    /// screen: where the normal screen's cursor was saved).
+    fn cursor_mark(&self) -> Mark {
+        let (x, y) = if self.alt() {
+            let c = self.saved[0].cursor;
+            (c.x, c.y)
+        } else {
+            (self.cursor.x, self.cursor.y)
+        };
+        Mark {
+            row: RowIndex(self.screen_start + u64::from(y)),
+            col: x,
+        }
+    }
+
+    /// OSC 133 (`A`, `B`, `C`, `D[;status]`); `params` are the OSC's fields
+    /// after the `133`.
+    pub(crate) fn semantic_mark(&mut self, params: &[&[u8]]) {
+        let Some(kind) = params.first() else { return };
+        // A full-screen program is one block: only the end mark counts there.
+        if self.alt() && *kind != b"D" {
+            return;
+        }
+        let here = self.cursor_mark();
+        match *kind {
+            b"A" => self.prompt_start(here),
+            b"B" if self.blocks.running_mut().is_none() => {
+                let p = &mut self.blocks.pending;
+                p.prompt.get_or_insert(here);
+                p.input = Some(here);
+            }
+            b"C" => self.output_start(here),
+            b"D" => {
+                let code = params
+                    .get(1)
+                    .and_then(|s| std::str::from_utf8(s).ok())
+                    .and_then(|s| s.trim().parse::<i32>().ok());
+                self.finish(here, BlockState::Finished(code));
+            }
+            _ => {}
+        }
+    }
+
+    /// OSC 633: `E;cmdline` is the command line; `A`..`D` are as in OSC 133.
+    pub(crate) fn command_line_mark(&mut self, params: &[&[u8]]) {
+        match params.first() {
+            Some(&b"E") => {}
+            Some(&(b"A" | b"B" | b"C" | b"D")) => return self.semantic_mark(params),
+            _ => return,
+        }
+        // A `;` inside the command line is escaped, but rejoin in case it was not.
+        let raw = params[1..].join(&b';');
+        let command = unescape_command(&raw);
+        if let Some(block) = self.blocks.running_mut() {
+            if block.command.is_empty() {
+                block.command = command;
+                block.seq = self.seq;
+                self.dirty = true;
+            }
+            return;
+        }
+        self.blocks.pending.command = Some(command);
+    }
+
+    fn prompt_start(&mut self, here: Mark) {
+        if self.blocks.running_mut().is_some() {
+            // A new prompt without an end mark: the shell that ran the
+            // command is gone (`exec`), or did not report the end.
+            self.finish(here, BlockState::Interrupted);
+        }
+        self.blocks.pending = Pending {
+            prompt: Some(here),
+            ..Pending::default()
+        };
+    }
+
+    fn output_start(&mut self, here: Mark) {
+        if self.blocks.running_mut().is_some() {
+            return;
+        }
+        let pending = std::mem::take(&mut self.blocks.pending);
+        let prompt = pending.prompt.or(pending.input).unwrap_or(here);
+        let mut command = pending.command.unwrap_or_default();
+        if command.chars().count() > MAX_COMMAND_CHARS {
+            command = command.chars().take(MAX_COMMAND_CHARS).collect();
+        }
+        let full_screen = self.alt();
+        let blocks = &mut self.blocks;
+        blocks.next_id += 1;
+        let block = Block {
+            id: BlockId(blocks.next_id),
+            command,
+            cwd: self.cwd.clone(),
+            started_at_ms: blocks.now_ms,
+            ended_at_ms: None,
+            state: BlockState::Running,
+            prompt,
+            input: pending.input.unwrap_or(prompt),
+            output: here,
+            end: None,
+            full_screen,
+            seq: self.seq,
+        };
+        if blocks.list.len() >= MAX_BLOCKS {
+            blocks.list.pop_front();
+        }
+        blocks.list.push_back(block.clone());
+        self.events
+            .push(TermEvent::Block(BlockEvent::Started(block)));
+        self.dirty = true;
+    }
+
+    fn finish(&mut self, here: Mark, state: BlockState) {
+        let (now, seq) = (self.blocks.now_ms, self.seq);
+        let Some(block) = self.blocks.running_mut() else {
+            return;
+        };
+        block.state = state;
+        block.end = Some(here.max(block.output));
+        block.ended_at_ms = Some(now);
+        block.seq = seq;
+        let block = block.clone();
+        self.events
+            .push(TermEvent::Block(BlockEvent::Finished(block)));
+        self.dirty = true;
+    }
+
+    /// The program switched to the alternate screen.
+    pub(crate) fn note_full_screen(&mut self) {
+        let seq = self.seq;
+        if let Some(block) = self.blocks.running_mut()
+            && !block.full_screen
+        {
+            block.full_screen = true;
+            block.seq = seq;
+        }
+    }
+
+    /// Where the cursor is now: the end of a running block's output so far.
+    pub(crate) fn output_end(&self, block: &Block) -> Mark {
+        block
+            .end
+            .unwrap_or_else(|| self.cursor_mark().max(block.output))
+    }
+
+    /// The session is over: a command still running will not report its end.
+    pub(crate) fn end_blocks(&mut self) {
+        let here = self.cursor_mark();
+        self.finish(here, BlockState::Interrupted);
+    }
+}
+
+/// Undo the escaping of an OSC 633 `E` command line: `\\` is a backslash and
+/// `\xNN` a byte (so `;`, newlines and other control characters survive).
+pub fn unescape_command(raw: &[u8]) -> String {
+    let mut out = Vec::with_capacity(raw.len());
+    let mut i = 0;
+    while i < raw.len() {
+        if raw[i] == b'\\' {
+            if raw.get(i + 1) == Some(&b'\\') {
+                out.push(b'\\');
+                i += 2;
+                continue;
+            }
+            if raw.get(i + 1) == Some(&b'x')
+                && let Some(b) = raw
+                    .get(i + 2..i + 4)
+                    .and_then(|h| std::str::from_utf8(h).ok())
+                    .and_then(|h| u8::from_str_radix(h, 16).ok())
+            {
+                out.push(b);
+                i += 4;
+                continue;
+            }
+        }
+        out.push(raw[i]);
+        i += 1;
+    }
+    String::from_utf8_lossy(&out).into_owned()
+}
+
+#[cfg(test)]
+#[path = "blocks_tests.rs"]
+mod tests;

@@ -1,0 +1,335 @@
+//! The segmenter fed byte streams as shells with our integration write them
+//! (recorded from bash 5.2, zsh 5.9 and fish 3.6, or built from their pieces).
+
+use super::*;
+use crate::term::{BlockOutput, Term, TermConfig};
+
+const A: &str = "\x1b]133;A\x07";
+const B: &str = "\x1b]133;B\x07";
+const C: &str = "\x1b]133;C\x07";
+
+/// What bash prints at a prompt after a command with `status`.
+fn bash_prompt(status: i32) -> String {
+    format!("\x1b]133;D;{status}\x07\x1b]7;file://host/home/u\x07\x1b[?2004h{A}$ {B}")
+}
+
+/// What bash prints when Enter runs `line` (the echo, then PS0's marks).
+fn bash_run(line: &str) -> String {
+    let escaped = line.replace('\\', "\\\\").replace(';', "\\x3b");
+    format!("{line}\r\n\x1b[?2004l\r\x1b]633;E;{escaped}\x07{C}")
+}
+
+fn term() -> Term {
+    let mut t = Term::new(40, 10, TermConfig::default());
+    t.set_clock(1000);
+    t
+}
+
+fn feed(t: &mut Term, s: &str) {
+    t.feed(s.as_bytes());
+}
+
+fn output(t: &Term, id: u64) -> String {
+    t.block_output(BlockId(id), false).unwrap().text
+}
+
+/// (command, exit code or "running"/"interrupted") of every block.
+fn summary(t: &Term) -> Vec<(String, String)> {
+    t.blocks()
+        .map(|b| {
+            let state = match b.state {
+                BlockState::Running => "running".to_owned(),
+                BlockState::Interrupted => "interrupted".to_owned(),
+                BlockState::Finished(Some(c)) => c.to_string(),
+                BlockState::Finished(None) => "finished".to_owned(),
+            };
+            (b.command.clone(), state)
+        })
+        .collect()
+}
+
+fn s(pairs: &[(&str, &str)]) -> Vec<(String, String)> {
+    pairs
+        .iter()
+        .map(|(a, b)| (a.to_string(), b.to_string()))
+        .collect()
+}
+
+#[test]
+fn commands_outputs_and_statuses() {
+    let mut t = term();
+    feed(&mut t, &bash_prompt(0));
+    assert_eq!(t.blocks().count(), 0, "a prompt alone is no block");
+    feed(&mut t, &bash_run("echo hi"));
+    assert_eq!(summary(&t), s(&[("echo hi", "running")]));
+    t.set_clock(1250);
+    feed(&mut t, &format!("hi\r\n{}", bash_prompt(0)));
+    feed(&mut t, &bash_run("false"));
+    feed(&mut t, &bash_prompt(1));
+    feed(&mut t, &bash_run("true"));
+    feed(&mut t, &bash_prompt(0));
+    assert_eq!(
+        summary(&t),
+        s(&[("echo hi", "0"), ("false", "1"), ("true", "0")])
+    );
+    assert_eq!(output(&t, 1), "hi\n");
+    assert_eq!(output(&t, 2), "");
+    let b = t.block(BlockId(1)).unwrap();
+    assert_eq!(b.cwd.as_deref(), Some("/home/u"));
+    assert_eq!((b.started_at_ms, b.ended_at_ms), (1000, Some(1250)));
+    // Rows: prompt and command on row 0, output on row 1, the next prompt on 2.
+    assert_eq!((b.prompt.row.0, b.prompt.col), (0, 0));
+    assert_eq!((b.input.row.0, b.input.col), (0, 2));
+    assert_eq!(b.output.row.0, 1);
+    assert_eq!(b.end.map(|e| (e.row.0, e.col)), Some((2, 0)));
+    assert_eq!(t.block(BlockId(3)).unwrap().output.row.0, 4);
+}
+
+#[test]
+fn ctrl_c_at_an_empty_prompt_makes_no_phantom_block() {
+    let mut t = term();
+    feed(&mut t, &bash_prompt(0));
+    // Recorded: bash after Ctrl-C at the prompt.
+    feed(&mut t, &format!("^C\r\n{}", bash_prompt(130)));
+    feed(&mut t, &format!("\r\n{}", bash_prompt(130)));
+    assert_eq!(t.blocks().count(), 0);
+    feed(&mut t, &bash_run("echo x"));
+    feed(&mut t, &format!("x\r\n{}", bash_prompt(0)));
+    assert_eq!(summary(&t), s(&[("echo x", "0")]));
+    let b = t.block(BlockId(1)).unwrap();
+    assert_eq!(b.prompt.row.0, 2, "the prompt that ran it");
+}
+
+#[test]
+fn an_interrupted_command_reports_its_status() {
+    let mut t = term();
+    feed(&mut t, &bash_prompt(0));
+    feed(&mut t, &bash_run("sleep 5"));
+    feed(&mut t, &format!("^C\r\n{}", bash_prompt(130)));
+    assert_eq!(summary(&t), s(&[("sleep 5", "130")]));
+    assert_eq!(output(&t, 1), "^C\n");
+}
+
+#[test]
+fn clear_keeps_blocks_as_metadata() {
+    let mut t = term();
+    feed(&mut t, &bash_prompt(0));
+    feed(&mut t, &bash_run("echo one"));
+    feed(&mut t, &format!("one\r\n{}", bash_prompt(0)));
+    feed(&mut t, &bash_run("clear"));
+    // What `clear` prints: home, erase screen, erase scrollback.
+    feed(&mut t, &format!("\x1b[H\x1b[2J\x1b[3J{}", bash_prompt(0)));
+    feed(&mut t, &bash_run("echo two"));
+    feed(&mut t, &format!("two\r\n{}", bash_prompt(0)));
+    assert_eq!(
+        summary(&t),
+        s(&[("echo one", "0"), ("clear", "0"), ("echo two", "0")])
+    );
+    let one = t.block_output(BlockId(1), false).unwrap();
+    assert_eq!(
+        one,
+        BlockOutput {
+            text: String::new(),
+            trimmed: true
+        }
+    );
+    assert_eq!(output(&t, 3), "two\n");
+    let two = t.block(BlockId(3)).unwrap();
+    assert_eq!(two.prompt.row, t.screen_start(), "the new screen's top row");
+}
+
+#[test]
+fn output_without_a_final_newline_ends_where_the_prompt_starts() {
+    // bash: the prompt follows on the same row.
+    let mut t = term();
+    feed(&mut t, &bash_prompt(0));
+    feed(&mut t, &bash_run("printf x"));
+    feed(&mut t, &format!("x{}", bash_prompt(0)));
+    assert_eq!(output(&t, 1), "x");
+    // fish (recorded): the end mark comes before fish's end-of-line mark.
+    let mut t = term();
+    // fish fills the row with its end-of-line mark and spaces (39 of 40
+    // columns), so that the row wraps exactly when the output had no newline.
+    let eol = format!(
+        "\x1b[2m\u{23ce}\x1b(B\x1b[m{}\r\u{23ce} \r\x1b[K",
+        " ".repeat(39)
+    );
+    feed(
+        &mut t,
+        &format!(
+            "\x1b]7;file://vm/home\x07{A}fish> {B}printf x\r\n\
+             \x1b]633;E;printf x\x07{C}\x1b[?2004l\rx\x1b]133;D;0\x07{eol}\
+             \x1b]7;file://vm/home\x07{A}fish> {B}"
+        ),
+    );
+    assert_eq!(summary(&t), s(&[("printf x", "0")]));
+    assert_eq!(output(&t, 1), "x");
+}
+
+#[test]
+fn multi_line_commands_keep_their_lines() {
+    // zsh (recorded): the continuation prompt has no marks.
+    let mut t = term();
+    feed(
+        &mut t,
+        "\x1b]133;D;0\x07\r\x1b[J\x1b]133;A\x07% \x1b]133;B\x07\x1b[Kfor i in 1 2\r\r\n\
+         \r\x1b[Jfor> \x1b[Kdo echo $i; done\r\r\n\
+         \x1b]633;E;for i in 1 2\\x0ado echo $i\\x3b done\x07\x1b]133;C\x071\r\n2\r\n\
+         \x1b]133;D;0\x07\r\x1b[J\x1b]133;A\x07% \x1b]133;B\x07",
+    );
+    assert_eq!(summary(&t), s(&[("for i in 1 2\ndo echo $i; done", "0")]));
+    let b = t.block(BlockId(1)).unwrap();
+    assert_eq!((b.input.row.0, b.output.row.0), (0, 2), "two command rows");
+    assert_eq!(output(&t, 1), "1\n2\n");
+}
+
+#[test]
+fn a_background_job_printing_later_lands_between_blocks() {
+    let mut t = term();
+    feed(&mut t, &bash_prompt(0));
+    feed(&mut t, &bash_run("(sleep 1; echo late) &"));
+    feed(&mut t, &format!("[1] 4242\r\n{}", bash_prompt(0)));
+    // Printed by the job while the prompt waits.
+    feed(&mut t, "late\r\n");
+    feed(&mut t, &bash_run("echo now"));
+    feed(&mut t, &format!("now\r\n{}", bash_prompt(0)));
+    assert_eq!(
+        summary(&t),
+        s(&[("(sleep 1; echo late) &", "0"), ("echo now", "0")])
+    );
+    assert_eq!(output(&t, 1), "[1] 4242\n");
+    assert_eq!(output(&t, 2), "now\n");
+}
+
+#[test]
+fn exec_bash_keeps_later_commands_in_its_block() {
+    let mut t = term();
+    feed(&mut t, &bash_prompt(0));
+    feed(&mut t, &bash_run("exec bash"));
+    // The new bash has no integration: no marks at all.
+    feed(&mut t, "$ echo inner\r\ninner\r\n$ ");
+    assert_eq!(summary(&t), s(&[("exec bash", "running")]));
+    assert_eq!(output(&t, 1), "$ echo inner\ninner\n$");
+    // A shell that does report again ends it: it never got its end mark (a
+    // shell's first prompt has no end mark).
+    feed(&mut t, &format!("\r\n{A}$ {B}"));
+    feed(&mut t, &bash_run("echo after"));
+    feed(&mut t, &format!("after\r\n{}", bash_prompt(0)));
+    assert_eq!(
+        summary(&t),
+        s(&[("exec bash", "interrupted"), ("echo after", "0")])
+    );
+    assert_eq!(output(&t, 2), "after\n");
+}
+
+#[test]
+fn a_prompt_redrawn_after_a_resize_is_one_prompt() {
+    let mut t = term();
+    feed(&mut t, &bash_prompt(0));
+    t.resize(30, 8);
+    // zsh redraws its prompt (marks included) where the cursor is.
+    feed(&mut t, &format!("\r\x1b[J{A}% {B}"));
+    t.resize(50, 12);
+    feed(&mut t, &format!("\r\x1b[J{A}% {B}"));
+    feed(&mut t, &bash_run("echo hi"));
+    feed(&mut t, &format!("hi\r\n{}", bash_prompt(0)));
+    assert_eq!(summary(&t), s(&[("echo hi", "0")]));
+    assert_eq!(output(&t, 1), "hi\n");
+}
+
+#[test]
+fn marks_a_prompt_theme_prints_too_are_not_counted_twice() {
+    let mut t = term();
+    // starship/powerlevel10k print their own A/B/C/D around ours.
+    let prompt = format!("{}{A}{A}$ {B}{B}", bash_prompt(0));
+    feed(&mut t, &prompt);
+    feed(&mut t, &format!("ls\r\n{C}\x1b]633;E;ls\x07{C}"));
+    feed(&mut t, &format!("a  b\r\n\x1b]133;D;0\x07{prompt}"));
+    feed(&mut t, &bash_run("false"));
+    feed(&mut t, &format!("\x1b]133;D;1\x07{}", bash_prompt(1)));
+    assert_eq!(summary(&t), s(&[("ls", "0"), ("false", "1")]));
+    assert_eq!(output(&t, 1), "a  b\n");
+}
+
+#[test]
+fn a_full_screen_program_is_one_block() {
+    let mut t = term();
+    feed(&mut t, &bash_prompt(0));
+    feed(&mut t, &bash_run("vim"));
+    feed(
+        &mut t,
+        "\x1b[?1049h\x1b[H\x1b[2J~\r\n~\r\n\x1b]133;A\x07\x1b[?1049l",
+    );
+    feed(&mut t, &bash_prompt(0));
+    assert_eq!(summary(&t), s(&[("vim", "0")]));
+    let b = t.block(BlockId(1)).unwrap();
+    assert!(b.full_screen);
+    assert_eq!(output(&t, 1), "", "vim left nothing on the normal screen");
+}
+
+#[test]
+fn blocks_survive_history_trimming() {
+    let config = TermConfig {
+        scrollback_lines: 5,
+        scrollback_bytes: 1 << 20,
+    };
+    let mut t = Term::new(20, 4, config);
+    feed(&mut t, &bash_prompt(0));
+    feed(&mut t, &bash_run("seq 30"));
+    let lines: String = (1..=30).map(|i| format!("{i}\r\n")).collect();
+    feed(&mut t, &format!("{lines}{}", bash_prompt(0)));
+    feed(&mut t, &bash_run("true"));
+    feed(&mut t, &bash_prompt(0));
+    assert_eq!(summary(&t), s(&[("seq 30", "0"), ("true", "0")]));
+    let out = t.block_output(BlockId(1), false).unwrap();
+    assert!(out.trimmed);
+    assert!(
+        out.text.ends_with("29\n30\n") && !out.text.contains("\n1\n"),
+        "{out:?}"
+    );
+}
+
+#[test]
+fn ansi_output_keeps_colours() {
+    let mut t = term();
+    feed(&mut t, &bash_prompt(0));
+    feed(&mut t, &bash_run("ls --color"));
+    feed(&mut t, &format!("\x1b[34mdir\x1b[0m\r\n{}", bash_prompt(0)));
+    assert_eq!(output(&t, 1), "dir\n");
+    let ansi = t.block_output(BlockId(1), true).unwrap().text;
+    assert_eq!(ansi, "\x1b[0;34mdir\x1b[0m\n");
+}
+
+#[test]
+fn a_running_block_ends_when_the_session_does() {
+    let mut t = term();
+    feed(&mut t, &bash_prompt(0));
+    feed(&mut t, &bash_run("sleep 100"));
+    feed(&mut t, "partial");
+    assert_eq!(output(&t, 1), "partial", "output so far");
+    t.end_blocks();
+    assert_eq!(summary(&t), s(&[("sleep 100", "interrupted")]));
+    let events = t.take_events();
+    assert!(matches!(
+        events.last(),
+        Some(TermEvent::Block(BlockEvent::Finished(_)))
+    ));
+}
+
+#[test]
+fn command_lines_are_unescaped() {
+    assert_eq!(unescape_command(br"a\x3bb\\c\x0ad"), "a;b\\c\nd");
+    assert_eq!(unescape_command(br"trailing\x4"), "trailing\\x4");
+    assert_eq!(unescape_command(br"\q"), "\\q");
+}
+
+#[test]
+fn the_number_of_blocks_is_bounded() {
+    let mut t = term();
+    let one = format!("{}{}", bash_prompt(0), bash_run(":"));
+    let many = one.repeat(MAX_BLOCKS + 5);
+    feed(&mut t, &many);
+    assert_eq!(t.blocks().count(), MAX_BLOCKS);
+    assert_eq!(t.blocks().next().unwrap().id, BlockId(6));
+    assert!(t.block(BlockId(5)).is_none() && t.block(BlockId(6)).is_some());
+}
