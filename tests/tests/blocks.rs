@@ -238,3 +238,95 @@ fn zsh_blocks() {
 fn fish_blocks() {
     session_with_blocks(&FISH);
 }
+
+/// A test HOME whose bash has a prompt to wait for and its own history file.
+fn bash_env() -> TestEnv {
+    let env = TestEnv::new();
+    for (path, text) in BASH.files {
+        std::fs::write(env.home().join(path), text).unwrap();
+    }
+    env
+}
+
+#[test]
+fn a_nested_shell_and_the_history_file_stay_the_users() {
+    if !require("bash") {
+        return;
+    }
+    let env = bash_env();
+    let _daemon = Daemon::start(&env);
+    env.ok(&["new", "-d", "-s", "s", "--", "bash"]);
+    // Commands typed in a nested shell (no integration there) belong to the
+    // block of the command that started it.
+    run(&env, "s", &["bash", "echo nested-$((6*7))", "exit"], 1);
+    run(&env, "s", &["echo outer"], 2);
+    let list = blocks(&env, "s");
+    assert_eq!(list[0]["command"], "bash");
+    assert_eq!(list[0]["exit_code"], 0);
+    let nested = env.ok(&["block", "-t", "s", &list[0]["id"].to_string()]);
+    assert!(nested.contains("nested-42\n"), "{nested:?}");
+    assert_eq!(env.ok(&["block", "-t", "s", "last"]), "outer\n");
+    // bash writes the user's history file when it exits.
+    env.ok(&["send", "-t", "s", "-l", "exit"]);
+    env.ok(&["send", "-t", "s", "Enter"]);
+    let history = env.home().join(".my_history");
+    wait_until(
+        "the user's history file",
+        || {
+            std::fs::read_to_string(&history)
+                .ok()
+                .filter(|h| h.contains("echo outer"))
+        },
+        || env.log_tail(),
+    );
+}
+
+#[test]
+fn shell_integration_can_be_turned_off() {
+    if !require("bash") {
+        return;
+    }
+    let env = bash_env();
+    let _daemon = Daemon::start(&env);
+    env.ok(&[
+        "new",
+        "-d",
+        "-s",
+        "plain",
+        "--no-shell-integration",
+        "--",
+        "bash",
+    ]);
+    env.ok(&["new", "-d", "-s", "marked", "--", "bash"]);
+    for target in ["plain", "marked"] {
+        env.ok(&["send", "-t", target, "-l", "echo done-$((1+1))"]);
+        env.ok(&["send", "-t", target, "Enter"]);
+        wait_until(
+            "the command's output",
+            || env.capture(target).contains("done-2").then_some(()),
+            || env.capture(target),
+        );
+    }
+    wait_for_blocks(&env, "marked", 1, |b| b["state"] == "finished");
+    assert!(blocks(&env, "plain").is_empty());
+    let out = env.attach_cmd(&["block", "-t", "plain", "last"]);
+    assert!(!out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("has no blocks"), "{err}");
+
+    // And for every session, in the config.
+    let env = bash_env();
+    let config = env.dir.path().join("config/wrapd");
+    std::fs::create_dir_all(&config).unwrap();
+    std::fs::write(config.join("config.toml"), "[shell]\nintegration = false\n").unwrap();
+    let _daemon = Daemon::start(&env);
+    env.ok(&["new", "-d", "-s", "plain", "--", "bash"]);
+    env.ok(&["send", "-t", "plain", "-l", "echo done-$((1+1))"]);
+    env.ok(&["send", "-t", "plain", "Enter"]);
+    wait_until(
+        "the command's output",
+        || env.capture("plain").contains("done-2").then_some(()),
+        || env.capture("plain"),
+    );
+    assert!(blocks(&env, "plain").is_empty());
+}
