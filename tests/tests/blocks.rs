@@ -330,3 +330,50 @@ fn shell_integration_can_be_turned_off() {
     );
     assert!(blocks(&env, "plain").is_empty());
 }
+
+#[test]
+fn attached_client_marks_failures_jumps_between_blocks_and_copies() {
+    if !require("tmux") || !require("bash") {
+        return;
+    }
+    let env = bash_env();
+    let _daemon = Daemon::start(&env);
+    let outer = wrapd_e2e::Outer::start(&env.shell_line(&["new", "-s", "ui"]), 80, 24);
+    // OSC 52 from our client lands in tmux's paste buffer.
+    outer.tmux(&["set", "-g", "set-clipboard", "on"]);
+    outer.wait_for("main", "the prompt", &env, |s| s.contains("mine$"));
+    outer.run("main", "echo first-output");
+    outer.run("main", "(exit 3)");
+    wait_for_blocks(&env, "ui", 2, |b| b["state"] == "finished");
+    // The failed block's status at the right edge of its prompt row.
+    let screen = outer.wait_for("main", "the failure mark", &env, |s| {
+        s.lines()
+            .any(|l| l.starts_with("mine$ (exit 3)") && l.trim_end().ends_with("\u{2718} 3"))
+    });
+    assert!(!screen.contains("\u{2718} 0"), "{screen}");
+
+    // prefix { selects the last block; { again the one before; Y copies its command.
+    outer.keys("main", &["C-b", "{"]);
+    outer.wait_for("main", "block 2 selected", &env, |s| {
+        s.contains("[block 2: exit 3]")
+    });
+    outer.keys("main", &["{"]);
+    outer.wait_for("main", "block 1 selected", &env, |s| {
+        s.contains("[block 1: exit 0]")
+    });
+    outer.keys("main", &["Y"]);
+    wait_until(
+        "the command on the clipboard",
+        || (outer.tmux(&["show-buffer"]) == "echo first-output").then_some(()),
+        || outer.screen("main"),
+    );
+    // y copies its output (fetched from the daemon).
+    outer.keys("main", &["y"]);
+    wait_until(
+        "the output on the clipboard",
+        || (outer.tmux(&["show-buffer"]) == "first-output\n").then_some(()),
+        || outer.screen("main"),
+    );
+    outer.keys("main", &["q"]);
+    outer.wait_for("main", "scroll mode left", &env, |s| !s.contains("[block "));
+}

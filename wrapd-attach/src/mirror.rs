@@ -10,6 +10,8 @@ use wrapd_proto::pb;
 
 /// History rows kept at most, by default.
 pub const DEFAULT_MAX_HISTORY: usize = 10_000;
+/// Blocks kept at most (the oldest are dropped).
+const MAX_BLOCKS: usize = 10_000;
 
 #[derive(Debug, Clone)]
 pub struct Mirror {
@@ -36,6 +38,8 @@ pub struct Mirror {
     max_history: usize,
     /// The row the user looks at (scroll mode); eviction keeps rows near it.
     focus: Option<u64>,
+    /// The session's blocks (commands) by id, as the daemon reported them.
+    blocks: BTreeMap<u64, pb::Block>,
 }
 
 impl Default for Mirror {
@@ -64,6 +68,7 @@ impl Mirror {
             clipboard: None,
             max_history,
             focus: None,
+            blocks: BTreeMap::new(),
         }
     }
 
@@ -71,6 +76,7 @@ impl Mirror {
     pub fn apply(&mut self, u: &pb::ScreenUpdate) {
         if u.reset {
             self.rows.clear();
+            self.blocks.clear();
         } else if u.bell_count > self.bell_count {
             self.bell_pending = true;
         }
@@ -98,6 +104,12 @@ impl Mirror {
         self.exited = u.exited;
         if u.clipboard.is_some() {
             self.clipboard.clone_from(&u.clipboard);
+        }
+        for b in &u.blocks {
+            self.blocks.insert(b.id, b.clone());
+        }
+        while self.blocks.len() > MAX_BLOCKS {
+            self.blocks.pop_first();
         }
         self.evict();
     }
@@ -215,6 +227,15 @@ impl Mirror {
 
     pub fn clients(&self) -> u32 {
         self.clients
+    }
+
+    /// The session's blocks, oldest first.
+    pub fn blocks(&self) -> impl DoubleEndedIterator<Item = &pb::Block> {
+        self.blocks.values()
+    }
+
+    pub fn block(&self, id: u64) -> Option<&pb::Block> {
+        self.blocks.get(&id)
     }
 
     pub fn exited(&self) -> Option<&pb::ExitStatus> {
@@ -367,6 +388,34 @@ mod tests {
         });
         assert_eq!(m.rows.range(..1000).count(), 100);
         assert!(m.row(100).is_some(), "the focused row stays");
+    }
+
+    #[test]
+    fn blocks_are_replaced_by_id_and_forgotten_on_reset() {
+        let block = |id, state: pb::BlockState| pb::Block {
+            id,
+            state: state as i32,
+            ..Default::default()
+        };
+        let mut m = Mirror::default();
+        let mut u = update(1, true, 0, 0, vec![]);
+        u.blocks = vec![
+            block(1, pb::BlockState::Finished),
+            block(2, pb::BlockState::Running),
+        ];
+        m.apply(&u);
+        u.reset = false;
+        u.blocks = vec![block(2, pb::BlockState::Finished)];
+        m.apply(&u);
+        let states: Vec<_> = m.blocks().map(|b| (b.id, b.state())).collect();
+        assert_eq!(
+            states,
+            [(1, pb::BlockState::Finished), (2, pb::BlockState::Finished)]
+        );
+        u.reset = true;
+        u.blocks = vec![];
+        m.apply(&u);
+        assert_eq!(m.blocks().count(), 0);
     }
 
     #[test]

@@ -67,6 +67,15 @@ impl<'a> SessionView<'a> {
         }
     }
 
+    /// The line of `area` that shows row `index`, if it is in view.
+    pub fn row_y(&self, index: u64, area: Rect) -> Option<u16> {
+        let (first, _) = self.origin(area);
+        let (_, rows) = self.mirror.size();
+        let y = index.checked_sub(first)?;
+        (y < u64::from(area.height) && index < self.mirror.screen_start() + u64::from(rows))
+            .then_some(y as u16)
+    }
+
     /// Where the cursor goes on the outer terminal; `None` when hidden, out of
     /// view, or in scroll mode.
     pub fn cursor_position(&self, area: Rect) -> Option<Position> {

@@ -8,6 +8,7 @@ use crossterm::event::{
 };
 use wrapd_proto::pb;
 
+use super::blocks;
 use super::scroll::{Bounds, Scroll, SearchPrompt};
 use crate::keys::{self, Prefix};
 use crate::mirror::Mirror;
@@ -33,6 +34,10 @@ pub enum Action {
     ListSessions,
     /// Attach to another session instead.
     Switch(String),
+    /// Put text on the outer terminal's clipboard (OSC 52).
+    Copy(String),
+    /// Fetch a block's output and put it on the clipboard.
+    CopyBlockOutput(u64),
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -210,6 +215,10 @@ impl App {
         match key.code {
             KeyCode::Char('d') => vec![Action::Detach],
             KeyCode::Char('[') => self.enter_scroll(0),
+            KeyCode::Char('{') => {
+                self.enter_scroll(0);
+                self.jump_block(false)
+            }
             KeyCode::PageUp => self.enter_scroll(-i64::from(self.session_area().1)),
             KeyCode::Char('s') => {
                 self.mode = Mode::Chooser {
@@ -300,6 +309,30 @@ impl App {
                     backwards: true,
                 })
             }
+            KeyCode::Char('{') => return self.jump_block(false),
+            KeyCode::Char('}') => return self.jump_block(true),
+            KeyCode::Char('y') => {
+                return match s.selected_block {
+                    Some(id) => vec![Action::CopyBlockOutput(id)],
+                    None => {
+                        self.notice = Some("select a block first ({ or })".to_owned());
+                        vec![]
+                    }
+                };
+            }
+            KeyCode::Char('Y') => {
+                let command = s
+                    .selected_block
+                    .and_then(|id| self.mirror.block(id))
+                    .map(|b| b.command.clone());
+                return match command {
+                    Some(c) => vec![Action::Copy(c)],
+                    None => {
+                        self.notice = Some("select a block first ({ or })".to_owned());
+                        vec![]
+                    }
+                };
+            }
             KeyCode::Char(c @ ('n' | 'N')) => {
                 if let Some((query, backwards)) = s.last_search.clone() {
                     let backwards = backwards ^ (c == 'N');
@@ -314,6 +347,43 @@ impl App {
             _ => {}
         }
         self.after_scroll()
+    }
+
+    /// Scroll mode: select the next (or previous) block and show its prompt
+    /// at the top.
+    fn jump_block(&mut self, forward: bool) -> Vec<Action> {
+        let b = self.bounds();
+        let Mode::Scroll(s) = &mut self.mode else {
+            return vec![];
+        };
+        let bottom = s.top + u64::from(b.height);
+        let target = if forward {
+            blocks::next(&self.mirror, s.selected_block, s.top)
+        } else {
+            blocks::previous(&self.mirror, s.selected_block, bottom)
+        };
+        match target {
+            Some(block) => {
+                s.selected_block = Some(block.id);
+                s.show_at_top(block.prompt_row, b);
+            }
+            None if self.mirror.blocks().next().is_none() => {
+                self.notice = Some("no blocks: this shell reports no commands".to_owned());
+            }
+            None => {
+                let which = if forward { "last" } else { "first" };
+                self.notice = Some(format!("this is the {which} block"));
+            }
+        }
+        self.after_scroll()
+    }
+
+    /// The selected block (scroll mode).
+    pub fn selected_block(&self) -> Option<u64> {
+        match &self.mode {
+            Mode::Scroll(s) => s.selected_block,
+            _ => None,
+        }
     }
 
     fn on_paste(&mut self, text: String) -> Vec<Action> {
@@ -428,4 +498,74 @@ impl App {
 
 fn is_ctrl_c(key: &KeyEvent) -> bool {
     key.code == KeyCode::Char('c') && key.modifiers.contains(KeyModifiers::CONTROL)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn key(c: char) -> Event {
+        Event::Key(KeyEvent::new(KeyCode::Char(c), KeyModifiers::NONE))
+    }
+
+    fn ctrl_b() -> Event {
+        Event::Key(KeyEvent::new(KeyCode::Char('b'), KeyModifiers::CONTROL))
+    }
+
+    /// An app showing a 10-row session whose blocks start at rows 0, 30, 60.
+    fn app_with_blocks() -> App {
+        let prefix = keys::parse_prefix("C-b").unwrap();
+        let mut app = App::new(prefix, false, true, (80, 11));
+        let block = |id: u64, prompt_row: u64, exit: i32| pb::Block {
+            id,
+            command: format!("cmd{id}"),
+            prompt_row,
+            end_row: Some(prompt_row + 30),
+            exit_code: Some(exit),
+            state: pb::BlockState::Finished as i32,
+            ..Default::default()
+        };
+        app.on_update(&pb::ScreenUpdate {
+            seq: 1,
+            reset: true,
+            size: Some(pb::Size { cols: 80, rows: 10 }),
+            screen_start: 85,
+            history_start: 0,
+            blocks: vec![block(1, 0, 0), block(2, 30, 1), block(3, 60, 0)],
+            ..Default::default()
+        });
+        app
+    }
+
+    #[test]
+    fn prefix_brace_jumps_between_blocks_and_copies() {
+        let mut app = app_with_blocks();
+        app.on_event(ctrl_b());
+        app.on_event(key('{'));
+        let Mode::Scroll(s) = &app.mode else {
+            panic!("scroll mode")
+        };
+        assert_eq!((s.selected_block, s.top), (Some(3), 60));
+        app.on_event(key('{'));
+        assert_eq!(app.selected_block(), Some(2));
+        assert_eq!(app.view_top(), 30);
+        assert_eq!(app.on_event(key('y')), vec![Action::CopyBlockOutput(2)]);
+        assert_eq!(app.on_event(key('Y')), vec![Action::Copy("cmd2".into())]);
+        app.on_event(key('}'));
+        app.on_event(key('}'));
+        assert_eq!(app.selected_block(), Some(3));
+        assert_eq!(app.notice.as_deref(), Some("this is the last block"));
+        app.on_event(key('q'));
+        assert_eq!(app.selected_block(), None);
+    }
+
+    #[test]
+    fn without_blocks_the_user_is_told() {
+        let prefix = keys::parse_prefix("C-b").unwrap();
+        let mut app = App::new(prefix, false, true, (80, 11));
+        app.on_event(ctrl_b());
+        app.on_event(key('{'));
+        assert!(app.notice.as_deref().unwrap().contains("no blocks"));
+        assert_eq!(app.on_event(key('y')), vec![]);
+    }
 }

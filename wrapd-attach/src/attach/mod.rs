@@ -3,12 +3,14 @@
 //! - `terminal`: the outer terminal's modes, always restored.
 //! - `app`: the client's state and key handling (pure).
 //! - `scroll`: scroll mode's view and search.
+//! - `blocks`: moving between blocks and drawing their marks.
 //! - `ui`: drawing.
 //!
 //! The loop here owns the I/O: the outer terminal's events, the attach stream,
 //! and the replies of side requests (history rows, search, session list).
 
 mod app;
+mod blocks;
 mod scroll;
 mod terminal;
 mod ui;
@@ -138,6 +140,8 @@ enum Reply {
     Rows(pb::ReadRowsResponse),
     Search(String, Option<pb::SearchMatch>),
     Sessions(Vec<pb::SessionInfo>),
+    /// Text to put on the clipboard.
+    Copy(String),
     Failed(String),
 }
 
@@ -217,6 +221,7 @@ pub async fn run(
                 Reply::Rows(rows) => app.on_rows(&rows),
                 Reply::Search(q, found) => app.on_search(found, &q),
                 Reply::Sessions(list) => { app.on_sessions(list, &stream.session_id); vec![] }
+                Reply::Copy(text) => { copy(&mut app, &text)?; vec![] }
                 Reply::Failed(msg) => { app.notice = Some(msg); app.dirty = true; vec![] }
             },
             _ = sigterm.recv() => break Outcome::Terminated,
@@ -288,6 +293,23 @@ pub async fn run(
                         let _ = tx.send(reply).await;
                     });
                 }
+                Action::Copy(text) => copy(&mut app, &text)?,
+                Action::CopyBlockOutput(id) => {
+                    let mut c = client.clone();
+                    let (tx, target) = (reply_tx.clone(), stream.session_id.clone());
+                    tokio::spawn(async move {
+                        let req = pb::GetBlockOutputRequest {
+                            target,
+                            id,
+                            ansi: false,
+                        };
+                        let reply = match c.get_block_output(req).await {
+                            Ok(r) => Reply::Copy(r.into_inner().text),
+                            Err(s) => Reply::Failed(status_message(&s)),
+                        };
+                        let _ = tx.send(reply).await;
+                    });
+                }
                 Action::Switch(target) => {
                     if target != stream.session_id {
                         let start = start_request(
@@ -339,17 +361,32 @@ fn forward_effects(app: &mut App) -> io::Result<()> {
     }
     if let Some(clip) = app.mirror.take_clipboard() {
         let sel = if clip.selection.is_empty() {
-            "c".to_owned()
+            "c"
         } else {
-            clip.selection.clone()
+            &clip.selection
         };
-        write!(
-            out,
-            "\x1b]52;{sel};{}\x07",
-            crate::base64::encode(&clip.data)
-        )?;
+        write_clipboard(&mut out, sel, &clip.data)?;
     }
     out.flush()
+}
+
+/// OSC 52: set the outer terminal's clipboard.
+fn write_clipboard(out: &mut impl Write, selection: &str, data: &[u8]) -> io::Result<()> {
+    write!(
+        out,
+        "\x1b]52;{selection};{}\x07",
+        crate::base64::encode(data)
+    )
+}
+
+/// Copy text the user chose (a block's command or output) to the clipboard.
+fn copy(app: &mut App, text: &str) -> io::Result<()> {
+    let mut out = io::stdout();
+    write_clipboard(&mut out, "c", text.as_bytes())?;
+    out.flush()?;
+    app.notice = Some(format!("copied {} bytes", text.len()));
+    app.dirty = true;
+    Ok(())
 }
 
 fn ended(app: &App, e: pb::Ended) -> Outcome {

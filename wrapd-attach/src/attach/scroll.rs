@@ -12,6 +12,8 @@ pub struct Scroll {
     pub last_search: Option<(String, bool)>,
     /// The current match: row, column, width.
     pub found: Option<(u64, u16, u16)>,
+    /// The block selected by moving between blocks (`{` / `}`), by id.
+    pub selected_block: Option<u64>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -46,6 +48,7 @@ impl Scroll {
             prompt: None,
             last_search: None,
             found: None,
+            selected_block: None,
         }
     }
 
@@ -66,6 +69,12 @@ impl Scroll {
     /// Keep the view inside bounds that moved (history trimmed).
     pub fn clamp(&mut self, b: Bounds) {
         self.scroll_by(0, b);
+    }
+
+    /// Put `row` (a block's prompt) at the top of the view, as far as it goes.
+    pub fn show_at_top(&mut self, row: u64, b: Bounds) {
+        self.top = row;
+        self.clamp(b);
     }
 
     /// Show `row` (a search match), roughly centred.

@@ -8,12 +8,17 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Clear, List, ListItem, ListState, Paragraph};
 
 use super::app::{App, Mode};
+use super::blocks;
 use crate::render::SessionView;
 
 const HELP: &[(&str, &str)] = &[
     ("d", "detach"),
     ("[", "scroll mode (q to leave, / ? search, n N next)"),
     ("PgUp", "scroll mode, one page up"),
+    (
+        "{",
+        "previous block (then { } move, y copy output, Y command)",
+    ),
     ("s", "choose a session"),
     ("?", "this help"),
     ("prefix", "send the prefix key itself"),
@@ -35,6 +40,13 @@ pub fn draw(frame: &mut Frame<'_>, app: &App) {
         view = view.highlight(row, col, len);
     }
     frame.render_widget(&view, session_area);
+    blocks::draw_marks(
+        &app.mirror,
+        app.selected_block(),
+        session_area,
+        |row| view.row_y(row, session_area),
+        frame.buffer_mut(),
+    );
     if matches!(app.mode, Mode::Normal | Mode::Prefix)
         && let Some(pos) = view.cursor_position(session_area)
     {
@@ -66,6 +78,17 @@ fn status_line(app: &App) -> Paragraph<'static> {
             base.add_modifier(Modifier::REVERSED),
         )),
         Mode::Scroll(s) => {
+            if let Some(b) = s.selected_block.and_then(|id| m.block(id)) {
+                let status = match (b.state(), b.exit_code) {
+                    (wrapd_proto::pb::BlockState::Running, _) => "running".to_owned(),
+                    (_, Some(code)) => format!("exit {code}"),
+                    _ => "interrupted".to_owned(),
+                };
+                left.push(Span::styled(
+                    format!("[block {}: {status}] ", b.id),
+                    base.bg(Color::Cyan),
+                ));
+            }
             let from_bottom = m.screen_start().saturating_sub(s.top);
             let text = match &s.prompt {
                 Some(p) => format!("{}{}", if p.backwards { "?" } else { "/" }, p.text),
