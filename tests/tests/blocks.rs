@@ -377,3 +377,29 @@ fn attached_client_marks_failures_jumps_between_blocks_and_copies() {
     outer.keys("main", &["q"]);
     outer.wait_for("main", "scroll mode left", &env, |s| !s.contains("[block "));
 }
+
+#[test]
+fn ctrl_c_at_a_prompt_is_no_block_and_an_interrupted_command_says_so() {
+    if !require("bash") {
+        return;
+    }
+    let env = bash_env();
+    let _daemon = Daemon::start(&env);
+    env.ok(&["new", "-d", "-s", "s", "--", "bash"]);
+    wait_until(
+        "the prompt",
+        || env.capture("s").contains("mine$").then_some(()),
+        || env.capture("s"),
+    );
+    env.ok(&["send", "-t", "s", "-l", "half-typed"]);
+    env.ok(&["send", "-t", "s", "C-c"]);
+    run(&env, "s", &["echo after"], 1);
+    env.ok(&["send", "-t", "s", "-l", "sleep 100"]);
+    env.ok(&["send", "-t", "s", "Enter"]);
+    wait_for_blocks(&env, "s", 2, |b| b["state"] == "running");
+    env.ok(&["send", "-t", "s", "C-c"]);
+    let list = wait_for_blocks(&env, "s", 2, |b| b["state"] == "finished");
+    assert_eq!(list[0]["command"], "echo after");
+    assert_eq!(list[1]["command"], "sleep 100");
+    assert_eq!(list[1]["exit_code"], 130);
+}

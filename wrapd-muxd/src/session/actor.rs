@@ -354,18 +354,8 @@ impl Session {
                 limit,
                 reply,
             } => {
-                let mut older = self
-                    .term
-                    .blocks()
-                    .rev()
-                    .filter(|b| before.is_none_or(|id| b.id < id));
-                let mut blocks: Vec<BlockInfo> = older
-                    .by_ref()
-                    .take(limit)
-                    .map(|b| self.block_info(b))
-                    .collect();
-                let more = older.next().is_some();
-                blocks.reverse();
+                let (page, more) = self.term.blocks_page(before, limit);
+                let blocks = page.into_iter().map(|b| self.block_info(b)).collect();
                 let _ = reply.send(BlockPage { blocks, more });
             }
             SessionCmd::BlockOutput { id, ansi, reply } => {

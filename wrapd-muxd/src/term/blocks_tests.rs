@@ -324,6 +324,21 @@ fn command_lines_are_unescaped() {
 }
 
 #[test]
+fn blocks_come_in_pages_newest_first() {
+    let mut t = term();
+    feed(
+        &mut t,
+        &format!("{}{}", bash_prompt(0), bash_run(":")).repeat(5),
+    );
+    let ids =
+        |(page, more): (Vec<&Block>, bool)| (page.iter().map(|b| b.id.0).collect::<Vec<_>>(), more);
+    assert_eq!(ids(t.blocks_page(None, 2)), (vec![4, 5], true));
+    assert_eq!(ids(t.blocks_page(Some(BlockId(4)), 2)), (vec![2, 3], true));
+    assert_eq!(ids(t.blocks_page(Some(BlockId(2)), 2)), (vec![1], false));
+    assert_eq!(ids(t.blocks_page(None, 10)), (vec![1, 2, 3, 4, 5], false));
+}
+
+#[test]
 fn the_number_of_blocks_is_bounded() {
     let mut t = term();
     let one = format!("{}{}", bash_prompt(0), bash_run(":"));

@@ -328,6 +328,19 @@ impl Term {
         self.state.blocks.list().iter()
     }
 
+    /// A page of blocks, oldest first: the newest `limit` with an id below
+    /// `before` (all when `None`), and whether older ones exist.
+    pub fn blocks_page(&self, before: Option<BlockId>, limit: usize) -> (Vec<&Block>, bool) {
+        let mut older = self
+            .blocks()
+            .rev()
+            .filter(|b| before.is_none_or(|id| b.id < id));
+        let mut page: Vec<&Block> = older.by_ref().take(limit).collect();
+        let more = older.next().is_some();
+        page.reverse();
+        (page, more)
+    }
+
     pub fn block(&self, id: BlockId) -> Option<&Block> {
         self.state.blocks.get(id)
     }
