@@ -45,6 +45,12 @@ pub async fn list(client: &mut Client, target: Option<String>, as_json: bool) ->
         writeln!(out, "{}", serde_json::to_string_pretty(&list)?)?;
         return Ok(());
     }
+    if blocks.is_empty() {
+        writeln!(
+            out,
+            "no blocks (only bash, zsh and fish with shell integration report their commands)"
+        )?;
+    }
     for b in &blocks {
         let duration = duration_ms(b).map_or_else(|| "-".to_owned(), duration_text);
         writeln!(
