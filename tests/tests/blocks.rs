@@ -157,7 +157,8 @@ fn session_with_blocks(shell: &Shell) {
         || env.capture(target).contains("~").then_some(()),
         || env.capture(target),
     );
-    let list = run(&env, target, &[":q"], 7);
+    run(&env, target, &[":q"], 7);
+    let list = run(&env, target, &["printf no-newline"], 8);
 
     let commands: Vec<&str> = list
         .iter()
@@ -171,12 +172,12 @@ fn session_with_blocks(shell: &Shell) {
         commands[5].starts_with("for i in 1 2") && commands[5].contains("line-$i"),
         "{commands:?}"
     );
-    assert_eq!(commands[6], "vim -u NONE");
+    assert_eq!(commands[6..], ["vim -u NONE", "printf no-newline"]);
     let codes: Vec<i64> = list
         .iter()
         .map(|b| b["exit_code"].as_i64().unwrap())
         .collect();
-    assert_eq!(codes, [0, 0, 1, 0, 0, 0, 0]);
+    assert_eq!(codes, [0, 0, 1, 0, 0, 0, 0, 0]);
     let home = env.home();
     let home = home.canonicalize().unwrap();
     for b in &list {
@@ -196,14 +197,18 @@ fn session_with_blocks(shell: &Shell) {
     assert_eq!(output(&list[1]["id"]), "");
     assert_eq!(output(&list[3]["id"]), "hi\n");
     assert_eq!(output(&list[5]["id"]), "line-1\nline-2\n");
-    assert_eq!(env.ok(&["block", "-t", target, "last"]), "");
+    assert_eq!(
+        env.ok(&["block", "-t", target, "last"]),
+        "no-newline",
+        "ends where the prompt starts"
+    );
     // The prompt the user set still shows.
     let screen = env.capture(target);
     assert!(screen.contains("mine"), "{screen}");
 
     // The watcher saw every block start and finish, in order.
     let mut seen = Vec::new();
-    while seen.len() < 14 {
+    while seen.len() < 16 {
         let e = events
             .recv_timeout(TIMEOUT)
             .expect("a block event from `blocks --watch`");

@@ -39,8 +39,11 @@ __wrapd_preexec() {
 
 # Once, at the first prompt (after the user's .zshrc): put our hooks first
 # and last, so the status we report is the command's and the prompt we mark
-# is the final one.
+# is the final one. The end mark also goes first into the mark zsh prints
+# after output without a final newline (PROMPT_SP), which comes before precmd:
+# so the output ends where the command's did (a second end mark is ignored).
 __wrapd_install() {
+    PROMPT_EOL_MARK=$'%{\e]133;D;%?\a%}'"${PROMPT_EOL_MARK-%B%S%#%s%b}"
     precmd_functions=(__wrapd_precmd ${precmd_functions:#(__wrapd_install|__wrapd_precmd|__wrapd_prompt)} __wrapd_prompt)
     preexec_functions=(${preexec_functions:#__wrapd_preexec} __wrapd_preexec)
     __wrapd_precmd first

@@ -146,6 +146,19 @@ fn output_without_a_final_newline_ends_where_the_prompt_starts() {
     feed(&mut t, &bash_run("printf x"));
     feed(&mut t, &format!("x{}", bash_prompt(0)));
     assert_eq!(output(&t, 1), "x");
+    // zsh (recorded, 40 columns): our end mark leads its PROMPT_SP mark, and
+    // precmd's second end mark is ignored.
+    let mut t = term();
+    feed(
+        &mut t,
+        &format!(
+            "{A}% {B}printf x\r\r\n\x1b]633;E;printf x\x07{C}x\x1b]133;D;0\x07\
+             \x1b[1m\x1b[7m%\x1b[27m\x1b[1m\x1b[0m{}\r \r\x1b]133;D;0\x07\r\x1b[J{A}% {B}",
+            " ".repeat(39)
+        ),
+    );
+    assert_eq!(summary(&t), s(&[("printf x", "0")]));
+    assert_eq!(output(&t, 1), "x");
     // fish (recorded): the end mark comes before fish's end-of-line mark.
     let mut t = term();
     // fish fills the row with its end-of-line mark and spaces (39 of 40
