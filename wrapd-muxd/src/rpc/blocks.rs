@@ -49,16 +49,15 @@ pub async fn output(
     let handle = daemon.registry.resolve(&req.target).map_err(status)?;
     let id = (req.id != 0).then_some(BlockId(req.id));
     let Some((info, output)) = handle.block_output(id, req.ansi).await.map_err(status)? else {
+        let session = handle.info().await.map_err(status)?.name;
         let what = match id {
-            Some(id) => format!("no block {} in session `{}`", id.0, req.target),
+            Some(id) => format!("session `{session}` has no block {}", id.0),
             None => format!(
-                "session `{}` has no blocks yet (its shell has no integration, or ran no command)",
-                req.target
+                "session `{session}` has no blocks yet (its shell has no integration, or ran no command)"
             ),
         };
         return Err(Status::not_found(format!(
-            "{what} (see `wrapd-attach blocks -t {}`)",
-            req.target
+            "{what} (see `wrapd-attach blocks -t {session}`)"
         )));
     };
     Ok(pb::GetBlockOutputResponse {
