@@ -176,7 +176,7 @@ impl State {
         }
         // A `;` inside the command line is escaped, but rejoin in case it was not.
         let raw = params[1..].join(&b';');
-        let command = unescape_command(&raw);
+        let command = clean_command(&unescape_command(&raw));
         if let Some(block) = self.blocks.running_mut() {
             if block.command.is_empty() {
                 block.command = command;
@@ -206,10 +206,7 @@ impl State {
         }
         let pending = std::mem::take(&mut self.blocks.pending);
         let prompt = pending.prompt.or(pending.input).unwrap_or(here);
-        let mut command = pending.command.unwrap_or_default();
-        if command.chars().count() > MAX_COMMAND_CHARS {
-            command = command.chars().take(MAX_COMMAND_CHARS).collect();
-        }
+        let command = pending.command.unwrap_or_default();
         let full_screen = self.alt();
         let blocks = &mut self.blocks;
         blocks.next_id += 1;
@@ -274,6 +271,17 @@ impl State {
         let here = self.cursor_mark();
         self.finish(here, BlockState::Interrupted);
     }
+}
+
+/// A command line as it may be shown anywhere: no control characters but
+/// newlines and tabs (an escape sequence in it must not reach a terminal that
+/// lists it), at most [`MAX_COMMAND_CHARS`].
+fn clean_command(command: &str) -> String {
+    command
+        .chars()
+        .filter(|c| !c.is_control() || matches!(c, '\n' | '\t'))
+        .take(MAX_COMMAND_CHARS)
+        .collect()
 }
 
 /// Undo the escaping of an OSC 633 `E` command line: `\\` is a backslash and

@@ -330,6 +330,22 @@ fn a_running_block_ends_when_the_session_does() {
 }
 
 #[test]
+fn command_lines_lose_control_characters_and_are_bounded() {
+    let mut t = term();
+    feed(&mut t, &bash_prompt(0));
+    let long = "x".repeat(20_000);
+    feed(
+        &mut t,
+        &format!("\x1b]633;E;echo \\x1b]0;pwned\\x07\\x0aok\\x09!\x07{C}"),
+    );
+    feed(&mut t, &bash_prompt(0));
+    feed(&mut t, &format!("\x1b]633;E;{long}\x07{C}"));
+    let commands: Vec<String> = t.blocks().map(|b| b.command.clone()).collect();
+    assert_eq!(commands[0], "echo ]0;pwned\nok\t!");
+    assert_eq!(commands[1].len(), 16 * 1024);
+}
+
+#[test]
 fn command_lines_are_unescaped() {
     assert_eq!(unescape_command(br"a\x3bb\\c\x0ad"), "a;b\\c\nd");
     assert_eq!(unescape_command(br"trailing\x4"), "trailing\\x4");
