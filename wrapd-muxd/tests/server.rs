@@ -509,3 +509,126 @@ async fn shutdown_hangs_up_programs_and_ends_attach_streams() {
         tokio::time::sleep(Duration::from_millis(20)).await;
     }
 }
+
+#[tokio::test]
+async fn blocks_are_listed_in_pages_read_watched_and_carried_by_attach() {
+    let d = TestDaemon::start().await;
+    let mut c = d.client().await;
+    let home = tempfile::tempdir().unwrap();
+    std::fs::write(home.path().join(".bashrc"), "PS1='$ '\n").unwrap();
+    let mut req = create("b", &["bash"]);
+    req.env
+        .insert("HOME".into(), home.path().to_string_lossy().into_owned());
+    c.create_session(req).await.unwrap();
+    let mut watch = c
+        .watch_blocks(pb::WatchBlocksRequest { target: "b".into() })
+        .await
+        .unwrap()
+        .into_inner();
+    let (_tx, mut events, _) = attach(&mut c, start("b", 40, 10)).await;
+    c.send_input(pb::SendInputRequest {
+        target: "b".into(),
+        data: b"echo one\rfalse\recho three\r".to_vec(),
+    })
+    .await
+    .unwrap();
+    let list = |before_id, limit| {
+        let mut c = c.clone();
+        async move {
+            c.list_blocks(pb::ListBlocksRequest {
+                target: "b".into(),
+                before_id,
+                limit,
+            })
+            .await
+            .map(|r| r.into_inner())
+        }
+    };
+    wait_for("three finished blocks", || async {
+        let page = list(0, 0).await.unwrap();
+        let done = page.blocks.len() == 3
+            && page
+                .blocks
+                .iter()
+                .all(|b| b.state() == pb::BlockState::Finished);
+        (done.then_some(()), format!("{page:?}"))
+    })
+    .await;
+    let page = list(0, 2).await.unwrap();
+    let ids: Vec<u64> = page.blocks.iter().map(|b| b.id).collect();
+    assert_eq!((ids.as_slice(), page.more), ([2, 3].as_slice(), true));
+    let codes: Vec<_> = page.blocks.iter().map(|b| b.exit_code).collect();
+    assert_eq!(codes, [Some(1), Some(0)]);
+    let page = list(2, 2).await.unwrap();
+    assert_eq!(page.blocks[0].command, "echo one");
+    assert!(!page.more);
+
+    let output = |id, ansi| {
+        let mut c = c.clone();
+        async move {
+            c.get_block_output(pb::GetBlockOutputRequest {
+                target: "b".into(),
+                id,
+                ansi,
+            })
+            .await
+            .map(|r| r.into_inner())
+        }
+    };
+    assert_eq!(output(0, false).await.unwrap().text, "three\n");
+    let one = output(1, true).await.unwrap();
+    assert_eq!((one.text.as_str(), one.block.unwrap().id), ("one\n", 1));
+    let e = output(99, false).await.unwrap_err();
+    assert_eq!(e.code(), Code::NotFound);
+    assert!(e.message().contains("no block 99"), "{e:?}");
+    let e = c
+        .list_blocks(pb::ListBlocksRequest {
+            target: "nope".into(),
+            ..Default::default()
+        })
+        .await
+        .unwrap_err();
+    assert_eq!(e.code(), Code::NotFound);
+
+    // The watcher saw each block start and finish, in order.
+    let mut seen = Vec::new();
+    while seen.len() < 6 {
+        let e = tokio::time::timeout(Duration::from_secs(10), watch.next())
+            .await
+            .expect("a block event")
+            .unwrap()
+            .unwrap();
+        seen.push(match e.event.unwrap() {
+            pb::block_event::Event::Started(b) => ("started", b.id),
+            pb::block_event::Event::Finished(b) => ("finished", b.id),
+        });
+    }
+    let want = [1, 2, 3]
+        .into_iter()
+        .flat_map(|id| [("started", id), ("finished", id)]);
+    assert_eq!(seen, want.collect::<Vec<_>>());
+
+    // The attach stream carried the blocks, the failed one with its status.
+    let mut blocks = std::collections::BTreeMap::new();
+    while blocks.len() < 3
+        || blocks
+            .values()
+            .any(|b: &pb::Block| b.state() != pb::BlockState::Finished)
+    {
+        let msg = tokio::time::timeout(Duration::from_secs(10), events.next())
+            .await
+            .expect("an update");
+        let Some(Ok(pb::AttachEvent {
+            msg: Some(Event::Update(u)),
+        })) = msg
+        else {
+            panic!("unexpected event {msg:?}")
+        };
+        for b in u.blocks {
+            blocks.insert(b.id, b);
+        }
+    }
+    assert_eq!(blocks[&2].exit_code, Some(1));
+    assert!(blocks[&2].output_row > blocks[&1].output_row);
+    d.stop().await;
+}
