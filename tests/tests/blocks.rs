@@ -408,3 +408,36 @@ fn ctrl_c_at_a_prompt_is_no_block_and_an_interrupted_command_says_so() {
     assert_eq!(list[1]["command"], "sleep 100");
     assert_eq!(list[1]["exit_code"], 130);
 }
+
+#[test]
+fn a_prompt_that_marks_itself_is_not_counted_twice() {
+    if !require("bash") {
+        return;
+    }
+    let env = TestEnv::new();
+    // Like starship or powerlevel10k: the user's prompt prints OSC 133 itself.
+    std::fs::write(
+        env.home().join(".bashrc"),
+        "PS1='\\[\\e]133;A\\a\\]mine$ \\[\\e]133;B\\a\\]'\n\
+         PROMPT_COMMAND='printf \"\\e]133;D;%s\\a\" $?'\n\
+         PS0='\\e]133;C\\a'\n",
+    )
+    .unwrap();
+    let _daemon = Daemon::start(&env);
+    env.ok(&["new", "-d", "-s", "s", "--", "bash"]);
+    run(&env, "s", &["echo one"], 1);
+    run(&env, "s", &["false"], 2);
+    run(&env, "s", &["echo three"], 3);
+    let list = blocks(&env, "s");
+    let got: Vec<(&str, i64)> = list
+        .iter()
+        .map(|b| {
+            (
+                b["command"].as_str().unwrap(),
+                b["exit_code"].as_i64().unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(got, [("echo one", 0), ("false", 1), ("echo three", 0)]);
+    assert_eq!(env.ok(&["block", "-t", "s", "last"]), "three\n");
+}
