@@ -12,8 +12,13 @@
 //! - `daemon`: shared state and session creation.
 //! - `rpc`: the gRPC service (wire <-> internal types, errors -> statuses).
 //! - `server`: the Unix socket, single-instance lock, serve and shut down.
+//! - `systemd`: readiness notices, socket activation, the unit files.
+//! - `bridge`: the socket on stdio, for clients that come through `ssh`.
+//! - `background`: starting the daemon detached (for clients and the bridge).
 //! - `config`, `paths`, `error`.
 
+pub mod background;
+pub mod bridge;
 pub mod config;
 pub mod daemon;
 pub mod error;
@@ -23,6 +28,7 @@ pub mod registry;
 pub mod rpc;
 pub mod server;
 pub mod session;
+pub mod systemd;
 pub mod term;
 
 pub use server::{Listener, run};

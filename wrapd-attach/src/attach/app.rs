@@ -9,7 +9,9 @@ use crossterm::event::{
 use wrapd_proto::pb;
 
 use super::scroll::{Bounds, Scroll, SearchPrompt};
-use crate::keys::{self, Prefix};
+use wrapd_muxd::config::{Action as Binding, ClientConfig};
+
+use crate::keys::{self, KeySpec};
 use crate::mirror::Mirror;
 
 /// What the loop must do for the app.
@@ -52,7 +54,9 @@ pub enum Mode {
 pub struct App {
     pub mirror: Mirror,
     pub mode: Mode,
-    pub prefix: Prefix,
+    pub prefix: KeySpec,
+    /// Keys after the prefix and what they do (from the config).
+    pub bindings: Vec<(KeySpec, Binding)>,
     pub read_only: bool,
     pub status_line: bool,
     /// A message for the status line, until the next key.
@@ -69,13 +73,18 @@ pub struct App {
 const WHEEL_ROWS: i64 = 3;
 
 impl App {
-    pub fn new(prefix: Prefix, read_only: bool, status_line: bool, outer: (u16, u16)) -> App {
+    pub fn new(config: &ClientConfig, read_only: bool, outer: (u16, u16)) -> App {
         App {
             mirror: Mirror::default(),
             mode: Mode::Normal,
-            prefix,
+            prefix: KeySpec::new(config.prefix),
+            bindings: config
+                .bindings
+                .iter()
+                .map(|(key, action)| (KeySpec::new(key), action))
+                .collect(),
             read_only,
-            status_line,
+            status_line: config.status_line,
             notice: None,
             outer,
             pending_fetch: None,
@@ -207,22 +216,27 @@ impl App {
             let bytes = keys::encode_key(&key, &self.modes());
             return self.input(bytes);
         }
-        match key.code {
-            KeyCode::Char('d') => vec![Action::Detach],
-            KeyCode::Char('[') => self.enter_scroll(0),
-            KeyCode::PageUp => self.enter_scroll(-i64::from(self.session_area().1)),
-            KeyCode::Char('s') => {
+        let bound = self.bindings.iter().find(|(spec, _)| spec.matches(&key));
+        match bound.map(|(_, action)| *action) {
+            Some(Binding::Detach) => vec![Action::Detach],
+            Some(Binding::ScrollMode) => self.enter_scroll(0),
+            Some(Binding::ScrollPageUp) => self.enter_scroll(-i64::from(self.session_area().1)),
+            Some(Binding::ChooseSession) => {
                 self.mode = Mode::Chooser {
                     sessions: None,
                     selected: 0,
                 };
                 vec![Action::ListSessions]
             }
-            KeyCode::Char('?') => {
+            Some(Binding::Help) => {
                 self.mode = Mode::Help;
                 vec![]
             }
-            _ => vec![],
+            Some(Binding::SendPrefix) => {
+                let bytes = keys::encode_key(&keys::key_event(self.prefix.name()), &self.modes());
+                self.input(bytes)
+            }
+            Some(Binding::None) | None => vec![],
         }
     }
 
