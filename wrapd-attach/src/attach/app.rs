@@ -443,3 +443,44 @@ impl App {
 fn is_ctrl_c(key: &KeyEvent) -> bool {
     key.code == KeyCode::Char('c') && key.modifiers.contains(KeyModifiers::CONTROL)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use wrapd_muxd::config::Config;
+
+    fn press(app: &mut App, code: KeyCode, mods: KeyModifiers) -> Vec<Action> {
+        app.on_event(Event::Key(KeyEvent::new(code, mods)))
+    }
+
+    #[test]
+    fn prefix_and_bindings_come_from_the_config() {
+        let config = Config::parse(
+            "[client]\nprefix = \"C-a\"\n[client.bindings]\nx = \"detach\"\nd = \"none\"\n",
+        )
+        .unwrap();
+        let mut app = App::new(&config.client, false, (80, 24));
+        let ctrl = KeyModifiers::CONTROL;
+        let none = KeyModifiers::NONE;
+        // C-b is an ordinary key now.
+        assert_eq!(
+            press(&mut app, KeyCode::Char('b'), ctrl),
+            [Action::Input(vec![2])]
+        );
+        assert!(press(&mut app, KeyCode::Char('a'), ctrl).is_empty());
+        assert_eq!(press(&mut app, KeyCode::Char('x'), none), [Action::Detach]);
+        press(&mut app, KeyCode::Char('a'), ctrl);
+        assert!(press(&mut app, KeyCode::Char('d'), none).is_empty());
+        assert_eq!(app.mode, Mode::Normal);
+        press(&mut app, KeyCode::Char('a'), ctrl);
+        assert_eq!(
+            press(&mut app, KeyCode::Char('a'), ctrl),
+            [Action::Input(vec![1])]
+        );
+        press(&mut app, KeyCode::Char('a'), ctrl);
+        press(&mut app, KeyCode::Char('?'), none);
+        assert_eq!(app.mode, Mode::Help);
+        let help: Vec<String> = app.bindings.iter().map(|(k, _)| k.to_string()).collect();
+        assert!(help.contains(&"x".to_owned()) && !help.contains(&"d".to_owned()));
+    }
+}
