@@ -47,30 +47,23 @@ pub fn require(tool: &str) -> bool {
         .stdout(Stdio::null())
         .status()
         .is_ok_and(|s| s.success());
-    if found {
-        return true;
-    }
-    if std::env::var_os("CI").is_some() {
-        panic!(
-            "{tool} is required by the end-to-end tests (CI is set): install it (`.ci/run` does)"
-        );
-    }
-    eprintln!("\n*** SKIPPING: {tool} is not installed ***\n");
-    false
+    found || missing(tool, "it")
 }
 
 /// Whether the file `path` (from Debian's `package`) exists. Missing outside
 /// CI: a loud skip; in CI: a failure.
 pub fn require_file(path: &str, package: &str) -> bool {
-    if Path::new(path).exists() {
-        return true;
-    }
+    Path::new(path).exists() || missing(path, package)
+}
+
+/// `what` is missing: panic in CI, else say loudly that the test is skipped.
+fn missing(what: &str, install: &str) -> bool {
     if std::env::var_os("CI").is_some() {
         panic!(
-            "{path} is required by the end-to-end tests (CI is set): install {package} (`.ci/run` does)"
+            "{what} is required by the end-to-end tests (CI is set): install {install} (`.ci/run` does)"
         );
     }
-    eprintln!("\n*** SKIPPING: {path} is not installed ({package}) ***\n");
+    eprintln!("\n*** SKIPPING: {what} is not installed ***\n");
     false
 }
 
