@@ -6,6 +6,9 @@
 //! - [`Daemon`]: a `wrapd-muxd serve` in that environment, stopped on drop.
 //! - [`Outer`]: a tmux server whose panes run our client, killed on drop.
 //! - [`wait_until`]: polling with a diagnosis when it times out.
+//! - [`ssh::Sshd`]: a real sshd on a loopback port, and an ssh client set up for it.
+
+pub mod ssh;
 
 use std::ffi::OsString;
 use std::fs;
@@ -44,15 +47,23 @@ pub fn require(tool: &str) -> bool {
         .stdout(Stdio::null())
         .status()
         .is_ok_and(|s| s.success());
-    if found {
-        return true;
-    }
+    found || missing(tool, "it")
+}
+
+/// Whether the file `path` (from Debian's `package`) exists. Missing outside
+/// CI: a loud skip; in CI: a failure.
+pub fn require_file(path: &str, package: &str) -> bool {
+    Path::new(path).exists() || missing(path, package)
+}
+
+/// `what` is missing: panic in CI, else say loudly that the test is skipped.
+fn missing(what: &str, install: &str) -> bool {
     if std::env::var_os("CI").is_some() {
         panic!(
-            "{tool} is required by the end-to-end tests (CI is set): install it (`.ci/run` does)"
+            "{what} is required by the end-to-end tests (CI is set): install {install} (`.ci/run` does)"
         );
     }
-    eprintln!("\n*** SKIPPING: {tool} is not installed ***\n");
+    eprintln!("\n*** SKIPPING: {what} is not installed ***\n");
     false
 }
 
@@ -82,6 +93,8 @@ pub fn wait_until<T>(
 /// directory, state and config directories, and daemon socket.
 pub struct TestEnv {
     pub dir: tempfile::TempDir,
+    /// More variables for the programs run here (e.g. `PATH`).
+    pub extra_vars: Vec<(String, OsString)>,
 }
 
 impl Default for TestEnv {
@@ -104,7 +117,10 @@ impl TestEnv {
         let run = dir.path().join("run");
         fs::create_dir_all(&run).unwrap();
         fs::set_permissions(&run, fs::Permissions::from_mode(0o700)).unwrap();
-        TestEnv { dir }
+        TestEnv {
+            dir,
+            extra_vars: Vec::new(),
+        }
     }
 
     pub fn home(&self) -> PathBuf {
@@ -122,7 +138,7 @@ impl TestEnv {
     /// The variables that make a program live in this environment.
     pub fn vars(&self) -> Vec<(String, OsString)> {
         let p = self.dir.path();
-        vec![
+        let mut vars = vec![
             ("HOME".into(), self.home().into()),
             ("XDG_RUNTIME_DIR".into(), p.join("run").into()),
             ("XDG_STATE_HOME".into(), p.join("state").into()),
@@ -130,7 +146,9 @@ impl TestEnv {
             ("SHELL".into(), "/bin/bash".into()),
             ("LANG".into(), "C.UTF-8".into()),
             ("TERM".into(), "tmux-256color".into()),
-        ]
+        ];
+        vars.extend(self.extra_vars.iter().cloned());
+        vars
     }
 
     /// A command for one of our binaries, in this environment.
@@ -222,7 +240,7 @@ fn shell_quote(s: &str) -> String {
 }
 
 /// SIGTERM, then SIGKILL if it lingers.
-fn terminate(pid: i32) {
+pub fn terminate(pid: i32) {
     use nix::sys::signal::{Signal, kill};
     use nix::unistd::Pid;
     let pid = Pid::from_raw(pid);
@@ -234,6 +252,20 @@ fn terminate(pid: i32) {
         std::thread::sleep(Duration::from_millis(20));
     }
     let _ = kill(pid, Signal::SIGKILL);
+}
+
+/// SIGTERM our child, then SIGKILL if it lingers; reaped either way. (Unlike
+/// [`terminate`], sees at once that it has exited: a zombie still "exists".)
+pub fn stop_child(child: &mut Child) {
+    use nix::sys::signal::{Signal, kill};
+    use nix::unistd::Pid;
+    let _ = kill(Pid::from_raw(child.id() as i32), Signal::SIGTERM);
+    let deadline = Instant::now() + Duration::from_secs(3);
+    while matches!(child.try_wait(), Ok(None)) && Instant::now() < deadline {
+        std::thread::sleep(Duration::from_millis(10));
+    }
+    let _ = child.kill();
+    let _ = child.wait();
 }
 
 /// A `wrapd-muxd serve` in a test environment; stopped (SIGTERM) on drop.
@@ -269,8 +301,7 @@ impl Daemon {
     /// Stop it now (SIGTERM) and wait for it.
     pub fn stop(&mut self) {
         if let Some(mut c) = self.child.take() {
-            terminate(c.id() as i32);
-            let _ = c.wait();
+            stop_child(&mut c);
         }
     }
 }

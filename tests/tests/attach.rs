@@ -42,8 +42,11 @@ fn create_type_vim_detach_and_reattach_to_the_same_screen() {
     });
     outer.type_text("main", ":q!");
     outer.keys("main", &["Enter"]);
+    // (The prompt too: compared with the re-attached screen below.)
     let before = outer.wait_for("main", "the shell back", &env, |s| {
-        !s.contains("written in vim") && s.contains("hello-42")
+        !s.contains("written in vim")
+            && s.contains("hello-42")
+            && session_rows(s).iter().any(|r| r == "$")
     });
 
     outer.keys("main", &["C-b", "d"]);

@@ -15,6 +15,12 @@ pub struct Cli {
     #[arg(long, global = true, value_name = "PATH")]
     pub socket: Option<PathBuf>,
 
+    /// Attach elsewhere: `ssh://[user@]host[:port][/session]` attaches to your
+    /// own session on another machine through ssh (~/.ssh/config applies;
+    /// wrapd-muxd must be on the remote PATH). The session is created if missing.
+    #[arg(value_name = "URL")]
+    pub url: Option<String>,
+
     #[command(subcommand)]
     pub command: Option<Command>,
 }

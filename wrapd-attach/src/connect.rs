@@ -1,13 +1,10 @@
 //! Reaching the daemon: connect to its socket, or start it in the background
 //! first (as `tmux` starts its server).
 
-use std::fs::OpenOptions;
-use std::os::unix::process::CommandExt;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
-use anyhow::{Context, Result, anyhow, bail};
+use anyhow::{Result, anyhow, bail};
 use tonic::transport::{Channel, Endpoint};
 use wrapd_proto::pb::mux_client::MuxClient;
 
@@ -38,9 +35,42 @@ async fn try_connect(socket: &Path) -> Result<Client> {
         .connect()
         .await
         .map_err(|e| anyhow!("{}", error_chain(&e)))?;
-    Ok(MuxClient::new(channel)
+    Ok(client(channel))
+}
+
+fn client(channel: Channel) -> Client {
+    MuxClient::new(channel)
         .max_decoding_message_size(MAX_MESSAGE)
-        .max_encoding_message_size(MAX_MESSAGE))
+        .max_encoding_message_size(MAX_MESSAGE)
+}
+
+/// A client speaking over an established byte stream (an ssh tunnel). The
+/// connection is not made again: if the stream ends, requests fail.
+pub async fn over_stream<S>(stream: S) -> Result<Client>
+where
+    S: tokio::io::AsyncRead + tokio::io::AsyncWrite + Send + Unpin + 'static,
+{
+    let slot = std::sync::Mutex::new(Some(stream));
+    let connector = tower::service_fn(move |_: tonic::codegen::http::Uri| {
+        let stream = slot
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .take();
+        async move {
+            stream.map(hyper_util::rt::TokioIo::new).ok_or_else(|| {
+                std::io::Error::new(
+                    std::io::ErrorKind::NotConnected,
+                    "the connection has closed",
+                )
+            })
+        }
+    });
+    // The URI only names the stream; nothing resolves it.
+    let channel = Endpoint::from_static("http://wrapd-muxd.invalid")
+        .connect_with_connector(connector)
+        .await
+        .map_err(|e| anyhow!("{}", error_chain(&e)))?;
+    Ok(client(channel))
 }
 
 /// Connect, starting the daemon first if none is running.
@@ -48,21 +78,13 @@ pub async fn connect_or_start(socket: &Path) -> Result<Client> {
     if let Ok(client) = try_connect(socket).await {
         return Ok(client);
     }
-    let log = start_daemon(socket)?;
+    let mut started = wrapd_muxd::background::start_daemon(&daemon_program(), socket)?;
     let deadline = Instant::now() + Duration::from_secs(10);
     loop {
         match try_connect(socket).await {
             Ok(client) => return Ok(client),
-            Err(e) if Instant::now() > deadline => {
-                let tail = std::fs::read_to_string(&log).unwrap_or_default();
-                let tail: Vec<&str> = tail.lines().rev().take(5).collect();
-                let tail: Vec<&str> = tail.into_iter().rev().collect();
-                bail!(
-                    "started wrapd-muxd but cannot reach it at {}: {e}\nits log ({}) ends with:\n{}",
-                    socket.display(),
-                    log.display(),
-                    tail.join("\n")
-                );
+            Err(_) if Instant::now() > deadline || started.exited().is_some() => {
+                bail!("{}", started.failure(socket));
             }
             Err(_) => tokio::time::sleep(Duration::from_millis(20)).await,
         }
@@ -76,47 +98,6 @@ fn daemon_program() -> PathBuf {
         .and_then(|exe| exe.parent().map(|d| d.join("wrapd-muxd")))
         .filter(|p| p.is_file())
         .unwrap_or_else(|| PathBuf::from("wrapd-muxd"))
-}
-
-/// Start the daemon detached from this terminal; returns its log file.
-fn start_daemon(socket: &Path) -> Result<PathBuf> {
-    let state = wrapd_muxd::paths::state_dir();
-    wrapd_muxd::paths::ensure_private_dir(&state)
-        .with_context(|| format!("creating {}", state.display()))?;
-    let log_path = state.join("muxd.log");
-    let log = OpenOptions::new()
-        .create(true)
-        .append(true)
-        .open(&log_path)
-        .with_context(|| format!("opening {}", log_path.display()))?;
-    let program = daemon_program();
-    let mut cmd = Command::new(&program);
-    cmd.arg("serve")
-        .env("WRAPD_SOCKET", socket)
-        .stdin(Stdio::null())
-        .stdout(log.try_clone()?)
-        .stderr(log)
-        .current_dir(wrapd_muxd::paths::home_dir());
-    // SAFETY: setsid is async-signal-safe; the daemon must not belong to our
-    // terminal's session, or closing the terminal would hang it up.
-    unsafe {
-        cmd.pre_exec(|| {
-            nix::unistd::setsid().map_err(std::io::Error::from)?;
-            Ok(())
-        });
-    }
-    let child = cmd.spawn().with_context(|| {
-        format!(
-            "cannot start {}: is wrapd-muxd installed?",
-            program.display()
-        )
-    })?;
-    // The daemon lives on by itself; reap it if it dies early so it is no zombie.
-    std::thread::spawn(move || {
-        let mut child = child;
-        let _ = child.wait();
-    });
-    Ok(log_path)
 }
 
 /// An error and its causes on one line.

@@ -8,6 +8,7 @@ use std::fmt;
 use crossterm::event::{
     KeyCode, KeyEvent, KeyEventKind, KeyModifiers, MouseButton, MouseEvent, MouseEventKind,
 };
+use wrapd_muxd::config::{Key, KeyName};
 use wrapd_proto::pb;
 
 const ESC: u8 = 0x1b;
@@ -222,57 +223,38 @@ pub fn encode_mouse(ev: &MouseEvent, modes: &pb::Modes, origin: (u16, u16)) -> O
     }
 }
 
-/// A key by its tmux name: `Enter`, `C-c`, `M-Left`, `F5`, `BSpace`, `^a`, or
-/// a single character. Names are case-insensitive; `None` for other words.
+/// A key by its tmux name (`Enter`, `C-c`, `M-Left`, `F5`, `BSpace`, `^a`, or
+/// a single character; see [`KeyName`]). `None` for other words.
 pub fn parse_key_name(name: &str) -> Option<KeyEvent> {
+    KeyName::parse(name).map(key_event)
+}
+
+/// The key event a key name stands for.
+pub fn key_event(name: KeyName) -> KeyEvent {
     let mut mods = KeyModifiers::empty();
-    let mut rest = name;
-    loop {
-        let lower = rest.get(..2).map(str::to_ascii_lowercase);
-        match lower.as_deref() {
-            Some("c-") if rest.len() > 2 => mods |= KeyModifiers::CONTROL,
-            Some("m-") if rest.len() > 2 => mods |= KeyModifiers::ALT,
-            Some("s-") if rest.len() > 2 => mods |= KeyModifiers::SHIFT,
-            _ => break,
-        }
-        rest = &rest[2..];
-    }
-    if let Some(c) = rest.strip_prefix('^').filter(|r| r.chars().count() == 1) {
-        mods |= KeyModifiers::CONTROL;
-        rest = c;
-    }
-    let mut chars = rest.chars();
-    let code = match (chars.next(), chars.next()) {
-        (Some(c), None) => KeyCode::Char(if mods.contains(KeyModifiers::CONTROL) {
-            c.to_ascii_lowercase()
-        } else {
-            c
-        }),
-        _ => match rest.to_ascii_lowercase().as_str() {
-            "enter" => KeyCode::Enter,
-            "escape" | "esc" => KeyCode::Esc,
-            "tab" => KeyCode::Tab,
-            "btab" => KeyCode::BackTab,
-            "space" => KeyCode::Char(' '),
-            "bspace" => KeyCode::Backspace,
-            "up" => KeyCode::Up,
-            "down" => KeyCode::Down,
-            "left" => KeyCode::Left,
-            "right" => KeyCode::Right,
-            "home" => KeyCode::Home,
-            "end" => KeyCode::End,
-            "pageup" | "pgup" | "ppage" => KeyCode::PageUp,
-            "pagedown" | "pgdn" | "npage" => KeyCode::PageDown,
-            "ic" | "insert" => KeyCode::Insert,
-            "dc" | "delete" => KeyCode::Delete,
-            f if f.starts_with('f') => match f[1..].parse::<u8>() {
-                Ok(n @ 1..=12) => KeyCode::F(n),
-                _ => return None,
-            },
-            _ => return None,
-        },
+    mods.set(KeyModifiers::CONTROL, name.ctrl);
+    mods.set(KeyModifiers::ALT, name.alt);
+    mods.set(KeyModifiers::SHIFT, name.shift);
+    let code = match name.key {
+        Key::Char(c) => KeyCode::Char(c),
+        Key::Enter => KeyCode::Enter,
+        Key::Esc => KeyCode::Esc,
+        Key::Tab => KeyCode::Tab,
+        Key::BackTab => KeyCode::BackTab,
+        Key::Backspace => KeyCode::Backspace,
+        Key::Up => KeyCode::Up,
+        Key::Down => KeyCode::Down,
+        Key::Left => KeyCode::Left,
+        Key::Right => KeyCode::Right,
+        Key::Home => KeyCode::Home,
+        Key::End => KeyCode::End,
+        Key::PageUp => KeyCode::PageUp,
+        Key::PageDown => KeyCode::PageDown,
+        Key::Insert => KeyCode::Insert,
+        Key::Delete => KeyCode::Delete,
+        Key::F(n) => KeyCode::F(n),
     };
-    Some(KeyEvent::new(code, mods))
+    KeyEvent::new(code, mods)
 }
 
 /// What `send` types: key names become keys, other words are text; with
@@ -288,47 +270,47 @@ pub fn send_keys_bytes(words: &[String], literal: bool, modes: &pb::Modes) -> Ve
     out
 }
 
-/// The prefix key.
+/// A configured key (the prefix, a binding), to match against what the
+/// terminal reports.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Prefix {
+pub struct KeySpec {
+    name: KeyName,
     key: KeyEvent,
 }
 
-/// Parse the configured prefix (`C-b`, `C-a`, `M-x`, `F12`).
-pub fn parse_prefix(name: &str) -> Option<Prefix> {
-    parse_key_name(name).map(|key| Prefix { key })
-}
+impl KeySpec {
+    pub fn new(name: KeyName) -> KeySpec {
+        KeySpec {
+            name,
+            key: key_event(name),
+        }
+    }
 
-impl Prefix {
-    /// Whether `key` is the prefix. Terminals report Ctrl+letter with or
-    /// without shift and in either case; those all count.
+    pub fn name(&self) -> KeyName {
+        self.name
+    }
+
+    /// Whether `key` is this key. Shift is in the character itself; with Ctrl
+    /// or Alt, terminals report letters in either case, and those all count.
     pub fn matches(&self, key: &KeyEvent) -> bool {
         if key.kind == KeyEventKind::Release {
             return false;
         }
         let relevant = KeyModifiers::CONTROL | KeyModifiers::ALT;
-        let same_mods = key.modifiers & relevant == self.key.modifiers & relevant;
+        let mods = self.key.modifiers & relevant;
+        if key.modifiers & relevant != mods {
+            return false;
+        }
         match (key.code, self.key.code) {
-            (KeyCode::Char(a), KeyCode::Char(b)) => same_mods && a.eq_ignore_ascii_case(&b),
-            (a, b) => same_mods && a == b,
+            (KeyCode::Char(a), KeyCode::Char(b)) if !mods.is_empty() => a.eq_ignore_ascii_case(&b),
+            (a, b) => a == b,
         }
     }
 }
 
-impl fmt::Display for Prefix {
+impl fmt::Display for KeySpec {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        if self.key.modifiers.contains(KeyModifiers::CONTROL) {
-            f.write_str("C-")?;
-        }
-        if self.key.modifiers.contains(KeyModifiers::ALT) {
-            f.write_str("M-")?;
-        }
-        match self.key.code {
-            KeyCode::Char(' ') => f.write_str("Space"),
-            KeyCode::Char(c) => write!(f, "{c}"),
-            KeyCode::F(n) => write!(f, "F{n}"),
-            other => write!(f, "{other:?}"),
-        }
+        self.name.fmt(f)
     }
 }
 
@@ -523,19 +505,21 @@ mod tests {
         assert_eq!(send(&["-"], false), b"-");
     }
 
+    fn spec(name: &str) -> KeySpec {
+        KeySpec::new(KeyName::parse(name).unwrap())
+    }
+
     #[test]
-    fn prefix_matching() {
-        let p = parse_prefix("C-b").unwrap();
+    fn key_spec_matching() {
+        let p = spec("C-b");
         assert!(p.matches(&KeyEvent::new(KeyCode::Char('b'), CTRL)));
         assert!(p.matches(&KeyEvent::new(KeyCode::Char('B'), CTRL | SHIFT)));
         assert!(!p.matches(&KeyEvent::new(KeyCode::Char('b'), NONE)));
         assert!(!p.matches(&KeyEvent::new(KeyCode::Char('b'), CTRL | ALT)));
         assert_eq!(p.to_string(), "C-b");
-        assert!(
-            parse_prefix("M-a")
-                .unwrap()
-                .matches(&KeyEvent::new(KeyCode::Char('a'), ALT))
-        );
-        assert!(parse_prefix("nonsense").is_none());
+        assert!(spec("M-a").matches(&KeyEvent::new(KeyCode::Char('A'), ALT | SHIFT)));
+        assert!(spec("D").matches(&KeyEvent::new(KeyCode::Char('D'), SHIFT)));
+        assert!(!spec("d").matches(&KeyEvent::new(KeyCode::Char('D'), SHIFT)));
+        assert!(spec("PageUp").matches(&KeyEvent::new(KeyCode::PageUp, NONE)));
     }
 }

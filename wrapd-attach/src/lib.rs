@@ -3,6 +3,7 @@
 //! Layout:
 //! - `cli`: the command line.
 //! - `connect`: reaching the daemon (and starting it when needed).
+//! - `ssh`: the system `ssh` as a transport; `remote`: `ssh://` addresses.
 //! - `commands`: the commands that do not attach (`ls`, `kill`, `capture`, ...).
 //! - `blocks`: the `blocks` and `block` commands.
 //! - `attach`: the attached client (loop, state, drawing).
@@ -18,7 +19,9 @@ pub mod commands;
 pub mod connect;
 pub mod keys;
 pub mod mirror;
+pub mod remote;
 pub mod render;
+pub mod ssh;
 
 use std::process::ExitCode;
 
@@ -30,12 +33,29 @@ use cli::{Cli, Command, NewArgs};
 
 /// Run a parsed command line.
 pub async fn run(cli: Cli) -> Result<ExitCode> {
-    let socket = cli
-        .socket
-        .clone()
-        .unwrap_or_else(wrapd_muxd::paths::socket_path);
+    if let (Some(url), Some(_)) = (&cli.url, &cli.command) {
+        anyhow::bail!("`{url}` and a command: give one or the other");
+    }
     let config = Config::load_default()?;
+    let socket = cli.socket.clone().unwrap_or_else(|| config.socket_path());
     let outcome = match cli.command {
+        None if cli.url.is_some() => {
+            let url = cli.url.as_deref().unwrap_or_default();
+            let url: remote::SshUrl = url.parse().map_err(|e| {
+                anyhow::anyhow!("{e} (expected ssh://[user@]host[:port][/session])")
+            })?;
+            let client = remote::connect(&url.host).await?;
+            let args = NewArgs {
+                name: url.session.clone(),
+                ..NewArgs::default()
+            };
+            let opts = AttachOptions {
+                target: url.session.clone().unwrap_or_default(),
+                read_only: false,
+                create: Some(commands::create_request(&args, terminal_size())),
+            };
+            attach::run(client, opts, &config.client).await?
+        }
         None => {
             let client = connect::connect_or_start(&socket).await?;
             let create = commands::create_request(&NewArgs::default(), terminal_size());

@@ -1,42 +1,88 @@
-//! `$XDG_CONFIG_HOME/wrapd/config.toml`: every setting has a default, unknown
-//! keys and bad values are errors that name the key and the line.
+//! `$XDG_CONFIG_HOME/wrapd/config.toml`: one file for the daemon and the client.
+//!
+//! Every setting has a default (a missing file or section means all defaults);
+//! unknown keys and bad values are errors that name the key and the line.
+//! `wrapd-muxd config default` prints [`DEFAULT_TOML`], which parses to exactly
+//! [`Config::default`] (a unit test makes sure).
+//!
+//! Each section is its own struct, so a new setting is one field, its default
+//! and its line in `config/default.toml`.
+//!
+//! - `keyname`: key names in tmux notation (the prefix, bindings).
+//! - `bindings`: what keys after the prefix do.
 
+mod bindings;
+mod keyname;
+
+use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 
-use serde::Deserialize;
+use serde::{Deserialize, Deserializer, Serialize};
+
+pub use bindings::{Action, Bindings};
+pub use keyname::{BadKeyName, Key, KeyName};
 
 use crate::paths;
 use crate::term::TermConfig;
 
-#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
+/// The commented default config (`wrapd-muxd config default`).
+pub const DEFAULT_TOML: &str = include_str!("config/default.toml");
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct Config {
+    pub daemon: DaemonConfig,
+    pub limits: LimitsConfig,
     pub terminal: TerminalConfig,
-    pub client: ClientConfig,
     pub shell: ShellConfig,
+    pub client: ClientConfig,
+    pub share: ShareConfig,
+    pub identity: IdentityConfig,
 }
 
-/// Shell integration (see the `shell` module).
-#[derive(Debug, Clone, PartialEq, Deserialize)]
+/// Where the daemon listens locally.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
-pub struct ShellConfig {
-    /// Make bash, zsh and fish report their commands (blocks).
-    pub integration: bool,
+pub struct DaemonConfig {
+    /// The Unix socket; empty: `$XDG_RUNTIME_DIR/wrapd/muxd.sock` (see
+    /// [`paths::socket_path`]). `$WRAPD_SOCKET` and `--socket` win over it.
+    pub socket: PathBuf,
 }
 
-impl Default for ShellConfig {
+/// What one user's daemon allows, so that a runaway script cannot take the
+/// machine down.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct LimitsConfig {
+    /// Largest message a client may send (a paste, a request), in bytes.
+    #[serde(deserialize_with = "at_least::<65536, _>")]
+    pub max_message_bytes: usize,
+    /// Sessions one daemon runs at once.
+    #[serde(deserialize_with = "at_least::<1, _>")]
+    pub max_sessions: usize,
+    /// Clients attached to one session at once.
+    #[serde(deserialize_with = "at_least::<1, _>")]
+    pub max_clients: usize,
+}
+
+impl Default for LimitsConfig {
     fn default() -> Self {
-        ShellConfig { integration: true }
+        LimitsConfig {
+            max_message_bytes: 4 << 20,
+            max_sessions: 256,
+            max_clients: 64,
+        }
     }
 }
 
 /// Settings of every session's terminal.
-#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct TerminalConfig {
     /// Rows of history kept per session.
     pub scrollback_lines: usize,
     /// Bytes of history kept per session (of its compact form).
+    #[serde(deserialize_with = "at_least::<4096, _>")]
     pub scrollback_bytes: usize,
 }
 
@@ -50,23 +96,112 @@ impl Default for TerminalConfig {
     }
 }
 
+/// Shell integration (prompt and command marks for blocks).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct ShellConfig {
+    /// Inject the integration into bash, zsh and fish sessions.
+    pub integration: bool,
+}
+
+impl Default for ShellConfig {
+    fn default() -> Self {
+        ShellConfig { integration: true }
+    }
+}
+
 /// Settings of `wrapd-attach`.
-#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct ClientConfig {
     /// The prefix key, in tmux notation (`C-b`, `C-a`, `M-x`).
-    pub prefix: String,
+    pub prefix: KeyName,
     /// Show the status line at the bottom.
     pub status_line: bool,
+    /// Keys after the prefix.
+    pub bindings: Bindings,
 }
 
 impl Default for ClientConfig {
     fn default() -> Self {
         ClientConfig {
-            prefix: "C-b".to_owned(),
+            prefix: KeyName::parse("C-b").expect("a valid key name"),
             status_line: true,
+            bindings: Bindings::default(),
         }
     }
+}
+
+/// Sharing sessions over mutual TLS.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct ShareConfig {
+    /// Where the daemon listens for collaborators (loopback by default: reach
+    /// it from elsewhere through SSH).
+    pub listen: SocketAddr,
+    /// A team CA certificate (PEM) whose members may join without a link;
+    /// empty: none.
+    pub team_ca: PathBuf,
+}
+
+impl Default for ShareConfig {
+    fn default() -> Self {
+        ShareConfig {
+            listen: SocketAddr::from(([127, 0, 0, 1], 7443)),
+            team_ca: PathBuf::new(),
+        }
+    }
+}
+
+/// Who you are to the people you share with.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct IdentityConfig {
+    /// Display name; empty: your login name.
+    pub name: String,
+    /// Email address; empty: none.
+    #[serde(deserialize_with = "email")]
+    pub email: String,
+}
+
+impl IdentityConfig {
+    /// The display name, or the login name when none is set.
+    pub fn display_name(&self) -> String {
+        if !self.name.is_empty() {
+            return self.name.clone();
+        }
+        nix::unistd::User::from_uid(nix::unistd::getuid())
+            .ok()
+            .flatten()
+            .map(|u| u.name)
+            .unwrap_or_else(|| "wrapd user".to_owned())
+    }
+}
+
+/// A number of at least `MIN`.
+fn at_least<'de, const MIN: usize, D: Deserializer<'de>>(d: D) -> Result<usize, D::Error> {
+    let n = usize::deserialize(d)?;
+    if n < MIN {
+        return Err(serde::de::Error::custom(format!(
+            "must be at least {MIN}, not {n}"
+        )));
+    }
+    Ok(n)
+}
+
+/// Empty, or something that looks like an email address.
+fn email<'de, D: Deserializer<'de>>(d: D) -> Result<String, D::Error> {
+    let s = String::deserialize(d)?;
+    let plausible = match s.split_once('@') {
+        Some((user, host)) => !user.is_empty() && host.contains('.') && !s.contains(' '),
+        None => false,
+    };
+    if !s.is_empty() && !plausible {
+        return Err(serde::de::Error::custom(format!(
+            "`{s}` is not an email address"
+        )));
+    }
+    Ok(s)
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -107,14 +242,22 @@ impl Config {
         })
     }
 
-    /// Parse TOML text; the error names the key and line.
+    /// Parse TOML text. The error says where (`line N`), which key, what is
+    /// wrong, and quotes the line.
     pub fn parse(text: &str) -> Result<Config, String> {
-        let config: Config =
-            toml::from_str(text).map_err(|e| e.to_string().trim_end().to_owned())?;
-        if config.terminal.scrollback_bytes < 4096 && config.terminal.scrollback_lines > 0 {
-            return Err("terminal.scrollback_bytes: must be at least 4096".to_owned());
-        }
-        Ok(config)
+        let de = toml::Deserializer::parse(text).map_err(|e| describe(text, "", &e))?;
+        serde_path_to_error::deserialize(de).map_err(|e| {
+            let key = e.path().to_string();
+            let key = if key == "." { String::new() } else { key };
+            describe(text, &key, e.inner())
+        })
+    }
+
+    /// The socket: `$WRAPD_SOCKET`, else `daemon.socket`, else the default place.
+    pub fn socket_path(&self) -> PathBuf {
+        paths::socket_path_or(
+            Some(self.daemon.socket.as_path()).filter(|p| !p.as_os_str().is_empty()),
+        )
     }
 
     pub fn term(&self) -> TermConfig {
@@ -125,33 +268,153 @@ impl Config {
     }
 }
 
+/// `line 3: terminal.scrollback_lines: invalid type ...` and the line itself.
+fn describe(text: &str, key: &str, e: &toml::de::Error) -> String {
+    let mut out = String::new();
+    if let Some(span) = e.span() {
+        let start = span.start.min(text.len());
+        let line = text[..start].matches('\n').count() + 1;
+        let col = start - text[..start].rfind('\n').map_or(0, |i| i + 1) + 1;
+        out.push_str(&format!("line {line}, column {col}: "));
+        if !key.is_empty() {
+            out.push_str(&format!("{key}: "));
+        }
+        out.push_str(e.message().trim_end());
+        let source_line = text.lines().nth(line - 1).unwrap_or("");
+        out.push_str(&format!("\n  {line} | {source_line}"));
+    } else {
+        if !key.is_empty() {
+            out.push_str(&format!("{key}: "));
+        }
+        out.push_str(e.message().trim_end());
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
 
+    fn err(text: &str) -> String {
+        Config::parse(text).unwrap_err()
+    }
+
     #[test]
     fn empty_is_default() {
         assert_eq!(Config::parse("").unwrap(), Config::default());
-        assert_eq!(Config::default().terminal.scrollback_lines, 100_000);
+        let d = Config::default();
+        assert_eq!(d.terminal.scrollback_lines, 100_000);
+        assert_eq!(d.share.listen.to_string(), "127.0.0.1:7443");
+        assert_eq!(d.client.prefix.to_string(), "C-b");
+        assert!(d.shell.integration);
+    }
+
+    /// The printed defaults pass `check`, and say exactly what the defaults are:
+    /// every setting is in the file, with its default value.
+    #[test]
+    fn default_toml_is_the_defaults() {
+        assert_eq!(Config::parse(DEFAULT_TOML).unwrap(), Config::default());
+        let written: toml::Table = toml::from_str(DEFAULT_TOML).unwrap();
+        let defaults: toml::Table = toml::from_str(&toml::to_string(&Config::default()).unwrap())
+            .expect("the defaults serialize");
+        assert_eq!(
+            written, defaults,
+            "config/default.toml misses or adds a setting"
+        );
     }
 
     #[test]
     fn overrides() {
-        let c = Config::parse("[terminal]\nscrollback_lines = 10\n[client]\nprefix = \"C-a\"\n")
-            .unwrap();
+        let c = Config::parse(
+            "[terminal]\nscrollback_lines = 10\n\
+             [client]\nprefix = \"C-a\"\n\
+             [client.bindings]\nx = \"detach\"\nd = \"none\"\n\
+             [share]\nlisten = \"0.0.0.0:9000\"\nteam_ca = \"/etc/team.pem\"\n\
+             [identity]\nname = \"Ada\"\nemail = \"ada@example.org\"\n\
+             [limits]\nmax_sessions = 3\n\
+             [shell]\nintegration = false\n\
+             [daemon]\nsocket = \"/tmp/x.sock\"\n",
+        )
+        .unwrap();
         assert_eq!(c.terminal.scrollback_lines, 10);
-        assert_eq!(c.client.prefix, "C-a");
+        assert_eq!(c.client.prefix.to_string(), "C-a");
         assert!(c.client.status_line);
-        assert!(c.shell.integration);
-        let c = Config::parse("[shell]\nintegration = false\n").unwrap();
+        let bound: Vec<String> = c
+            .client
+            .bindings
+            .iter()
+            .map(|(k, a)| format!("{k}={a:?}"))
+            .collect();
+        assert!(bound.contains(&"x=Detach".to_owned()), "{bound:?}");
+        assert!(!bound.contains(&"d=Detach".to_owned()), "{bound:?}");
+        assert!(bound.contains(&"s=ChooseSession".to_owned()), "{bound:?}");
+        assert_eq!(c.share.listen.port(), 9000);
+        assert_eq!(c.share.team_ca, Path::new("/etc/team.pem"));
+        assert_eq!(c.identity.display_name(), "Ada");
+        assert_eq!(c.limits.max_sessions, 3);
+        assert_eq!(c.limits.max_clients, LimitsConfig::default().max_clients);
         assert!(!c.shell.integration);
+        assert_eq!(c.daemon.socket, Path::new("/tmp/x.sock"));
+    }
+
+    /// Each kind of mistake: the message names the key and the line.
+    #[test]
+    fn bad_values_name_key_and_line() {
+        let cases: &[(&str, &[&str])] = &[
+            (
+                "[terminal]\nscrollback_line = 10\n",
+                &["line 2", "unknown field `scrollback_line`", "terminal"],
+            ),
+            (
+                "[terminal]\n\nscrollback_lines = \"many\"\n",
+                &["line 3", "terminal.scrollback_lines", "invalid type"],
+            ),
+            (
+                "[terminal]\nscrollback_bytes = 10\n",
+                &["line 2", "terminal.scrollback_bytes", "at least 4096"],
+            ),
+            (
+                "[client]\nprefix = \"Ctrl-b\"\n",
+                &["line 2", "client.prefix", "`Ctrl-b` is not a key name"],
+            ),
+            (
+                "[client.bindings]\nd = \"dettach\"\n",
+                &["line 2", "client.bindings", "unknown variant `dettach`"],
+            ),
+            (
+                "[client.bindings]\nCtl-x = \"detach\"\n",
+                &["line 2", "client.bindings", "`Ctl-x` is not a key name"],
+            ),
+            (
+                "[share]\nlisten = \"localhost\"\n",
+                &["line 2", "share.listen", "invalid socket address"],
+            ),
+            (
+                "[identity]\nemail = \"ada\"\n",
+                &["line 2", "identity.email", "not an email address"],
+            ),
+            (
+                "[limits]\nmax_sessions = 0\n",
+                &["line 2", "limits.max_sessions", "at least 1"],
+            ),
+            (
+                "[limits]\nmax_clients = -1\n",
+                &["line 2", "limits.max_clients"],
+            ),
+            ("[sharing]\n", &["line 1", "unknown field `sharing`"]),
+            ("[client\nprefix = 1\n", &["line 1"]),
+        ];
+        for (text, wanted) in cases {
+            let e = err(text);
+            for w in *wanted {
+                assert!(e.contains(w), "for {text:?}: {e:?} lacks {w:?}");
+            }
+        }
     }
 
     #[test]
-    fn unknown_keys_and_bad_values_name_key_and_line() {
-        let e = Config::parse("[terminal]\nscrollback_line = 10\n").unwrap_err();
-        assert!(e.contains("scrollback_line") && e.contains("line 2"), "{e}");
-        let e = Config::parse("[terminal]\n\nscrollback_lines = \"many\"\n").unwrap_err();
-        assert!(e.contains("line 3"), "{e}");
+    fn error_quotes_the_line() {
+        let e = err("[shell]\nintegration = \"yes\"\n");
+        assert!(e.contains("  2 | integration = \"yes\""), "{e}");
     }
 }

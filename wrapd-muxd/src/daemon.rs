@@ -3,12 +3,12 @@
 
 use std::ffi::OsString;
 use std::path::PathBuf;
-use std::sync::Arc;
+use std::sync::{Arc, RwLock};
 
 use tokio_util::sync::CancellationToken;
 
 use crate::config::Config;
-use crate::error::Result;
+use crate::error::{Error, Result};
 use crate::paths;
 use crate::pty;
 use crate::registry::Registry;
@@ -32,7 +32,9 @@ pub struct NewSession {
 
 pub struct Daemon {
     pub registry: Arc<Registry>,
-    pub config: Config,
+    /// The settings now: replaced as a whole on reload (SIGHUP); read with
+    /// [`Daemon::config`].
+    config: RwLock<Arc<Config>>,
     pub shutdown: CancellationToken,
     pub socket_path: PathBuf,
     pub started_at_ms: u64,
@@ -71,14 +73,47 @@ impl Daemon {
         Arc::new(Daemon {
             shell,
             registry: Arc::new(Registry::new(started_at_ms)),
-            config,
+            config: RwLock::new(Arc::new(config)),
             shutdown,
             socket_path,
             started_at_ms,
         })
     }
 
+    /// The current settings.
+    pub fn config(&self) -> Arc<Config> {
+        self.config
+            .read()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .clone()
+    }
+
+    /// Use `config` from now on: new sessions and new attachments follow it;
+    /// the socket stays (it needs a restart).
+    pub fn reload(&self, config: Config) {
+        let old = self.config();
+        if old.socket_path() != config.socket_path() {
+            tracing::warn!("daemon.socket changed: restart wrapd-muxd to use it");
+        }
+        if old.limits.max_message_bytes != config.limits.max_message_bytes {
+            tracing::warn!("limits.max_message_bytes changed: restart wrapd-muxd to use it");
+        }
+        *self
+            .config
+            .write()
+            .unwrap_or_else(std::sync::PoisonError::into_inner) = Arc::new(config);
+    }
+
     pub fn create_session(&self, req: NewSession) -> Result<SessionHandle> {
+        let config = self.config();
+        let max = config.limits.max_sessions;
+        if self.registry.len() >= max {
+            return Err(Error::Limit(format!(
+                "this daemon already runs {max} sessions (limits.max_sessions in {}); \
+                 kill one with `wrapd-attach kill -t NAME` first",
+                Config::default_path().display()
+            )));
+        }
         let id = self.registry.new_session_id();
         let (mut argv, arg0) = if req.command.is_empty() {
             let shell = default_shell();
@@ -109,7 +144,7 @@ impl Daemon {
         if let Some(shell) = self
             .shell
             .as_ref()
-            .filter(|_| req.shell_integration && self.config.shell.integration)
+            .filter(|_| req.shell_integration && config.shell.integration)
         {
             shell.inject(&mut argv, &mut env);
         }
@@ -129,7 +164,7 @@ impl Daemon {
                     name: name.to_owned(),
                     command,
                     remain_on_exit: req.remain_on_exit,
-                    term: self.config.term(),
+                    term: config.term(),
                     on_end: Box::new(move |id| {
                         if let Some(r) = registry.upgrade() {
                             r.remove(id);

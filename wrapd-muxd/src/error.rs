@@ -25,6 +25,9 @@ pub enum Error {
     },
     #[error("{0}")]
     InvalidArgument(String),
+    /// A limit of `[limits]` in the config is reached.
+    #[error("{0}")]
+    Limit(String),
     #[error("this client is attached read-only: input is refused")]
     ReadOnly,
     #[error(transparent)]

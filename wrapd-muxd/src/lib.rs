@@ -13,8 +13,13 @@
 //! - `rpc`: the gRPC service (wire <-> internal types, errors -> statuses).
 //! - `shell`: shell integration scripts and their injection into sessions.
 //! - `server`: the Unix socket, single-instance lock, serve and shut down.
+//! - `systemd`: readiness notices, socket activation, the unit files.
+//! - `bridge`: the socket on stdio, for clients that come through `ssh`.
+//! - `background`: starting the daemon detached (for clients and the bridge).
 //! - `config`, `paths`, `error`.
 
+pub mod background;
+pub mod bridge;
 pub mod config;
 pub mod daemon;
 pub mod error;
@@ -25,6 +30,7 @@ pub mod rpc;
 pub mod server;
 pub mod session;
 pub mod shell;
+pub mod systemd;
 pub mod term;
 
 pub use server::{Listener, run};

@@ -1,13 +1,17 @@
-//! `wrapd-muxd`: run the wrapd daemon in the foreground.
+//! `wrapd-muxd`: run the wrapd daemon, check its config, install it as a
+//! systemd user service, or bridge its socket to stdio (for `ssh`).
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
+use std::sync::Arc;
 
 use anyhow::Context;
 use clap::{Parser, Subcommand};
 use tokio_util::sync::CancellationToken;
-use wrapd_muxd::config::Config;
-use wrapd_muxd::{Listener, paths};
+use wrapd_muxd::config::{Config, DEFAULT_TOML};
+use wrapd_muxd::daemon::Daemon;
+use wrapd_muxd::systemd::{activation, notify, units};
+use wrapd_muxd::{Listener, bridge, server};
 
 /// The wrapd daemon: owns your terminal sessions and serves them to wrapd-attach.
 #[derive(Parser)]
@@ -19,15 +23,43 @@ struct Cli {
 
 #[derive(Subcommand)]
 enum Cmd {
-    /// Serve in the foreground (the default).
+    /// Serve in the foreground (the default). Under systemd: takes the socket
+    /// it passes (socket activation) and reports readiness; SIGHUP re-reads the config.
     Serve {
-        /// Socket path [default: $WRAPD_SOCKET, $XDG_RUNTIME_DIR/wrapd/muxd.sock or /tmp/wrapd-$UID/muxd.sock].
+        /// Socket path [default: $WRAPD_SOCKET, the config's daemon.socket,
+        /// $XDG_RUNTIME_DIR/wrapd/muxd.sock or /tmp/wrapd-$UID/muxd.sock].
         #[arg(long)]
         socket: Option<PathBuf>,
         /// Config file [default: $XDG_CONFIG_HOME/wrapd/config.toml].
         #[arg(long)]
         config: Option<PathBuf>,
     },
+    /// Check or print the configuration.
+    #[command(subcommand)]
+    Config(ConfigCmd),
+    /// Write the systemd user units (wrapd-muxd.service, wrapd-muxd.socket)
+    /// into ~/.config/systemd/user, running this wrapd-muxd.
+    InstallService,
+    /// Remove the systemd user units that install-service wrote.
+    UninstallService,
+    /// Relay stdin/stdout to the daemon's socket, starting the daemon if it
+    /// is not running (what `wrapd-attach ssh://HOST` runs on HOST).
+    Bridge {
+        /// Socket path [default: as for `serve`].
+        #[arg(long)]
+        socket: Option<PathBuf>,
+    },
+}
+
+#[derive(Subcommand)]
+enum ConfigCmd {
+    /// Validate a config file; the error names the key and the line.
+    Check {
+        /// [default: $XDG_CONFIG_HOME/wrapd/config.toml]
+        file: Option<PathBuf>,
+    },
+    /// Print the default config, commented (a starting point for your own).
+    Default,
 }
 
 fn main() -> ExitCode {
@@ -40,7 +72,19 @@ fn main() -> ExitCode {
                 .unwrap_or_else(|_| "info".into()),
         )
         .init();
-    match run(cli) {
+    let result = match cli.command {
+        None => serve(None, None),
+        Some(Cmd::Serve { socket, config }) => serve(socket, config),
+        Some(Cmd::Config(ConfigCmd::Check { file })) => check_config(file),
+        Some(Cmd::Config(ConfigCmd::Default)) => {
+            print!("{DEFAULT_TOML}");
+            Ok(())
+        }
+        Some(Cmd::InstallService) => install_service(),
+        Some(Cmd::UninstallService) => uninstall_service(),
+        Some(Cmd::Bridge { socket }) => run_bridge(socket),
+    };
+    match result {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
             eprintln!("wrapd-muxd: {e:#}");
@@ -49,16 +93,41 @@ fn main() -> ExitCode {
     }
 }
 
-fn run(cli: Cli) -> anyhow::Result<()> {
-    let Cmd::Serve { socket, config } = cli.command.unwrap_or(Cmd::Serve {
-        socket: None,
-        config: None,
-    });
-    let config = match config {
-        Some(path) => Config::load(&path)?,
+fn load_config(path: Option<&Path>) -> anyhow::Result<Config> {
+    Ok(match path {
+        Some(path) => Config::load(path)?,
         None => Config::load_default()?,
+    })
+}
+
+fn check_config(file: Option<PathBuf>) -> anyhow::Result<()> {
+    let Some(path) = file else {
+        let path = Config::default_path();
+        if !path.exists() {
+            println!(
+                "{}: none, so every setting has its default \
+                 (`wrapd-muxd config default` prints them)",
+                path.display()
+            );
+            return Ok(());
+        }
+        return check_config(Some(path));
     };
-    let socket = socket.unwrap_or_else(paths::socket_path);
+    Config::load(&path)?;
+    println!("{}: ok", path.display());
+    Ok(())
+}
+
+fn serve(socket: Option<PathBuf>, config_path: Option<PathBuf>) -> anyhow::Result<()> {
+    // SAFETY: at startup, before any thread runs.
+    let (inherited, notifier) = unsafe {
+        (
+            activation::take_listener().context("taking the socket systemd passed")?,
+            notify::take_socket().context("reading NOTIFY_SOCKET")?,
+        )
+    };
+    let config = load_config(config_path.as_deref())?;
+    let socket = socket.unwrap_or_else(|| config.socket_path());
     // Writes to a client that vanished must be errors, not a fatal signal.
     // SAFETY: setting a signal disposition at startup, before any thread runs.
     unsafe {
@@ -70,25 +139,123 @@ fn run(cli: Cli) -> anyhow::Result<()> {
     .context("ignoring SIGPIPE")?;
     let runtime = tokio::runtime::Runtime::new().context("starting the runtime")?;
     runtime.block_on(async {
-        let listener = Listener::bind(&socket)?;
+        let listener = match inherited {
+            Some(l) => {
+                let listener = Listener::inherited(l)?;
+                tracing::info!(socket = %listener.path().display(), "socket activation: serving the socket systemd passed");
+                listener
+            }
+            None => Listener::bind(&socket)?,
+        };
         let shutdown = CancellationToken::new();
-        tokio::spawn(stop_on_signal(shutdown.clone()));
-        wrapd_muxd::run(config, listener, shutdown).await
+        let daemon = Daemon::new(config, listener.path().to_owned(), shutdown.clone());
+        tokio::spawn(on_signals(
+            daemon.clone(),
+            config_path,
+            notifier.clone(),
+            shutdown.clone(),
+        ));
+        // The socket is bound: connections wait in its backlog until we accept.
+        notifier.tell(&format!("READY=1\nMAINPID={}", std::process::id()));
+        let result = server::serve(daemon, listener, shutdown).await;
+        notifier.tell("STOPPING=1");
+        result
     })
 }
 
-async fn stop_on_signal(shutdown: CancellationToken) {
+/// SIGTERM/SIGINT stop the daemon; SIGHUP re-reads the config (a bad file is
+/// logged and the settings stay as they were).
+async fn on_signals(
+    daemon: Arc<Daemon>,
+    config_path: Option<PathBuf>,
+    notifier: notify::Notifier,
+    shutdown: CancellationToken,
+) {
     use tokio::signal::unix::{SignalKind, signal};
-    let (Ok(mut term), Ok(mut int)) = (
+    let (Ok(mut term), Ok(mut int), Ok(mut hup)) = (
         signal(SignalKind::terminate()),
         signal(SignalKind::interrupt()),
+        signal(SignalKind::hangup()),
     ) else {
         tracing::error!("cannot install signal handlers");
         return;
     };
-    tokio::select! {
-        _ = term.recv() => tracing::info!("SIGTERM: shutting down"),
-        _ = int.recv() => tracing::info!("SIGINT: shutting down"),
+    loop {
+        tokio::select! {
+            _ = term.recv() => tracing::info!("SIGTERM: shutting down"),
+            _ = int.recv() => tracing::info!("SIGINT: shutting down"),
+            _ = hup.recv() => {
+                notifier.tell("RELOADING=1");
+                let path = config_path.clone().unwrap_or_else(Config::default_path);
+                match load_config(config_path.as_deref()) {
+                    Ok(config) => {
+                        daemon.reload(config);
+                        tracing::info!("SIGHUP: reloaded the config from {}", path.display());
+                    }
+                    Err(e) => tracing::error!("SIGHUP: kept the previous settings: {e:#}"),
+                }
+                notifier.tell("READY=1");
+                continue;
+            }
+        }
+        shutdown.cancel();
+        return;
     }
-    shutdown.cancel();
+}
+
+fn install_service() -> anyhow::Result<()> {
+    let program = std::env::current_exe().context("finding this program's path")?;
+    let dir = units::user_unit_dir();
+    let written = units::install(&dir, &program)
+        .with_context(|| format!("writing the units into {}", dir.display()))?;
+    for path in written {
+        println!("wrote {}", path.display());
+    }
+    println!(
+        "\nstart it now and at every login (the first wrapd-attach starts the daemon):\n\
+         \n    systemctl --user daemon-reload\
+         \n    systemctl --user enable --now {socket}\n\
+         \nto keep sessions running after you log out:\n\
+         \n    loginctl enable-linger",
+        socket = units::SOCKET
+    );
+    Ok(())
+}
+
+fn uninstall_service() -> anyhow::Result<()> {
+    let dir = units::user_unit_dir();
+    let removed =
+        units::uninstall(&dir).with_context(|| format!("removing units from {}", dir.display()))?;
+    if removed.is_empty() {
+        println!("no wrapd units in {}", dir.display());
+        return Ok(());
+    }
+    for path in removed {
+        println!("removed {}", path.display());
+    }
+    println!(
+        "\nif they were enabled, also run:\n\
+         \n    systemctl --user disable --now {} {}\
+         \n    systemctl --user daemon-reload",
+        units::SOCKET,
+        units::SERVICE
+    );
+    Ok(())
+}
+
+fn run_bridge(socket: Option<PathBuf>) -> anyhow::Result<()> {
+    let config = load_config(None)?;
+    let socket = socket.unwrap_or_else(|| config.socket_path());
+    let program = std::env::current_exe().context("finding this program's path")?;
+    let runtime = tokio::runtime::Runtime::new().context("starting the runtime")?;
+    let result = runtime.block_on(bridge::run(&socket, &program));
+    // Reading stdin blocks a thread that nothing can interrupt: leave now
+    // rather than wait for it.
+    match result {
+        Ok(()) => std::process::exit(0),
+        Err(e) => {
+            eprintln!("wrapd-muxd bridge: {e}");
+            std::process::exit(1)
+        }
+    }
 }

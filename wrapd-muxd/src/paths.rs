@@ -12,8 +12,17 @@ use std::path::{Path, PathBuf};
 
 /// The socket path the daemon listens on and clients connect to.
 pub fn socket_path() -> PathBuf {
+    socket_path_or(None)
+}
+
+/// `$WRAPD_SOCKET`, else `configured` (the config's `daemon.socket`), else the
+/// runtime directory's socket.
+pub fn socket_path_or(configured: Option<&Path>) -> PathBuf {
     if let Some(p) = std::env::var_os("WRAPD_SOCKET").filter(|p| !p.is_empty()) {
         return PathBuf::from(p);
+    }
+    if let Some(p) = configured {
+        return p.to_owned();
     }
     if let Some(dir) = std::env::var_os("XDG_RUNTIME_DIR").filter(|p| !p.is_empty()) {
         return Path::new(&dir).join("wrapd").join("muxd.sock");

@@ -135,6 +135,10 @@ impl Registry {
         self.lock().retain(|e| &e.handle.id != id);
     }
 
+    pub fn len(&self) -> usize {
+        self.lock().len()
+    }
+
     pub fn is_empty(&self) -> bool {
         self.lock().is_empty()
     }

@@ -29,6 +29,9 @@ pub struct Listener {
     path: PathBuf,
     /// Held (flock) while the daemon runs; released when dropped.
     _lock: File,
+    /// We bound the socket file, so we remove it at the end; a socket that
+    /// systemd passed us stays (systemd owns it and listens on it again).
+    remove_on_exit: bool,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -50,50 +53,7 @@ impl Listener {
 
     /// Take the lock and bind the socket at `path` (must run inside a Tokio runtime).
     pub fn bind(path: &Path) -> Result<Listener, BindError> {
-        let io_err = |p: &Path| {
-            let p = p.to_owned();
-            move |source| BindError::Io { path: p, source }
-        };
-        let dir = path
-            .parent()
-            .filter(|d| !d.as_os_str().is_empty())
-            .unwrap_or(Path::new("."));
-        paths::ensure_private_dir(dir).map_err(io_err(dir))?;
-        let lock_path = paths::lock_path(path);
-        let mut lock = OpenOptions::new()
-            .read(true)
-            .write(true)
-            .create(true)
-            .truncate(false)
-            .mode(0o600)
-            .open(&lock_path)
-            .map_err(io_err(&lock_path))?;
-        // SAFETY: flock on a file descriptor we own.
-        if unsafe { nix::libc::flock(lock.as_raw_fd(), nix::libc::LOCK_EX | nix::libc::LOCK_NB) }
-            != 0
-        {
-            let err = io::Error::last_os_error();
-            if err.kind() != io::ErrorKind::WouldBlock {
-                return Err(io_err(&lock_path)(err));
-            }
-            let mut pid = String::new();
-            let _ = lock.read_to_string(&mut pid);
-            let pid = pid.trim();
-            let pid = if pid.is_empty() {
-                String::new()
-            } else {
-                format!(" (pid {pid})")
-            };
-            return Err(BindError::AlreadyRunning {
-                path: path.to_owned(),
-                pid,
-            });
-        }
-        lock.set_len(0)
-            .and_then(|()| lock.rewind())
-            .map_err(io_err(&lock_path))?;
-        writeln!(lock, "{}", std::process::id()).map_err(io_err(&lock_path))?;
-
+        let lock = take_lock(path)?;
         // We hold the lock, so a socket file here is left over from a dead daemon.
         match std::fs::remove_file(path) {
             Ok(()) => tracing::info!("replaced the stale socket {}", path.display()),
@@ -107,8 +67,81 @@ impl Listener {
             listener,
             path: path.to_owned(),
             _lock: lock,
+            remove_on_exit: true,
         })
     }
+
+    /// Serve a socket systemd bound and passed to us (socket activation); the
+    /// lock next to it still makes sure that we are the only daemon.
+    pub fn inherited(listener: std::os::unix::net::UnixListener) -> Result<Listener, BindError> {
+        let path = listener
+            .local_addr()
+            .ok()
+            .and_then(|a| a.as_pathname().map(Path::to_owned))
+            .ok_or_else(|| BindError::Io {
+                path: PathBuf::from("(inherited socket)"),
+                source: io::Error::new(
+                    io::ErrorKind::InvalidInput,
+                    "the inherited socket has no path (ListenStream= must name a file)",
+                ),
+            })?;
+        let lock = take_lock(&path)?;
+        let listener = UnixListener::from_std(listener).map_err(io_err(&path))?;
+        Ok(Listener {
+            listener,
+            path,
+            _lock: lock,
+            remove_on_exit: false,
+        })
+    }
+}
+
+fn io_err(p: &Path) -> impl FnOnce(io::Error) -> BindError + use<> {
+    let p = p.to_owned();
+    move |source| BindError::Io { path: p, source }
+}
+
+/// Take the single-instance lock of the socket at `path`, creating its
+/// private directory; the lock file holds our pid.
+fn take_lock(path: &Path) -> Result<File, BindError> {
+    let dir = path
+        .parent()
+        .filter(|d| !d.as_os_str().is_empty())
+        .unwrap_or(Path::new("."));
+    paths::ensure_private_dir(dir).map_err(io_err(dir))?;
+    let lock_path = paths::lock_path(path);
+    let mut lock = OpenOptions::new()
+        .read(true)
+        .write(true)
+        .create(true)
+        .truncate(false)
+        .mode(0o600)
+        .open(&lock_path)
+        .map_err(io_err(&lock_path))?;
+    // SAFETY: flock on a file descriptor we own.
+    if unsafe { nix::libc::flock(lock.as_raw_fd(), nix::libc::LOCK_EX | nix::libc::LOCK_NB) } != 0 {
+        let err = io::Error::last_os_error();
+        if err.kind() != io::ErrorKind::WouldBlock {
+            return Err(io_err(&lock_path)(err));
+        }
+        let mut pid = String::new();
+        let _ = lock.read_to_string(&mut pid);
+        let pid = pid.trim();
+        let pid = if pid.is_empty() {
+            String::new()
+        } else {
+            format!(" (pid {pid})")
+        };
+        return Err(BindError::AlreadyRunning {
+            path: path.to_owned(),
+            pid,
+        });
+    }
+    lock.set_len(0)
+        .and_then(|()| lock.rewind())
+        .map_err(io_err(&lock_path))?;
+    writeln!(lock, "{}", std::process::id()).map_err(io_err(&lock_path))?;
+    Ok(lock)
 }
 
 /// Serve until `shutdown` is cancelled; then end every session (their programs
@@ -118,12 +151,22 @@ pub async fn run(
     listener: Listener,
     shutdown: CancellationToken,
 ) -> anyhow::Result<()> {
+    let daemon = Daemon::new(config, listener.path().to_owned(), shutdown.clone());
+    serve(daemon, listener, shutdown).await
+}
+
+/// [`run`] with a daemon made by the caller (who keeps it, to reload its config).
+pub async fn serve(
+    daemon: Arc<Daemon>,
+    listener: Listener,
+    shutdown: CancellationToken,
+) -> anyhow::Result<()> {
     let Listener {
         listener,
         path,
         _lock,
+        remove_on_exit,
     } = listener;
-    let daemon = Daemon::new(config, path.clone(), shutdown.clone());
     let uid = nix::unistd::getuid().as_raw();
     let incoming = UnixListenerStream::new(listener).filter_map(move |conn| async move {
         match conn {
@@ -138,7 +181,8 @@ pub async fn run(
         .serve_with_incoming_shutdown(incoming, shutdown.clone().cancelled_owned())
         .await;
     wait_for_sessions(&daemon, Duration::from_secs(2)).await;
-    if let Err(e) = std::fs::remove_file(&path)
+    if remove_on_exit
+        && let Err(e) = std::fs::remove_file(&path)
         && e.kind() != io::ErrorKind::NotFound
     {
         tracing::warn!("cannot remove {}: {e}", path.display());

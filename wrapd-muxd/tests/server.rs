@@ -24,15 +24,15 @@ struct TestDaemon {
 
 impl TestDaemon {
     async fn start() -> TestDaemon {
+        TestDaemon::start_with(Config::default()).await
+    }
+
+    async fn start_with(config: Config) -> TestDaemon {
         let dir = tempfile::tempdir().unwrap();
         let socket = dir.path().join("run/muxd.sock");
         let listener = Listener::bind(&socket).unwrap();
         let shutdown = CancellationToken::new();
-        let task = tokio::spawn(wrapd_muxd::run(
-            Config::default(),
-            listener,
-            shutdown.clone(),
-        ));
+        let task = tokio::spawn(wrapd_muxd::run(config, listener, shutdown.clone()));
         TestDaemon {
             _dir: dir,
             socket,
@@ -449,6 +449,52 @@ async fn bad_attach_requests_get_clear_errors() {
         .into_inner()
         .sessions;
     assert_eq!((list[0].cols, list[0].rows), (20, 5));
+    d.stop().await;
+}
+
+#[tokio::test]
+async fn limits_from_the_config_are_enforced() {
+    let config =
+        Config::parse("[limits]\nmax_sessions = 2\nmax_clients = 1\nmax_message_bytes = 65536\n")
+            .unwrap();
+    let d = TestDaemon::start_with(config).await;
+    let mut c = d.client().await;
+    c.create_session(create("a", &["cat"])).await.unwrap();
+    c.create_session(create("b", &["cat"])).await.unwrap();
+    let e = c.create_session(create("c", &["cat"])).await.unwrap_err();
+    assert_eq!(e.code(), Code::ResourceExhausted);
+    assert!(e.message().contains("limits.max_sessions"), "{e:?}");
+
+    let (_tx, _events, _) = attach(&mut c, start("a", 20, 5)).await;
+    let (tx, rx) = tokio::sync::mpsc::channel(1);
+    tx.send(pb::AttachRequest {
+        msg: Some(Req::Start(start("a", 20, 5))),
+    })
+    .await
+    .unwrap();
+    let e = c
+        .attach(tokio_stream::wrappers::ReceiverStream::new(rx))
+        .await
+        .unwrap_err();
+    assert_eq!(e.code(), Code::ResourceExhausted);
+    assert!(e.message().contains("limits.max_clients"), "{e:?}");
+    // Another session still takes a client.
+    let (_tx_b, _events_b, _) = attach(&mut c, start("b", 20, 5)).await;
+
+    let mut big = create("big", &["cat"]);
+    big.env.insert("PAD".into(), "x".repeat(70_000));
+    let e = c.create_session(big).await.unwrap_err();
+    assert!(e.message().contains("too large"), "{e:?}");
+    // The daemon still serves.
+    assert_eq!(
+        c.list_sessions(pb::ListSessionsRequest {})
+            .await
+            .unwrap()
+            .into_inner()
+            .sessions
+            .len(),
+        2
+    );
     d.stop().await;
 }
 

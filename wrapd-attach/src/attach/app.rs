@@ -10,7 +10,9 @@ use wrapd_proto::pb;
 
 use super::blocks;
 use super::scroll::{Bounds, Scroll, SearchPrompt};
-use crate::keys::{self, Prefix};
+use wrapd_muxd::config::{Action as Binding, ClientConfig};
+
+use crate::keys::{self, KeySpec};
 use crate::mirror::Mirror;
 
 /// What the loop must do for the app.
@@ -57,7 +59,9 @@ pub enum Mode {
 pub struct App {
     pub mirror: Mirror,
     pub mode: Mode,
-    pub prefix: Prefix,
+    pub prefix: KeySpec,
+    /// Keys after the prefix and what they do (from the config).
+    pub bindings: Vec<(KeySpec, Binding)>,
     pub read_only: bool,
     pub status_line: bool,
     /// A message for the status line, until the next key.
@@ -74,13 +78,18 @@ pub struct App {
 const WHEEL_ROWS: i64 = 3;
 
 impl App {
-    pub fn new(prefix: Prefix, read_only: bool, status_line: bool, outer: (u16, u16)) -> App {
+    pub fn new(config: &ClientConfig, read_only: bool, outer: (u16, u16)) -> App {
         App {
             mirror: Mirror::default(),
             mode: Mode::Normal,
-            prefix,
+            prefix: KeySpec::new(config.prefix),
+            bindings: config
+                .bindings
+                .iter()
+                .map(|(key, action)| (KeySpec::new(key), action))
+                .collect(),
             read_only,
-            status_line,
+            status_line: config.status_line,
             notice: None,
             outer,
             pending_fetch: None,
@@ -212,26 +221,31 @@ impl App {
             let bytes = keys::encode_key(&key, &self.modes());
             return self.input(bytes);
         }
-        match key.code {
-            KeyCode::Char('d') => vec![Action::Detach],
-            KeyCode::Char('[') => self.enter_scroll(0),
-            KeyCode::Char('{') => {
+        let bound = self.bindings.iter().find(|(spec, _)| spec.matches(&key));
+        match bound.map(|(_, action)| *action) {
+            Some(Binding::Detach) => vec![Action::Detach],
+            Some(Binding::ScrollMode) => self.enter_scroll(0),
+            Some(Binding::ScrollPageUp) => self.enter_scroll(-i64::from(self.session_area().1)),
+            Some(Binding::PreviousBlock) => {
                 self.enter_scroll(0);
                 self.jump_block(false)
             }
-            KeyCode::PageUp => self.enter_scroll(-i64::from(self.session_area().1)),
-            KeyCode::Char('s') => {
+            Some(Binding::ChooseSession) => {
                 self.mode = Mode::Chooser {
                     sessions: None,
                     selected: 0,
                 };
                 vec![Action::ListSessions]
             }
-            KeyCode::Char('?') => {
+            Some(Binding::Help) => {
                 self.mode = Mode::Help;
                 vec![]
             }
-            _ => vec![],
+            Some(Binding::SendPrefix) => {
+                let bytes = keys::encode_key(&keys::key_event(self.prefix.name()), &self.modes());
+                self.input(bytes)
+            }
+            Some(Binding::None) | None => vec![],
         }
     }
 
@@ -503,6 +517,42 @@ fn is_ctrl_c(key: &KeyEvent) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use wrapd_muxd::config::Config;
+
+    fn press(app: &mut App, code: KeyCode, mods: KeyModifiers) -> Vec<Action> {
+        app.on_event(Event::Key(KeyEvent::new(code, mods)))
+    }
+
+    #[test]
+    fn prefix_and_bindings_come_from_the_config() {
+        let config = Config::parse(
+            "[client]\nprefix = \"C-a\"\n[client.bindings]\nx = \"detach\"\nd = \"none\"\n",
+        )
+        .unwrap();
+        let mut app = App::new(&config.client, false, (80, 24));
+        let ctrl = KeyModifiers::CONTROL;
+        let none = KeyModifiers::NONE;
+        // C-b is an ordinary key now.
+        assert_eq!(
+            press(&mut app, KeyCode::Char('b'), ctrl),
+            [Action::Input(vec![2])]
+        );
+        assert!(press(&mut app, KeyCode::Char('a'), ctrl).is_empty());
+        assert_eq!(press(&mut app, KeyCode::Char('x'), none), [Action::Detach]);
+        press(&mut app, KeyCode::Char('a'), ctrl);
+        assert!(press(&mut app, KeyCode::Char('d'), none).is_empty());
+        assert_eq!(app.mode, Mode::Normal);
+        press(&mut app, KeyCode::Char('a'), ctrl);
+        assert_eq!(
+            press(&mut app, KeyCode::Char('a'), ctrl),
+            [Action::Input(vec![1])]
+        );
+        press(&mut app, KeyCode::Char('a'), ctrl);
+        press(&mut app, KeyCode::Char('?'), none);
+        assert_eq!(app.mode, Mode::Help);
+        let help: Vec<String> = app.bindings.iter().map(|(k, _)| k.to_string()).collect();
+        assert!(help.contains(&"x".to_owned()) && !help.contains(&"d".to_owned()));
+    }
 
     fn key(c: char) -> Event {
         Event::Key(KeyEvent::new(KeyCode::Char(c), KeyModifiers::NONE))
@@ -514,8 +564,7 @@ mod tests {
 
     /// An app showing a 10-row session whose blocks start at rows 0, 30, 60.
     fn app_with_blocks() -> App {
-        let prefix = keys::parse_prefix("C-b").unwrap();
-        let mut app = App::new(prefix, false, true, (80, 11));
+        let mut app = App::new(&Config::default().client, false, (80, 11));
         let block = |id: u64, prompt_row: u64, exit: i32| pb::Block {
             id,
             command: format!("cmd{id}"),
@@ -561,8 +610,7 @@ mod tests {
 
     #[test]
     fn without_blocks_the_user_is_told() {
-        let prefix = keys::parse_prefix("C-b").unwrap();
-        let mut app = App::new(prefix, false, true, (80, 11));
+        let mut app = App::new(&Config::default().client, false, (80, 11));
         app.on_event(ctrl_b());
         app.on_event(key('{'));
         assert!(app.notice.as_deref().unwrap().contains("no blocks"));

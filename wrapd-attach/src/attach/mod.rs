@@ -34,7 +34,6 @@ use wrapd_proto::pb::attach_request::Msg as Req;
 
 use crate::commands::exit_text;
 use crate::connect::{Client, status_message};
-use crate::keys::Prefix;
 use app::{Action, App};
 use terminal::TerminalGuard;
 pub use terminal::restore as restore_terminal;
@@ -167,15 +166,9 @@ pub async fn run(
     opts: AttachOptions,
     config: &wrapd_muxd::config::ClientConfig,
 ) -> Result<Outcome> {
-    let prefix: Prefix = crate::keys::parse_prefix(&config.prefix).ok_or_else(|| {
-        anyhow!(
-            "client.prefix: `{}` is not a key (try `C-b`, `C-a`, `M-x`)",
-            config.prefix
-        )
-    })?;
     let outer = crossterm::terminal::size()
         .context("this is not a terminal: wrapd-attach needs one to attach")?;
-    let mut app = App::new(prefix, opts.read_only, config.status_line, outer);
+    let mut app = App::new(config, opts.read_only, outer);
 
     // Attach before touching the terminal, so errors print normally.
     let (mut stream, _) =

@@ -11,19 +11,6 @@ use super::app::{App, Mode};
 use super::blocks;
 use crate::render::SessionView;
 
-const HELP: &[(&str, &str)] = &[
-    ("d", "detach"),
-    ("[", "scroll mode (q to leave, / ? search, n N next)"),
-    ("PgUp", "scroll mode, one page up"),
-    (
-        "{",
-        "previous block (then { } move, y copy output, Y command)",
-    ),
-    ("s", "choose a session"),
-    ("?", "this help"),
-    ("prefix", "send the prefix key itself"),
-];
-
 pub fn draw(frame: &mut Frame<'_>, app: &App) {
     let area = frame.area();
     let (session_area, status_area) = if app.status_line && area.height > 1 {
@@ -57,7 +44,7 @@ pub fn draw(frame: &mut Frame<'_>, app: &App) {
         frame.render_widget(status_line(app), status_area);
     }
     match &app.mode {
-        Mode::Help => draw_help(frame, session_area, &app.prefix.to_string()),
+        Mode::Help => draw_help(frame, session_area, app),
         Mode::Chooser { sessions, selected } => {
             draw_chooser(frame, session_area, sessions.as_deref(), *selected)
         }
@@ -139,16 +126,22 @@ fn centered(area: Rect, width: u16, height: u16) -> Rect {
     )
 }
 
-fn draw_help(frame: &mut Frame<'_>, area: Rect, prefix: &str) {
-    let lines: Vec<Line> = HELP
+fn draw_help(frame: &mut Frame<'_>, area: Rect, app: &App) {
+    let prefix = app.prefix.to_string();
+    let mut lines: Vec<Line> = app
+        .bindings
         .iter()
-        .map(|(k, what)| {
+        .map(|(key, action)| {
             Line::from(format!(
-                " {prefix} {:<6} {what}",
-                if *k == "prefix" { prefix } else { k }
+                " {prefix} {:<6} {}",
+                key.to_string(),
+                action.describe()
             ))
         })
         .collect();
+    lines.push(Line::from(format!(
+        " {prefix} {prefix:<6} send the prefix key itself"
+    )));
     let rect = centered(area, 64, lines.len() as u16 + 2);
     frame.render_widget(Clear, rect);
     frame.render_widget(

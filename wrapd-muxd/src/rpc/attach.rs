@@ -77,6 +77,14 @@ pub async fn attach(
             .await
             .map_err(status)?,
     );
+    let max = daemon.config().limits.max_clients;
+    if attachment.info.clients as usize > max {
+        // Dropping the attachment detaches it again.
+        return Err(status(Error::Limit(format!(
+            "session `{}` already has {max} clients attached (limits.max_clients)",
+            attachment.info.name
+        ))));
+    }
     daemon.registry.touch(&handle.id);
     let resumed = start.resume_session_id == handle.id.0 && start.resume_seq > 0;
     let resume = resumed.then_some(SyncPoint {

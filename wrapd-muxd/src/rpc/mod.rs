@@ -21,8 +21,6 @@ use crate::error::Error;
 use crate::session::Size;
 use crate::term::RowIndex;
 
-/// Largest message accepted from a client (input pastes, requests).
-pub const MAX_REQUEST_BYTES: usize = 4 << 20;
 /// Largest message sent (a snapshot with a lot of history).
 pub const MAX_RESPONSE_BYTES: usize = 64 << 20;
 
@@ -37,8 +35,8 @@ impl MuxService {
 
     /// The tonic server for this service, with message limits set.
     pub fn server(daemon: Arc<Daemon>) -> pb::mux_server::MuxServer<MuxService> {
-        pb::mux_server::MuxServer::new(MuxService::new(daemon))
-            .max_decoding_message_size(MAX_REQUEST_BYTES)
+        pb::mux_server::MuxServer::new(MuxService::new(daemon.clone()))
+            .max_decoding_message_size(daemon.config().limits.max_message_bytes)
             .max_encoding_message_size(MAX_RESPONSE_BYTES)
     }
 }
@@ -54,7 +52,7 @@ pub fn status(e: Error) -> Status {
         Error::BadName { .. } | Error::InvalidArgument(_) => Status::invalid_argument(msg),
         Error::Spawn { .. } => Status::failed_precondition(msg),
         Error::ReadOnly => Status::permission_denied(msg),
-        Error::Input(_) => Status::resource_exhausted(msg),
+        Error::Input(_) | Error::Limit(_) => Status::resource_exhausted(msg),
     }
 }
 
