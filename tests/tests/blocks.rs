@@ -344,8 +344,10 @@ fn attached_client_marks_failures_jumps_between_blocks_and_copies() {
     let env = bash_env();
     let _daemon = Daemon::start(&env);
     let outer = wrapd_e2e::Outer::start(&env.shell_line(&["new", "-s", "ui"]), 80, 24);
-    // OSC 52 from our client lands in tmux's paste buffer.
+    // OSC 52 from our client lands in tmux's paste buffer (one is there
+    // already, so that `show-buffer` answers before).
     outer.tmux(&["set", "-g", "set-clipboard", "on"]);
+    outer.tmux(&["set-buffer", "nothing copied yet"]);
     outer.wait_for("main", "the prompt", &env, |s| s.contains("mine$"));
     outer.run("main", "echo first-output");
     outer.run("main", "(exit 3)");
@@ -398,6 +400,17 @@ fn ctrl_c_at_a_prompt_is_no_block_and_an_interrupted_command_says_so() {
     );
     env.ok(&["send", "-t", "s", "-l", "half-typed"]);
     env.ok(&["send", "-t", "s", "C-c"]);
+    // bash drops what is typed while it handles the interrupt: wait for the
+    // fresh prompt.
+    wait_until(
+        "a fresh prompt after ^C",
+        || {
+            let screen = env.capture("s");
+            let last = screen.lines().rev().find(|l| !l.trim().is_empty())?;
+            (screen.contains("half-typed^C") && last.trim_end() == "mine$").then_some(())
+        },
+        || env.capture("s"),
+    );
     run(&env, "s", &["echo after"], 1);
     env.ok(&["send", "-t", "s", "-l", "sleep 100"]);
     env.ok(&["send", "-t", "s", "Enter"]);
