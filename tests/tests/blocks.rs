@@ -225,8 +225,14 @@ fn session_with_blocks(shell: &Shell) {
         })
         .collect();
     assert_eq!(seen, want);
-    let _ = watcher.kill();
-    let _ = watcher.wait();
+    // The watch ends with the session.
+    env.ok(&["kill", "-t", target]);
+    let status = wait_until(
+        "`blocks --watch` to end with the session",
+        || watcher.try_wait().unwrap(),
+        || env.log_tail(),
+    );
+    assert!(status.success(), "{status}");
 }
 
 #[test]
