@@ -12,6 +12,7 @@
 
 use std::collections::VecDeque;
 
+use super::perform::percent_decode;
 use super::state::State;
 use super::{RowIndex, TermEvent};
 
@@ -155,7 +156,18 @@ impl State {
                 p.prompt.get_or_insert(here);
                 p.input = Some(here);
             }
-            b"C" => self.output_start(here),
+            b"C" => {
+                // Shells that mark themselves may name the command here
+                // (`cmdline_url=`, percent-encoded, as fish 4 does).
+                if let Some(url) = params[1..]
+                    .iter()
+                    .find_map(|p| p.strip_prefix(b"cmdline_url="))
+                {
+                    let command = percent_decode(&String::from_utf8_lossy(url));
+                    self.command_line(clean_command(&command));
+                }
+                self.output_start(here)
+            }
             b"D" => {
                 let code = params
                     .get(1)
@@ -176,7 +188,12 @@ impl State {
         }
         // A `;` inside the command line is escaped, but rejoin in case it was not.
         let raw = params[1..].join(&b';');
-        let command = clean_command(&unescape_command(&raw));
+        self.command_line(clean_command(&unescape_command(&raw)));
+    }
+
+    /// The command line of the command about to run (or just started, if
+    /// its block has none yet).
+    fn command_line(&mut self, command: String) {
         if let Some(block) = self.blocks.running_mut() {
             if block.command.is_empty() {
                 block.command = command;

@@ -346,6 +346,18 @@ fn command_lines_lose_control_characters_and_are_bounded() {
 }
 
 #[test]
+fn a_command_line_may_come_with_the_output_mark() {
+    let mut t = term();
+    feed(&mut t, &bash_prompt(0));
+    feed(
+        &mut t,
+        "ls -a\r\n\x1b]133;C;cmdline_url=ls%20-a%3B%0Aecho\x07.\r\n",
+    );
+    feed(&mut t, &bash_prompt(0));
+    assert_eq!(summary(&t), s(&[("ls -a;\necho", "0")]));
+}
+
+#[test]
 fn command_lines_are_unescaped() {
     assert_eq!(unescape_command(br"a\x3bb\\c\x0ad"), "a;b\\c\nd");
     assert_eq!(unescape_command(br"trailing\x4"), "trailing\\x4");
