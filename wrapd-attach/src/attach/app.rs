@@ -4,7 +4,7 @@
 use std::ops::Range;
 
 use crossterm::event::{
-    Event, KeyCode, KeyEvent, KeyEventKind, KeyModifiers, MouseEvent, MouseEventKind,
+    Event, KeyCode, KeyEvent, KeyEventKind, KeyModifiers, MouseButton, MouseEvent, MouseEventKind,
 };
 use wrapd_proto::pb;
 
@@ -423,6 +423,11 @@ impl App {
                 match m.kind {
                     MouseEventKind::ScrollUp => s.scroll_by(-WHEEL_ROWS, b),
                     MouseEventKind::ScrollDown => s.scroll_by(WHEEL_ROWS, b),
+                    // A click selects the block under it.
+                    MouseEventKind::Down(MouseButton::Left) => {
+                        let row = s.top + u64::from(m.row);
+                        s.selected_block = blocks::at_row(&self.mirror, row).map(|b| b.id);
+                    }
                     _ => return vec![],
                 }
                 self.after_scroll()
@@ -606,6 +611,29 @@ mod tests {
         assert_eq!(app.notice.as_deref(), Some("this is the last block"));
         app.on_event(key('q'));
         assert_eq!(app.selected_block(), None);
+    }
+
+    #[test]
+    fn a_click_in_scroll_mode_selects_the_block_under_it() {
+        let mut app = app_with_blocks();
+        app.on_event(ctrl_b());
+        app.on_event(key('{'));
+        assert_eq!(app.selected_block(), Some(3));
+        let click = |row| {
+            Event::Mouse(MouseEvent {
+                kind: MouseEventKind::Down(MouseButton::Left),
+                column: 3,
+                row,
+                modifiers: KeyModifiers::NONE,
+            })
+        };
+        // The view's top is row 60 (block 3); block 3 ends at 90, so all of it.
+        app.on_event(click(2));
+        assert_eq!(app.selected_block(), Some(3));
+        app.on_event(key('{'));
+        assert_eq!(app.view_top(), 30);
+        app.on_event(click(0));
+        assert_eq!(app.selected_block(), Some(2));
     }
 
     #[test]

@@ -50,6 +50,15 @@ pub fn next(mirror: &Mirror, selected: Option<u64>, top: u64) -> Option<&pb::Blo
     }
 }
 
+/// The block whose rows contain `row`.
+pub fn at_row(mirror: &Mirror, row: u64) -> Option<&pb::Block> {
+    let screen_end = mirror.screen_start() + u64::from(mirror.size().1);
+    mirror
+        .blocks()
+        .rev()
+        .find(|b| rows(b, screen_end).contains(&row))
+}
+
 /// Draw the marks of the blocks visible in `area`; `row_y` maps a row index
 /// to its line in the area.
 pub fn draw_marks(
@@ -149,6 +158,9 @@ mod tests {
         assert_eq!(id(next(&m, Some(1), 0)), Some(2));
         assert_eq!(id(next(&m, Some(3), 0)), None);
         assert_eq!(id(next(&m, None, 1)), Some(2));
+        assert_eq!(id(at_row(&m, 0)), Some(1));
+        assert_eq!(id(at_row(&m, 5)), Some(2));
+        assert_eq!(id(at_row(&m, 11)), None);
     }
 
     #[test]

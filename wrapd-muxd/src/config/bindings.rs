@@ -37,7 +37,9 @@ impl Action {
             Action::Detach => "detach (the session keeps running)",
             Action::ScrollMode => "scroll mode (q to leave, / ? search, n N next)",
             Action::ScrollPageUp => "scroll mode, one page up",
-            Action::PreviousBlock => "previous block (then { } move, y copy output, Y command)",
+            Action::PreviousBlock => {
+                "previous block (then { } or a click select, y copy output, Y command)"
+            }
             Action::ChooseSession => "choose a session",
             Action::Help => "this help",
             Action::SendPrefix => "send the prefix key itself",
