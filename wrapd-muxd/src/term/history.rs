@@ -1,47 +1,105 @@
 //! Scrollback: rows that scrolled off the top, stored compactly.
 //!
-//! A history row is one boxed byte string: a flags byte, the row's text as
-//! UTF-8 (wide characters once, combining marks after their base, trailing
-//! default blanks left out) and — only when some cell is not default-styled —
-//! the style runs, each a column count and a tagged style (colours take one
-//! byte for a palette index, three for RGB). Plain text costs little more than
-//! its characters.
+//! A history row is a byte string: a flags byte, the row's text as UTF-8 (wide
+//! characters once, combining marks after their base, trailing default blanks
+//! left out) and — only when some cell is not default-styled — the style runs,
+//! each a column count and a tagged style (colours take one byte for a palette
+//! index, three for RGB). Plain text costs little more than its characters.
+//!
+//! Rows are stored back to back in blocks of about [`BLOCK_BYTES`], not one
+//! allocation each (which costs more than an 80-column row's text). A full
+//! block is sealed: compressed with LZ4, which about halves real output. Reading
+//! a row of a sealed block decompresses the block once into a one-block cache,
+//! so reading rows in order (a snapshot, a search) stays cheap.
 
 use std::collections::VecDeque;
+use std::sync::Mutex;
 
 use super::grid::{Cell, Row, SPACER, char_width};
 use super::style::{Attrs, Color, Style};
 
-/// Bytes a history row costs besides its data (the deque slot, the allocation).
-const ROW_OVERHEAD: usize = 40;
+/// Bytes a history row costs besides its data (its end offset and sequence number).
+const ROW_OVERHEAD: usize = 12;
+/// Encoded bytes of rows a block takes before it is sealed.
+const BLOCK_BYTES: usize = 32 * 1024;
 
 const FLAG_WRAPPED: u8 = 1;
 const FLAG_STYLED: u8 = 2;
 
-struct Compact {
-    data: Box<[u8]>,
-    /// Sequence number of the row's last change (before or when it was pushed).
-    seq: u64,
+/// Rows stored back to back.
+struct Block {
+    /// Stable index of the block's first row (which may be trimmed already).
+    first: u64,
+    data: Data,
+    /// End of each row in the (uncompressed) data.
+    ends: Vec<u32>,
+    /// Sequence number of each row's last change (before or when it was pushed).
+    seqs: Vec<u64>,
+}
+
+enum Data {
+    /// The newest block, still taking rows.
+    Open(Vec<u8>),
+    /// A full block, LZ4-compressed (size prepended).
+    Sealed(Box<[u8]>),
+}
+
+impl Block {
+    fn new(first: u64) -> Block {
+        Block {
+            first,
+            data: Data::Open(Vec::with_capacity(BLOCK_BYTES + 1024)),
+            ends: Vec::new(),
+            seqs: Vec::new(),
+        }
+    }
+
+    fn range(&self, k: usize) -> std::ops::Range<usize> {
+        let start = if k == 0 { 0 } else { self.ends[k - 1] as usize };
+        start..self.ends[k] as usize
+    }
+
+    fn seal(&mut self) {
+        if let Data::Open(data) = &self.data {
+            self.data = Data::Sealed(lz4_flex::compress_prepend_size(data).into_boxed_slice());
+            self.ends.shrink_to_fit();
+            self.seqs.shrink_to_fit();
+        }
+    }
+
+    /// Decompress a sealed block for writing (rare: the screen grew taller).
+    fn unseal(&mut self) {
+        if let Data::Sealed(packed) = &self.data {
+            let data = lz4_flex::decompress_size_prepended(packed).unwrap_or_default();
+            self.data = Data::Open(data);
+        }
+    }
 }
 
 pub(crate) struct History {
-    rows: VecDeque<Compact>,
-    /// Stable index of `rows[0]`.
+    blocks: VecDeque<Block>,
+    /// Stable index of the oldest row kept.
     start: u64,
+    /// Rows kept.
+    len: usize,
     /// Approximate memory held, for the byte cap.
     bytes: usize,
     max_lines: usize,
     max_bytes: usize,
+    /// The last sealed block read, decompressed: (its first row, its data).
+    cache: Mutex<Option<(u64, Vec<u8>)>>,
 }
 
 impl History {
     pub fn new(max_lines: usize, max_bytes: usize) -> History {
         History {
-            rows: VecDeque::new(),
+            blocks: VecDeque::new(),
             start: 0,
+            len: 0,
             bytes: 0,
             max_lines,
             max_bytes,
+            cache: Mutex::new(None),
         }
     }
 
@@ -50,7 +108,7 @@ impl History {
     }
 
     pub fn len(&self) -> usize {
-        self.rows.len()
+        self.len
     }
 
     /// Approximate bytes held.
@@ -60,7 +118,7 @@ impl History {
 
     /// The index the next pushed row gets.
     pub fn end(&self) -> u64 {
-        self.start + self.rows.len() as u64
+        self.start + self.len as u64
     }
 
     /// Append a row (it gets index `end()`), trimming the oldest past the caps.
@@ -69,50 +127,121 @@ impl History {
             self.start += 1;
             return;
         }
-        let data = encode(row, cols);
-        self.bytes += data.len() + ROW_OVERHEAD;
-        self.rows.push_back(Compact { data, seq });
-        while self.rows.len() > self.max_lines
-            || (self.bytes > self.max_bytes && self.rows.len() > 1)
-        {
+        let end = self.end();
+        let full = match self.blocks.back() {
+            Some(Block {
+                data: Data::Open(d),
+                ..
+            }) => d.len() >= BLOCK_BYTES,
+            _ => true,
+        };
+        if full {
+            if let Some(b) = self.blocks.back_mut() {
+                b.seal();
+            }
+            self.blocks.push_back(Block::new(end));
+        }
+        let block = self.blocks.back_mut().expect("just ensured");
+        let Data::Open(data) = &mut block.data else {
+            unreachable!("the newest block is open")
+        };
+        let before = data.len();
+        encode_into(row, cols, data);
+        block.ends.push(data.len() as u32);
+        block.seqs.push(seq);
+        self.bytes += data.len() - before + ROW_OVERHEAD;
+        self.len += 1;
+        while self.len > self.max_lines || (self.bytes > self.max_bytes && self.len > 1) {
             self.pop_front();
         }
     }
 
     fn pop_front(&mut self) {
-        if let Some(r) = self.rows.pop_front() {
-            self.bytes -= r.data.len() + ROW_OVERHEAD;
-            self.start += 1;
+        let Some(front) = self.blocks.front() else {
+            return;
+        };
+        let k = (self.start - front.first) as usize;
+        self.bytes -= front.range(k).len() + ROW_OVERHEAD;
+        self.start += 1;
+        self.len -= 1;
+        if k + 1 == front.ends.len() {
+            self.blocks.pop_front();
         }
     }
 
     /// Take the newest row back (the screen grew taller).
     pub fn pop_back(&mut self, cols: u16) -> Option<Row> {
-        let r = self.rows.pop_back()?;
-        self.bytes -= r.data.len() + ROW_OVERHEAD;
-        let mut row = decode(&r.data, cols);
-        row.seq = r.seq;
+        if self.len == 0 {
+            return None;
+        }
+        let block = self.blocks.back_mut()?;
+        block.unseal();
+        let k = block.ends.len() - 1;
+        let range = block.range(k);
+        let Data::Open(data) = &mut block.data else {
+            unreachable!("unsealed")
+        };
+        let mut row = decode(&data[range.clone()], cols);
+        row.seq = block.seqs[k];
+        data.truncate(range.start);
+        block.ends.pop();
+        block.seqs.pop();
+        if block.ends.is_empty() {
+            self.blocks.pop_back();
+        }
+        self.bytes -= range.len() + ROW_OVERHEAD;
+        self.len -= 1;
+        *self.cache.lock().unwrap_or_else(|e| e.into_inner()) = None;
         Some(row)
     }
 
     /// Forget everything (ED 3); indices go on from where they were.
     pub fn clear(&mut self) {
         self.start = self.end();
-        self.rows.clear();
+        self.len = 0;
+        self.blocks.clear();
         self.bytes = 0;
+        *self.cache.lock().unwrap_or_else(|e| e.into_inner()) = None;
+    }
+
+    /// The block holding row `index` and the row's position in it.
+    fn locate(&self, index: u64) -> Option<(&Block, usize)> {
+        if index < self.start || index >= self.end() {
+            return None;
+        }
+        let b = self
+            .blocks
+            .partition_point(|b| b.first <= index)
+            .checked_sub(1)?;
+        let block = &self.blocks[b];
+        Some((block, (index - block.first) as usize))
     }
 
     pub fn get(&self, index: u64, cols: u16) -> Option<Row> {
-        let i = usize::try_from(index.checked_sub(self.start)?).ok()?;
-        let r = self.rows.get(i)?;
-        let mut row = decode(&r.data, cols);
-        row.seq = r.seq;
+        let (block, k) = self.locate(index)?;
+        let range = block.range(k);
+        let mut row = match &block.data {
+            Data::Open(data) => decode(&data[range], cols),
+            Data::Sealed(packed) => {
+                let mut cache = self.cache.lock().unwrap_or_else(|e| e.into_inner());
+                if cache
+                    .as_ref()
+                    .is_none_or(|(first, _)| *first != block.first)
+                {
+                    let data = lz4_flex::decompress_size_prepended(packed).unwrap_or_default();
+                    *cache = Some((block.first, data));
+                }
+                let data = &cache.as_ref().expect("just filled").1;
+                decode(data.get(range).unwrap_or_default(), cols)
+            }
+        };
+        row.seq = block.seqs[k];
         Some(row)
     }
 
     pub fn seq(&self, index: u64) -> Option<u64> {
-        let i = usize::try_from(index.checked_sub(self.start)?).ok()?;
-        self.rows.get(i).map(|r| r.seq)
+        let (block, k) = self.locate(index)?;
+        Some(block.seqs[k])
     }
 }
 
@@ -218,32 +347,40 @@ fn get_style(data: &[u8], pos: &mut usize) -> (Style, u16) {
 }
 
 /// A row's compact form (see the module docs).
-pub(crate) fn encode(row: &Row, cols: usize) -> Box<[u8]> {
+pub(crate) fn encode_into(row: &Row, cols: usize, buf: &mut Vec<u8>) {
     let used = row.used_len(cols);
     let cells = &row.cells[..used];
-    let text_len: usize = cells
-        .iter()
-        .enumerate()
-        .filter(|(_, c)| c.ch != SPACER)
-        .map(|(x, c)| c.ch.len_utf8() + row.combining_at(x as u16).map_or(0, str::len))
-        .sum();
-    let styled = cells
-        .iter()
-        .any(|c| c.style != Style::default() || c.link != 0);
-    let mut buf = Vec::with_capacity(2 + text_len + if styled { 8 } else { 0 });
-    buf.push((u8::from(row.wrapped) * FLAG_WRAPPED) | (u8::from(styled) * FLAG_STYLED));
-    put_varint(&mut buf, text_len as u64);
+    let flags_at = buf.len();
+    buf.push(u8::from(row.wrapped) * FLAG_WRAPPED);
+    let text_at = buf.len();
+    let mut styled = false;
+    let combining = !row.combining.is_empty();
     for (x, c) in cells.iter().enumerate() {
+        styled |= c.style != Style::default() || c.link != 0;
         if c.ch == SPACER {
             continue;
         }
-        let mut tmp = [0; 4];
-        buf.extend_from_slice(c.ch.encode_utf8(&mut tmp).as_bytes());
-        if let Some(comb) = row.combining_at(x as u16) {
+        if c.ch.is_ascii() {
+            buf.push(c.ch as u8);
+        } else {
+            let mut tmp = [0; 4];
+            buf.extend_from_slice(c.ch.encode_utf8(&mut tmp).as_bytes());
+        }
+        if combining && let Some(comb) = row.combining_at(x as u16) {
             buf.extend_from_slice(comb.as_bytes());
         }
     }
+    // The text's length goes before it.
+    let text_len = buf.len() - text_at;
+    if text_len < 0x80 {
+        buf.insert(text_at, text_len as u8);
+    } else {
+        let mut len = Vec::with_capacity(3);
+        put_varint(&mut len, text_len as u64);
+        buf.splice(text_at..text_at, len);
+    }
     if styled {
+        buf[flags_at] |= FLAG_STYLED;
         let mut x = 0;
         while x < used {
             let (style, link) = (cells[x].style, cells[x].link);
@@ -251,12 +388,11 @@ pub(crate) fn encode(row: &Row, cols: usize) -> Box<[u8]> {
                 .iter()
                 .take_while(|c| c.style == style && c.link == link)
                 .count();
-            put_varint(&mut buf, run as u64);
-            put_style(&mut buf, &style, link);
+            put_varint(buf, run as u64);
+            put_style(buf, &style, link);
             x += run;
         }
     }
-    buf.into_boxed_slice()
 }
 
 /// A row back from its compact form, `cols` wide (or wider, if it was).
@@ -336,6 +472,12 @@ mod tests {
         r
     }
 
+    fn encode(row: &Row, cols: usize) -> Vec<u8> {
+        let mut buf = Vec::new();
+        encode_into(row, cols, &mut buf);
+        buf
+    }
+
     #[test]
     fn plain_rows_are_their_text() {
         let r = row_of("hello world", 80);
@@ -378,6 +520,42 @@ mod tests {
         assert_eq!(h.end(), 9);
         h.clear();
         assert_eq!((h.start(), h.len()), (9, 0));
+    }
+
+    #[test]
+    fn rows_of_sealed_blocks_read_back_trim_and_pop() {
+        let mut h = History::new(2000, usize::MAX);
+        let line = |i: u64| {
+            row_of(
+                &format!("row {i} of many rows, long enough to fill blocks"),
+                80,
+            )
+        };
+        for i in 0..3000 {
+            h.push(&line(i), 80, i + 1);
+        }
+        assert!(h.blocks.len() > 2, "{} blocks", h.blocks.len());
+        assert!(matches!(h.blocks[0].data, Data::Sealed(_)));
+        assert_eq!((h.start(), h.end(), h.len()), (1000, 3000, 2000));
+        assert!(h.get(999, 80).is_none());
+        // Out of order, across sealed blocks and the open one.
+        for i in [1000, 2999, 1500, 1001, 2500, 1000] {
+            let row = h.get(i, 80).unwrap();
+            assert_eq!(row.cells, line(i).cells, "row {i}");
+            assert_eq!(row.seq, i + 1);
+            assert_eq!(h.seq(i), Some(i + 1));
+        }
+        // Popping past the open block unseals the one before it.
+        let open_rows = h.blocks.back().unwrap().ends.len() as u64;
+        for i in (3000 - open_rows - 5..3000).rev() {
+            assert_eq!(h.pop_back(80).unwrap().cells, line(i).cells, "row {i}");
+        }
+        assert_eq!(
+            h.get(h.end() - 1, 80).unwrap().cells,
+            line(h.end() - 1).cells
+        );
+        h.push(&line(7), 80, 1);
+        assert_eq!(h.get(h.end() - 1, 80).unwrap().cells, line(7).cells);
     }
 
     #[test]

@@ -229,7 +229,49 @@ impl State {
 
     // ----- printing -----------------------------------------------------------
 
+    #[inline]
     pub fn print(&mut self, c: char) {
+        if !self.print_ascii_in_place(c) {
+            self.print_any(c);
+        }
+    }
+
+    /// The common case, written straight into the cell: a printable ASCII
+    /// character in the ASCII charset, no wrap pending, no insert mode, over a
+    /// cell that is no part of a wide character, in a row without combining
+    /// marks. Anything else is left to [`State::print_any`] (false).
+    #[inline]
+    fn print_ascii_in_place(&mut self, c: char) -> bool {
+        if !(' '..='~').contains(&c)
+            || self.cursor.pending_wrap
+            || self.flags.insert
+            || self.charsets[self.gl] != Charset::Ascii
+        {
+            return false;
+        }
+        let (x, y, cols) = (usize::from(self.cursor.x), self.cursor.y, self.cols);
+        let (pen, link) = (self.pen, self.link);
+        let row = self.row_mut(y);
+        match row.cells.get(x) {
+            Some(cell) if cell.ch != SPACER && !cell.wide && row.combining.is_empty() => {}
+            _ => return false,
+        }
+        row.cells[x] = Cell {
+            ch: c,
+            style: pen,
+            link,
+            wide: false,
+        };
+        self.last_char = Some(c);
+        if x + 1 >= usize::from(cols) {
+            self.cursor.pending_wrap = self.flags.autowrap;
+        } else {
+            self.cursor.x += 1;
+        }
+        true
+    }
+
+    fn print_any(&mut self, c: char) {
         let c = self.charsets[self.gl].map(c);
         let w = char_width(c);
         if w == 0 {

@@ -1,0 +1,140 @@
+//! `wrapd-bench`: run the benchmark scenarios against wrapd and tmux and print
+//! the table (`cargo run --release -p wrapd-bench -- all`).
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, ExitCode};
+use std::time::Instant;
+
+use anyhow::{Context, bail};
+use clap::{Parser, Subcommand};
+use wrapd_bench::mux::Bins;
+use wrapd_bench::report::{self, Machine};
+use wrapd_bench::scenario::{Ctx, Scale, registry};
+
+/// Benchmarks of wrapd against tmux, side by side in one run.
+#[derive(Parser)]
+#[command(about)]
+struct Cli {
+    #[command(subcommand)]
+    command: Cmd,
+    /// Runs of each measurement (median and min–max over them).
+    #[arg(long, default_value_t = 3, global = true)]
+    runs: usize,
+    /// Tiny inputs: only checks that every scenario runs.
+    #[arg(long, global = true)]
+    quick: bool,
+    /// Where to write the JSON results [default: target/wrapd-bench/<unix time>.json].
+    #[arg(long, global = true, value_name = "PATH")]
+    json: Option<PathBuf>,
+    /// Use the wrapd binaries in DIR as they are (default: build them in release
+    /// mode and use target/release).
+    #[arg(long, global = true, value_name = "DIR")]
+    bin_dir: Option<PathBuf>,
+}
+
+#[derive(Subcommand)]
+enum Cmd {
+    /// Run every scenario.
+    All,
+    /// Run the named scenarios.
+    Run { names: Vec<String> },
+    /// List the scenarios.
+    List,
+}
+
+fn main() -> ExitCode {
+    match run(Cli::parse()) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("wrapd-bench: {e:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn workspace() -> &'static Path {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .expect("the bench crate is in the workspace")
+}
+
+fn run(cli: Cli) -> anyhow::Result<()> {
+    let scenarios = registry();
+    let names: Vec<String> = match &cli.command {
+        Cmd::List => {
+            for s in &scenarios {
+                println!("{:12} {}", s.name(), s.about());
+            }
+            return Ok(());
+        }
+        Cmd::All => scenarios.iter().map(|s| s.name().to_owned()).collect(),
+        Cmd::Run { names } => names.clone(),
+    };
+    for n in &names {
+        if !scenarios.iter().any(|s| s.name() == n) {
+            bail!("no scenario named {n:?}: `wrapd-bench list` shows them");
+        }
+    }
+    let bin_dir = match cli.bin_dir {
+        Some(dir) => dir,
+        None => build_release()?,
+    };
+    let scale = if cli.quick {
+        Scale::tiny()
+    } else {
+        Scale::full()
+    };
+    let ctx = Ctx::new(Bins::in_dir(&bin_dir)?, cli.runs, scale)?;
+    let machine = Machine::describe();
+    eprintln!("machine: {}", machine.summary());
+    let started = Instant::now();
+    let mut results = Vec::new();
+    for s in scenarios
+        .iter()
+        .filter(|s| names.iter().any(|n| n == s.name()))
+    {
+        let t = Instant::now();
+        eprintln!("running {} ({} runs): {}", s.name(), ctx.runs, s.about());
+        let rows = s
+            .run(&ctx)
+            .with_context(|| format!("scenario {}", s.name()))?;
+        eprintln!("  done in {:.0} s", t.elapsed().as_secs_f64());
+        results.extend(rows);
+    }
+    println!("{}", report::table(&results));
+    eprintln!("total: {:.0} s", started.elapsed().as_secs_f64());
+    let json = cli.json.unwrap_or_else(|| {
+        workspace()
+            .join("target/wrapd-bench")
+            .join(format!("{}.json", machine.unix_time))
+    });
+    report::write_json(&json, &machine, &results)?;
+    eprintln!("results: {}", json.display());
+    Ok(())
+}
+
+/// Build the wrapd binaries in release mode; their directory.
+fn build_release() -> anyhow::Result<PathBuf> {
+    let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
+    eprintln!("building wrapd-muxd and wrapd-attach (release)...");
+    let status = Command::new(cargo)
+        .args([
+            "build",
+            "--release",
+            "--bins",
+            "-p",
+            "wrapd-muxd",
+            "-p",
+            "wrapd-attach",
+        ])
+        .current_dir(workspace())
+        .status()
+        .context("running cargo")?;
+    if !status.success() {
+        bail!("building the wrapd binaries failed");
+    }
+    let target = std::env::var_os("CARGO_TARGET_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| workspace().join("target"));
+    Ok(target.join("release"))
+}

@@ -1,0 +1,169 @@
+//! Scenario 2, keystroke echo latency: we type one byte into the attached
+//! client's terminal and time until the byte comes back out of it as text
+//! (escape sequences around it skipped). The session runs `cat >/dev/null`,
+//! so the echo is the PTY's own. The floor: the same through a bare PTY.
+
+use std::time::{Duration, Instant};
+
+use anyhow::{Context, bail};
+
+use crate::gate::Gate;
+use crate::mux::{self, Kind};
+use crate::pty::PtyChild;
+use crate::report::{Better, Measurement};
+use crate::scenario::{Ctx, Scenario};
+use crate::stats::Stats;
+
+use super::{SESSION, attached_client};
+
+pub struct Latency;
+
+const COLS: u16 = 80;
+const ROWS: u16 = 24;
+const PROGRAM: &str = "cat >/dev/null";
+
+impl Scenario for Latency {
+    fn name(&self) -> &'static str {
+        "latency"
+    }
+
+    fn about(&self) -> &'static str {
+        "keystroke echo through an attached client, local (ms, median and p99); bare-PTY floor"
+    }
+
+    fn run(&self, ctx: &Ctx) -> anyhow::Result<Vec<Measurement>> {
+        let n = ctx.scale.keystrokes;
+        let mut samples = [Vec::new(), Vec::new()];
+        let mut floor = Vec::new();
+        for _ in 0..ctx.runs {
+            for (i, kind) in Kind::BOTH.into_iter().enumerate() {
+                let mux = mux::start(kind, &ctx.bins)?;
+                // A gate only to know the program has started.
+                let mut gate = Gate::new()?;
+                mux.new_session(SESSION, COLS, ROWS, &gate.script(PROGRAM))?;
+                gate.go()?;
+                let client = attached_client(mux.as_ref(), COLS, ROWS)?;
+                samples[i].extend(
+                    echo_times(&client, n).with_context(|| format!("{} echo", kind.name()))?,
+                );
+            }
+            let mut cmd = std::process::Command::new("sh");
+            cmd.args(["-c", PROGRAM]);
+            let bare = PtyChild::spawn(cmd, COLS, ROWS)?;
+            floor.extend(echo_times(&bare, n).context("bare PTY echo")?);
+        }
+        let [wrapd, tmux] = samples.map(Stats::of);
+        let floor = Stats::of(floor);
+        let row = |variant: &str, wrapd: Stats, tmux: Stats, floor: Stats| Measurement {
+            scenario: self.name().into(),
+            variant: variant.into(),
+            unit: "ms".into(),
+            better: Better::Lower,
+            wrapd,
+            tmux,
+            floor: Some(floor),
+            target_ratio: Some(1.0),
+            target_floor: None,
+        };
+        Ok(vec![
+            row(
+                "local echo, median",
+                wrapd.clone(),
+                tmux.clone(),
+                floor.clone(),
+            ),
+            row("local echo, p99", wrapd.tail(), tmux.tail(), floor.tail()),
+        ])
+    }
+}
+
+/// Milliseconds from typing each of `n` letters into `term` until it is echoed.
+fn echo_times(term: &PtyChild, n: usize) -> anyhow::Result<Vec<f64>> {
+    let mut times = Vec::with_capacity(n);
+    let mut buf = vec![0u8; 64 * 1024];
+    for i in 0..n {
+        let letter = b'a' + (i % 26) as u8;
+        if i > 0 && i % 26 == 0 {
+            // A new line, so no row holds a letter twice; not timed.
+            term.write(b"\r")?;
+            term.drain(Duration::from_millis(20), Duration::from_secs(2))?;
+        }
+        let mut text = TextFilter::default();
+        let start = Instant::now();
+        term.write(&[letter])?;
+        loop {
+            let left = Duration::from_secs(5).saturating_sub(start.elapsed());
+            if left.is_zero() {
+                bail!("no echo of {:?} within 5 s", letter as char);
+            }
+            let got = term.read_timeout(&mut buf, left)?;
+            if text.contains(&buf[..got], letter) {
+                break;
+            }
+        }
+        times.push(start.elapsed().as_secs_f64() * 1e3);
+        // Let the rest of the redraw pass before the next key.
+        term.drain(Duration::from_millis(3), Duration::from_secs(2))?;
+    }
+    Ok(times)
+}
+
+/// Finds printed characters in terminal output, skipping escape sequences.
+#[derive(Default)]
+pub struct TextFilter {
+    state: FilterState,
+}
+
+#[derive(Default, Clone, Copy, PartialEq)]
+enum FilterState {
+    #[default]
+    Text,
+    Escape,
+    Csi,
+    /// OSC, DCS and other strings, until BEL or ST.
+    String,
+    StringEscape,
+}
+
+impl TextFilter {
+    /// Whether `byte` is printed (outside escape sequences) in `bytes`.
+    pub fn contains(&mut self, bytes: &[u8], byte: u8) -> bool {
+        use FilterState::*;
+        let mut found = false;
+        for &b in bytes {
+            self.state = match (self.state, b) {
+                (_, 0x1b) if self.state != String => Escape,
+                (Text, b) => {
+                    found |= b == byte;
+                    Text
+                }
+                (Escape, b'[') => Csi,
+                (Escape, b']' | b'P' | b'_' | b'^' | b'X') => String,
+                // Intermediates (charset selection `ESC ( B`): one more byte.
+                (Escape, 0x20..=0x2f) => Escape,
+                (Escape, _) => Text,
+                (Csi, 0x40..=0x7e) => Text,
+                (Csi, _) => Csi,
+                (String, 0x07) => Text,
+                (String, 0x1b) => StringEscape,
+                (String, _) => String,
+                (StringEscape, _) => Text,
+            };
+        }
+        found
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::TextFilter;
+
+    #[test]
+    fn finds_text_but_not_escape_sequences() {
+        let mut f = TextFilter::default();
+        assert!(!f.contains(b"\x1b[1;1H\x1b[38;5;1m\x1b]0;a\x07\x1b(B", b'a'));
+        assert!(!f.contains(b"\x1b[", b'm'));
+        assert!(!f.contains(b"2m", b'm'));
+        assert!(f.contains(b"\x1b[2mxa", b'a'));
+    }
+}
