@@ -1,7 +1,7 @@
 //! Compiles `wrapd/v1/*.proto` with `protox` (pure Rust: no protoc needed).
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
-    let files = ["wrapd/v1/mux.proto"];
+    let files = ["wrapd/v1/mux.proto", "wrapd/v1/share.proto"];
     for f in files {
         println!("cargo:rerun-if-changed={f}");
     }

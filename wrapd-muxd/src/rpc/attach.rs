@@ -196,6 +196,10 @@ async fn input_task(
             })) => Some(Error::InvalidArgument(
                 "already attached: `start` ignored".to_owned(),
             )),
+            // Highlights reach other participants once presence is kept (sharing).
+            Ok(Some(pb::AttachRequest {
+                msg: Some(Req::Select(_)),
+            })) => None,
             Ok(Some(pb::AttachRequest { msg: None })) => None,
             Ok(None) => return,
             Err(e) => {

@@ -240,6 +240,7 @@ impl Session {
         if want.cols == self.term.cols() && want.rows == self.term.rows() {
             return;
         }
+        tracing::debug!(session = %self.id, cols = want.cols, rows = want.rows, "session resized");
         if let Err(e) = self.pty.resize(want.cols, want.rows) {
             tracing::warn!(session = %self.id, "resize: {e}");
         }
@@ -294,6 +295,7 @@ impl Session {
                 let _ = reply.send(self.input(client, data));
             }
             SessionCmd::Resize { client, size } => {
+                tracing::debug!(session = %self.id, client = client.0, cols = size.cols, rows = size.rows, "client resized");
                 if !self.clients.is_read_only(client) {
                     self.clients.resize(client, size);
                     self.fit_to_clients();
