@@ -3,6 +3,8 @@
 //! `pb` is the generated code of package `wrapd.v1`; both `wrapd-muxd` (server)
 //! and `wrapd-attach` (client) speak it.
 
+pub mod link;
+
 /// Generated messages and services of package `wrapd.v1`.
 pub mod pb {
     #![allow(clippy::all, clippy::pedantic, missing_docs)]
