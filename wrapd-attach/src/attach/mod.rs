@@ -166,6 +166,9 @@ pub async fn run(
     opts: AttachOptions,
     config: &wrapd_muxd::config::ClientConfig,
 ) -> Result<Outcome> {
+    // Listen for SIGWINCH before reading the size: a resize that lands while we
+    // attach (before crossterm's event stream exists) must not be lost.
+    let mut winch = signal(SignalKind::window_change())?;
     let outer = crossterm::terminal::size()
         .context("this is not a terminal: wrapd-attach needs one to attach")?;
     let mut app = App::new(config, opts.read_only, outer);
@@ -216,6 +219,11 @@ pub async fn run(
                 Reply::Sessions(list) => { app.on_sessions(list, &stream.session_id); vec![] }
                 Reply::Copy(text) => { copy(&mut app, &text)?; vec![] }
                 Reply::Failed(msg) => { app.notice = Some(msg); app.dirty = true; vec![] }
+            },
+            _ = winch.recv() => match crossterm::terminal::size() {
+                // Crossterm reports resizes too; this catches the ones it missed.
+                Ok(now) if now != app.outer => app.on_event(crossterm::event::Event::Resize(now.0, now.1)),
+                _ => vec![],
             },
             _ = sigterm.recv() => break Outcome::Terminated,
             _ = sighup.recv() => break Outcome::Terminated,
