@@ -9,6 +9,8 @@ use crossterm::event::{
 use wrapd_proto::pb;
 
 use super::blocks;
+use super::menu::{Item, ShareMenu, ShareOp};
+use super::presence::{self, Presence, Side};
 use super::scroll::{Bounds, Scroll, SearchPrompt};
 use wrapd_muxd::config::{Action as Binding, ClientConfig};
 
@@ -16,7 +18,7 @@ use crate::keys::{self, KeySpec};
 use crate::mirror::Mirror;
 
 /// What the loop must do for the app.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq)]
 pub enum Action {
     /// Bytes for the session's program.
     Input(Vec<u8>),
@@ -40,9 +42,15 @@ pub enum Action {
     Copy(String),
     /// Fetch a block's output and put it on the clipboard.
     CopyBlockOutput(u64),
+    /// Ask the share's owner for control (collaborators).
+    RequestControl,
+    /// Highlight this for everyone (`None`: clear our highlight).
+    Select(Option<pb::Selection>),
+    /// Something of the share menu, through `ShareAdmin` (owner).
+    Share(ShareOp),
 }
 
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq)]
 pub enum Mode {
     Normal,
     /// The prefix key was pressed: the next key is a command.
@@ -54,6 +62,7 @@ pub enum Mode {
         selected: usize,
     },
     Help,
+    ShareMenu(ShareMenu),
 }
 
 pub struct App {
@@ -72,6 +81,8 @@ pub struct App {
     pending_fetch: Option<Range<u64>>,
     /// Something changed that must be drawn.
     pub dirty: bool,
+    /// Who else is here, our role, their highlights.
+    pub presence: Presence,
 }
 
 /// Wheel steps scroll this many rows.
@@ -94,6 +105,7 @@ impl App {
             outer,
             pending_fetch: None,
             dirty: true,
+            presence: Presence::default(),
         }
     }
 
@@ -135,6 +147,29 @@ impl App {
     }
 
     pub fn on_event(&mut self, event: Event) -> Vec<Action> {
+        let mut actions = self.handle_event(event);
+        actions.extend(self.sync_selection());
+        actions
+    }
+
+    /// Our highlight is the block selected in scroll mode: tell the others
+    /// when it changes (not in sessions nobody shares with us or from us).
+    fn sync_selection(&mut self) -> Option<Action> {
+        if self.presence.side == Side::None || self.presence.participants.len() < 2 {
+            return None;
+        }
+        let now = self.selected_block().map(|id| pb::Selection {
+            block_id: id,
+            ..Default::default()
+        });
+        if now == self.presence.sent_selection {
+            return None;
+        }
+        self.presence.sent_selection = now;
+        Some(Action::Select(now))
+    }
+
+    fn handle_event(&mut self, event: Event) -> Vec<Action> {
         self.dirty = true;
         match event {
             Event::Key(k) if k.kind != KeyEventKind::Release => {
@@ -212,6 +247,77 @@ impl App {
                 self.mode = Mode::Normal;
                 vec![]
             }
+            Mode::ShareMenu(menu) => {
+                match key.code {
+                    KeyCode::Up | KeyCode::Char('k') => menu.move_by(-1),
+                    KeyCode::Down | KeyCode::Char('j') => menu.move_by(1),
+                    KeyCode::Enter => {
+                        let chosen = menu.chosen();
+                        self.mode = Mode::Normal;
+                        return match chosen {
+                            Some(Item::Op(op)) => vec![Action::Share(op)],
+                            Some(Item::CopyLink(url)) => vec![Action::Copy(url)],
+                            None => vec![],
+                        };
+                    }
+                    KeyCode::Esc | KeyCode::Char('q') => self.mode = Mode::Normal,
+                    _ if is_ctrl_c(&key) => self.mode = Mode::Normal,
+                    _ => {}
+                }
+                vec![]
+            }
+        }
+    }
+
+    fn open_share_menu(&mut self) -> Vec<Action> {
+        if self.presence.side != Side::Owner {
+            self.notice = Some("only the session's owner shares it".to_owned());
+            return vec![];
+        }
+        self.mode = Mode::ShareMenu(ShareMenu::new(self.selected_block()));
+        vec![Action::Share(ShareOp::Load)]
+    }
+
+    /// The share's current state arrived (for the share menu).
+    pub fn on_share_info(&mut self, info: Option<pb::ShareInfo>) {
+        if let Mode::ShareMenu(menu) = &mut self.mode {
+            menu.info = Some(info);
+            menu.selected = 0;
+            self.dirty = true;
+        }
+    }
+
+    /// Prefix then a digit: show that participant's highlight.
+    fn jump_to_participant(&mut self, n: usize) -> Vec<Action> {
+        let target = match self.presence.selection_of(n) {
+            Ok((p, sel)) => presence::first_row(&self.mirror, sel)
+                .map(|row| (row, p.name.clone(), sel.block_id))
+                .ok_or_else(|| format!("{}'s highlight is not in view", p.name)),
+            Err(e) => Err(e),
+        };
+        match target {
+            Ok((row, name, block)) => {
+                let mut actions = self.enter_scroll(0);
+                let b = self.bounds();
+                if let Mode::Scroll(s) = &mut self.mode {
+                    s.show_at_top(row, b);
+                    if block != 0 {
+                        s.selected_block = Some(block);
+                    }
+                }
+                // Jumping is looking, not highlighting it ourselves.
+                self.presence.sent_selection = self.selected_block().map(|id| pb::Selection {
+                    block_id: id,
+                    ..Default::default()
+                });
+                self.notice = Some(format!("{name}'s highlight"));
+                actions.extend(self.after_scroll());
+                actions
+            }
+            Err(e) => {
+                self.notice = Some(e);
+                vec![]
+            }
         }
     }
 
@@ -245,7 +351,24 @@ impl App {
                 let bytes = keys::encode_key(&keys::key_event(self.prefix.name()), &self.modes());
                 self.input(bytes)
             }
-            Some(Binding::None) | None => vec![],
+            Some(Binding::RequestControl) => {
+                if self.presence.is_collaborator() {
+                    vec![Action::RequestControl]
+                } else {
+                    self.notice = Some("this is your session: you have control".to_owned());
+                    vec![]
+                }
+            }
+            Some(Binding::ShareMenu) => self.open_share_menu(),
+            Some(Binding::None) => vec![],
+            None => match key.code {
+                KeyCode::Char(c @ '1'..='9')
+                    if key.modifiers.difference(KeyModifiers::SHIFT).is_empty() =>
+                {
+                    self.jump_to_participant(c as usize - '0' as usize)
+                }
+                _ => vec![],
+            },
         }
     }
 
@@ -323,6 +446,7 @@ impl App {
                     backwards: true,
                 })
             }
+            KeyCode::Char('S') => return self.open_share_menu(),
             KeyCode::Char('{') => return self.jump_block(false),
             KeyCode::Char('}') => return self.jump_block(true),
             KeyCode::Char('y') => {

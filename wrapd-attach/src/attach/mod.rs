@@ -4,6 +4,8 @@
 //! - `app`: the client's state and key handling (pure).
 //! - `scroll`: scroll mode's view and search.
 //! - `blocks`: moving between blocks and drawing their marks.
+//! - `presence`: who is here (shared sessions), their badges and highlights.
+//! - `menu`: the owner's share menu.
 //! - `ui`: drawing.
 //!
 //! The loop here owns the I/O: the outer terminal's events, the attach stream,
@@ -11,11 +13,14 @@
 
 mod app;
 mod blocks;
+mod menu;
+mod presence;
 mod scroll;
 mod terminal;
 mod ui;
 
 use std::io::{self, Write};
+use std::path::PathBuf;
 use std::time::Duration;
 
 use anyhow::{Context, Result, anyhow};
@@ -28,9 +33,11 @@ use tokio::sync::mpsc;
 use tokio::time::Instant;
 use tokio_stream::wrappers::ReceiverStream;
 use tonic::Streaming;
+use tonic::transport::Channel;
 use wrapd_proto::pb;
 use wrapd_proto::pb::attach_event::Msg as Event;
 use wrapd_proto::pb::attach_request::Msg as Req;
+use wrapd_proto::pb::share_client::ShareClient;
 
 use crate::commands::exit_text;
 use crate::connect::{Client, status_message};
@@ -46,6 +53,23 @@ pub struct AttachOptions {
     pub read_only: bool,
     /// Create the session (with this request) if the target does not exist.
     pub create: Option<pb::CreateSessionRequest>,
+    /// Whose session this is, for sharing.
+    pub share: ShareSide,
+}
+
+/// Our side of sharing: the owner (who may share, from the share menu), a
+/// collaborator in someone else's share, or neither (`ssh://`).
+#[derive(Debug, Clone, Default)]
+pub enum ShareSide {
+    #[default]
+    None,
+    /// Attached locally: `ShareAdmin` is on this daemon socket.
+    Owner { socket: PathBuf },
+    /// Joined by a link: the share's `Share` service, and how to name it.
+    Collaborator {
+        client: ShareClient<Channel>,
+        label: String,
+    },
 }
 
 /// How an attach ended; printed after the terminal is restored.
@@ -141,6 +165,10 @@ enum Reply {
     Sessions(Vec<pb::SessionInfo>),
     /// Text to put on the clipboard.
     Copy(String),
+    /// The current session's share (`None`: not shared), for the menu.
+    ShareInfo(Option<pb::ShareInfo>),
+    /// Something to tell the user.
+    Notice(String),
     Failed(String),
 }
 
@@ -169,6 +197,11 @@ pub async fn run(
     let outer = crossterm::terminal::size()
         .context("this is not a terminal: wrapd-attach needs one to attach")?;
     let mut app = App::new(config, opts.read_only, outer);
+    app.presence = presence::Presence::new(match &opts.share {
+        ShareSide::None => presence::Side::None,
+        ShareSide::Owner { .. } => presence::Side::Owner,
+        ShareSide::Collaborator { label, .. } => presence::Side::Collaborator(label.clone()),
+    });
 
     // Attach before touching the terminal, so errors print normally.
     let (mut stream, _) =
@@ -203,6 +236,11 @@ pub async fn run(
                 Ok(Some(pb::AttachEvent { msg: Some(Event::Update(u)) })) => { app.on_update(&u); vec![] }
                 Ok(Some(pb::AttachEvent { msg: Some(Event::Notice(n)) })) => { app.notice = Some(n.message); app.dirty = true; vec![] }
                 Ok(Some(pb::AttachEvent { msg: Some(Event::Ended(e)) })) => break ended(&app, e),
+                Ok(Some(pb::AttachEvent { msg: Some(Event::Presence(p)) })) => {
+                    if let Some(n) = app.presence.apply(p) { app.notice = Some(n); }
+                    app.dirty = true;
+                    vec![]
+                }
                 Ok(Some(_)) => vec![],
                 Ok(None) => break Outcome::LostServer("the daemon closed the stream".to_owned()),
                 Err(s) => match reconnect(&mut client, &app, &opts, &stream).await {
@@ -215,7 +253,8 @@ pub async fn run(
                 Reply::Search(q, found) => app.on_search(found, &q),
                 Reply::Sessions(list) => { app.on_sessions(list, &stream.session_id); vec![] }
                 Reply::Copy(text) => { copy(&mut app, &text)?; vec![] }
-                Reply::Failed(msg) => { app.notice = Some(msg); app.dirty = true; vec![] }
+                Reply::Failed(msg) | Reply::Notice(msg) => { app.notice = Some(msg); app.dirty = true; vec![] }
+                Reply::ShareInfo(info) => { app.on_share_info(info); vec![] }
             },
             _ = sigterm.recv() => break Outcome::Terminated,
             _ = sighup.recv() => break Outcome::Terminated,
@@ -226,7 +265,10 @@ pub async fn run(
             match action {
                 Action::Input(data) => stream.send(Req::Input(data)).await,
                 Action::Resize { cols, rows } => {
-                    if !app.read_only {
+                    // A viewer's size would be refused: don't ask.
+                    let viewer =
+                        app.presence.is_collaborator() && app.presence.role == pb::Role::Viewer;
+                    if !app.read_only && !viewer {
                         let size = pb::Size {
                             cols: u32::from(cols),
                             rows: u32::from(rows),
@@ -287,6 +329,32 @@ pub async fn run(
                     });
                 }
                 Action::Copy(text) => copy(&mut app, &text)?,
+                Action::Select(sel) => stream.send(Req::Select(sel.unwrap_or_default())).await,
+                Action::RequestControl => {
+                    if let ShareSide::Collaborator { client, .. } = &opts.share {
+                        let (mut c, tx) = (client.clone(), reply_tx.clone());
+                        tokio::spawn(async move {
+                            let reply = match c.request_control(pb::RequestControlRequest {}).await
+                            {
+                                Ok(_) => Reply::Notice("asked the owner for control".to_owned()),
+                                Err(s) => Reply::Failed(status_message(&s)),
+                            };
+                            let _ = tx.send(reply).await;
+                        });
+                    }
+                }
+                Action::Share(op) => {
+                    if let ShareSide::Owner { socket } = &opts.share {
+                        let (socket, tx) = (socket.clone(), reply_tx.clone());
+                        let session = stream.session_id.clone();
+                        tokio::spawn(async move {
+                            let reply = share_op(&socket, session, op)
+                                .await
+                                .unwrap_or_else(|e| Reply::Failed(format!("{e:#}")));
+                            let _ = tx.send(reply).await;
+                        });
+                    }
+                }
                 Action::CopyBlockOutput(id) => {
                     let mut c = client.clone();
                     let (tx, target) = (reply_tx.clone(), stream.session_id.clone());
@@ -380,6 +448,75 @@ fn copy(app: &mut App, text: &str) -> io::Result<()> {
     app.notice = Some(format!("copied {} bytes", text.len()));
     app.dirty = true;
     Ok(())
+}
+
+/// Perform a share menu choice through the daemon's `ShareAdmin`.
+async fn share_op(socket: &std::path::Path, session: String, op: menu::ShareOp) -> Result<Reply> {
+    use crate::share::admin;
+    use menu::ShareOp;
+    let mut a = admin::admin_client(socket).await?;
+    let refused = |s: tonic::Status| anyhow!("{}", status_message(&s));
+    Ok(match op {
+        ShareOp::Load => {
+            let shares = a
+                .list_shares(pb::ListSharesRequest {})
+                .await
+                .map_err(refused)?;
+            let info = shares
+                .into_inner()
+                .shares
+                .into_iter()
+                .find(|i| i.session_id == session);
+            Reply::ShareInfo(info)
+        }
+        ShareOp::Start(start) => {
+            let req = pb::StartShareRequest {
+                target: session,
+                start: Some(start),
+                link_role: pb::Role::Viewer as i32,
+                ..Default::default()
+            };
+            let info = a.start_share(req).await.map_err(refused)?.into_inner();
+            match info.links.first() {
+                Some(l) => Reply::Copy(l.url.clone()),
+                None => Reply::Notice(
+                    "shared (no link: invite people with `wrapd-attach access`)".to_owned(),
+                ),
+            }
+        }
+        ShareOp::Access(change) => {
+            let req = pb::UpdateAccessRequest {
+                target: session,
+                change: Some(change),
+            };
+            a.update_access(req).await.map_err(refused)?;
+            Reply::Notice("done".to_owned())
+        }
+        ShareOp::Answer { participant, grant } => {
+            let req = pb::AnswerControlRequestRequest {
+                target: session,
+                participant,
+                grant,
+            };
+            a.answer_control_request(req).await.map_err(refused)?;
+            Reply::Notice(
+                if grant {
+                    "control granted"
+                } else {
+                    "control denied"
+                }
+                .to_owned(),
+            )
+        }
+        ShareOp::Stop => {
+            let req = pb::StopShareRequest {
+                target: session,
+                all: false,
+            };
+            a.stop_share(req).await.map_err(refused)?;
+            Reply::Notice("stopped sharing".to_owned())
+        }
+    })
 }
 
 fn ended(app: &App, e: pb::Ended) -> Outcome {
