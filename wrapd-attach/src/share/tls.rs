@@ -211,8 +211,7 @@ async fn connect_once(target: &Target, tls: TlsConnector) -> io::Result<Box<dyn 
         None => {
             let tcp = tokio::time::timeout(CONNECT_TIMEOUT, TcpStream::connect(&target.addr))
                 .await
-                .map_err(|_| io::Error::other(format!("{}: timed out", target.addr)))?
-                .map_err(|e| io::Error::new(e.kind(), format!("{}: {e}", target.addr)))?;
+                .map_err(|_| io::Error::other("timed out"))??;
             let _ = tcp.set_nodelay(true);
             let tls = tls.connect(name, tcp).await.map_err(readable)?;
             Ok(Box::new(tls))
@@ -244,12 +243,33 @@ fn rustls_error(e: &io::Error) -> Option<&rustls::Error> {
     e.get_ref().and_then(|i| i.downcast_ref::<rustls::Error>())
 }
 
+/// The alerts a server sends when it does not accept our certificate.
+fn refuses_certificate(alert: rustls::AlertDescription) -> bool {
+    use rustls::AlertDescription as A;
+    matches!(
+        alert,
+        A::BadCertificate
+            | A::UnknownCA
+            | A::CertificateRevoked
+            | A::CertificateExpired
+            | A::CertificateUnknown
+            | A::CertificateRequired
+            | A::AccessDenied
+    )
+}
+
+const REFUSED_CERTIFICATE: &str = "the daemon refused our certificate (expired, revoked, \
+     removed from the share, or the share was stopped): ask the owner for a new link";
+
 /// A handshake error with rustls' wrapping taken off our own messages.
 fn readable(e: io::Error) -> io::Error {
     match rustls_error(&e) {
         Some(rustls::Error::General(msg)) => io::Error::other(msg.clone()),
         Some(rustls::Error::InvalidCertificate(rustls::CertificateError::Other(o))) => {
             io::Error::other(o.to_string())
+        }
+        Some(rustls::Error::AlertReceived(alert)) if refuses_certificate(*alert) => {
+            io::Error::other(REFUSED_CERTIFICATE)
         }
         Some(other) => io::Error::other(format!("TLS handshake failed: {other}")),
         None => e,
@@ -304,11 +324,7 @@ pub fn certificate_refused(status: &tonic::Status) -> Option<String> {
         tonic::Code::Unavailable => tls_words,
         _ => false,
     };
-    vague.then(|| {
-        "the daemon refused our certificate (expired, revoked, removed from the share, \
-         or the share was stopped): ask the owner for a new link"
-            .to_owned()
-    })
+    vague.then(|| REFUSED_CERTIFICATE.to_owned())
 }
 
 #[cfg(test)]
