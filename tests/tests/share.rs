@@ -1,0 +1,122 @@
+//! Sharing end to end: the owner's client and a collaborator's client in two
+//! tmux windows, a real daemon with its share port on loopback, real TLS.
+
+use std::fs;
+
+use wrapd_e2e::{Daemon, Outer, TestEnv, require, wait_until};
+
+fn tools() -> bool {
+    require("tmux") && require("bash")
+}
+
+fn prompt_ready(s: &str) -> bool {
+    s.lines().any(|l| l == "$" || l.starts_with("$ "))
+}
+
+/// A free loopback port for the daemon's share listener.
+fn free_port() -> u16 {
+    let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    l.local_addr().unwrap().port()
+}
+
+/// The owner's environment: a daemon whose share port is `port`.
+fn owner_env(port: u16) -> TestEnv {
+    let env = TestEnv::new();
+    let config = env.dir.path().join("config/wrapd");
+    fs::create_dir_all(&config).unwrap();
+    fs::write(
+        config.join("config.toml"),
+        format!(
+            "[share]\nlisten = \"127.0.0.1:{port}\"\n\
+             [identity]\nname = \"Olive Owner\"\nemail = \"olive@example.org\"\n"
+        ),
+    )
+    .unwrap();
+    env
+}
+
+/// The first `wrapd://` link in some output.
+fn first_link(out: &str) -> String {
+    out.split_whitespace()
+        .find(|w| w.starts_with("wrapd://"))
+        .unwrap_or_else(|| panic!("no link in: {out}"))
+        .to_owned()
+}
+
+#[test]
+fn a_collaborator_joins_asks_for_control_is_granted_and_types() {
+    if !tools() {
+        return;
+    }
+    let port = free_port();
+    let owner = owner_env(port);
+    let _daemon = Daemon::start(&owner);
+    let outer = Outer::start(&owner.shell_line(&["new", "-s", "main"]), 90, 24);
+    outer.wait_for("main", "the owner's prompt", &owner, prompt_ready);
+
+    let shared = owner.ok(&["share", "-t", "main", "--link", "viewer"]);
+    let link = first_link(&shared);
+    assert!(link.contains(&format!(":{port}/s/")), "{shared}");
+
+    let collab = TestEnv::new();
+    let join = collab.shell_line(&[&link, "--name", "Bob Builder", "--email", "bob@example.org"]);
+    outer.open("bob", &join, 90, 24);
+    outer.wait_for("bob", "Bob joined as a viewer", &owner, |s| {
+        s.contains("[viewer · shared by") && prompt_ready(s)
+    });
+    // The owner sees Bob's badge.
+    outer.wait_for("main", "Bob's badge at the owner's", &owner, |s| {
+        s.lines().last().unwrap_or("").contains("Bob Build")
+    });
+    // Joining left a private certificate behind.
+    let joined = collab.home().join(".local/share/wrapd/joined");
+    let dirs: Vec<_> = fs::read_dir(&joined).unwrap().flatten().collect();
+    assert_eq!(dirs.len(), 1, "one joined share");
+    use std::os::unix::fs::MetadataExt;
+    assert_eq!(dirs[0].metadata().unwrap().mode() & 0o777, 0o700);
+    assert_eq!(
+        fs::metadata(dirs[0].path().join("key.pem")).unwrap().mode() & 0o777,
+        0o600
+    );
+
+    // Bob asks for control; the owner sees the request and grants it.
+    outer.keys("bob", &["C-b", "c"]);
+    wait_until(
+        "the request in `share ls`",
+        || {
+            let ls = owner.ok(&["share", "ls"]);
+            ls.contains("asks for control").then_some(ls)
+        },
+        || owner.log_tail(),
+    );
+    owner.ok(&["access", "-t", "main", "--allow-control", "bob@example.org"]);
+    outer.wait_for("bob", "Bob is an editor", &owner, |s| {
+        s.contains("[editor · shared by")
+    });
+
+    outer.run("bob", "echo typed-by-bob-$((6*7))");
+    outer.wait_for("bob", "the command's output at Bob's", &owner, |s| {
+        s.contains("typed-by-bob-42\n")
+    });
+    outer.wait_for("main", "the command's output at the owner's", &owner, |s| {
+        s.contains("typed-by-bob-42\n")
+    });
+    let audit = owner.ok(&["share", "audit", "-t", "main"]);
+    assert!(audit.contains("bob@example.org"), "{audit}");
+
+    // A link whose pin is not this daemon's CA: refused before anything is sent.
+    let pin_at = link.find("ca=sha256:").unwrap() + "ca=sha256:".len();
+    let mut wrong = link.clone();
+    wrong.replace_range(pin_at..pin_at + 64, &"0".repeat(64));
+    let out = TestEnv::new().attach_cmd(&[&wrong]);
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(!out.status.success());
+    assert!(
+        err.contains("the daemon's CA does not match the link's pin: refusing to connect"),
+        "{err}"
+    );
+
+    owner.ok(&["share", "stop", "-t", "main"]);
+    let ls = owner.ok(&["share", "ls"]);
+    assert!(ls.contains("no shares"), "{ls}");
+}
