@@ -760,6 +760,93 @@ mod tests {
         assert_eq!(app.selected_block(), Some(2));
     }
 
+    fn shared(side: Side, role: pb::Role) -> App {
+        let mut app = app_with_blocks();
+        app.presence = Presence::new(side);
+        let p = |id: &str| pb::Participant {
+            id: id.into(),
+            connected: true,
+            ..Default::default()
+        };
+        app.presence.apply(pb::Presence {
+            participants: vec![p("owner"), p("p1")],
+            you: "p1".into(),
+            role: role as i32,
+        });
+        app
+    }
+
+    #[test]
+    fn a_viewer_types_and_the_daemon_decides() {
+        let mut app = shared(Side::Collaborator("shared by O".into()), pb::Role::Viewer);
+        assert_eq!(app.on_event(key('x')), [Action::Input(b"x".to_vec())]);
+        app.on_event(ctrl_b());
+        assert_eq!(app.on_event(key('c')), [Action::RequestControl]);
+        // The owner has control already.
+        let mut owner = shared(Side::Owner, pb::Role::Owner);
+        owner.on_event(ctrl_b());
+        assert_eq!(owner.on_event(key('c')), []);
+        assert!(owner.notice.is_some());
+    }
+
+    #[test]
+    fn the_selected_block_is_highlighted_for_the_others() {
+        let mut app = shared(Side::Collaborator("x".into()), pb::Role::Editor);
+        app.on_event(ctrl_b());
+        let actions = app.on_event(key('{'));
+        let block3 = pb::Selection {
+            block_id: 3,
+            ..Default::default()
+        };
+        assert!(
+            actions.contains(&Action::Select(Some(block3))),
+            "{actions:?}"
+        );
+        // Scrolling without changing the block sends nothing more.
+        assert!(
+            !app.on_event(key('k'))
+                .iter()
+                .any(|a| matches!(a, Action::Select(_)))
+        );
+        assert!(app.on_event(key('q')).contains(&Action::Select(None)));
+        // Alone (or not shared), nothing is sent.
+        let mut alone = app_with_blocks();
+        alone.on_event(ctrl_b());
+        assert!(
+            !alone
+                .on_event(key('{'))
+                .iter()
+                .any(|a| matches!(a, Action::Select(_)))
+        );
+    }
+
+    #[test]
+    fn the_share_menu_is_the_owners() {
+        let mut owner = shared(Side::Owner, pb::Role::Owner);
+        owner.on_event(ctrl_b());
+        assert_eq!(
+            owner.on_event(Event::Key(KeyEvent::new(
+                KeyCode::Char('S'),
+                KeyModifiers::SHIFT
+            ))),
+            [Action::Share(ShareOp::Load)]
+        );
+        owner.on_share_info(None);
+        assert_eq!(
+            owner.on_event(Event::Key(KeyEvent::new(
+                KeyCode::Enter,
+                KeyModifiers::NONE
+            ))),
+            [Action::Share(ShareOp::Start(pb::ShareStart {
+                from: Some(pb::share_start::From::Scrollback(true))
+            }))]
+        );
+        let mut viewer = shared(Side::Collaborator("x".into()), pb::Role::Viewer);
+        viewer.on_event(ctrl_b());
+        viewer.on_event(key('S'));
+        assert_eq!(viewer.mode, Mode::Normal);
+    }
+
     #[test]
     fn without_blocks_the_user_is_told() {
         let mut app = App::new(&Config::default().client, false, (80, 11));

@@ -538,8 +538,15 @@ async fn reconnect(
     opts: &AttachOptions,
     old: &Stream,
 ) -> Option<Stream> {
-    for attempt in 0..3u32 {
-        tokio::time::sleep(Duration::from_millis(100 << attempt)).await;
+    // Over a network (a share) the outage may last: keep trying for about
+    // half a minute; the local daemon either comes back at once or not.
+    let attempts = if matches!(opts.share, ShareSide::Collaborator { .. }) {
+        14
+    } else {
+        3
+    };
+    for attempt in 0..attempts {
+        tokio::time::sleep(Duration::from_millis((100u64 << attempt.min(5)).min(2_500))).await;
         let mut start = start_request(
             app,
             old.session_id.clone(),
