@@ -104,6 +104,17 @@ fn a_collaborator_joins_asks_for_control_is_granted_and_types() {
     let audit = owner.ok(&["share", "audit", "-t", "main"]);
     assert!(audit.contains("bob@example.org"), "{audit}");
 
+    // Bob leaves and comes back: the same certificate, no second enrollment.
+    let cert = dirs[0].path().join("cert.pem");
+    let first_cert = fs::read_to_string(&cert).unwrap();
+    outer.keys("bob", &["C-b", "d"]);
+    assert_eq!(outer.wait_exit("bob", &owner), 0);
+    outer.open("bob2", &join, 90, 24);
+    outer.wait_for("bob2", "Bob back", &owner, |s| {
+        s.contains("typed-by-bob-42")
+    });
+    assert_eq!(fs::read_to_string(&cert).unwrap(), first_cert);
+
     // A link whose pin is not this daemon's CA: refused before anything is sent.
     let pin_at = link.find("ca=sha256:").unwrap() + "ca=sha256:".len();
     let mut wrong = link.clone();

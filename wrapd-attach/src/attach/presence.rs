@@ -114,10 +114,14 @@ impl Presence {
         }
     }
 
-    /// Status line badges: `[AL] Ada ✎` in each one's colour.
+    /// Status line badges: `[AL] Ada ✎` in each one's colour (none while
+    /// we are alone).
     pub fn badges(&self) -> Vec<Span<'static>> {
         let now = now_ms();
         let mut spans = Vec::new();
+        if self.others().next().is_none() {
+            return spans;
+        }
         for p in self
             .participants
             .iter()
