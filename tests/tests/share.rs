@@ -79,6 +79,12 @@ fn a_collaborator_joins_asks_for_control_is_granted_and_types() {
         0o600
     );
 
+    // A viewer's typing goes to the daemon, which refuses it and says so.
+    outer.run("bob", "echo sneaky-viewer");
+    outer.wait_for("bob", "the daemon's refusal", &owner, |s| {
+        s.contains("you are a viewer")
+    });
+
     // Bob asks for control; the owner sees the request and grants it.
     outer.keys("bob", &["C-b", "c"]);
     wait_until(
@@ -98,9 +104,10 @@ fn a_collaborator_joins_asks_for_control_is_granted_and_types() {
     outer.wait_for("bob", "the command's output at Bob's", &owner, |s| {
         s.contains("typed-by-bob-42\n")
     });
-    outer.wait_for("main", "the command's output at the owner's", &owner, |s| {
+    let at_owner = outer.wait_for("main", "the command's output at the owner's", &owner, |s| {
         s.contains("typed-by-bob-42\n")
     });
+    assert!(!at_owner.contains("sneaky"), "{at_owner}");
     let audit = owner.ok(&["share", "audit", "-t", "main"]);
     assert!(audit.contains("bob@example.org"), "{audit}");
 

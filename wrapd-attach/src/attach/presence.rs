@@ -84,8 +84,23 @@ impl Presence {
                 .filter(|p| p.control_requested)
                 .map(|p| (p.id.clone(), p.name.clone()))
                 .collect();
-            self.announced
-                .retain(|id| asking.iter().any(|(a, _)| a == id));
+            // Requests answered since (here or from the CLI): say how.
+            let answered: Vec<String> = self
+                .announced
+                .iter()
+                .filter(|id| !asking.iter().any(|(a, _)| a == *id))
+                .cloned()
+                .collect();
+            for id in answered {
+                self.announced.remove(&id);
+                if let Some(p) = self.participants.iter().find(|p| p.id == id) {
+                    notice = Some(if p.role() == pb::Role::Editor {
+                        format!("{} has control now", p.name)
+                    } else {
+                        format!("{} did not get control", p.name)
+                    });
+                }
+            }
             for (id, name) in asking {
                 if self.announced.insert(id) {
                     notice = Some(format!("{name} asks for control: prefix S to answer"));
@@ -256,6 +271,10 @@ mod tests {
         let n = p.apply(update(vec![ada.clone()])).unwrap();
         assert!(n.contains("ADA asks for control"), "{n}");
         assert_eq!(p.apply(update(vec![ada.clone()])), None);
+        ada.control_requested = false;
+        ada.role = pb::Role::Editor as i32;
+        let n = p.apply(update(vec![ada.clone()])).unwrap();
+        assert_eq!(n, "ADA has control now");
     }
 
     #[test]
