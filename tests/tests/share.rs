@@ -138,3 +138,72 @@ fn a_collaborator_joins_asks_for_control_is_granted_and_types() {
     let ls = owner.ok(&["share", "ls"]);
     assert!(ls.contains("no shares"), "{ls}");
 }
+
+#[test]
+fn the_owner_shares_and_grants_from_the_share_menu() {
+    if !tools() {
+        return;
+    }
+    let port = free_port();
+    let owner = owner_env(port);
+    let _daemon = Daemon::start(&owner);
+    let outer = Outer::start(&owner.shell_line(&["new", "-s", "menu"]), 90, 24);
+    outer.tmux(&["set", "-g", "set-clipboard", "on"]);
+    outer.tmux(&["set-buffer", "nothing copied yet"]);
+    outer.wait_for("main", "the owner's prompt", &owner, prompt_ready);
+    outer.run("main", "echo before-sharing-$((6*7))");
+    outer.wait_for("main", "the echo", &owner, |s| {
+        s.contains("before-sharing-42\n")
+    });
+
+    // Prefix S: the menu of an unshared session; Enter shares with scrollback
+    // and puts the link on the clipboard.
+    outer.keys("main", &["C-b", "S"]);
+    outer.wait_for("main", "the share menu", &owner, |s| {
+        s.contains("share with scrollback")
+    });
+    outer.keys("main", &["Enter"]);
+    let link = wait_until(
+        "the link on the clipboard",
+        || {
+            let b = outer.tmux(&["show-buffer"]);
+            b.starts_with("wrapd://").then_some(b)
+        },
+        || owner.log_tail(),
+    );
+    let ls = owner.ok(&["share", "ls"]);
+    let share_id = link.split("/s/").nth(1).and_then(|r| r.split('?').next());
+    assert!(ls.contains(share_id.unwrap()), "{link} in: {ls}");
+
+    let collab = TestEnv::new();
+    let join = collab.shell_line(&[&link, "--name", "Carol", "--email", "carol@example.org"]);
+    outer.open("carol", &join, 90, 24);
+    outer.wait_for("carol", "Carol sees the history", &owner, |s| {
+        s.contains("before-sharing-42") && s.contains("[viewer · shared by")
+    });
+
+    // The menu now lists her: copy link, grant edit, remove, stop.
+    outer.keys("main", &["C-b", "S"]);
+    outer.wait_for("main", "Carol in the menu", &owner, |s| {
+        s.contains("grant edit: Carol")
+    });
+    outer.keys("main", &["Down", "Enter"]);
+    outer.wait_for("carol", "Carol is an editor", &owner, |s| {
+        s.contains("[editor · shared by")
+    });
+    outer.run("carol", "echo from-carol-$((6*7))");
+    outer.wait_for("main", "Carol's command at the owner's", &owner, |s| {
+        s.contains("from-carol-42\n")
+    });
+
+    // Stop sharing from the menu: Carol is cut off.
+    outer.keys("main", &["C-b", "S"]);
+    outer.wait_for("main", "the menu again", &owner, |s| {
+        s.contains("stop sharing")
+    });
+    outer.keys("main", &["Up", "Enter"]);
+    let last = outer.wait_for("carol", "Carol's client to end", &owner, |s| {
+        s.contains("[client exited: ")
+    });
+    assert!(owner.ok(&["share", "ls"]).contains("no shares"), "{last}");
+}

@@ -124,10 +124,12 @@ impl ShareMenu {
         items
     }
 
+    /// Move the selection, wrapping around (Up from the first item is the
+    /// last: "stop sharing").
     pub fn move_by(&mut self, delta: isize) {
-        let n = self.items().len();
+        let n = self.items().len() as isize;
         if n > 0 {
-            self.selected = self.selected.saturating_add_signed(delta).min(n - 1);
+            self.selected = (self.selected as isize + delta).rem_euclid(n) as usize;
         }
     }
 
@@ -177,7 +179,7 @@ mod tests {
         let labels: Vec<String> = m.items().into_iter().map(|(l, _)| l).collect();
         assert_eq!(labels.len(), 3);
         assert!(labels[2].contains("block 9"));
-        m.move_by(5);
+        m.move_by(-1);
         assert_eq!(
             m.chosen(),
             Some(Item::Op(ShareOp::Start(pb::ShareStart {
