@@ -108,6 +108,37 @@ fn a_collaborator_joins_asks_for_control_is_granted_and_types() {
         s.contains("typed-by-bob-42\n")
     });
     assert!(!at_owner.contains("sneaky"), "{at_owner}");
+    // Bob highlights his block (scroll mode selects the last one); the owner
+    // jumps to it from Bob's avatar (the first besides the owner).
+    outer.keys("bob", &["C-b", "{"]);
+    outer.wait_for("bob", "Bob's block selected", &owner, |s| {
+        s.contains("[block ")
+    });
+    wait_until(
+        "Bob's highlight known to the daemon",
+        || {
+            let ls = owner.ok(&["share", "ls", "--json"]);
+            ls.contains("\"block_id\"").then_some(())
+        },
+        || owner.log_tail(),
+    );
+    outer.keys("main", &["C-b", "1"]);
+    let jumped = wait_until(
+        "the owner at Bob's highlight",
+        || {
+            let s = outer.screen("main");
+            if s.contains("highlights nothing") {
+                // Its presence update was still on the way: again (a
+                // failed jump stays in normal mode, so nothing is typed).
+                outer.keys("main", &["C-b", "1"]);
+            }
+            s.contains("Bob Builder's highlight").then_some(s)
+        },
+        || format!("{}\n{}", outer.screen("main"), owner.log_tail()),
+    );
+    assert!(jumped.contains("[block "), "{jumped}");
+    outer.keys("bob", &["q"]);
+
     let audit = owner.ok(&["share", "audit", "-t", "main"]);
     assert!(audit.contains("bob@example.org"), "{audit}");
 

@@ -276,6 +276,14 @@ fn participant_json(p: &pb::Participant) -> serde_json::Value {
         "removed": p.removed,
         "last_input_ms": p.last_input_ms,
         "last_seen_ms": p.last_seen_ms,
+        "selection": p.selection.as_ref().map(|s| if s.block_id != 0 {
+            json!({ "block_id": s.block_id })
+        } else {
+            json!({
+                "start_row": s.start_row, "start_col": s.start_col,
+                "end_row": s.end_row, "end_col": s.end_col,
+            })
+        }),
     })
 }
 
