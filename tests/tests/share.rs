@@ -238,3 +238,79 @@ fn the_owner_shares_and_grants_from_the_share_menu() {
     });
     assert!(owner.ok(&["share", "ls"]).contains("no shares"), "{last}");
 }
+
+/// A TCP relay in front of the daemon's share port whose connections can be
+/// cut at once, as when a network drops (new connections still pass).
+struct Relay {
+    port: u16,
+    open: std::sync::Arc<std::sync::Mutex<Vec<std::net::TcpStream>>>,
+}
+
+impl Relay {
+    fn start(to: u16) -> Relay {
+        use std::net::{TcpListener, TcpStream};
+        let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+        let port = listener.local_addr().unwrap().port();
+        let open = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+        let conns = open.clone();
+        std::thread::spawn(move || {
+            for client in listener.incoming().flatten() {
+                let Ok(server) = TcpStream::connect(("127.0.0.1", to)) else {
+                    continue;
+                };
+                let mut list = conns.lock().unwrap();
+                list.push(client.try_clone().unwrap());
+                list.push(server.try_clone().unwrap());
+                for (mut from, mut to) in [
+                    (client.try_clone().unwrap(), server.try_clone().unwrap()),
+                    (server, client),
+                ] {
+                    std::thread::spawn(move || {
+                        let _ = std::io::copy(&mut from, &mut to);
+                        let _ = to.shutdown(std::net::Shutdown::Both);
+                    });
+                }
+            }
+        });
+        Relay { port, open }
+    }
+
+    /// Drop every connection now.
+    fn cut(&self) {
+        for s in self.open.lock().unwrap().drain(..) {
+            let _ = s.shutdown(std::net::Shutdown::Both);
+        }
+    }
+}
+
+#[test]
+fn a_collaborator_who_loses_the_network_reconnects_and_catches_up() {
+    if !tools() {
+        return;
+    }
+    let port = free_port();
+    let owner = owner_env(port);
+    let _daemon = Daemon::start(&owner);
+    let relay = Relay::start(port);
+    let outer = Outer::start(&owner.shell_line(&["new", "-s", "net"]), 90, 24);
+    outer.wait_for("main", "the owner's prompt", &owner, prompt_ready);
+    let host = format!("127.0.0.1:{}", relay.port);
+    let link = first_link(&owner.ok(&["share", "-t", "net", "--host", &host]));
+    assert!(link.contains(&host), "{link}");
+
+    let collab = TestEnv::new();
+    outer.open("dan", &collab.shell_line(&[&link, "--name", "Dan"]), 90, 24);
+    outer.wait_for("dan", "Dan joined", &owner, |s| {
+        s.contains("[viewer · shared by") && prompt_ready(s)
+    });
+
+    relay.cut();
+    outer.run("main", "echo after-the-cut-$((6*7))");
+    outer.wait_for("main", "the echo at the owner's", &owner, |s| {
+        s.contains("after-the-cut-42\n")
+    });
+    let dan = outer.wait_for("dan", "Dan caught up", &owner, |s| {
+        s.contains("after-the-cut-42\n")
+    });
+    assert!(!dan.contains("[client exited"), "{dan}");
+}
