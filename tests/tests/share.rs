@@ -165,6 +165,13 @@ fn a_collaborator_joins_asks_for_control_is_granted_and_types() {
         "{err}"
     );
 
+    // Removed: Bob's client ends at once with the daemon's reason.
+    owner.ok(&["access", "-t", "main", "--remove", "bob@example.org"]);
+    let gone = outer.wait_for("bob2", "Bob's client to end", &owner, |s| {
+        s.contains("[client exited: ")
+    });
+    assert!(gone.contains("removed you"), "{gone}");
+
     owner.ok(&["share", "stop", "-t", "main"]);
     let ls = owner.ok(&["share", "ls"]);
     assert!(ls.contains("no shares"), "{ls}");

@@ -80,6 +80,8 @@ pub enum Outcome {
     Killed(String),
     ServerExit,
     LostServer(String),
+    /// The daemon said no (removed from a share, share stopped, ...).
+    Refused(String),
     /// This client got SIGTERM or SIGHUP.
     Terminated,
 }
@@ -94,12 +96,13 @@ impl Outcome {
             Outcome::Killed(s) => format!("[session {s} was killed]"),
             Outcome::ServerExit => "[server exited]".to_owned(),
             Outcome::LostServer(why) => format!("[lost server: {why}]"),
+            Outcome::Refused(why) => format!("[{why}]"),
             Outcome::Terminated => "[terminated]".to_owned(),
         }
     }
 
     pub fn is_error(&self) -> bool {
-        matches!(self, Outcome::LostServer(_))
+        matches!(self, Outcome::LostServer(_) | Outcome::Refused(_))
     }
 }
 
@@ -243,9 +246,11 @@ pub async fn run(
                 }
                 Ok(Some(_)) => vec![],
                 Ok(None) => break Outcome::LostServer("the daemon closed the stream".to_owned()),
-                Err(s) => match reconnect(&mut client, &app, &opts, &stream).await {
-                    Some(s2) => { stream = s2; vec![] }
-                    None => break Outcome::LostServer(status_message(&s)),
+                // A refusal (removed, share stopped) is final: no retrying.
+                Err(s) if is_refusal(&s) => break Outcome::Refused(status_message(&s)),
+                Err(_) => match reconnect(&mut client, &app, &opts, &stream).await {
+                    Ok(s2) => { stream = s2; vec![] }
+                    Err(why) => break Outcome::LostServer(why),
                 },
             },
             Some(reply) = replies.recv() => match reply {
@@ -531,20 +536,31 @@ fn ended(app: &App, e: pb::Ended) -> Outcome {
     }
 }
 
+/// A status that says "no", as opposed to a broken connection.
+fn is_refusal(s: &tonic::Status) -> bool {
+    use tonic::Code;
+    matches!(
+        s.code(),
+        Code::PermissionDenied
+            | Code::Unauthenticated
+            | Code::FailedPrecondition
+            | Code::NotFound
+            | Code::ResourceExhausted
+    )
+}
+
 /// The stream broke without an end: try to resume where we were.
 async fn reconnect(
     client: &mut Client,
     app: &App,
     opts: &AttachOptions,
     old: &Stream,
-) -> Option<Stream> {
+) -> Result<Stream, String> {
+    let collaborator = matches!(opts.share, ShareSide::Collaborator { .. });
+    let mut last = tonic::Status::unavailable("");
     // Over a network (a share) the outage may last: keep trying for about
     // half a minute; the local daemon either comes back at once or not.
-    let attempts = if matches!(opts.share, ShareSide::Collaborator { .. }) {
-        14
-    } else {
-        3
-    };
+    let attempts = if collaborator { 14 } else { 3 };
     for attempt in 0..attempts {
         tokio::time::sleep(Duration::from_millis((100u64 << attempt.min(5)).min(2_500))).await;
         let mut start = start_request(
@@ -558,9 +574,14 @@ async fn reconnect(
         start.resume_session_id = old.session_id.clone();
         start.resume_seq = app.mirror.seq();
         start.resume_screen_start = app.mirror.screen_start();
-        if let Ok((s, _)) = Stream::open(client, start).await {
-            return Some(s);
+        match Stream::open(client, start).await {
+            Ok((s, _)) => return Ok(s),
+            Err(s) if is_refusal(&s) => return Err(status_message(&s)),
+            Err(s) => last = s,
         }
     }
-    None
+    let refused = collaborator
+        .then(|| crate::share::tls::certificate_refused(&last))
+        .flatten();
+    Err(refused.unwrap_or_else(|| status_message(&last)))
 }
