@@ -127,11 +127,7 @@ fn status_line(app: &App) -> Paragraph<'static> {
         n => format!("{n} clients"),
     };
     let badges = app.presence.badges();
-    let right = if badges.is_empty() {
-        format!(" {cols}x{rows} · {clients} ")
-    } else {
-        " ".to_owned()
-    };
+    let right = format!(" {cols}x{rows} · {clients} ");
     let used: usize = left.iter().chain(&badges).map(|s| s.width()).sum();
     let width = usize::from(app.outer.0);
     let pad = width.saturating_sub(used + right.len());
