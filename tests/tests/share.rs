@@ -321,3 +321,43 @@ fn a_collaborator_who_loses_the_network_reconnects_and_catches_up() {
     });
     assert!(!dan.contains("[client exited"), "{dan}");
 }
+
+#[test]
+fn joining_through_ssh_with_via() {
+    use wrapd_e2e::require_file;
+    use wrapd_e2e::ssh::{Auth, DOWN_HOST, HOST, RemotePath, SSHD, Sshd};
+    if !tools()
+        || !require("ssh")
+        || !require("ssh-keygen")
+        || !require_file(SSHD, "openssh-server")
+    {
+        return;
+    }
+    let port = free_port();
+    let owner = owner_env(port);
+    let _daemon = Daemon::start(&owner);
+    let sshd = Sshd::start(&owner, Auth::ClientKey, RemotePath::WithWrapd);
+    let outer = Outer::start(&owner.shell_line(&["new", "-s", "far"]), 90, 24);
+    outer.wait_for("main", "the owner's prompt", &owner, prompt_ready);
+    outer.run("main", "echo over-ssh-$((6*7))");
+    // The link says: go through ssh to HOST, then to the share port there.
+    let link = first_link(&owner.ok(&["share", "-t", "far", "--via", HOST]));
+    assert!(link.contains(&format!("via={HOST}")), "{link}");
+
+    let mut collab = TestEnv::new();
+    collab.extra_vars.push(("PATH".into(), sshd.client_path()));
+    outer.open("eve", &collab.shell_line(&[&link, "--name", "Eve"]), 90, 24);
+    outer.wait_for("eve", "Eve joined through ssh", &owner, |s| {
+        s.contains("over-ssh-42") && s.contains("[viewer · shared by")
+    });
+
+    // Through a host where nobody answers, ssh's reason is given.
+    let out = collab.attach_cmd(&[&link, "--via", DOWN_HOST]);
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(!out.status.success());
+    assert!(
+        err.contains(&format!("cannot reach {DOWN_HOST} through ssh")),
+        "{err}\n{}",
+        sshd.log()
+    );
+}
