@@ -21,13 +21,18 @@ fn free_port() -> u16 {
 
 /// The owner's environment: a daemon whose share port is `port`.
 fn owner_env(port: u16) -> TestEnv {
+    owner_env_with(port, "")
+}
+
+/// The same, with more settings for `[share]`.
+fn owner_env_with(port: u16, share_settings: &str) -> TestEnv {
     let env = TestEnv::new();
     let config = env.dir.path().join("config/wrapd");
     fs::create_dir_all(&config).unwrap();
     fs::write(
         config.join("config.toml"),
         format!(
-            "[share]\nlisten = \"127.0.0.1:{port}\"\n\
+            "[share]\nlisten = \"127.0.0.1:{port}\"\n{share_settings}\n\
              [identity]\nname = \"Olive Owner\"\nemail = \"olive@example.org\"\n"
         ),
     )
@@ -360,4 +365,73 @@ fn joining_through_ssh_with_via() {
         "{err}\n{}",
         sshd.log()
     );
+}
+
+#[test]
+fn a_team_member_joins_with_the_team_identity() {
+    if !tools() {
+        return;
+    }
+    let team = tempfile::tempdir().unwrap();
+    let team_dir = team.path().join("team");
+    let run = |args: &[&str]| {
+        let out = std::process::Command::new(wrapd_e2e::bin("wrapd-muxd"))
+            .args(args)
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        String::from_utf8(out.stdout).unwrap()
+    };
+    let dir = team_dir.to_str().unwrap();
+    run(&["team", "init", "--dir", dir]);
+    let issued = run(&[
+        "team",
+        "issue",
+        "frank@example.org",
+        "--name",
+        "Frank",
+        "--dir",
+        dir,
+    ]);
+    let path_after = |label: &str| {
+        issued
+            .lines()
+            .find_map(|l| l.trim().strip_prefix(label))
+            .map(|rest| rest.split_whitespace().next().unwrap().to_owned())
+            .unwrap_or_else(|| panic!("no {label} in: {issued}"))
+    };
+    let (cert, key) = (path_after("certificate:"), path_after("key:"));
+
+    let port = free_port();
+    let ca = team_dir.join("ca.pem");
+    let owner = owner_env_with(port, &format!("team_ca = \"{}\"", ca.display()));
+    let _daemon = Daemon::start(&owner);
+    let outer = Outer::start(&owner.shell_line(&["new", "-s", "team"]), 90, 24);
+    outer.wait_for("main", "the owner's prompt", &owner, prompt_ready);
+    let shared = owner.ok(&["share", "-t", "team", "--team", "viewer"]);
+    let link = first_link(&shared);
+    assert!(!link.contains('#'), "a team link has no secret: {link}");
+
+    // Without a team identity, the joiner is told what to set.
+    let stranger = TestEnv::new();
+    let out = stranger.attach_cmd(&[&link]);
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("[identity] certificate"), "{err}");
+
+    let frank = TestEnv::new();
+    let config = frank.dir.path().join("config/wrapd");
+    fs::create_dir_all(&config).unwrap();
+    fs::write(
+        config.join("config.toml"),
+        format!("[identity]\ncertificate = \"{cert}\"\nkey = \"{key}\"\n"),
+    )
+    .unwrap();
+    outer.open("frank", &frank.shell_line(&[&link]), 90, 24);
+    outer.wait_for("frank", "Frank joined as a team viewer", &owner, |s| {
+        s.contains("[viewer · shared by") && prompt_ready(s)
+    });
 }
