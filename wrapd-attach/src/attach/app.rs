@@ -543,6 +543,20 @@ impl App {
     fn on_mouse(&mut self, m: MouseEvent) -> Vec<Action> {
         let b = self.bounds();
         match &mut self.mode {
+            // A click on an avatar (status line) jumps to their highlight.
+            Mode::Scroll(_)
+                if m.kind == MouseEventKind::Down(MouseButton::Left)
+                    && self.status_line
+                    && m.row + 1 == self.outer.1 =>
+            {
+                match super::ui::avatar_at(self, m.column) {
+                    Some(n) => {
+                        self.mode = Mode::Normal;
+                        self.jump_to_participant(n)
+                    }
+                    None => vec![],
+                }
+            }
             Mode::Scroll(s) => {
                 match m.kind {
                     MouseEventKind::ScrollUp => s.scroll_by(-WHEEL_ROWS, b),
@@ -845,6 +859,44 @@ mod tests {
         viewer.on_event(ctrl_b());
         viewer.on_event(key('S'));
         assert_eq!(viewer.mode, Mode::Normal);
+    }
+
+    #[test]
+    fn a_click_on_an_avatar_jumps_to_their_highlight() {
+        let mut app = app_with_blocks();
+        app.presence = Presence::new(Side::Owner);
+        let p = |id: &str, name: &str, block: u64| pb::Participant {
+            id: id.into(),
+            name: name.into(),
+            initials: name[..1].into(),
+            connected: true,
+            selection: (block != 0).then(|| pb::Selection {
+                block_id: block,
+                ..Default::default()
+            }),
+            ..Default::default()
+        };
+        app.presence.apply(pb::Presence {
+            participants: vec![p("owner", "Olive", 0), p("p1", "Ada", 2)],
+            you: "owner".into(),
+            role: pb::Role::Owner as i32,
+        });
+        app.on_event(ctrl_b());
+        app.on_event(key('['));
+        let status_row = app.outer.1 - 1;
+        let ada_x = (0..app.outer.0)
+            .find(|&x| super::super::ui::avatar_at(&app, x) == Some(1))
+            .expect("Ada's badge on the status line");
+        app.on_event(Event::Mouse(MouseEvent {
+            kind: MouseEventKind::Down(MouseButton::Left),
+            column: ada_x,
+            row: status_row,
+            modifiers: KeyModifiers::NONE,
+        }));
+        assert_eq!(app.notice.as_deref(), Some("Ada's highlight"));
+        assert_eq!((app.selected_block(), app.view_top()), (Some(2), 30));
+        // Our own badge is no avatar to jump to.
+        assert!((0..ada_x).all(|x| super::super::ui::avatar_at(&app, x) != Some(1)));
     }
 
     #[test]

@@ -226,6 +226,9 @@ pub async fn run(
     let outcome = loop {
         let draw_at = if app.dirty {
             last_draw + FRAME
+        } else if app.presence.someone_typing() {
+            // Typing marks go out by themselves: look again in a second.
+            Instant::now() + Duration::from_secs(1)
         } else {
             Instant::now() + Duration::from_secs(3600)
         };
@@ -263,7 +266,7 @@ pub async fn run(
             },
             _ = sigterm.recv() => break Outcome::Terminated,
             _ = sighup.recv() => break Outcome::Terminated,
-            _ = tokio::time::sleep_until(draw_at), if app.dirty => vec![],
+            _ = tokio::time::sleep_until(draw_at) => { app.dirty = true; vec![] }
         };
         let mut done = None;
         for action in actions {

@@ -132,11 +132,20 @@ impl Presence {
     /// Status line badges: `[AL] Ada ✎` in each one's colour (none while
     /// we are alone).
     pub fn badges(&self) -> Vec<Span<'static>> {
+        self.badge_groups()
+            .into_iter()
+            .flat_map(|(_, spans)| spans)
+            .collect()
+    }
+
+    /// Each participant's badge spans, with their avatar number among the
+    /// others (what prefix 1..9 and a click use; `None` for ourselves).
+    pub fn badge_groups(&self) -> Vec<(Option<usize>, Vec<Span<'static>>)> {
         let now = now_ms();
-        let mut spans = Vec::new();
         if self.others().next().is_none() {
-            return spans;
+            return vec![];
         }
+        let mut groups = Vec::new();
         for p in self
             .participants
             .iter()
@@ -147,8 +156,7 @@ impl Presence {
                 .bg(color)
                 .fg(contrast(p.color))
                 .add_modifier(Modifier::BOLD);
-            spans.push(Span::styled(format!("{:<2}", p.initials), style));
-            let state = if now.saturating_sub(p.last_input_ms) < TYPING_MS {
+            let state = if self.is_typing(p, now) {
                 "✎"
             } else if now.saturating_sub(p.last_seen_ms) > IDLE_MS {
                 "z"
@@ -163,9 +171,26 @@ impl Presence {
             let me = if p.id == self.you { "(you)" } else { "" };
             let ask = if p.control_requested { "?" } else { "" };
             let name: String = p.name.chars().take(10).collect();
-            spans.push(Span::raw(format!(" {name}{me}:{role}{ask}{state} ")));
+            let avatar = self.others().position(|o| o.id == p.id).map(|i| i + 1);
+            groups.push((
+                avatar,
+                vec![
+                    Span::styled(format!("{:<2}", p.initials), style),
+                    Span::raw(format!(" {name}{me}:{role}{ask}{state} ")),
+                ],
+            ));
         }
-        spans
+        groups
+    }
+
+    fn is_typing(&self, p: &pb::Participant, now: u64) -> bool {
+        now.saturating_sub(p.last_input_ms) < TYPING_MS
+    }
+
+    /// Someone's "typing" mark is on: redraw soon to take it off in time.
+    pub fn someone_typing(&self) -> bool {
+        let now = now_ms();
+        self.others().next().is_some() && self.participants.iter().any(|p| self.is_typing(p, now))
     }
 
     /// Draw the others' highlights: a text range gets their colour behind

@@ -121,13 +121,8 @@ fn status_line(app: &App) -> Paragraph<'static> {
         left.push(Span::styled(format!("{n} "), base.bg(Color::Yellow)));
     }
     left.push(Span::styled(m.title().to_owned(), base));
-    let (cols, rows) = m.size();
-    let clients = match m.clients() {
-        1 => "1 client".to_owned(),
-        n => format!("{n} clients"),
-    };
     let badges = app.presence.badges();
-    let right = format!(" {cols}x{rows} · {clients} ");
+    let right = right_text(app);
     let used: usize = left.iter().chain(&badges).map(|s| s.width()).sum();
     let width = usize::from(app.outer.0);
     let pad = width.saturating_sub(used + right.len());
@@ -138,6 +133,34 @@ fn status_line(app: &App) -> Paragraph<'static> {
     }));
     left.push(Span::styled(right, base));
     Paragraph::new(Line::from(left)).style(base)
+}
+
+/// The status line's right end: the session's size and its clients.
+fn right_text(app: &App) -> String {
+    let (cols, rows) = app.mirror.size();
+    let clients = match app.mirror.clients() {
+        1 => "1 client".to_owned(),
+        n => format!("{n} clients"),
+    };
+    format!(" {cols}x{rows} · {clients} ")
+}
+
+/// The avatar number of the badge at column `x` of the status line (badges
+/// sit just left of the right end).
+pub fn avatar_at(app: &App, x: u16) -> Option<usize> {
+    let groups = app.presence.badge_groups();
+    let width = |spans: &[Span]| spans.iter().map(Span::width).sum::<usize>();
+    let total: usize = groups.iter().map(|(_, g)| width(g)).sum();
+    let end = usize::from(app.outer.0).checked_sub(right_text(app).len())?;
+    let mut at = end.checked_sub(total)?;
+    for (avatar, spans) in &groups {
+        let w = width(spans);
+        if (at..at + w).contains(&usize::from(x)) {
+            return *avatar;
+        }
+        at += w;
+    }
+    None
 }
 
 fn centered(area: Rect, width: u16, height: u16) -> Rect {
