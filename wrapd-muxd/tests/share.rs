@@ -554,7 +554,7 @@ async fn limits_give_clear_messages_and_leave_the_session_alone() {
             .await
             .unwrap();
     }
-    wait_for_screen(&mut owner, "s", &format!("99{line}\n99{line}")).await;
+    wait_for_count(&mut owner, "s", &format!("99{line}"), 1).await;
     let (_tx, mut ev) = attach(&mut one.mux().await, "").await;
     let end = stream_end(&mut ev).await;
     assert_eq!(end.code(), Code::ResourceExhausted, "{end:?}");
@@ -712,5 +712,108 @@ async fn the_ca_and_revocations_survive_a_restart() {
         .unwrap_err();
     // Its share ended with the daemon, so it is refused too.
     assert_eq!(e.code(), Code::PermissionDenied, "{e:?}");
+    d.stop().await;
+}
+
+#[tokio::test]
+async fn a_new_session_shared_in_one_step_and_a_share_without_scrollback() {
+    let d = TestDaemon::start().await;
+    let mut owner = d.owner().await;
+    let mut admin = d.admin().await;
+    let info = admin
+        .start_share(pb::StartShareRequest {
+            new_session: true,
+            create_request: Some(create("fresh", &["cat"])),
+            link_role: pb::Role::Viewer as i32,
+            ..Default::default()
+        })
+        .await
+        .unwrap()
+        .into_inner();
+    assert_eq!(info.session_name, "fresh");
+    assert_eq!(info.participants[0].name, "Owen Owner");
+    let list = owner
+        .list_sessions(pb::ListSessionsRequest {})
+        .await
+        .unwrap()
+        .into_inner();
+    assert!(list.sessions.iter().any(|s| s.name == "fresh"));
+
+    // History before the share: the collaborator starts at the screen.
+    owner.create_session(create("old", &["cat"])).await.unwrap();
+    for i in 0..30 {
+        owner
+            .send_input(pb::SendInputRequest {
+                target: "old".into(),
+                data: format!("history-{i}\r").into_bytes(),
+            })
+            .await
+            .unwrap();
+    }
+    wait_for_count(&mut owner, "old", "history-29", 1).await;
+    let mut req = share_req("old", pb::Role::Viewer);
+    req.start = Some(pb::ShareStart {
+        from: Some(pb::share_start::From::NoScrollback(true)),
+    });
+    let info = admin.start_share(req).await.unwrap().into_inner();
+    assert!(info.start_row > 0, "{info:?}");
+    let c = enroll(&d, &link(&info, "link"), "C").await;
+    let rows = c
+        .mux()
+        .await
+        .read_rows(pb::ReadRowsRequest {
+            target: "old".into(),
+            start: 0,
+            end: 1000,
+        })
+        .await
+        .unwrap()
+        .into_inner();
+    assert_eq!(rows.history_start, info.start_row);
+    assert!(
+        rows.rows.iter().all(|r| r.index >= info.start_row),
+        "{rows:?}"
+    );
+    let text: String = rows
+        .rows
+        .iter()
+        .flat_map(|r| r.spans.iter().map(|s| s.text.clone()))
+        .collect();
+    assert!(
+        text.contains("history-29") && !text.contains("history-1\n"),
+        "{text}"
+    );
+    assert!(!text.contains("history-10"), "{text}");
+
+    // A certificate request that is not one is refused, and nothing breaks.
+    let l = link(&info, "link");
+    let channel = tls_channel(&l.addr, &d.ca_pem(), None).await;
+    let e = wrapd_proto::pb::share_client::ShareClient::new(channel)
+        .enroll(pb::EnrollRequest {
+            share_id: l.share_id.clone(),
+            secret: l.secret.clone().unwrap(),
+            csr_der: b"not a CSR".to_vec(),
+            name: "Bad".into(),
+            email: String::new(),
+        })
+        .await
+        .unwrap_err();
+    assert_eq!(e.code(), Code::InvalidArgument, "{e:?}");
+    assert!(e.message().contains("certificate request"), "{e:?}");
+    let shares = admin
+        .list_shares(pb::ListSharesRequest {})
+        .await
+        .unwrap()
+        .into_inner();
+    let old = shares
+        .shares
+        .iter()
+        .find(|s| s.session_name == "old")
+        .unwrap();
+    assert_eq!(
+        old.participants.len(),
+        2,
+        "the owner and C, no one else: {old:?}"
+    );
     d.stop().await;
 }

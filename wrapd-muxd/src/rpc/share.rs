@@ -11,6 +11,7 @@ use wrapd_proto::pb::share_server::Share;
 use crate::daemon::Daemon;
 use crate::share::Role;
 use crate::share::authz::{self, Access, Caller, Collab, Rpc};
+use crate::share::ca::Csr;
 use crate::share::identity::CertIdentity;
 use crate::share::state::Via;
 
@@ -86,6 +87,10 @@ impl Share for ShareService {
             .ok_or_else(|| Status::unavailable("sharing is off on this daemon"))?;
         let validity = self.daemon.config().share.cert_validity.0;
         let limits = self.daemon.shares.limits();
+        // Check the request before anything changes.
+        let csr = Csr::parse(&req.csr_der).map_err(|e| {
+            Status::invalid_argument(format!("the certificate request was refused: {e}"))
+        })?;
         let name = clean(&req.name);
         let email = clean(&req.email);
         let mut st = self.daemon.shares.lock();
@@ -153,9 +158,9 @@ impl Share for ShareService {
             name: p.name.clone(),
             email: p.email.clone(),
         };
-        let issued = ca.issue_client(&req.csr_der, &who, validity).map_err(|e| {
-            Status::invalid_argument(format!("the certificate request was refused: {e}"))
-        })?;
+        let issued = ca
+            .issue_client(csr, &who, validity)
+            .map_err(|e| Status::internal(format!("cannot issue a certificate: {e}")))?;
         if let Via::Invite { used, .. } = &mut p.via {
             *used = true;
         }

@@ -73,6 +73,17 @@ pub struct Identity {
     pub key_pem: String,
 }
 
+/// A certificate request whose signature checked out (its key is the joiner's).
+pub struct Csr(CertificateSigningRequestParams);
+
+impl Csr {
+    pub fn parse(der: &[u8]) -> Result<Csr, CaError> {
+        CertificateSigningRequestParams::from_der(&CertificateSigningRequestDer::from(der))
+            .map(Csr)
+            .map_err(cert_err("the certificate request"))
+    }
+}
+
 /// What an enrollment's certificate says (see [`CertIdentity`]), and when it ends.
 pub struct Issued {
     pub cert_pem: String,
@@ -175,13 +186,10 @@ impl Ca {
     /// but the public key is taken from the request.
     pub fn issue_client(
         &self,
-        csr_der: &[u8],
+        csr: Csr,
         who: &CertIdentity,
         validity: Duration,
     ) -> Result<Issued, CaError> {
-        let csr =
-            CertificateSigningRequestParams::from_der(&CertificateSigningRequestDer::from(csr_der))
-                .map_err(cert_err("the certificate request"))?;
         let mut params = client_params(&who.name, &who.email, validity)?;
         params.subject_alt_names.push(SanType::URI(
             who.uri().try_into().map_err(cert_err("the URI"))?,
@@ -191,7 +199,7 @@ impl Ca {
         let expires_at = SystemTime::now() + validity;
         let cert = CertificateSigningRequestParams {
             params,
-            public_key: csr.public_key,
+            public_key: csr.0.public_key,
         }
         .signed_by(&self.issuer)
         .map_err(cert_err("the client certificate"))?;

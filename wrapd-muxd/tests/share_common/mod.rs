@@ -395,3 +395,15 @@ pub async fn update_access(
         .unwrap()
         .into_inner()
 }
+
+/// Wait until `needle` shows `n` times on `target`'s screen.
+pub async fn wait_for_count(c: &mut MuxClient<Channel>, target: &str, needle: &str, n: usize) {
+    wait_for(&format!("`{needle}` {n} times on {target}"), || {
+        let mut c = c.clone();
+        async move {
+            let text = capture(&mut c, target).await;
+            ((text.matches(needle).count() >= n).then_some(()), text)
+        }
+    })
+    .await
+}
