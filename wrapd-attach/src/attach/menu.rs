@@ -71,14 +71,19 @@ impl ShareMenu {
             }
             Some(Some(info)) => {
                 for l in &info.links {
-                    items.push((
-                        format!(
-                            "copy link: {} ({})",
-                            l.kind,
-                            crate::share::admin::role_name(l.role())
-                        ),
-                        Item::CopyLink(l.url.clone()),
-                    ));
+                    let role = crate::share::admin::role_name(l.role());
+                    if l.url.contains('#') || l.kind == "team" {
+                        items.push((
+                            format!("copy link: {} ({role})", l.kind),
+                            Item::CopyLink(l.url.clone()),
+                        ));
+                    } else if l.kind == "link" {
+                        // Its secret was shown once: a new one replaces it.
+                        items.push((
+                            format!("new link ({role}; the old one stops working)"),
+                            Item::Op(ShareOp::Access(Change::LinkRole(l.role))),
+                        ));
+                    }
                 }
                 for p in info
                     .participants
@@ -195,7 +200,7 @@ mod tests {
             links: vec![pb::ShareLink {
                 kind: "link".into(),
                 role: pb::Role::Viewer as i32,
-                url: "wrapd://x".into(),
+                url: "wrapd://x#s".into(),
             }],
             participants: vec![
                 pb::Participant {
@@ -227,6 +232,11 @@ mod tests {
                 "stop sharing"
             ]
         );
-        assert_eq!(m.chosen(), Some(Item::CopyLink("wrapd://x".into())));
+        assert_eq!(m.chosen(), Some(Item::CopyLink("wrapd://x#s".into())));
+        // Listed without its secret: a new link is offered instead.
+        if let Some(Some(info)) = &mut m.info {
+            info.links[0].url = "wrapd://x".into();
+        }
+        assert!(m.items()[0].0.starts_with("new link (viewer"));
     }
 }

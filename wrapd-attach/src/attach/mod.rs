@@ -5,7 +5,7 @@
 //! - `scroll`: scroll mode's view and search.
 //! - `blocks`: moving between blocks and drawing their marks.
 //! - `presence`: who is here (shared sessions), their badges and highlights.
-//! - `menu`: the owner's share menu.
+//! - `menu`: the owner's share menu; `share_ops`: what its choices do.
 //! - `ui`: drawing.
 //!
 //! The loop here owns the I/O: the outer terminal's events, the attach stream,
@@ -16,6 +16,7 @@ mod blocks;
 mod menu;
 mod presence;
 mod scroll;
+mod share_ops;
 mod terminal;
 mod ui;
 
@@ -162,7 +163,7 @@ impl Stream {
 }
 
 /// Replies to side requests, sent back to the loop.
-enum Reply {
+pub(crate) enum Reply {
     Rows(pb::ReadRowsResponse),
     Search(String, Option<pb::SearchMatch>),
     Sessions(Vec<pb::SessionInfo>),
@@ -222,6 +223,7 @@ pub async fn run(
     let mut sighup = signal(SignalKind::hangup())?;
     let mut last_draw = Instant::now() - FRAME;
     let mut cursor_shape = None;
+    let links = share_ops::Links::default();
 
     let outcome = loop {
         let draw_at = if app.dirty {
@@ -354,9 +356,9 @@ pub async fn run(
                 Action::Share(op) => {
                     if let ShareSide::Owner { socket } = &opts.share {
                         let (socket, tx) = (socket.clone(), reply_tx.clone());
-                        let session = stream.session_id.clone();
+                        let (session, links) = (stream.session_id.clone(), links.clone());
                         tokio::spawn(async move {
-                            let reply = share_op(&socket, session, op)
+                            let reply = share_ops::perform(&socket, session, op, &links)
                                 .await
                                 .unwrap_or_else(|e| Reply::Failed(format!("{e:#}")));
                             let _ = tx.send(reply).await;
@@ -456,75 +458,6 @@ fn copy(app: &mut App, text: &str) -> io::Result<()> {
     app.notice = Some(format!("copied {} bytes", text.len()));
     app.dirty = true;
     Ok(())
-}
-
-/// Perform a share menu choice through the daemon's `ShareAdmin`.
-async fn share_op(socket: &std::path::Path, session: String, op: menu::ShareOp) -> Result<Reply> {
-    use crate::share::admin;
-    use menu::ShareOp;
-    let mut a = admin::admin_client(socket).await?;
-    let refused = |s: tonic::Status| anyhow!("{}", status_message(&s));
-    Ok(match op {
-        ShareOp::Load => {
-            let shares = a
-                .list_shares(pb::ListSharesRequest {})
-                .await
-                .map_err(refused)?;
-            let info = shares
-                .into_inner()
-                .shares
-                .into_iter()
-                .find(|i| i.session_id == session);
-            Reply::ShareInfo(info)
-        }
-        ShareOp::Start(start) => {
-            let req = pb::StartShareRequest {
-                target: session,
-                start: Some(start),
-                link_role: pb::Role::Viewer as i32,
-                ..Default::default()
-            };
-            let info = a.start_share(req).await.map_err(refused)?.into_inner();
-            match info.links.first() {
-                Some(l) => Reply::Copy(l.url.clone()),
-                None => Reply::Notice(
-                    "shared (no link: invite people with `wrapd-attach access`)".to_owned(),
-                ),
-            }
-        }
-        ShareOp::Access(change) => {
-            let req = pb::UpdateAccessRequest {
-                target: session,
-                change: Some(change),
-            };
-            a.update_access(req).await.map_err(refused)?;
-            Reply::Notice("done".to_owned())
-        }
-        ShareOp::Answer { participant, grant } => {
-            let req = pb::AnswerControlRequestRequest {
-                target: session,
-                participant,
-                grant,
-            };
-            a.answer_control_request(req).await.map_err(refused)?;
-            Reply::Notice(
-                if grant {
-                    "control granted"
-                } else {
-                    "control denied"
-                }
-                .to_owned(),
-            )
-        }
-        ShareOp::Stop => {
-            let req = pb::StopShareRequest {
-                target: session,
-                all: false,
-            };
-            a.stop_share(req).await.map_err(refused)?;
-            Reply::Notice("stopped sharing".to_owned())
-        }
-    })
 }
 
 fn ended(app: &App, e: pb::Ended) -> Outcome {

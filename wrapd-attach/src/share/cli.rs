@@ -57,10 +57,10 @@ pub struct StartArgs {
     /// Share a new session (named with -t if given).
     #[arg(long)]
     pub new: bool,
-    /// Collaborators see the whole history (the default).
+    /// Collaborators see the whole history too.
     #[arg(long)]
     pub scrollback: bool,
-    /// Collaborators see the screen from now on, no history.
+    /// Collaborators see the current screen on, no history (the default).
     #[arg(long)]
     pub no_scrollback: bool,
     /// Collaborators see from this block (command) onward: nothing before it.
