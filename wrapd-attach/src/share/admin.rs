@@ -231,7 +231,19 @@ fn print_info(info: &pb::ShareInfo, json: bool) -> Result<()> {
         megabytes(info.bytes_limit),
     )?;
     for l in &info.links {
-        writeln!(out, "  {} ({}): {}", l.kind, role_name(l.role()), l.url)?;
+        // Listings carry no secrets: the daemon showed each once, when made.
+        let note = if l.url.contains('#') || l.kind == "team" {
+            ""
+        } else {
+            "  (secret shown once, when made)"
+        };
+        writeln!(
+            out,
+            "  {} ({}): {}{note}",
+            l.kind,
+            role_name(l.role()),
+            l.url
+        )?;
     }
     for p in &info.participants {
         writeln!(out, "  {}", participant_line(p))?;
@@ -246,8 +258,10 @@ fn megabytes(b: u64) -> String {
 /// `[AL] Ada Lovelace <ada@x.org> editor, connected — asks for control`
 pub fn participant_line(p: &pb::Participant) -> String {
     let mut s = format!("[{}] {}", p.initials, p.name);
-    if !p.email.is_empty() {
-        s.push_str(&format!(" <{}>", p.email));
+    match (p.name.is_empty(), p.email.is_empty()) {
+        (true, false) => s.push_str(&p.email),
+        (false, false) => s.push_str(&format!(" <{}>", p.email)),
+        _ => {}
     }
     s.push_str(&format!(" {}", role_name(p.role())));
     s.push_str(if p.removed {
@@ -324,10 +338,10 @@ fn print_audit(entries: &[pb::AuditEntry], json: bool) -> Result<()> {
         return Ok(());
     }
     for e in entries {
-        let who = if e.email.is_empty() {
-            &e.participant_id
-        } else {
-            &e.email
+        let who = match (e.email.is_empty(), e.participant_id.is_empty()) {
+            (false, _) => &e.email,
+            (true, false) => &e.participant_id,
+            (true, true) => "owner",
         };
         writeln!(out, "{} {who} {}: {}", iso8601(e.at_ms), e.action, e.detail)?;
     }
