@@ -176,6 +176,13 @@ fn a_collaborator_joins_asks_for_control_is_granted_and_types() {
         s.contains("[client exited: ")
     });
     assert!(gone.contains("removed you"), "{gone}");
+    // His certificate is refused from now on, with a message that says so
+    // (the link without its secret: only the stored certificate is tried).
+    let without_secret = link.split('#').next().unwrap();
+    let out = collab.attach_cmd(&[without_secret]);
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(!out.status.success(), "{err}");
+    assert!(err.contains("certificate has been revoked"), "{err}");
 
     owner.ok(&["share", "stop", "-t", "main"]);
     let ls = owner.ok(&["share", "ls"]);
