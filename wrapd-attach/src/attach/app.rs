@@ -11,6 +11,7 @@ use wrapd_proto::pb;
 use super::blocks;
 use super::menu::{Item, ShareMenu, ShareOp};
 use super::presence::{self, Presence, Side};
+use super::range::TextRange;
 use super::scroll::{Bounds, Scroll, SearchPrompt};
 use wrapd_muxd::config::{Action as Binding, ClientConfig};
 
@@ -158,10 +159,7 @@ impl App {
         if self.presence.side == Side::None || self.presence.participants.len() < 2 {
             return None;
         }
-        let now = self.selected_block().map(|id| pb::Selection {
-            block_id: id,
-            ..Default::default()
-        });
+        let now = self.highlight();
         if now == self.presence.sent_selection {
             return None;
         }
@@ -306,10 +304,7 @@ impl App {
                     }
                 }
                 // Jumping is looking, not highlighting it ourselves.
-                self.presence.sent_selection = self.selected_block().map(|id| pb::Selection {
-                    block_id: id,
-                    ..Default::default()
-                });
+                self.presence.sent_selection = self.highlight();
                 self.notice = Some(format!("{name}'s highlight"));
                 actions.extend(self.after_scroll());
                 actions
@@ -449,6 +444,10 @@ impl App {
             KeyCode::Char('S') => return self.open_share_menu(),
             KeyCode::Char('{') => return self.jump_block(false),
             KeyCode::Char('}') => return self.jump_block(true),
+            KeyCode::Char('y') if s.range.is_some() => {
+                let text = s.range.map(|r| r.text(&self.mirror)).unwrap_or_default();
+                return vec![Action::Copy(text)];
+            }
             KeyCode::Char('y') => {
                 return match s.selected_block {
                     Some(id) => vec![Action::CopyBlockOutput(id)],
@@ -503,6 +502,7 @@ impl App {
         match target {
             Some(block) => {
                 s.selected_block = Some(block.id);
+                s.range = None;
                 s.show_at_top(block.prompt_row, b);
             }
             None if self.mirror.blocks().next().is_none() => {
@@ -514,6 +514,27 @@ impl App {
             }
         }
         self.after_scroll()
+    }
+
+    /// What we highlight: the dragged range, else the selected block.
+    pub fn highlight(&self) -> Option<pb::Selection> {
+        match &self.mode {
+            Mode::Scroll(s) => s.range.map(|r| r.selection()).or_else(|| {
+                s.selected_block.map(|id| pb::Selection {
+                    block_id: id,
+                    ..Default::default()
+                })
+            }),
+            _ => None,
+        }
+    }
+
+    /// The dragged range (scroll mode).
+    pub fn selected_range(&self) -> Option<TextRange> {
+        match &self.mode {
+            Mode::Scroll(s) => s.range,
+            _ => None,
+        }
     }
 
     /// The selected block (scroll mode).
@@ -561,10 +582,19 @@ impl App {
                 match m.kind {
                     MouseEventKind::ScrollUp => s.scroll_by(-WHEEL_ROWS, b),
                     MouseEventKind::ScrollDown => s.scroll_by(WHEEL_ROWS, b),
-                    // A click selects the block under it.
+                    // A click selects the block under it; a drag, text.
                     MouseEventKind::Down(MouseButton::Left) => {
                         let row = s.top + u64::from(m.row);
                         s.selected_block = blocks::at_row(&self.mirror, row).map(|b| b.id);
+                        s.anchor = Some((row, m.column));
+                        s.range = None;
+                    }
+                    MouseEventKind::Drag(MouseButton::Left) => {
+                        let here = (s.top + u64::from(m.row), m.column);
+                        if let Some(anchor) = s.anchor.filter(|&a| a != here) {
+                            s.range = Some(TextRange::between(anchor, here));
+                            s.selected_block = None;
+                        }
                     }
                     _ => return vec![],
                 }
@@ -831,6 +861,44 @@ mod tests {
                 .on_event(key('{'))
                 .iter()
                 .any(|a| matches!(a, Action::Select(_)))
+        );
+    }
+
+    #[test]
+    fn a_drag_in_scroll_mode_highlights_text_for_the_others() {
+        let mut app = shared(Side::Collaborator("x".into()), pb::Role::Viewer);
+        app.on_event(ctrl_b());
+        app.on_event(key('['));
+        let top = app.view_top();
+        let mouse = |kind, column, row| {
+            Event::Mouse(MouseEvent {
+                kind,
+                column,
+                row,
+                modifiers: KeyModifiers::NONE,
+            })
+        };
+        app.on_event(mouse(MouseEventKind::Down(MouseButton::Left), 5, 3));
+        let actions = app.on_event(mouse(MouseEventKind::Drag(MouseButton::Left), 2, 1));
+        let range = pb::Selection {
+            block_id: 0,
+            start_row: top + 1,
+            start_col: 2,
+            end_row: top + 3,
+            end_col: 5,
+        };
+        assert!(
+            actions.contains(&Action::Select(Some(range))),
+            "{actions:?}"
+        );
+        assert!(matches!(app.on_event(key('y'))[..], [Action::Copy(_)]));
+        // Moving to a block replaces the range.
+        let actions = app.on_event(key('{'));
+        assert!(
+            actions
+                .iter()
+                .any(|a| matches!(a, Action::Select(Some(s)) if s.block_id != 0)),
+            "{actions:?}"
         );
     }
 

@@ -4,6 +4,7 @@
 //! - `app`: the client's state and key handling (pure).
 //! - `scroll`: scroll mode's view and search.
 //! - `blocks`: moving between blocks and drawing their marks.
+//! - `range`: a text range dragged in scroll mode.
 //! - `presence`: who is here (shared sessions), their badges and highlights.
 //! - `menu`: the owner's share menu; `share_ops`: what its choices do.
 //! - `ui`: drawing.
@@ -15,6 +16,7 @@ mod app;
 mod blocks;
 mod menu;
 mod presence;
+mod range;
 mod scroll;
 mod share_ops;
 mod terminal;

@@ -37,6 +37,13 @@ pub fn draw(frame: &mut Frame<'_>, app: &App) {
         |row| view.row_y(row, session_area),
         frame.buffer_mut(),
     );
+    if let Some(range) = app.selected_range() {
+        range.draw(
+            session_area,
+            |row| view.row_y(row, session_area),
+            frame.buffer_mut(),
+        );
+    }
     app.presence.draw_highlights(
         &app.mirror,
         session_area,
