@@ -192,7 +192,8 @@ pub struct State {
     pub shares: Vec<Share>,
     pub revocations: RevocationStore,
     pub owner: HashMap<SessionId, OwnerActivity>,
-    /// Bytes sent per collaborator (email, else share/participant) on one day.
+    /// Bytes sent per collaborator (vouched email, else share/participant):
+    /// (day number, bytes) — yesterday's count restarts at the first send today.
     pub daily: HashMap<String, (u64, u64)>,
 }
 
@@ -320,10 +321,12 @@ impl Shares {
         let Some(share) = st.share(share_id) else {
             return Err(Status::permission_denied("this share has stopped"));
         };
+        // By email only where the email is vouched for (an invitation, a
+        // team certificate): anyone with a link may claim any address.
         let key = share
             .participant(participant)
-            .map(|p| p.email.clone())
-            .filter(|e| !e.is_empty())
+            .filter(|p| p.via != Via::Link && !p.email.is_empty())
+            .map(|p| p.email.to_ascii_lowercase())
             .unwrap_or_else(|| format!("{share_id}/{participant}"));
         let used = st.daily.entry(key).or_insert((day, 0));
         if used.0 != day {
