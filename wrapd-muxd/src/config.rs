@@ -244,6 +244,11 @@ pub struct IdentityConfig {
     /// Email address; empty: none.
     #[serde(deserialize_with = "email")]
     pub email: String,
+    /// A team identity (certificate PEM, from `wrapd-muxd team issue`) to
+    /// join team shares with; empty: none.
+    pub certificate: PathBuf,
+    /// The key (PEM) of that certificate.
+    pub key: PathBuf,
 }
 
 impl IdentityConfig {
