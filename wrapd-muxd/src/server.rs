@@ -245,6 +245,7 @@ async fn serve_share_port(
     let server = tonic::transport::Server::builder()
         .add_service(MuxService::remote_server(daemon.clone()))
         .add_service(ShareService::server(daemon.clone()))
+        .add_service(crate::rpc::owner_only::OwnerOnly::server())
         .serve_with_incoming_shutdown(incoming, shutdown.cancelled_owned());
     Some(tokio::spawn(async move {
         if let Err(e) = server.await {

@@ -6,6 +6,7 @@
 //! - `blocks`: listing, reading and watching a session's blocks.
 //! - `presence`: an attach stream as a participant (presence, audit).
 //! - `share_admin`: the owner's `ShareAdmin` service (Unix socket only).
+//! - `owner_only`: `ShareAdmin` on the share port, refusing every call.
 //! - `share`: the collaborators' `Share` service (enrollment; share port).
 //!
 //! `Mux` is served twice: on the Unix socket to the owner, and on the share
@@ -14,6 +15,7 @@
 mod attach;
 mod blocks;
 pub mod convert;
+pub mod owner_only;
 mod presence;
 pub mod share;
 pub mod share_admin;
