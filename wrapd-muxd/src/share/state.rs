@@ -84,6 +84,35 @@ pub struct Share {
 }
 
 impl Share {
+    /// A share of `session`: collaborators see rows from `start_row` and
+    /// blocks from `start_block` on.
+    pub fn new(
+        id: String,
+        session: SessionId,
+        session_name: String,
+        start_row: u64,
+        start_block: u64,
+    ) -> Share {
+        Share {
+            id,
+            session,
+            session_name,
+            created_at_ms: now_ms(),
+            start_row,
+            start_block,
+            link_role: None,
+            link_secret: None,
+            team_role: None,
+            participants: Vec::new(),
+            bytes_sent: 0,
+            limit_reported: false,
+            audit: Vec::new(),
+            token: CancellationToken::new(),
+            next_participant: 0,
+            joined: 0,
+        }
+    }
+
     pub fn participant(&self, id: &str) -> Option<&Participant> {
         self.participants.iter().find(|p| p.id == id)
     }
@@ -256,33 +285,6 @@ impl Shares {
         self.bump();
     }
 
-    pub fn new_share(
-        id: String,
-        session: SessionId,
-        session_name: String,
-        start_row: u64,
-        start_block: u64,
-    ) -> Share {
-        Share {
-            id,
-            session,
-            session_name,
-            created_at_ms: now_ms(),
-            start_row,
-            start_block,
-            link_role: None,
-            link_secret: None,
-            team_role: None,
-            participants: Vec::new(),
-            bytes_sent: 0,
-            limit_reported: false,
-            audit: Vec::new(),
-            token: CancellationToken::new(),
-            next_participant: 0,
-            joined: 0,
-        }
-    }
-
     /// Stop a share: its collaborators are cut off, its certificates dead.
     pub fn stop(&self, id: &str) -> Option<String> {
         let mut st = self.lock();
@@ -378,7 +380,7 @@ mod tests {
     #[test]
     fn output_limits_per_share_and_per_collaborator_per_day() {
         let s = shares(1000, 600);
-        let mut share = Shares::new_share("s1".into(), SessionId("x".into()), "x".into(), 0, 0);
+        let mut share = Share::new("s1".into(), SessionId("x".into()), "x".into(), 0, 0);
         let vouched = Via::Invite {
             secret: SecretHash::of("a"),
             used: true,
@@ -410,7 +412,7 @@ mod tests {
     #[test]
     fn stopping_cancels_everyone_and_revokes_the_share() {
         let s = shares(1000, 1000);
-        let mut share = Shares::new_share("s1".into(), SessionId("x".into()), "x".into(), 0, 0);
+        let mut share = Share::new("s1".into(), SessionId("x".into()), "x".into(), 0, 0);
         let token = share
             .add_participant("A", "", Role::Editor, Via::Link)
             .token
