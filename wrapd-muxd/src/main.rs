@@ -192,6 +192,7 @@ fn serve(
         tokio::spawn(on_signals(
             daemon.clone(),
             config_path,
+            share_listen,
             notifier.clone(),
             shutdown.clone(),
         ));
@@ -204,10 +205,11 @@ fn serve(
 }
 
 /// SIGTERM/SIGINT stop the daemon; SIGHUP re-reads the config (a bad file is
-/// logged and the settings stay as they were).
+/// logged and the settings stay as they were; the command line still wins).
 async fn on_signals(
     daemon: Arc<Daemon>,
     config_path: Option<PathBuf>,
+    share_listen: Option<std::net::SocketAddr>,
     notifier: notify::Notifier,
     shutdown: CancellationToken,
 ) {
@@ -228,7 +230,11 @@ async fn on_signals(
                 notifier.tell("RELOADING=1");
                 let path = config_path.clone().unwrap_or_else(Config::default_path);
                 match load_config(config_path.as_deref()) {
-                    Ok(config) => {
+                    Ok(mut config) => {
+                        // --share-listen still wins over the file.
+                        if let Some(addr) = share_listen {
+                            config.share.listen = addr;
+                        }
                         daemon.reload(config);
                         tracing::info!("SIGHUP: reloaded the config from {}", path.display());
                     }

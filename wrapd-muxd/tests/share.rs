@@ -817,3 +817,34 @@ async fn a_new_session_shared_in_one_step_and_a_share_without_scrollback() {
     );
     d.stop().await;
 }
+
+#[tokio::test]
+async fn a_share_port_that_cannot_be_bound_leaves_the_socket_serving() {
+    install_crypto();
+    let taken = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let socket = dir.path().join("muxd.sock");
+    let mut config = Config::default();
+    config.share.state_dir = dir.path().join("share");
+    config.share.listen = taken.local_addr().unwrap();
+    let listener = wrapd_muxd::Listener::bind(&socket).unwrap();
+    let shutdown = tokio_util::sync::CancellationToken::new();
+    let task = tokio::spawn(wrapd_muxd::run(config, listener, shutdown.clone()));
+    let channel = tonic::transport::Endpoint::from_shared(format!("unix://{}", socket.display()))
+        .unwrap()
+        .connect()
+        .await
+        .unwrap();
+    let mut owner = wrapd_proto::pb::mux_client::MuxClient::new(channel);
+    owner.create_session(create("s", &["cat"])).await.unwrap();
+    owner
+        .send_input(pb::SendInputRequest {
+            target: "s".into(),
+            data: b"fine\r".to_vec(),
+        })
+        .await
+        .unwrap();
+    wait_for_screen(&mut owner, "s", "fine").await;
+    shutdown.cancel();
+    task.await.unwrap().unwrap();
+}

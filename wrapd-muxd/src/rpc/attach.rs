@@ -150,6 +150,8 @@ pub async fn attach(
     ));
     tokio::spawn(presence::presence_task(
         presence.clone(),
+        attachment.clone(),
+        start.read_only,
         tx.clone(),
         done.clone(),
     ));

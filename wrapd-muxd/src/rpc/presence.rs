@@ -11,6 +11,7 @@ use wrapd_proto::pb;
 use wrapd_proto::pb::attach_event::Msg as Event;
 
 use crate::daemon::Daemon;
+use crate::session::Attachment;
 use crate::session::{SessionId, now_ms};
 use crate::share::Role;
 use crate::share::authz::{self, Collab};
@@ -202,8 +203,12 @@ impl Drop for Presence {
 }
 
 /// Send presence now and whenever it changes, until `done`.
+/// A collaborator's role change also changes, at once, whether their client
+/// counts as a writer in the session (and may size it).
 pub async fn presence_task(
     me: Arc<Presence>,
+    attachment: Arc<Attachment>,
+    read_only: bool,
     tx: mpsc::Sender<Result<pb::AttachEvent, Status>>,
     done: CancellationToken,
 ) {
@@ -214,6 +219,10 @@ pub async fn presence_task(
         changed.borrow_and_update();
         let now = me.current();
         if last.as_ref() != Some(&now) {
+            if me.collab.is_some() && last.as_ref().is_some_and(|l| l.role != now.role) {
+                let writer = now.role == pb::Role::Editor as i32 && !read_only;
+                let _ = attachment.set_read_only(!writer).await;
+            }
             if let Some(text) = last.as_ref().and_then(|l| role_change(l, &now)) {
                 let n = pb::Notice {
                     code: "Ok".to_owned(),

@@ -294,7 +294,7 @@ impl ShareAdmin for ShareAdminService {
             Some(id) => id,
             None => {
                 let (start_row, start_block) = Self::start_point(&handle, req.start).await?;
-                let share = Shares::new_share(
+                let share = Share::new(
                     new_id(),
                     handle.id.clone(),
                     info.name.clone(),

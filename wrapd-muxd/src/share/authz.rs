@@ -6,6 +6,12 @@
 //! participant, not revoked, not expired) and the live access list's (the
 //! share still runs, the participant is not removed; their role *now* — which
 //! is checked again for every input message, not once at attach).
+//!
+//! The role written in a certificate is the one it was issued with; the owner
+//! can raise it live (grant edit, answer a request for control) without a new
+//! certificate, so what a collaborator may do is always the live list's role.
+//! A certificate's share and participant must match the live list, and its
+//! serial must be one the share issued to that participant.
 
 use std::sync::Arc;
 use std::time::SystemTime;

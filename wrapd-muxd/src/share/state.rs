@@ -84,6 +84,35 @@ pub struct Share {
 }
 
 impl Share {
+    /// A share of `session`: collaborators see rows from `start_row` and
+    /// blocks from `start_block` on.
+    pub fn new(
+        id: String,
+        session: SessionId,
+        session_name: String,
+        start_row: u64,
+        start_block: u64,
+    ) -> Share {
+        Share {
+            id,
+            session,
+            session_name,
+            created_at_ms: now_ms(),
+            start_row,
+            start_block,
+            link_role: None,
+            link_secret: None,
+            team_role: None,
+            participants: Vec::new(),
+            bytes_sent: 0,
+            limit_reported: false,
+            audit: Vec::new(),
+            token: CancellationToken::new(),
+            next_participant: 0,
+            joined: 0,
+        }
+    }
+
     pub fn participant(&self, id: &str) -> Option<&Participant> {
         self.participants.iter().find(|p| p.id == id)
     }
@@ -256,33 +285,6 @@ impl Shares {
         self.bump();
     }
 
-    pub fn new_share(
-        id: String,
-        session: SessionId,
-        session_name: String,
-        start_row: u64,
-        start_block: u64,
-    ) -> Share {
-        Share {
-            id,
-            session,
-            session_name,
-            created_at_ms: now_ms(),
-            start_row,
-            start_block,
-            link_role: None,
-            link_secret: None,
-            team_role: None,
-            participants: Vec::new(),
-            bytes_sent: 0,
-            limit_reported: false,
-            audit: Vec::new(),
-            token: CancellationToken::new(),
-            next_participant: 0,
-            joined: 0,
-        }
-    }
-
     /// Stop a share: its collaborators are cut off, its certificates dead.
     pub fn stop(&self, id: &str) -> Option<String> {
         let mut st = self.lock();
@@ -357,5 +359,69 @@ impl Shares {
         }
         share.bytes_sent += bytes;
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn shares(session_bytes: u64, daily: u64) -> Shares {
+        Shares::new(
+            None,
+            ShareLimits {
+                max_participants: 10,
+                max_session_bytes: session_bytes,
+                max_daily_bytes: daily,
+            },
+        )
+    }
+
+    #[test]
+    fn output_limits_per_share_and_per_collaborator_per_day() {
+        let s = shares(1000, 600);
+        let mut share = Share::new("s1".into(), SessionId("x".into()), "x".into(), 0, 0);
+        let vouched = Via::Invite {
+            secret: SecretHash::of("a"),
+            used: true,
+        };
+        let a = share
+            .add_participant("A", "a@x.org", Role::Viewer, vouched)
+            .id
+            .clone();
+        let b = share
+            .add_participant("B", "a@x.org", Role::Viewer, Via::Link)
+            .id
+            .clone();
+        s.insert(share);
+        s.account("s1", &a, 500).unwrap();
+        // B claims A's email through a link: it does not count against A.
+        s.account("s1", &b, 400).unwrap();
+        let e = s.account("s1", &a, 200).unwrap_err();
+        assert_eq!(e.code(), tonic::Code::ResourceExhausted);
+        assert!(e.message().contains("today"), "{e:?}");
+        let e = s.account("s1", &b, 150).unwrap_err();
+        assert!(e.message().contains("this shared session"), "{e:?}");
+        let st = s.lock();
+        let share = st.share("s1").unwrap();
+        assert_eq!(share.bytes_sent, 900);
+        let actions: Vec<&str> = share.audit.iter().map(|e| e.action.as_str()).collect();
+        assert_eq!(actions, ["limit", "limit"]);
+    }
+
+    #[test]
+    fn stopping_cancels_everyone_and_revokes_the_share() {
+        let s = shares(1000, 1000);
+        let mut share = Share::new("s1".into(), SessionId("x".into()), "x".into(), 0, 0);
+        let token = share
+            .add_participant("A", "", Role::Editor, Via::Link)
+            .token
+            .clone();
+        s.insert(share);
+        s.session_ended(&SessionId("x".into()));
+        assert!(token.is_cancelled());
+        let st = s.lock();
+        assert!(st.shares.is_empty());
+        assert!(st.revocations.is_revoked("any", "s1"));
     }
 }
