@@ -255,7 +255,7 @@ fn megabytes(b: u64) -> String {
     format!("{:.1} MB", b as f64 / 1e6)
 }
 
-/// `[AL] Ada Lovelace <ada@x.org> editor, connected — asks for control`
+/// `[AL] Ada Lovelace <ada@x.org> editor, connected (id 3) — asks for control`
 pub fn participant_line(p: &pb::Participant) -> String {
     let mut s = format!("[{}] {}", p.initials, p.name);
     match (p.name.is_empty(), p.email.is_empty()) {
@@ -271,6 +271,10 @@ pub fn participant_line(p: &pb::Participant) -> String {
     } else {
         ", not connected"
     });
+    // The id names them for `access` when names or emails are shared.
+    if p.id != "owner" {
+        s.push_str(&format!(" (id {})", p.id));
+    }
     if p.control_requested {
         s.push_str(" — asks for control");
     }

@@ -176,9 +176,7 @@ impl ShareAdminService {
                 );
             }
             Change::Role(who, role) => {
-                let p = share.find_mut(&who).ok_or_else(|| {
-                    Status::not_found(format!("no participant `{who}` in this share"))
-                })?;
+                let p = share.find_mut(&who).map_err(Status::not_found)?;
                 p.role = role;
                 p.control_requested = false;
                 let id = p.id.clone();
@@ -190,9 +188,7 @@ impl ShareAdminService {
                 share.audit(&id, action, String::new());
             }
             Change::Remove(who) => {
-                let p = share.find_mut(&who).ok_or_else(|| {
-                    Status::not_found(format!("no participant `{who}` in this share"))
-                })?;
+                let p = share.find_mut(&who).map_err(Status::not_found)?;
                 p.removed = true;
                 p.control_requested = false;
                 p.selection = None;
@@ -407,12 +403,9 @@ impl ShareAdmin for ShareAdminService {
         let share = st
             .share_mut(&id)
             .ok_or_else(|| Status::not_found("the share stopped"))?;
-        let p = share.find_mut(&req.participant).ok_or_else(|| {
-            Status::not_found(format!(
-                "no participant `{}` in this share",
-                req.participant
-            ))
-        })?;
+        let p = share
+            .find_mut(&req.participant)
+            .map_err(Status::not_found)?;
         if !p.control_requested {
             return Err(Status::failed_precondition(format!(
                 "{} has not asked for control",

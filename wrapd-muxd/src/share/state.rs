@@ -121,18 +121,46 @@ impl Share {
         self.participants.iter_mut().find(|p| p.id == id)
     }
 
-    /// A participant by id or email (the first that is not removed).
-    pub fn find_mut(&mut self, who: &str) -> Option<&mut Participant> {
-        let i = self
-            .participants
-            .iter()
-            .position(|p| p.id == who && !p.removed)
-            .or_else(|| {
-                self.participants
-                    .iter()
-                    .position(|p| !p.removed && p.email.eq_ignore_ascii_case(who))
+    /// A participant who is not removed, by id, else by email, else by display
+    /// name (both without regard to case); a name or email that more than one
+    /// participant has is an error that lists their ids.
+    pub fn find_mut(&mut self, who: &str) -> Result<&mut Participant, String> {
+        let live = || {
+            self.participants
+                .iter()
+                .enumerate()
+                .filter(|(_, p)| !p.removed)
+        };
+        let by_id: Vec<usize> = live()
+            .filter(|(_, p)| p.id == who)
+            .map(|(i, _)| i)
+            .collect();
+        let by_email: Vec<usize> = live()
+            .filter(|(_, p)| p.email.eq_ignore_ascii_case(who))
+            .map(|(i, _)| i)
+            .collect();
+        let by_name: Vec<usize> = live()
+            .filter(|(_, p)| p.name.eq_ignore_ascii_case(who))
+            .map(|(i, _)| i)
+            .collect();
+        let found = [by_id, by_email, by_name]
+            .into_iter()
+            .find(|m| !m.is_empty())
+            .ok_or_else(|| {
+                format!("no participant `{who}` in this share (`share ls` lists them)")
             })?;
-        Some(&mut self.participants[i])
+        if let [i] = found[..] {
+            return Ok(&mut self.participants[i]);
+        }
+        let ids: Vec<&str> = found
+            .iter()
+            .map(|&i| self.participants[i].id.as_str())
+            .collect();
+        Err(format!(
+            "`{who}` names {} participants: say which by id ({})",
+            ids.len(),
+            ids.join(", ")
+        ))
     }
 
     pub fn active_participants(&self) -> usize {
@@ -423,5 +451,36 @@ mod tests {
         let st = s.lock();
         assert!(st.shares.is_empty());
         assert!(st.revocations.is_revoked("any", "s1"));
+    }
+
+    #[test]
+    fn participants_are_found_by_id_email_or_name_and_ambiguity_is_an_error() {
+        let mut share = Share::new("s1".into(), SessionId("x".into()), "x".into(), 0, 0);
+        let ada = share
+            .add_participant("Ada Lovelace", "ada@x.org", Role::Viewer, Via::Link)
+            .id
+            .clone();
+        let bob = share
+            .add_participant("Bob", "same@x.org", Role::Viewer, Via::Link)
+            .id
+            .clone();
+        let bob2 = share
+            .add_participant("Bob", "same@x.org", Role::Viewer, Via::Link)
+            .id
+            .clone();
+        assert_eq!(share.find_mut(&ada).unwrap().id, ada);
+        assert_eq!(share.find_mut("ADA@x.org").unwrap().id, ada);
+        assert_eq!(share.find_mut("ada lovelace").unwrap().id, ada);
+        let e = share.find_mut("bob").unwrap_err();
+        assert!(e.contains(&bob) && e.contains(&bob2), "{e}");
+        assert_eq!(share.find_mut(&bob2).unwrap().id, bob2);
+        assert!(
+            share
+                .find_mut("nobody")
+                .unwrap_err()
+                .contains("no participant")
+        );
+        share.find_mut(&bob).unwrap().removed = true;
+        assert_eq!(share.find_mut("Bob").unwrap().id, bob2);
     }
 }
