@@ -145,7 +145,7 @@ fn a_collaborator_joins_asks_for_control_is_granted_and_types() {
     outer.keys("bob", &["q"]);
 
     let audit = owner.ok(&["share", "audit", "-t", "main"]);
-    assert!(audit.contains("bob@example.org"), "{audit}");
+    assert!(audit.contains("Bob Builder <bob@example.org> input"), "{audit}");
 
     // Bob leaves and comes back: the same certificate, no second enrollment.
     let cert = dirs[0].path().join("cert.pem");

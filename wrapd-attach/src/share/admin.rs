@@ -334,7 +334,7 @@ fn print_audit(entries: &[pb::AuditEntry], json: bool) -> Result<()> {
             .map(|e| {
                 json!({
                     "at": iso8601(e.at_ms), "at_ms": e.at_ms, "participant_id": e.participant_id,
-                    "email": e.email, "action": e.action, "detail": e.detail,
+                    "name": e.name, "email": e.email, "action": e.action, "detail": e.detail,
                 })
             })
             .collect();
@@ -342,10 +342,12 @@ fn print_audit(entries: &[pb::AuditEntry], json: bool) -> Result<()> {
         return Ok(());
     }
     for e in entries {
-        let who = match (e.email.is_empty(), e.participant_id.is_empty()) {
-            (false, _) => &e.email,
-            (true, false) => &e.participant_id,
-            (true, true) => "owner",
+        let who = match (e.name.is_empty(), e.email.is_empty()) {
+            _ if e.participant_id.is_empty() => "owner".to_owned(),
+            (false, false) => format!("{} <{}>", e.name, e.email),
+            (false, true) => e.name.clone(),
+            (true, false) => e.email.clone(),
+            (true, true) => e.participant_id.clone(),
         };
         writeln!(out, "{} {who} {}: {}", iso8601(e.at_ms), e.action, e.detail)?;
     }

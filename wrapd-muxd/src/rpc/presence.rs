@@ -107,7 +107,7 @@ impl Presence {
                         p.last_seen_ms = now;
                     }
                     let text = data.escape_ascii().to_string();
-                    match share.audit.last_mut() {
+                    match share.audit.back_mut() {
                         Some(e)
                             if e.action == "input"
                                 && e.participant_id == c.participant_id
@@ -134,7 +134,7 @@ impl Presence {
         let Some(c) = &self.collab else { return };
         let mut st = self.daemon.shares.lock();
         if let Some(share) = st.share_mut(&c.share_id) {
-            let repeat = share.audit.last().is_some_and(|e| {
+            let repeat = share.audit.back().is_some_and(|e| {
                 e.action == "refused"
                     && e.participant_id == c.participant_id
                     && now_ms().saturating_sub(e.at_ms) < AUDIT_JOIN_MS

@@ -1,7 +1,7 @@
 //! [`Shares`]: every share, its participants, secrets, counters and audit log,
 //! behind one lock — the live access list that `authz` checks.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, VecDeque};
 use std::path::Path;
 use std::sync::{Mutex, MutexGuard};
 
@@ -76,7 +76,7 @@ pub struct Share {
     pub participants: Vec<Participant>,
     pub bytes_sent: u64,
     pub limit_reported: bool,
-    pub audit: Vec<pb::AuditEntry>,
+    pub audit: VecDeque<pb::AuditEntry>,
     /// Cancelled when the share stops.
     pub token: CancellationToken,
     next_participant: u32,
@@ -106,7 +106,7 @@ impl Share {
             participants: Vec::new(),
             bytes_sent: 0,
             limit_reported: false,
-            audit: Vec::new(),
+            audit: VecDeque::new(),
             token: CancellationToken::new(),
             next_participant: 0,
             joined: 0,
@@ -170,16 +170,17 @@ impl Share {
     /// Record what participant `id` did ("" for the owner or the daemon).
     pub fn audit(&mut self, id: &str, action: &str, detail: String) {
         if self.audit.len() >= AUDIT_CAP {
-            self.audit.remove(0);
+            self.audit.pop_front();
         }
-        let email = self
+        let (name, email) = self
             .participant(id)
-            .map(|p| p.email.clone())
+            .map(|p| (p.name.clone(), p.email.clone()))
             .unwrap_or_default();
-        self.audit.push(pb::AuditEntry {
+        self.audit.push_back(pb::AuditEntry {
             at_ms: now_ms(),
             participant_id: id.to_owned(),
             email,
+            name,
             action: action.to_owned(),
             detail,
         });
