@@ -145,7 +145,10 @@ fn a_collaborator_joins_asks_for_control_is_granted_and_types() {
     outer.keys("bob", &["q"]);
 
     let audit = owner.ok(&["share", "audit", "-t", "main"]);
-    assert!(audit.contains("Bob Builder <bob@example.org> input"), "{audit}");
+    assert!(
+        audit.contains("Bob Builder <bob@example.org> input"),
+        "{audit}"
+    );
 
     // Bob leaves and comes back: the same certificate, no second enrollment.
     let cert = dirs[0].path().join("cert.pem");
@@ -363,6 +366,29 @@ fn joining_through_ssh_with_via() {
         s.contains("over-ssh-42") && s.contains("[viewer · shared by")
     });
 
+    // The README's plain-ssh recipes. `ssh -L`: the joiner forwards a port of
+    // their own to the owner's loopback share port; `ssh -R`: the owner
+    // forwards a port on a host the joiner reaches. Either way the owner puts
+    // that address into the link (`--host`); TLS runs end to end inside.
+    for (who, flag) in [("fay", "-L"), ("gus", "-R")] {
+        let local = free_port();
+        let _tunnel = Tunnel::open(&sshd, flag, local, port);
+        let out = owner.ok(&[
+            "share",
+            "-t",
+            "far",
+            "--host",
+            &format!("127.0.0.1:{local}"),
+        ]);
+        let link = first_link(&out);
+        let name = format!("{who} via ssh {flag}");
+        outer.open(who, &collab.shell_line(&[&link, "--name", &name]), 90, 24);
+        outer.wait_for(who, "a join through an ssh tunnel", &owner, |s| {
+            s.contains("over-ssh-42") && s.contains("[viewer · shared by")
+        });
+        outer.keys(who, &["C-b", "d"]);
+    }
+
     // Through a host where nobody answers, ssh's reason is given.
     let out = collab.attach_cmd(&[&link, "--via", DOWN_HOST]);
     let err = String::from_utf8_lossy(&out.stderr);
@@ -441,4 +467,34 @@ fn a_team_member_joins_with_the_team_identity() {
     outer.wait_for("frank", "Frank joined as a team viewer", &owner, |s| {
         s.contains("[viewer · shared by") && prompt_ready(s)
     });
+}
+
+/// `ssh -N -L|-R LOCAL:127.0.0.1:PORT` to the test sshd, until dropped.
+struct Tunnel(std::process::Child);
+
+impl Tunnel {
+    fn open(sshd: &wrapd_e2e::ssh::Sshd, flag: &str, local: u16, port: u16) -> Tunnel {
+        let child = std::process::Command::new("ssh")
+            .env("PATH", sshd.client_path())
+            .args(["-N", "-o", "ExitOnForwardFailure=yes", flag])
+            .arg(format!("127.0.0.1:{local}:127.0.0.1:{port}"))
+            .arg(wrapd_e2e::ssh::HOST)
+            .stdin(std::process::Stdio::null())
+            .spawn()
+            .expect("ssh runs");
+        let tunnel = Tunnel(child);
+        wrapd_e2e::wait_until(
+            &format!("ssh {flag} to listen on {local}"),
+            || std::net::TcpStream::connect(("127.0.0.1", local)).ok(),
+            || sshd.log(),
+        );
+        tunnel
+    }
+}
+
+impl Drop for Tunnel {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
 }
