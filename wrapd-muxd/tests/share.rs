@@ -757,6 +757,11 @@ async fn a_new_session_shared_in_one_step_and_a_share_without_scrollback() {
     });
     let info = admin.start_share(req).await.unwrap().into_inner();
     assert!(info.start_row > 0, "{info:?}");
+    assert_eq!(
+        info.start.and_then(|s| s.from),
+        Some(pb::share_start::From::NoScrollback(true)),
+        "the share says how its starting point was chosen"
+    );
     let c = enroll(&d, &link(&info, "link"), "C").await;
     let rows = c
         .mux()

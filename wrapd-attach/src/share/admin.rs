@@ -215,11 +215,7 @@ fn print_info(info: &pb::ShareInfo, json: bool) -> Result<()> {
         writeln!(out, "{}", serde_json::to_string_pretty(&info_json(info))?)?;
         return Ok(());
     }
-    let from = match info.start_block {
-        0 if info.start_row == 0 => "with scrollback".to_owned(),
-        0 => format!("from row {}", info.start_row),
-        b => format!("from block {b}"),
-    };
+    let from = start_name(info);
     writeln!(
         out,
         "{} (share {}): {from}; link {}, team {}; {} of {} sent",
@@ -253,6 +249,19 @@ fn print_info(info: &pb::ShareInfo, json: bool) -> Result<()> {
 
 fn megabytes(b: u64) -> String {
     format!("{:.1} MB", b as f64 / 1e6)
+}
+
+/// Where a share starts, as the owner chose it: "with scrollback",
+/// "without scrollback", "from block 7 on".
+fn start_name(info: &pb::ShareInfo) -> String {
+    use pb::share_start::From;
+    match info.start.as_ref().and_then(|s| s.from.as_ref()) {
+        Some(From::Scrollback(_)) => "with scrollback".to_owned(),
+        Some(From::NoScrollback(_)) => "without scrollback".to_owned(),
+        Some(From::BlockId(b)) => format!("from block {b} on"),
+        None if info.start_row == 0 => "with scrollback".to_owned(),
+        None => format!("from row {}", info.start_row),
+    }
 }
 
 /// `[AL] Ada Lovelace <ada@x.org> editor, connected (id 3) — asks for control`
@@ -311,6 +320,7 @@ fn info_json(info: &pb::ShareInfo) -> serde_json::Value {
         "session_id": info.session_id,
         "session_name": info.session_name,
         "created_at": iso8601(info.created_at_ms),
+        "start": start_name(info),
         "start_row": info.start_row,
         "start_block": info.start_block,
         "link_role": role_name(info.link_role()),

@@ -289,14 +289,21 @@ impl ShareAdmin for ShareAdminService {
         let share_id = match existing {
             Some(id) => id,
             None => {
+                let start = req
+                    .start
+                    .filter(|s| s.from.is_some())
+                    .unwrap_or(pb::ShareStart {
+                        from: Some(pb::share_start::From::NoScrollback(true)),
+                    });
                 let (start_row, start_block) = Self::start_point(&handle, req.start).await?;
-                let share = Share::new(
+                let mut share = Share::new(
                     new_id(),
                     handle.id.clone(),
                     info.name.clone(),
                     start_row,
                     start_block,
                 );
+                share.start = start;
                 let id = share.id.clone();
                 tracing::info!(share = %id, session = %handle.id, start_row, start_block, "share started");
                 self.shares().insert(share);

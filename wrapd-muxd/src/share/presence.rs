@@ -109,6 +109,7 @@ pub fn share_info(
         created_at_ms: share.created_at_ms,
         start_row: share.start_row,
         start_block: share.start_block,
+        start: Some(share.start),
         link_role: role_pb(share.link_role),
         team_role: role_pb(share.team_role),
         links,

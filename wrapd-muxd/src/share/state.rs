@@ -67,6 +67,9 @@ pub struct Share {
     pub session: SessionId,
     pub session_name: String,
     pub created_at_ms: u64,
+    /// How the owner chose the starting point (`start_row`/`start_block` are
+    /// what it came to).
+    pub start: pb::ShareStart,
     /// Collaborators never see a row below this or a block below `start_block`.
     pub start_row: u64,
     pub start_block: u64,
@@ -100,6 +103,7 @@ impl Share {
             created_at_ms: now_ms(),
             start_row,
             start_block,
+            start: pb::ShareStart::default(),
             link_role: None,
             link_secret: None,
             team_role: None,
