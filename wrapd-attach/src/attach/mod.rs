@@ -465,7 +465,11 @@ fn copy(app: &mut App, text: &str) -> io::Result<()> {
     let mut out = io::stdout();
     write_clipboard(&mut out, "c", text.as_bytes())?;
     out.flush()?;
-    app.notice = Some(format!("copied {} bytes", text.len()));
+    app.notice = Some(if wrapd_proto::link::ShareLink::looks_like_link(text) {
+        "share link copied to the clipboard (OSC 52): send it to whoever should join".to_owned()
+    } else {
+        format!("copied {} bytes", text.len())
+    });
     app.dirty = true;
     Ok(())
 }
