@@ -243,15 +243,6 @@ impl Tunnel {
             &String::from_utf8_lossy(stdout),
         )
     }
-
-    /// The byte stream (ssh is killed when it is dropped).
-    pub fn into_stream(self) -> TunnelStream {
-        TunnelStream {
-            _child: self.child,
-            stdin: self.stdin,
-            stdout: self.stdout,
-        }
-    }
 }
 
 /// The command line after `ssh`: no terminal, no escape character, no
@@ -339,8 +330,8 @@ fn classify(
     }
 }
 
-/// The tunnel itself is a stream too, for callers that still want
-/// [`Tunnel::failure`] when it ends early (a TLS handshake over `ssh -W`).
+/// The tunnel is the byte stream (ssh is killed when it is dropped); callers
+/// keep it to ask [`Tunnel::failure`] when it ends early.
 impl AsyncRead for Tunnel {
     fn poll_read(
         mut self: Pin<&mut Self>,
@@ -352,42 +343,6 @@ impl AsyncRead for Tunnel {
 }
 
 impl AsyncWrite for Tunnel {
-    fn poll_write(
-        mut self: Pin<&mut Self>,
-        cx: &mut Context<'_>,
-        buf: &[u8],
-    ) -> Poll<io::Result<usize>> {
-        Pin::new(&mut self.stdin).poll_write(cx, buf)
-    }
-
-    fn poll_flush(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
-        Pin::new(&mut self.stdin).poll_flush(cx)
-    }
-
-    fn poll_shutdown(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
-        Pin::new(&mut self.stdin).poll_shutdown(cx)
-    }
-}
-
-/// An ssh tunnel's stdout and stdin as one stream.
-pub struct TunnelStream {
-    /// Killed on drop (`kill_on_drop`), which ends the tunnel.
-    _child: Child,
-    stdin: ChildStdin,
-    stdout: ChildStdout,
-}
-
-impl AsyncRead for TunnelStream {
-    fn poll_read(
-        mut self: Pin<&mut Self>,
-        cx: &mut Context<'_>,
-        buf: &mut ReadBuf<'_>,
-    ) -> Poll<io::Result<()>> {
-        Pin::new(&mut self.stdout).poll_read(cx, buf)
-    }
-}
-
-impl AsyncWrite for TunnelStream {
     fn poll_write(
         mut self: Pin<&mut Self>,
         cx: &mut Context<'_>,
