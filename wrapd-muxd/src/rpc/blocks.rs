@@ -71,13 +71,17 @@ pub async fn output(
             "{what} (see `wrapd-attach blocks -t {session}`)"
         )));
     };
-    Ok(pb::GetBlockOutputResponse {
+    let mut response = pb::GetBlockOutputResponse {
         block: Some(convert::block(
             &info.block,
             info.output_trimmed || output.trimmed,
         )),
         text: output.text,
-    })
+    };
+    if let Some(w) = window {
+        w.output(&mut response);
+    }
+    Ok(response)
 }
 
 /// Block events; a collaborator's end when their access does.
@@ -93,8 +97,10 @@ pub async fn watch(
     let stream = BroadcastStream::new(events).filter_map(move |e| async move {
         match e {
             Ok(e) => {
-                let e = convert::block_event(&e);
-                window.is_none_or(|w| w.block_event(&e)).then_some(Ok(e))
+                let mut e = convert::block_event(&e);
+                window
+                    .is_none_or(|w| w.block_event(&mut e))
+                    .then_some(Ok(e))
             }
             // A watcher that fell behind skips what it missed.
             Err(e) => {

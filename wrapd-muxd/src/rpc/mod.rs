@@ -149,6 +149,61 @@ pub(crate) fn new_session(req: pb::CreateSessionRequest) -> Result<NewSession, S
     })
 }
 
+/// How many matches a collaborator's search passes over (inside secrets they
+/// are not shown) before it reports none.
+const MASKED_MATCHES: usize = 64;
+
+/// A search for a collaborator: matches before the share's start are not
+/// found, nor text that is masked for them (searching must not reveal a
+/// secret one guess at a time).
+async fn collaborator_search(
+    handle: &crate::session::SessionHandle,
+    window: Window,
+    req: &pb::SearchRowsRequest,
+    mut from: u64,
+) -> Result<Option<crate::term::Match>, Status> {
+    for _ in 0..MASKED_MATCHES {
+        let found = handle
+            .search(
+                req.query.clone(),
+                RowIndex(from),
+                req.backwards,
+                req.case_sensitive,
+            )
+            .await
+            .map_err(status)?;
+        let Some(m) = found.filter(|m| window.row_visible(m.row.0)) else {
+            return Ok(None);
+        };
+        // The row with a little context, for secrets that wrap.
+        let rows = handle
+            .read_rows(RowIndex(m.row.0.saturating_sub(2)), RowIndex(m.row.0 + 3))
+            .await
+            .map_err(status)?;
+        let mut rows: Vec<pb::Row> = rows
+            .rows
+            .into_iter()
+            .map(|(i, l)| convert::row(i, l))
+            .collect();
+        crate::share::redact::redact_rows(&mut rows);
+        let text: String = rows
+            .iter()
+            .filter(|r| r.index == m.row.0)
+            .flat_map(|r| r.spans.iter().map(|s| s.text.as_str()))
+            .collect();
+        let visible = if req.case_sensitive {
+            text.contains(&req.query)
+        } else {
+            text.to_lowercase().contains(&req.query.to_lowercase())
+        };
+        if visible {
+            return Ok(Some(m));
+        }
+        from = if req.backwards { m.row.0 } else { m.row.0 + 1 };
+    }
+    Ok(None)
+}
+
 #[tonic::async_trait]
 impl Mux for MuxService {
     async fn get_server_info(
@@ -297,11 +352,13 @@ impl Mux for MuxService {
         let Some(from) = from else {
             return Ok(Response::new(pb::SearchRowsResponse { found: None }));
         };
-        let found = handle
-            .search(req.query, RowIndex(from), req.backwards, req.case_sensitive)
-            .await
-            .map_err(status)?
-            .filter(|m| window.is_none_or(|w| w.row_visible(m.row.0)));
+        let found = match window {
+            None => handle
+                .search(req.query, RowIndex(from), req.backwards, req.case_sensitive)
+                .await
+                .map_err(status)?,
+            Some(w) => collaborator_search(&handle, w, &req, from).await?,
+        };
         Ok(Response::new(pb::SearchRowsResponse {
             found: found.map(|m| pb::SearchMatch {
                 row: m.row.0,

@@ -1,9 +1,12 @@
 //! A share's starting point: collaborators never receive a row below
 //! `start_row` or a block below `start_block`. Applied to everything that goes
 //! to them — attach updates, rows, searches, blocks — after the session built
-//! it and before it is sent.
+//! it and before it is sent. Secrets in what they do receive are masked
+//! ([`redact`]).
 
 use wrapd_proto::pb;
+
+use super::redact;
 
 /// What a collaborator may see of a session.
 #[derive(Debug, Clone, Copy)]
@@ -35,12 +38,23 @@ impl Window {
         u.history_start = self.history_start(u.history_start, screen_start);
         u.blocks.retain(|b| b.id >= self.start_block);
         u.clipboard = None;
+        redact::redact_rows(&mut u.rows);
+        u.blocks.iter_mut().for_each(redact::redact_block);
     }
 
     pub fn rows(&self, r: &mut pb::ReadRowsResponse) {
         let start = self.start_row;
         r.rows.retain(|row| row.index >= start);
         r.history_start = self.history_start(r.history_start, r.screen_start);
+        redact::redact_rows(&mut r.rows);
+    }
+
+    /// One block's output, as a collaborator may read it.
+    pub fn output(&self, r: &mut pb::GetBlockOutputResponse) {
+        if let Some(b) = &mut r.block {
+            redact::redact_block(b);
+        }
+        r.text = redact::redact_text(&r.text);
     }
 
     pub fn row_range(&self, start: u64, end: u64) -> (u64, u64) {
@@ -69,11 +83,14 @@ impl Window {
         if r.blocks.len() != before {
             r.more = false;
         }
+        r.blocks.iter_mut().for_each(redact::redact_block);
     }
 
-    pub fn block_event(&self, e: &pb::BlockEvent) -> bool {
-        match &e.event {
+    /// Whether a collaborator gets this event (masked, if so).
+    pub fn block_event(&self, e: &mut pb::BlockEvent) -> bool {
+        match &mut e.event {
             Some(pb::block_event::Event::Started(b) | pb::block_event::Event::Finished(b)) => {
+                redact::redact_block(b);
                 self.block_visible(b)
             }
             None => false,

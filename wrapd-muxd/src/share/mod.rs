@@ -13,6 +13,7 @@
 //! - `presence`: participants as the wire shows them; share infos.
 //! - `authz`: who the caller is and what they may do — the one place that decides.
 //! - `filter`: nothing before a share's starting point reaches collaborators.
+//! - `redact`: secrets masked in what collaborators receive.
 //! - `store`: revocations kept across restarts.
 //! - `secret`: random secrets, stored hashed.
 //! - `team`: `wrapd-muxd team init|issue` (a team CA and member identities).
@@ -22,6 +23,7 @@ pub mod ca;
 pub mod filter;
 pub mod identity;
 pub mod presence;
+pub mod redact;
 pub mod secret;
 pub mod state;
 pub mod store;
