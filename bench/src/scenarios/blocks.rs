@@ -109,7 +109,10 @@ fn time_commands(ctx: &Ctx, variant: Variant, n: usize) -> anyhow::Result<f64> {
     let before = counts.path().join("before");
     mux.type_text(SESSION, &report_line(&gate, &before))?;
     gate.ready().context("bash did not run the first command")?;
-    let first_block = last_block_id(mux.as_ref())?;
+    let first_block = match variant {
+        Variant::WrapdIntegrated => Some(first_block_id(mux.as_ref())?),
+        _ => None,
+    };
 
     let after = counts.path().join("after");
     let start = std::time::Instant::now();
@@ -126,8 +129,8 @@ fn time_commands(ctx: &Ctx, variant: Variant, n: usize) -> anyhow::Result<f64> {
         "{}: bash's history moved by {ran} commands, not {n}",
         kind.name()
     );
-    if variant == Variant::WrapdIntegrated {
-        check_blocks(mux.as_ref(), first_block, n)?;
+    if let Some(first) = first_block {
+        check_blocks(mux.as_ref(), first, n)?;
     }
     Ok((end - start).as_secs_f64())
 }
@@ -150,18 +153,24 @@ fn history_number(file: &Path) -> anyhow::Result<i64> {
         .with_context(|| format!("bash wrote {text:?} as $HISTCMD"))
 }
 
-/// The id of the session's last block (`None` for tmux, or no block yet).
-fn last_block_id(mux: &dyn Mux) -> anyhow::Result<Option<u64>> {
-    Ok(mux
-        .blocks(SESSION)?
-        .and_then(|list| list.last().and_then(|b| b["id"].as_u64())))
+/// The id of the first command's block. The command has run, but the
+/// daemon may not have read its marks yet: wait for them.
+fn first_block_id(mux: &dyn Mux) -> anyhow::Result<u64> {
+    let mut seen = Vec::new();
+    wait_for("wrapd's first block", Duration::from_secs(30), || {
+        seen = mux.blocks(SESSION)?.unwrap_or_default();
+        Ok(seen
+            .last()
+            .filter(|b| b["command"].as_str().is_some_and(|c| c.starts_with("echo")))
+            .and_then(|b| b["id"].as_u64()))
+    })
+    .with_context(|| format!("wrapd's blocks: {seen:?}"))
 }
 
 /// The `n` commands are the `n` blocks between the first report line's
 /// block and the last one's, each `true` with exit status 0 (the list keeps
 /// the newest 10,000, so the oldest may have gone).
-fn check_blocks(mux: &dyn Mux, first: Option<u64>, n: usize) -> anyhow::Result<()> {
-    let first = first.context("wrapd recorded no block for the first command")?;
+fn check_blocks(mux: &dyn Mux, first: u64, n: usize) -> anyhow::Result<()> {
     let list = wait_for("wrapd's last block", Duration::from_secs(60), || {
         let list = mux.blocks(SESSION)?.unwrap_or_default();
         let finished = list.last().is_some_and(|b| {
