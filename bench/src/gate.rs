@@ -58,6 +58,12 @@ impl Gate {
         )
     }
 
+    /// A shell command that signals done (or ready), for programs that do
+    /// not run [`Gate::script`] (a shell that is typed into).
+    pub fn done_command(&self) -> String {
+        format!("echo > {}", self.path("done"))
+    }
+
     /// Wait until the program has started and waits for [`Gate::go`].
     pub fn ready(&mut self) -> anyhow::Result<()> {
         if !self.ready {

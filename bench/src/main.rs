@@ -7,9 +7,11 @@ use std::time::Instant;
 
 use anyhow::{Context, bail};
 use clap::{Parser, Subcommand};
+use wrapd_bench::inputs::{self, Content};
 use wrapd_bench::mux::Bins;
 use wrapd_bench::report::{self, Machine};
 use wrapd_bench::scenario::{Ctx, Scale, registry};
+use wrapd_muxd::term::{Term, TermConfig};
 
 /// Benchmarks of wrapd against tmux, side by side in one run.
 #[derive(Parser)]
@@ -40,6 +42,18 @@ enum Cmd {
     Run { names: Vec<String> },
     /// List the scenarios.
     List,
+    /// Feed the terminal model alone MB megabytes of one throughput input
+    /// (plain, sgr+truecolor, utf8+cjk) and print its MB/s: a target for
+    /// profilers (`valgrind --tool=callgrind wrapd-bench feed plain`).
+    Feed {
+        content: String,
+        #[arg(long, default_value_t = 10)]
+        mb: usize,
+        /// Also write the input to FILE, lines ending in `\n` as a program
+        /// would print them (to profile the daemon with `cat FILE`).
+        #[arg(long, value_name = "FILE")]
+        write: Option<PathBuf>,
+    },
 }
 
 fn main() -> ExitCode {
@@ -67,6 +81,7 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             }
             return Ok(());
         }
+        Cmd::Feed { content, mb, write } => return feed(content, *mb, write.as_deref()),
         Cmd::All => scenarios.iter().map(|s| s.name().to_owned()).collect(),
         Cmd::Run { names } => names.clone(),
     };
@@ -89,17 +104,24 @@ fn run(cli: Cli) -> anyhow::Result<()> {
     eprintln!("machine: {}", machine.summary());
     let started = Instant::now();
     let mut results = Vec::new();
+    let mut failed = Vec::new();
     for s in scenarios
         .iter()
         .filter(|s| names.iter().any(|n| n == s.name()))
     {
         let t = Instant::now();
         eprintln!("running {} ({} runs): {}", s.name(), ctx.runs, s.about());
-        let rows = s
-            .run(&ctx)
-            .with_context(|| format!("scenario {}", s.name()))?;
-        eprintln!("  done in {:.0} s", t.elapsed().as_secs_f64());
-        results.extend(rows);
+        // One scenario failing does not cost the others' results.
+        match s.run(&ctx) {
+            Ok(rows) => {
+                eprintln!("  done in {:.0} s", t.elapsed().as_secs_f64());
+                results.extend(rows);
+            }
+            Err(e) => {
+                eprintln!("  FAILED: {e:#}");
+                failed.push(s.name());
+            }
+        }
     }
     println!("{}", report::table(&results));
     eprintln!("total: {:.0} s", started.elapsed().as_secs_f64());
@@ -110,6 +132,32 @@ fn run(cli: Cli) -> anyhow::Result<()> {
     });
     report::write_json(&json, &machine, &results)?;
     eprintln!("results: {}", json.display());
+    if !failed.is_empty() {
+        bail!("scenarios failed (see above): {}", failed.join(", "));
+    }
+    Ok(())
+}
+
+fn feed(name: &str, mb: usize, write: Option<&Path>) -> anyhow::Result<()> {
+    let Some(content) = Content::ALL.into_iter().find(|c| c.name() == name) else {
+        let names: Vec<_> = Content::ALL.iter().map(|c| c.name()).collect();
+        bail!("no input named {name:?}: one of {}", names.join(", "));
+    };
+    if let Some(path) = write {
+        let bytes = inputs::throughput(content, mb * 1_000_000, b"\n");
+        std::fs::write(path, bytes).with_context(|| format!("writing {}", path.display()))?;
+    }
+    let bytes = inputs::throughput(content, mb * 1_000_000, b"\r\n");
+    let mut term = Term::new(80, 24, TermConfig::default());
+    let t = Instant::now();
+    for chunk in bytes.chunks(64 * 1024) {
+        term.feed(chunk);
+    }
+    let secs = t.elapsed().as_secs_f64();
+    println!(
+        "{name}: {mb} MB in {secs:.2} s, {:.0} MB/s",
+        mb as f64 / secs
+    );
     Ok(())
 }
 

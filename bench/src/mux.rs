@@ -70,6 +70,14 @@ pub trait Mux {
     fn kind(&self) -> Kind;
     /// Create a detached `cols`×`rows` session `name` running `sh -c script`.
     fn new_session(&self, name: &str, cols: u16, rows: u16, script: &str) -> anyhow::Result<()>;
+    /// Create a detached `cols`×`rows` session `name` running an interactive
+    /// `bash` (`integration`: wrapd's shell integration; tmux has none).
+    fn new_bash(&self, name: &str, cols: u16, rows: u16, integration: bool) -> anyhow::Result<()>;
+    /// Type `text` into the session, as its public CLI does (`send-keys -l`).
+    fn type_text(&self, name: &str, text: &str) -> anyhow::Result<()>;
+    /// The session's blocks, as `wrapd-attach blocks --json` lists them
+    /// (`None`: this multiplexer has no blocks).
+    fn blocks(&self, name: &str) -> anyhow::Result<Option<Vec<serde_json::Value>>>;
     /// Lines in the session's history (scrolled off the top of the screen).
     fn history_lines(&self, name: &str) -> anyhow::Result<u64>;
     /// The server process (for its memory).
@@ -143,6 +151,7 @@ impl Tmux {
             .arg(self.dir.path().join("tmux.sock"))
             .env_remove("TMUX")
             .env("SHELL", "/bin/sh")
+            .env("HOME", self.dir.path())
             .env("TERM", OUTER_TERM);
         c
     }
@@ -177,6 +186,31 @@ impl Mux for Tmux {
             script,
         ]))?;
         Ok(())
+    }
+
+    fn new_bash(&self, name: &str, cols: u16, rows: u16, _integration: bool) -> anyhow::Result<()> {
+        let (c, r) = (cols.to_string(), rows.to_string());
+        process::output(self.command().args([
+            "new-session",
+            "-d",
+            "-s",
+            name,
+            "-x",
+            &c,
+            "-y",
+            &r,
+            "bash",
+        ]))?;
+        Ok(())
+    }
+
+    fn type_text(&self, name: &str, text: &str) -> anyhow::Result<()> {
+        process::output(self.command().args(["send-keys", "-t", name, "-l", text]))?;
+        Ok(())
+    }
+
+    fn blocks(&self, _name: &str) -> anyhow::Result<Option<Vec<serde_json::Value>>> {
+        Ok(None)
     }
 
     fn history_lines(&self, name: &str) -> anyhow::Result<u64> {
@@ -271,6 +305,8 @@ fn env(dir: &Path) -> Vec<(&'static str, PathBuf)> {
         ("XDG_CONFIG_HOME", dir.join("config")),
         ("XDG_STATE_HOME", dir.join("state")),
         ("SHELL", "/bin/sh".into()),
+        // No one's dotfiles in a benchmark's shells.
+        ("HOME", dir.to_owned()),
     ]
 }
 
@@ -285,6 +321,28 @@ impl Mux for Wrapd {
             "new", "-d", "-s", name, "-x", &c, "-y", &r, "--", "sh", "-c", script,
         ]))?;
         Ok(())
+    }
+
+    fn new_bash(&self, name: &str, cols: u16, rows: u16, integration: bool) -> anyhow::Result<()> {
+        let (c, r) = (cols.to_string(), rows.to_string());
+        let mut cmd = self.command();
+        cmd.args(["new", "-d", "-s", name, "-x", &c, "-y", &r]);
+        if !integration {
+            cmd.arg("--no-shell-integration");
+        }
+        process::output(cmd.args(["--", "bash"]))?;
+        Ok(())
+    }
+
+    fn type_text(&self, name: &str, text: &str) -> anyhow::Result<()> {
+        process::output(self.command().args(["send", "-t", name, "-l", text]))?;
+        Ok(())
+    }
+
+    fn blocks(&self, name: &str) -> anyhow::Result<Option<Vec<serde_json::Value>>> {
+        let json = process::output(self.command().args(["blocks", "-t", name, "--json"]))?;
+        let list = serde_json::from_str(&json).context("wrapd blocks --json")?;
+        Ok(Some(list))
     }
 
     fn history_lines(&self, name: &str) -> anyhow::Result<u64> {

@@ -24,6 +24,8 @@ pub struct Scale {
     pub memory_lines: usize,
     /// History lines before the attach.
     pub attach_lines: usize,
+    /// Commands typed into a shell, each its own block.
+    pub block_commands: usize,
 }
 
 impl Scale {
@@ -33,6 +35,7 @@ impl Scale {
             keystrokes: 100,
             memory_lines: 20_000,
             attach_lines: 100_000,
+            block_commands: 10_000,
         }
     }
 
@@ -42,6 +45,7 @@ impl Scale {
             keystrokes: 5,
             memory_lines: 500,
             attach_lines: 1_000,
+            block_commands: 20,
         }
     }
 }
@@ -95,5 +99,6 @@ pub fn registry() -> Vec<Box<dyn Scenario>> {
         Box::new(latency::Latency),
         Box::new(memory::Memory),
         Box::new(attach::Attach),
+        Box::new(blocks::Blocks),
     ]
 }

@@ -1,6 +1,7 @@
 //! The scenarios (see `scenario::registry`).
 
 pub mod attach;
+pub mod blocks;
 pub mod latency;
 pub mod memory;
 pub mod throughput;

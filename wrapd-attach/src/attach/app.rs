@@ -168,6 +168,14 @@ impl App {
     }
 
     fn handle_event(&mut self, event: Event) -> Vec<Action> {
+        if let Event::Key(k) = &event
+            && k.kind != KeyEventKind::Release
+            && self.only_typed(k)
+        {
+            // Nothing on screen changes until the session echoes the key:
+            // a frame drawn now would make the echo wait for the next one.
+            return self.on_key(*k);
+        }
         self.dirty = true;
         match event {
             Event::Key(k) if k.kind != KeyEventKind::Release => {
@@ -192,6 +200,14 @@ impl App {
                 }
             }
         }
+    }
+
+    /// Whether `key` is only typed into the session (nothing of ours to redraw).
+    fn only_typed(&self, key: &KeyEvent) -> bool {
+        matches!(self.mode, Mode::Normal)
+            && self.notice.is_none()
+            && !self.read_only
+            && !self.prefix.matches(key)
     }
 
     fn input(&mut self, bytes: Vec<u8>) -> Vec<Action> {

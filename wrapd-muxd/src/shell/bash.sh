@@ -26,7 +26,8 @@ else
     [[ -r ~/.bashrc ]] && builtin source ~/.bashrc
 fi
 
-# The command line for OSC 633 E: `\` and `;` and control characters escaped.
+# The command line for OSC 633 E: `\` and `;` and control characters
+# escaped, into __wrapd_escaped (no command substitution: each one forks).
 __wrapd_escape() {
     local s="$1" bs='\'
     s="${s//"$bs"/"$bs$bs"}"
@@ -36,7 +37,7 @@ __wrapd_escape() {
     s="${s//$'\t'/"${bs}x09"}"
     s="${s//$'\e'/"${bs}x1b"}"
     s="${s//$'\a'/"${bs}x07"}"
-    builtin printf '%s' "$s"
+    __wrapd_escaped="$s"
 }
 
 # Runs first at each prompt: the end of the last command (none before the
@@ -65,16 +66,21 @@ __wrapd_prompt() {
 
 # Expanded in PS0 (in a subshell) when a command is about to run. The line is
 # in the history unless HISTCONTROL/HISTIGNORE left it out (then HISTCMD did
-# not move and the command line is not known).
+# not move and the command line is not known). Every command substitution is
+# a fork, ~1 ms each and most of what integration costs a command: two here
+# (PS0's own and the history line's), none nested deeper.
 __wrapd_preexec() {
     local line=""
     if [[ "$1" != "$__wrapd_histcmd" ]]; then
         line="$(HISTTIMEFORMAT= builtin history 1)"
+        # "  123  cmd" (or "  123* cmd" when edited): drop the number.
         line="${line#"${line%%[![:space:]]*}"}"
-        line="${line#*[0-9]}"
+        line="${line#"${line%%[![:digit:]]*}"}"
+        line="${line#\*}"
         line="${line#"${line%%[![:space:]]*}"}"
     fi
-    builtin printf '\e]633;E;%s\a\e]133;C\a' "$(__wrapd_escape "$line")"
+    __wrapd_escape "$line"
+    builtin printf '\e]633;E;%s\a\e]133;C\a' "$__wrapd_escaped"
 }
 
 if [[ "$(builtin declare -p PROMPT_COMMAND 2>/dev/null)" == "declare -a"* ]]; then
