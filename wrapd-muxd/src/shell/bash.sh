@@ -5,6 +5,9 @@
 # OSC 633 E (the command line, escaped) and OSC 7 (the working directory).
 
 builtin set +o posix
+# Our private directory (0700, from ENV, which points at this file): the
+# preexec hook reads the history line through a file there, not a fork.
+__wrapd_histfile="${ENV%/*}/history.$$"
 if [[ -n "${WRAPD_ORIG_ENV+x}" ]]; then
     builtin export ENV="$WRAPD_ORIG_ENV"
 else
@@ -67,12 +70,15 @@ __wrapd_prompt() {
 # Expanded in PS0 (in a subshell) when a command is about to run. The line is
 # in the history unless HISTCONTROL/HISTIGNORE left it out (then HISTCMD did
 # not move and the command line is not known). Every command substitution is
-# a fork, ~1 ms each and most of what integration costs a command: two here
-# (PS0's own and the history line's), none nested deeper.
+# a fork, ~1 ms each and most of what integration costs a command: PS0's own
+# is the only one — the history line comes through a file in our private
+# directory (a builtin's redirection does not fork).
 __wrapd_preexec() {
     local line=""
-    if [[ "$1" != "$__wrapd_histcmd" ]]; then
-        line="$(HISTTIMEFORMAT= builtin history 1)"
+    if [[ "$1" != "$__wrapd_histcmd" ]] &&
+        HISTTIMEFORMAT= builtin history 1 >"$__wrapd_histfile" 2>/dev/null; then
+        IFS= builtin read -r -d '' line <"$__wrapd_histfile"
+        line="${line%$'\n'}"
         # "  123  cmd" (or "  123* cmd" when edited): drop the number.
         line="${line#"${line%%[![:space:]]*}"}"
         line="${line#"${line%%[![:digit:]]*}"}"
