@@ -4,6 +4,7 @@
 //! and `wrapd-attach` (client) speak it.
 
 pub mod link;
+pub mod percent;
 
 /// Generated messages and services of package `wrapd.v1`.
 pub mod pb {

@@ -6,6 +6,8 @@
 
 use std::fmt;
 
+use crate::percent::{percent_decode, percent_encode};
+
 pub const SCHEME: &str = "wrapd://";
 /// The DNS name every daemon's TLS certificate carries, and that clients
 /// verify, whatever address they reach the daemon at.
@@ -96,38 +98,6 @@ impl fmt::Display for ShareLink {
         }
         Ok(())
     }
-}
-
-/// Encodes the few characters that would end a query value.
-fn percent_encode(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    for b in s.bytes() {
-        match b {
-            b'&' | b'#' | b'%' | b'=' | b'?' | b' ' => out.push_str(&format!("%{b:02X}")),
-            _ => out.push(char::from(b)),
-        }
-    }
-    out
-}
-
-fn percent_decode(s: &str) -> String {
-    let bytes = s.as_bytes();
-    let mut out = Vec::with_capacity(bytes.len());
-    let mut i = 0;
-    while i < bytes.len() {
-        if bytes[i] == b'%'
-            && let Some(v) = s
-                .get(i + 1..i + 3)
-                .and_then(|h| u8::from_str_radix(h, 16).ok())
-        {
-            out.push(v);
-            i += 3;
-            continue;
-        }
-        out.push(bytes[i]);
-        i += 1;
-    }
-    String::from_utf8_lossy(&out).into_owned()
 }
 
 #[cfg(test)]

@@ -404,7 +404,20 @@ fn ctrl_c_at_a_prompt_is_no_block_and_an_interrupted_command_says_so() {
         || env.capture("s").contains("mine$").then_some(()),
         || env.capture("s"),
     );
-    env.ok(&["send", "-t", "s", "-l", "half-typed"]);
+    // Under load bash may still drop typeahead before readline reads: type
+    // until readline has echoed it.
+    wait_until(
+        "readline to echo what is typed",
+        || {
+            if env.capture("s").contains("half-typed") {
+                return Some(());
+            }
+            env.ok(&["send", "-t", "s", "-l", "half-typed"]);
+            std::thread::sleep(std::time::Duration::from_millis(300));
+            env.capture("s").contains("half-typed").then_some(())
+        },
+        || env.capture("s"),
+    );
     env.ok(&["send", "-t", "s", "C-c"]);
     // bash drops what is typed while it handles the interrupt: wait for the
     // fresh prompt.

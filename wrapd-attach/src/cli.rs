@@ -18,8 +18,26 @@ pub struct Cli {
     /// Attach elsewhere: `ssh://[user@]host[:port][/session]` attaches to your
     /// own session on another machine through ssh (~/.ssh/config applies;
     /// wrapd-muxd must be on the remote PATH). The session is created if missing.
+    ///
+    /// `wrapd://…` joins a session someone shared with you (their link).
     #[arg(value_name = "URL")]
     pub url: Option<String>,
+
+    /// Joining a share: how the others see your name [default: config
+    /// `[identity] name`, else your login name].
+    #[arg(long, value_name = "NAME", requires = "url")]
+    pub name: Option<String>,
+    /// Joining a share: your email [default: config `[identity] email`,
+    /// else LOGIN@HOST]. An email invitation fixes it.
+    #[arg(long, value_name = "EMAIL", requires = "url")]
+    pub email: Option<String>,
+    /// Joining a share: reach its daemon through `ssh -W` on this host
+    /// ([user@]host[:port]) instead of directly (overrides the link's `via=`).
+    #[arg(long, value_name = "DEST", requires = "url")]
+    pub via: Option<String>,
+    /// Joining a share: watch only, never type or resize.
+    #[arg(short = 'r', long, requires = "url")]
+    pub read_only: bool,
 
     #[command(subcommand)]
     pub command: Option<Command>,
@@ -99,6 +117,11 @@ pub enum Command {
         #[arg(long, conflicts_with = "json")]
         watch: bool,
     },
+    /// Share a session with other people: prints the link(s) to give them.
+    /// `share ls`, `share stop` and `share audit` manage shares.
+    Share(crate::share::cli::ShareArgs),
+    /// Change who may do what in a shared session.
+    Access(crate::share::cli::AccessArgs),
     /// Print what one block (command) printed.
     Block {
         /// The session [default: the most recent].

@@ -26,6 +26,22 @@ pub async fn connect(socket: &Path) -> Result<Client> {
 }
 
 async fn try_connect(socket: &Path) -> Result<Client> {
+    Ok(client(try_channel(socket).await?))
+}
+
+/// A channel to the daemon's socket, for services besides `Mux`
+/// (`ShareAdmin`); the error says how to start the daemon.
+pub async fn channel(socket: &Path) -> Result<Channel> {
+    try_channel(socket).await.map_err(|e| {
+        anyhow!(
+            "cannot reach wrapd-muxd at {}: {e}\n\
+             start it with `wrapd-muxd` (or `systemctl --user start wrapd-muxd`)",
+            socket.display()
+        )
+    })
+}
+
+async fn try_channel(socket: &Path) -> Result<Channel> {
     if !socket.exists() {
         bail!("no socket there (the daemon is not running)");
     }
@@ -35,10 +51,11 @@ async fn try_connect(socket: &Path) -> Result<Client> {
         .connect()
         .await
         .map_err(|e| anyhow!("{}", error_chain(&e)))?;
-    Ok(client(channel))
+    Ok(channel)
 }
 
-fn client(channel: Channel) -> Client {
+/// A `Mux` client on a channel (the daemon's socket or a share's TLS port).
+pub fn client(channel: Channel) -> Client {
     MuxClient::new(channel)
         .max_decoding_message_size(MAX_MESSAGE)
         .max_encoding_message_size(MAX_MESSAGE)

@@ -10,6 +10,8 @@
 //! - `keys`: encoding keys, mouse and paste for the program; key names.
 //! - `mirror`: the client's copy of a session's state, fed by updates.
 //! - `render`: the ratatui widget that draws a mirror.
+//! - `share`: joining shared sessions (`wrapd://` links) and the owner's
+//!   `share` and `access` commands.
 
 pub mod attach;
 mod base64;
@@ -21,6 +23,7 @@ pub mod keys;
 pub mod mirror;
 pub mod remote;
 pub mod render;
+pub mod share;
 pub mod ssh;
 
 use std::process::ExitCode;
@@ -39,7 +42,25 @@ pub async fn run(cli: Cli) -> Result<ExitCode> {
     let config = Config::load_default()?;
     let socket = cli.socket.clone().unwrap_or_else(|| config.socket_path());
     let outcome = match cli.command {
+        None if cli
+            .url
+            .as_deref()
+            .is_some_and(wrapd_proto::link::ShareLink::looks_like_link) =>
+        {
+            share::tls::install_provider();
+            let args = share::join::JoinArgs {
+                link: cli.url.clone().unwrap_or_default(),
+                name: cli.name.clone(),
+                email: cli.email.clone(),
+                via: cli.via.clone(),
+                read_only: cli.read_only,
+            };
+            share::join::run(args, &config).await?
+        }
         None if cli.url.is_some() => {
+            if cli.name.is_some() || cli.email.is_some() || cli.via.is_some() || cli.read_only {
+                anyhow::bail!("--name, --email, --via and -r are for joining a wrapd:// link");
+            }
             let url = cli.url.as_deref().unwrap_or_default();
             let url: remote::SshUrl = url.parse().map_err(|e| {
                 anyhow::anyhow!("{e} (expected ssh://[user@]host[:port][/session])")
@@ -53,6 +74,7 @@ pub async fn run(cli: Cli) -> Result<ExitCode> {
                 target: url.session.clone().unwrap_or_default(),
                 read_only: false,
                 create: Some(commands::create_request(&args, terminal_size())),
+                share: attach::ShareSide::None,
             };
             attach::run(client, opts, &config.client).await?
         }
@@ -63,6 +85,9 @@ pub async fn run(cli: Cli) -> Result<ExitCode> {
                 target: String::new(),
                 read_only: false,
                 create: Some(create),
+                share: attach::ShareSide::Owner {
+                    socket: socket.clone(),
+                },
             };
             attach::run(client, opts, &config.client).await?
         }
@@ -88,6 +113,9 @@ pub async fn run(cli: Cli) -> Result<ExitCode> {
                 target: info.id,
                 read_only: false,
                 create: None,
+                share: attach::ShareSide::Owner {
+                    socket: socket.clone(),
+                },
             };
             attach::run(client, opts, &config.client).await?
         }
@@ -97,8 +125,19 @@ pub async fn run(cli: Cli) -> Result<ExitCode> {
                 target: args.target.unwrap_or_default(),
                 read_only: args.read_only,
                 create: None,
+                share: attach::ShareSide::Owner {
+                    socket: socket.clone(),
+                },
             };
             attach::run(client, opts, &config.client).await?
+        }
+        Some(Command::Share(args)) => {
+            share::admin::run_share(&socket, args).await?;
+            return Ok(ExitCode::SUCCESS);
+        }
+        Some(Command::Access(args)) => {
+            share::admin::access(&socket, args).await?;
+            return Ok(ExitCode::SUCCESS);
         }
         Some(cmd) => {
             let mut client = connect::connect(&socket).await?;
@@ -129,7 +168,9 @@ pub async fn run(cli: Cli) -> Result<ExitCode> {
                 Command::Block { target, id, ansi } => {
                     blocks::output(&mut client, target, &id, ansi).await?
                 }
-                Command::New(_) | Command::Attach(_) => unreachable!("handled above"),
+                Command::New(_) | Command::Attach(_) | Command::Share(_) | Command::Access(_) => {
+                    unreachable!("handled above")
+                }
             }
             return Ok(ExitCode::SUCCESS);
         }

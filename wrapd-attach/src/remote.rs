@@ -45,7 +45,7 @@ pub async fn connect(host: &SshHost) -> Result<Client> {
     let argv = vec![REMOTE_PROGRAM.to_owned(), "bridge".to_owned()];
     let mut tunnel = Tunnel::open(host, Remote::Run(argv))?;
     tunnel.expect(GREETING).await?;
-    connect::over_stream(tunnel.into_stream()).await
+    connect::over_stream(tunnel).await
 }
 
 #[cfg(test)]

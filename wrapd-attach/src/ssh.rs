@@ -243,15 +243,6 @@ impl Tunnel {
             &String::from_utf8_lossy(stdout),
         )
     }
-
-    /// The byte stream (ssh is killed when it is dropped).
-    pub fn into_stream(self) -> TunnelStream {
-        TunnelStream {
-            _child: self.child,
-            stdin: self.stdin,
-            stdout: self.stdout,
-        }
-    }
 }
 
 /// The command line after `ssh`: no terminal, no escape character, no
@@ -339,15 +330,9 @@ fn classify(
     }
 }
 
-/// An ssh tunnel's stdout and stdin as one stream.
-pub struct TunnelStream {
-    /// Killed on drop (`kill_on_drop`), which ends the tunnel.
-    _child: Child,
-    stdin: ChildStdin,
-    stdout: ChildStdout,
-}
-
-impl AsyncRead for TunnelStream {
+/// The tunnel is the byte stream (ssh is killed when it is dropped); callers
+/// keep it to ask [`Tunnel::failure`] when it ends early.
+impl AsyncRead for Tunnel {
     fn poll_read(
         mut self: Pin<&mut Self>,
         cx: &mut Context<'_>,
@@ -357,7 +342,7 @@ impl AsyncRead for TunnelStream {
     }
 }
 
-impl AsyncWrite for TunnelStream {
+impl AsyncWrite for Tunnel {
     fn poll_write(
         mut self: Pin<&mut Self>,
         cx: &mut Context<'_>,

@@ -19,6 +19,11 @@ fn every_command_has_help() {
         &["rename"],
         &["capture"],
         &["send"],
+        &["share"],
+        &["share", "ls"],
+        &["share", "stop"],
+        &["share", "audit"],
+        &["access"],
     ] {
         let out = wrapd_attach().args(cmd).arg("--help").output().unwrap();
         assert!(out.status.success(), "{cmd:?} --help failed");

@@ -137,19 +137,101 @@ impl Default for ClientConfig {
 #[serde(default, deny_unknown_fields)]
 pub struct ShareConfig {
     /// Where the daemon listens for collaborators (loopback by default: reach
-    /// it from elsewhere through SSH).
+    /// it from elsewhere through SSH). Port 0: any free port (see the log).
     pub listen: SocketAddr,
+    /// The `host:port` put into links; empty: the listen address.
+    pub link_host: String,
+    /// Where the CA and the revocation list live; empty:
+    /// `$XDG_STATE_HOME/wrapd/share`.
+    pub state_dir: PathBuf,
     /// A team CA certificate (PEM) whose members may join without a link;
     /// empty: none.
     pub team_ca: PathBuf,
+    /// If set, team members' emails must be in this domain.
+    pub team_email_domain: String,
+    /// How long an enrolled collaborator's certificate is valid.
+    pub cert_validity: HumanDuration,
+    /// Participants per share besides the owner.
+    #[serde(deserialize_with = "at_least::<1, _>")]
+    pub max_participants: usize,
+    /// Output bytes sent to collaborators per shared session.
+    pub max_session_bytes: u64,
+    /// Output bytes one collaborator receives per day.
+    pub max_daily_bytes: u64,
 }
 
 impl Default for ShareConfig {
     fn default() -> Self {
         ShareConfig {
             listen: SocketAddr::from(([127, 0, 0, 1], 7443)),
+            link_host: String::new(),
+            state_dir: PathBuf::new(),
             team_ca: PathBuf::new(),
+            team_email_domain: String::new(),
+            cert_validity: HumanDuration(std::time::Duration::from_secs(24 * 3600)),
+            max_participants: 10,
+            max_session_bytes: 100_000_000,
+            max_daily_bytes: 1_000_000_000,
         }
+    }
+}
+
+impl ShareConfig {
+    /// The share state directory (CA, revocations).
+    pub fn state_dir(&self) -> PathBuf {
+        if self.state_dir.as_os_str().is_empty() {
+            paths::state_dir().join("share")
+        } else {
+            self.state_dir.clone()
+        }
+    }
+}
+
+/// A duration written `30s`, `15m`, `24h` or `7d`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct HumanDuration(pub std::time::Duration);
+
+impl HumanDuration {
+    pub fn parse(s: &str) -> Option<HumanDuration> {
+        let s = s.trim();
+        let unit = s.chars().last()?;
+        let n: u64 = s[..s.len() - unit.len_utf8()].trim().parse().ok()?;
+        let secs = match unit {
+            's' => n,
+            'm' => n.checked_mul(60)?,
+            'h' => n.checked_mul(3600)?,
+            'd' => n.checked_mul(86_400)?,
+            _ => return None,
+        };
+        (secs > 0).then(|| HumanDuration(std::time::Duration::from_secs(secs)))
+    }
+}
+
+impl std::fmt::Display for HumanDuration {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let s = self.0.as_secs();
+        match s {
+            _ if s.is_multiple_of(3600) => write!(f, "{}h", s / 3600),
+            _ if s.is_multiple_of(60) => write!(f, "{}m", s / 60),
+            _ => write!(f, "{s}s"),
+        }
+    }
+}
+
+impl Serialize for HumanDuration {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(&self.to_string())
+    }
+}
+
+impl<'de> Deserialize<'de> for HumanDuration {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let s = String::deserialize(d)?;
+        HumanDuration::parse(&s).ok_or_else(|| {
+            serde::de::Error::custom(format!(
+                "`{s}` is not a duration (examples: `30m`, `24h`, `7d`)"
+            ))
+        })
     }
 }
 
@@ -162,6 +244,11 @@ pub struct IdentityConfig {
     /// Email address; empty: none.
     #[serde(deserialize_with = "email")]
     pub email: String,
+    /// A team identity (certificate PEM, from `wrapd-muxd team issue`) to
+    /// join team shares with; empty: none.
+    pub certificate: PathBuf,
+    /// The key (PEM) of that certificate.
+    pub key: PathBuf,
 }
 
 impl IdentityConfig {
@@ -329,7 +416,7 @@ mod tests {
             "[terminal]\nscrollback_lines = 10\n\
              [client]\nprefix = \"C-a\"\n\
              [client.bindings]\nx = \"detach\"\nd = \"none\"\n\
-             [share]\nlisten = \"0.0.0.0:9000\"\nteam_ca = \"/etc/team.pem\"\n\
+             [share]\nlisten = \"0.0.0.0:9000\"\nteam_ca = \"/etc/team.pem\"\ncert_validity = \"2h\"\nmax_participants = 3\n\
              [identity]\nname = \"Ada\"\nemail = \"ada@example.org\"\n\
              [limits]\nmax_sessions = 3\n\
              [shell]\nintegration = false\n\
@@ -350,6 +437,8 @@ mod tests {
         assert!(bound.contains(&"s=ChooseSession".to_owned()), "{bound:?}");
         assert_eq!(c.share.listen.port(), 9000);
         assert_eq!(c.share.team_ca, Path::new("/etc/team.pem"));
+        assert_eq!(c.share.cert_validity.0.as_secs(), 7200);
+        assert_eq!(c.share.max_participants, 3);
         assert_eq!(c.identity.display_name(), "Ada");
         assert_eq!(c.limits.max_sessions, 3);
         assert_eq!(c.limits.max_clients, LimitsConfig::default().max_clients);
@@ -388,6 +477,14 @@ mod tests {
             (
                 "[share]\nlisten = \"localhost\"\n",
                 &["line 2", "share.listen", "invalid socket address"],
+            ),
+            (
+                "[share]\ncert_validity = \"1 day\"\n",
+                &["line 2", "share.cert_validity", "not a duration"],
+            ),
+            (
+                "[share]\nmax_participants = 0\n",
+                &["line 2", "share.max_participants", "at least 1"],
             ),
             (
                 "[identity]\nemail = \"ada\"\n",

@@ -2,6 +2,7 @@
 //! The RPC layer calls into it; it knows nothing of the wire.
 
 use std::ffi::OsString;
+use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::sync::{Arc, RwLock};
 
@@ -13,6 +14,10 @@ use crate::paths;
 use crate::pty;
 use crate::registry::Registry;
 use crate::session::{self, SessionHandle, Size};
+use crate::share::Shares;
+use crate::share::ca::Ca;
+use crate::share::presence::Owner;
+use crate::share::state::ShareLimits;
 use crate::shell::ShellIntegration;
 
 /// What the caller asks for when creating a session; unset fields get defaults.
@@ -41,6 +46,21 @@ pub struct Daemon {
     /// The installed shell integration scripts (`None` if they could not be
     /// written: sessions then simply have no blocks).
     pub shell: Option<ShellIntegration>,
+    /// Every share and participant (the live access list).
+    pub shares: Arc<Shares>,
+    /// The daemon's CA (`None` if it could not be loaded or made: no sharing).
+    pub ca: Option<Arc<Ca>>,
+    /// Where the share port listens, once bound.
+    pub share_addr: RwLock<Option<SocketAddr>>,
+}
+
+/// The share limits of a config.
+pub fn share_limits(config: &Config) -> ShareLimits {
+    ShareLimits {
+        max_participants: config.share.max_participants,
+        max_session_bytes: config.share.max_session_bytes,
+        max_daily_bytes: config.share.max_daily_bytes,
+    }
 }
 
 /// Variables of the daemon's own environment a session must not inherit: they
@@ -70,8 +90,25 @@ impl Daemon {
                 )
             })
             .ok();
+        let share_dir = config.share.state_dir();
+        let ca = Ca::load_or_create(&share_dir, "wrapd-muxd CA")
+            .inspect_err(|e| {
+                tracing::warn!(
+                    "sharing is off: cannot load or make the CA in {}: {e}",
+                    share_dir.display()
+                )
+            })
+            .ok()
+            .map(Arc::new);
+        let shares = Arc::new(Shares::new(
+            ca.is_some().then_some(share_dir.as_path()),
+            share_limits(&config),
+        ));
         Arc::new(Daemon {
             shell,
+            shares,
+            ca,
+            share_addr: RwLock::new(None),
             registry: Arc::new(Registry::new(started_at_ms)),
             config: RwLock::new(Arc::new(config)),
             shutdown,
@@ -95,6 +132,14 @@ impl Daemon {
         if old.socket_path() != config.socket_path() {
             tracing::warn!("daemon.socket changed: restart wrapd-muxd to use it");
         }
+        if old.share.listen != config.share.listen || old.share.team_ca != config.share.team_ca {
+            tracing::warn!("share.listen or share.team_ca changed: restart wrapd-muxd to use it");
+        }
+        *self
+            .shares
+            .limits
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner) = share_limits(&config);
         if old.limits.max_message_bytes != config.limits.max_message_bytes {
             tracing::warn!("limits.max_message_bytes changed: restart wrapd-muxd to use it");
         }
@@ -102,6 +147,19 @@ impl Daemon {
             .config
             .write()
             .unwrap_or_else(std::sync::PoisonError::into_inner) = Arc::new(config);
+    }
+
+    /// The owner as collaborators see them.
+    pub fn owner(&self) -> Owner {
+        Owner::from_config(&self.config().identity)
+    }
+
+    /// The share port's address, once it listens.
+    pub fn share_addr(&self) -> Option<SocketAddr> {
+        *self
+            .share_addr
+            .read()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
     }
 
     pub fn create_session(&self, req: NewSession) -> Result<SessionHandle> {
@@ -157,6 +215,7 @@ impl Daemon {
             rows: size.rows,
         };
         let registry = Arc::downgrade(&self.registry);
+        let shares = Arc::downgrade(&self.shares);
         self.registry.create(&req.name, |name| {
             session::spawn(
                 session::SessionSpec {
@@ -168,6 +227,9 @@ impl Daemon {
                     on_end: Box::new(move |id| {
                         if let Some(r) = registry.upgrade() {
                             r.remove(id);
+                        }
+                        if let Some(s) = shares.upgrade() {
+                            s.session_ended(id);
                         }
                     }),
                 },

@@ -11,6 +11,7 @@
 //! - `registry`: sessions by id and name.
 //! - `daemon`: shared state and session creation.
 //! - `rpc`: the gRPC service (wire <-> internal types, errors -> statuses).
+//! - `share`: sharing sessions over mutual TLS (CA, share port, access list).
 //! - `shell`: shell integration scripts and their injection into sessions.
 //! - `server`: the Unix socket, single-instance lock, serve and shut down.
 //! - `systemd`: readiness notices, socket activation, the unit files.
@@ -29,6 +30,7 @@ pub mod registry;
 pub mod rpc;
 pub mod server;
 pub mod session;
+pub mod share;
 pub mod shell;
 pub mod systemd;
 pub mod term;

@@ -33,6 +33,10 @@ enum Cmd {
         /// Config file [default: $XDG_CONFIG_HOME/wrapd/config.toml].
         #[arg(long)]
         config: Option<PathBuf>,
+        /// Where to listen for collaborators (TLS) [default: the config's
+        /// share.listen, 127.0.0.1:7443]; port 0 picks a free one.
+        #[arg(long, value_name = "ADDR")]
+        share_listen: Option<std::net::SocketAddr>,
     },
     /// Check or print the configuration.
     #[command(subcommand)]
@@ -42,6 +46,9 @@ enum Cmd {
     InstallService,
     /// Remove the systemd user units that install-service wrote.
     UninstallService,
+    /// A team CA for sharing with your team without invitations.
+    #[command(subcommand)]
+    Team(TeamCmd),
     /// Relay stdin/stdout to the daemon's socket, starting the daemon if it
     /// is not running (what `wrapd-attach ssh://HOST` runs on HOST).
     Bridge {
@@ -62,6 +69,27 @@ enum ConfigCmd {
     Default,
 }
 
+#[derive(Subcommand)]
+enum TeamCmd {
+    /// Make a team CA (kept if one exists). Daemons trust it with
+    /// `share.team_ca = "DIR/ca.pem"`.
+    Init {
+        /// [default: $XDG_CONFIG_HOME/wrapd/team]
+        #[arg(long)]
+        dir: Option<PathBuf>,
+    },
+    /// Make a member's identity (key and certificate) from the team CA.
+    Issue {
+        email: String,
+        /// Display name [default: the email's user part].
+        #[arg(long)]
+        name: Option<String>,
+        /// The team CA's directory [default: $XDG_CONFIG_HOME/wrapd/team]
+        #[arg(long)]
+        dir: Option<PathBuf>,
+    },
+}
+
 fn main() -> ExitCode {
     let cli = Cli::parse();
     tracing_subscriber::fmt()
@@ -73,8 +101,12 @@ fn main() -> ExitCode {
         )
         .init();
     let result = match cli.command {
-        None => serve(None, None),
-        Some(Cmd::Serve { socket, config }) => serve(socket, config),
+        None => serve(None, None, None),
+        Some(Cmd::Serve {
+            socket,
+            config,
+            share_listen,
+        }) => serve(socket, config, share_listen),
         Some(Cmd::Config(ConfigCmd::Check { file })) => check_config(file),
         Some(Cmd::Config(ConfigCmd::Default)) => {
             print!("{DEFAULT_TOML}");
@@ -83,6 +115,7 @@ fn main() -> ExitCode {
         Some(Cmd::InstallService) => install_service(),
         Some(Cmd::UninstallService) => uninstall_service(),
         Some(Cmd::Bridge { socket }) => run_bridge(socket),
+        Some(Cmd::Team(cmd)) => team(cmd),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
@@ -118,7 +151,11 @@ fn check_config(file: Option<PathBuf>) -> anyhow::Result<()> {
     Ok(())
 }
 
-fn serve(socket: Option<PathBuf>, config_path: Option<PathBuf>) -> anyhow::Result<()> {
+fn serve(
+    socket: Option<PathBuf>,
+    config_path: Option<PathBuf>,
+    share_listen: Option<std::net::SocketAddr>,
+) -> anyhow::Result<()> {
     // SAFETY: at startup, before any thread runs.
     let (inherited, notifier) = unsafe {
         (
@@ -126,7 +163,10 @@ fn serve(socket: Option<PathBuf>, config_path: Option<PathBuf>) -> anyhow::Resul
             notify::take_socket().context("reading NOTIFY_SOCKET")?,
         )
     };
-    let config = load_config(config_path.as_deref())?;
+    let mut config = load_config(config_path.as_deref())?;
+    if let Some(addr) = share_listen {
+        config.share.listen = addr;
+    }
     let socket = socket.unwrap_or_else(|| config.socket_path());
     // Writes to a client that vanished must be errors, not a fatal signal.
     // SAFETY: setting a signal disposition at startup, before any thread runs.
@@ -152,6 +192,7 @@ fn serve(socket: Option<PathBuf>, config_path: Option<PathBuf>) -> anyhow::Resul
         tokio::spawn(on_signals(
             daemon.clone(),
             config_path,
+            share_listen,
             notifier.clone(),
             shutdown.clone(),
         ));
@@ -164,10 +205,11 @@ fn serve(socket: Option<PathBuf>, config_path: Option<PathBuf>) -> anyhow::Resul
 }
 
 /// SIGTERM/SIGINT stop the daemon; SIGHUP re-reads the config (a bad file is
-/// logged and the settings stay as they were).
+/// logged and the settings stay as they were; the command line still wins).
 async fn on_signals(
     daemon: Arc<Daemon>,
     config_path: Option<PathBuf>,
+    share_listen: Option<std::net::SocketAddr>,
     notifier: notify::Notifier,
     shutdown: CancellationToken,
 ) {
@@ -188,7 +230,11 @@ async fn on_signals(
                 notifier.tell("RELOADING=1");
                 let path = config_path.clone().unwrap_or_else(Config::default_path);
                 match load_config(config_path.as_deref()) {
-                    Ok(config) => {
+                    Ok(mut config) => {
+                        // --share-listen still wins over the file.
+                        if let Some(addr) = share_listen {
+                            config.share.listen = addr;
+                        }
                         daemon.reload(config);
                         tracing::info!("SIGHUP: reloaded the config from {}", path.display());
                     }
@@ -201,6 +247,43 @@ async fn on_signals(
         shutdown.cancel();
         return;
     }
+}
+
+fn team(cmd: TeamCmd) -> anyhow::Result<()> {
+    use wrapd_muxd::share::team;
+    match cmd {
+        TeamCmd::Init { dir } => {
+            let dir = dir.unwrap_or_else(team::default_dir);
+            let (ca, made) = team::init(&dir)?;
+            let verb = if made { "made" } else { "found" };
+            println!(
+                "{verb} the team CA in {dir} (fingerprint sha256:{fp})\n\
+                 \ntrust it on each daemon that shares with the team (config.toml):\n\
+                 \n    [share]\n    team_ca = \"{cert}\"\n\
+                 \nissue members' identities with `wrapd-muxd team issue EMAIL`; \
+                 keep {key} secret",
+                dir = dir.display(),
+                fp = ca.fingerprint(),
+                cert = dir.join("ca.pem").display(),
+                key = dir.join("ca.key").display(),
+            );
+        }
+        TeamCmd::Issue { email, name, dir } => {
+            if !email.contains('@') || email.contains(char::is_whitespace) {
+                anyhow::bail!("`{email}` is not an email address");
+            }
+            let dir = dir.unwrap_or_else(team::default_dir);
+            let name = name.unwrap_or_else(|| email.split('@').next().unwrap_or(&email).to_owned());
+            let files = team::issue(&dir, &email, &name)?;
+            println!(
+                "issued an identity for {email}:\n  certificate: {}\n  key:         {} (mode 0600)\n\
+                 hand both to them over a private channel",
+                files.cert.display(),
+                files.key.display()
+            );
+        }
+    }
+    Ok(())
 }
 
 fn install_service() -> anyhow::Result<()> {

@@ -27,8 +27,11 @@ impl TestDaemon {
         TestDaemon::start_with(Config::default()).await
     }
 
-    async fn start_with(config: Config) -> TestDaemon {
+    async fn start_with(mut config: Config) -> TestDaemon {
         let dir = tempfile::tempdir().unwrap();
+        // Its own CA, and any free port for collaborators.
+        config.share.state_dir = dir.path().join("share");
+        config.share.listen = "127.0.0.1:0".parse().unwrap();
         let socket = dir.path().join("run/muxd.sock");
         let listener = Listener::bind(&socket).unwrap();
         let shutdown = CancellationToken::new();
@@ -260,6 +263,16 @@ async fn attach(
     (tx, events, a)
 }
 
+/// Presence comes after `attached` and whenever it changes: not an update.
+fn is_presence(msg: &Option<Result<pb::AttachEvent, tonic::Status>>) -> bool {
+    matches!(
+        msg,
+        Some(Ok(pb::AttachEvent {
+            msg: Some(Event::Presence(_))
+        }))
+    )
+}
+
 fn start(target: &str, cols: u32, rows: u32) -> pb::AttachStart {
     pb::AttachStart {
         target: target.into(),
@@ -281,6 +294,9 @@ async fn follow(
         let msg = tokio::time::timeout_at(deadline.into(), events.next())
             .await
             .unwrap_or_else(|_| panic!("timed out following updates; screen: {screen:?}"));
+        if is_presence(&msg) {
+            continue;
+        }
         let Some(Ok(pb::AttachEvent {
             msg: Some(Event::Update(u)),
         })) = msg
@@ -353,6 +369,7 @@ async fn attach_streams_a_snapshot_then_deltas_and_refuses_read_only_input() {
                     "read-only never resizes"
                 );
             }
+            Some(Event::Presence(_)) => {}
             other => panic!("unexpected {other:?}"),
         }
     };
@@ -664,6 +681,9 @@ async fn blocks_are_listed_in_pages_read_watched_and_carried_by_attach() {
         let msg = tokio::time::timeout(Duration::from_secs(10), events.next())
             .await
             .expect("an update");
+        if is_presence(&msg) {
+            continue;
+        }
         let Some(Ok(pb::AttachEvent {
             msg: Some(Event::Update(u)),
         })) = msg

@@ -9,6 +9,9 @@ use crossterm::event::{
 use wrapd_proto::pb;
 
 use super::blocks;
+use super::menu::{Item, ShareMenu, ShareOp};
+use super::presence::{self, Presence, Side};
+use super::range::TextRange;
 use super::scroll::{Bounds, Scroll, SearchPrompt};
 use wrapd_muxd::config::{Action as Binding, ClientConfig};
 
@@ -16,7 +19,7 @@ use crate::keys::{self, KeySpec};
 use crate::mirror::Mirror;
 
 /// What the loop must do for the app.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq)]
 pub enum Action {
     /// Bytes for the session's program.
     Input(Vec<u8>),
@@ -40,9 +43,15 @@ pub enum Action {
     Copy(String),
     /// Fetch a block's output and put it on the clipboard.
     CopyBlockOutput(u64),
+    /// Ask the share's owner for control (collaborators).
+    RequestControl,
+    /// Highlight this for everyone (`None`: clear our highlight).
+    Select(Option<pb::Selection>),
+    /// Something of the share menu, through `ShareAdmin` (owner).
+    Share(ShareOp),
 }
 
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq)]
 pub enum Mode {
     Normal,
     /// The prefix key was pressed: the next key is a command.
@@ -54,6 +63,7 @@ pub enum Mode {
         selected: usize,
     },
     Help,
+    ShareMenu(ShareMenu),
 }
 
 pub struct App {
@@ -72,6 +82,8 @@ pub struct App {
     pending_fetch: Option<Range<u64>>,
     /// Something changed that must be drawn.
     pub dirty: bool,
+    /// Who else is here, our role, their highlights.
+    pub presence: Presence,
 }
 
 /// Wheel steps scroll this many rows.
@@ -94,6 +106,7 @@ impl App {
             outer,
             pending_fetch: None,
             dirty: true,
+            presence: Presence::default(),
         }
     }
 
@@ -135,6 +148,26 @@ impl App {
     }
 
     pub fn on_event(&mut self, event: Event) -> Vec<Action> {
+        let mut actions = self.handle_event(event);
+        actions.extend(self.sync_selection());
+        actions
+    }
+
+    /// Our highlight is the block selected in scroll mode: tell the others
+    /// when it changes (not in sessions nobody shares with us or from us).
+    fn sync_selection(&mut self) -> Option<Action> {
+        if self.presence.side == Side::None || self.presence.participants.len() < 2 {
+            return None;
+        }
+        let now = self.highlight();
+        if now == self.presence.sent_selection {
+            return None;
+        }
+        self.presence.sent_selection = now;
+        Some(Action::Select(now))
+    }
+
+    fn handle_event(&mut self, event: Event) -> Vec<Action> {
         if let Event::Key(k) = &event
             && k.kind != KeyEventKind::Release
             && self.only_typed(k)
@@ -228,6 +261,74 @@ impl App {
                 self.mode = Mode::Normal;
                 vec![]
             }
+            Mode::ShareMenu(menu) => {
+                match key.code {
+                    KeyCode::Up | KeyCode::Char('k') => menu.move_by(-1),
+                    KeyCode::Down | KeyCode::Char('j') => menu.move_by(1),
+                    KeyCode::Enter => {
+                        let chosen = menu.chosen();
+                        self.mode = Mode::Normal;
+                        return match chosen {
+                            Some(Item::Op(op)) => vec![Action::Share(op)],
+                            Some(Item::CopyLink(url)) => vec![Action::Copy(url)],
+                            None => vec![],
+                        };
+                    }
+                    KeyCode::Esc | KeyCode::Char('q') => self.mode = Mode::Normal,
+                    _ if is_ctrl_c(&key) => self.mode = Mode::Normal,
+                    _ => {}
+                }
+                vec![]
+            }
+        }
+    }
+
+    fn open_share_menu(&mut self) -> Vec<Action> {
+        if self.presence.side != Side::Owner {
+            self.notice = Some("only the session's owner shares it".to_owned());
+            return vec![];
+        }
+        self.mode = Mode::ShareMenu(ShareMenu::new(self.selected_block()));
+        vec![Action::Share(ShareOp::Load)]
+    }
+
+    /// The share's current state arrived (for the share menu).
+    pub fn on_share_info(&mut self, info: Option<pb::ShareInfo>) {
+        if let Mode::ShareMenu(menu) = &mut self.mode {
+            menu.info = Some(info);
+            menu.selected = 0;
+            self.dirty = true;
+        }
+    }
+
+    /// Prefix then a digit: show that participant's highlight.
+    fn jump_to_participant(&mut self, n: usize) -> Vec<Action> {
+        let target = match self.presence.selection_of(n) {
+            Ok((p, sel)) => presence::first_row(&self.mirror, sel)
+                .map(|row| (row, p.name.clone(), sel.block_id))
+                .ok_or_else(|| format!("{}'s highlight is not in view", p.name)),
+            Err(e) => Err(e),
+        };
+        match target {
+            Ok((row, name, block)) => {
+                let mut actions = self.enter_scroll(0);
+                let b = self.bounds();
+                if let Mode::Scroll(s) = &mut self.mode {
+                    s.show_at_top(row, b);
+                    if block != 0 {
+                        s.selected_block = Some(block);
+                    }
+                }
+                // Jumping is looking, not highlighting it ourselves.
+                self.presence.sent_selection = self.highlight();
+                self.notice = Some(format!("{name}'s highlight"));
+                actions.extend(self.after_scroll());
+                actions
+            }
+            Err(e) => {
+                self.notice = Some(e);
+                vec![]
+            }
         }
     }
 
@@ -261,7 +362,24 @@ impl App {
                 let bytes = keys::encode_key(&keys::key_event(self.prefix.name()), &self.modes());
                 self.input(bytes)
             }
-            Some(Binding::None) | None => vec![],
+            Some(Binding::RequestControl) => {
+                if self.presence.is_collaborator() {
+                    vec![Action::RequestControl]
+                } else {
+                    self.notice = Some("this is your session: you have control".to_owned());
+                    vec![]
+                }
+            }
+            Some(Binding::ShareMenu) => self.open_share_menu(),
+            Some(Binding::None) => vec![],
+            None => match key.code {
+                KeyCode::Char(c @ '1'..='9')
+                    if key.modifiers.difference(KeyModifiers::SHIFT).is_empty() =>
+                {
+                    self.jump_to_participant(c as usize - '0' as usize)
+                }
+                _ => vec![],
+            },
         }
     }
 
@@ -339,8 +457,13 @@ impl App {
                     backwards: true,
                 })
             }
+            KeyCode::Char('S') => return self.open_share_menu(),
             KeyCode::Char('{') => return self.jump_block(false),
             KeyCode::Char('}') => return self.jump_block(true),
+            KeyCode::Char('y') if s.range.is_some() => {
+                let text = s.range.map(|r| r.text(&self.mirror)).unwrap_or_default();
+                return vec![Action::Copy(text)];
+            }
             KeyCode::Char('y') => {
                 return match s.selected_block {
                     Some(id) => vec![Action::CopyBlockOutput(id)],
@@ -395,6 +518,7 @@ impl App {
         match target {
             Some(block) => {
                 s.selected_block = Some(block.id);
+                s.range = None;
                 s.show_at_top(block.prompt_row, b);
             }
             None if self.mirror.blocks().next().is_none() => {
@@ -406,6 +530,27 @@ impl App {
             }
         }
         self.after_scroll()
+    }
+
+    /// What we highlight: the dragged range, else the selected block.
+    pub fn highlight(&self) -> Option<pb::Selection> {
+        match &self.mode {
+            Mode::Scroll(s) => s.range.map(|r| r.selection()).or_else(|| {
+                s.selected_block.map(|id| pb::Selection {
+                    block_id: id,
+                    ..Default::default()
+                })
+            }),
+            _ => None,
+        }
+    }
+
+    /// The dragged range (scroll mode).
+    pub fn selected_range(&self) -> Option<TextRange> {
+        match &self.mode {
+            Mode::Scroll(s) => s.range,
+            _ => None,
+        }
     }
 
     /// The selected block (scroll mode).
@@ -435,14 +580,37 @@ impl App {
     fn on_mouse(&mut self, m: MouseEvent) -> Vec<Action> {
         let b = self.bounds();
         match &mut self.mode {
+            // A click on an avatar (status line) jumps to their highlight.
+            Mode::Scroll(_)
+                if m.kind == MouseEventKind::Down(MouseButton::Left)
+                    && self.status_line
+                    && m.row + 1 == self.outer.1 =>
+            {
+                match super::ui::avatar_at(self, m.column) {
+                    Some(n) => {
+                        self.mode = Mode::Normal;
+                        self.jump_to_participant(n)
+                    }
+                    None => vec![],
+                }
+            }
             Mode::Scroll(s) => {
                 match m.kind {
                     MouseEventKind::ScrollUp => s.scroll_by(-WHEEL_ROWS, b),
                     MouseEventKind::ScrollDown => s.scroll_by(WHEEL_ROWS, b),
-                    // A click selects the block under it.
+                    // A click selects the block under it; a drag, text.
                     MouseEventKind::Down(MouseButton::Left) => {
                         let row = s.top + u64::from(m.row);
                         s.selected_block = blocks::at_row(&self.mirror, row).map(|b| b.id);
+                        s.anchor = Some((row, m.column));
+                        s.range = None;
+                    }
+                    MouseEventKind::Drag(MouseButton::Left) => {
+                        let here = (s.top + u64::from(m.row), m.column);
+                        if let Some(anchor) = s.anchor.filter(|&a| a != here) {
+                            s.range = Some(TextRange::between(anchor, here));
+                            s.selected_block = None;
+                        }
                     }
                     _ => return vec![],
                 }
@@ -650,6 +818,169 @@ mod tests {
         assert_eq!(app.view_top(), 30);
         app.on_event(click(0));
         assert_eq!(app.selected_block(), Some(2));
+    }
+
+    fn shared(side: Side, role: pb::Role) -> App {
+        let mut app = app_with_blocks();
+        app.presence = Presence::new(side);
+        let p = |id: &str| pb::Participant {
+            id: id.into(),
+            connected: true,
+            ..Default::default()
+        };
+        app.presence.apply(pb::Presence {
+            participants: vec![p("owner"), p("p1")],
+            you: "p1".into(),
+            role: role as i32,
+        });
+        app
+    }
+
+    #[test]
+    fn a_viewer_types_and_the_daemon_decides() {
+        let mut app = shared(Side::Collaborator("shared by O".into()), pb::Role::Viewer);
+        assert_eq!(app.on_event(key('x')), [Action::Input(b"x".to_vec())]);
+        app.on_event(ctrl_b());
+        assert_eq!(app.on_event(key('c')), [Action::RequestControl]);
+        // The owner has control already.
+        let mut owner = shared(Side::Owner, pb::Role::Owner);
+        owner.on_event(ctrl_b());
+        assert_eq!(owner.on_event(key('c')), []);
+        assert!(owner.notice.is_some());
+    }
+
+    #[test]
+    fn the_selected_block_is_highlighted_for_the_others() {
+        let mut app = shared(Side::Collaborator("x".into()), pb::Role::Editor);
+        app.on_event(ctrl_b());
+        let actions = app.on_event(key('{'));
+        let block3 = pb::Selection {
+            block_id: 3,
+            ..Default::default()
+        };
+        assert!(
+            actions.contains(&Action::Select(Some(block3))),
+            "{actions:?}"
+        );
+        // Scrolling without changing the block sends nothing more.
+        assert!(
+            !app.on_event(key('k'))
+                .iter()
+                .any(|a| matches!(a, Action::Select(_)))
+        );
+        assert!(app.on_event(key('q')).contains(&Action::Select(None)));
+        // Alone (or not shared), nothing is sent.
+        let mut alone = app_with_blocks();
+        alone.on_event(ctrl_b());
+        assert!(
+            !alone
+                .on_event(key('{'))
+                .iter()
+                .any(|a| matches!(a, Action::Select(_)))
+        );
+    }
+
+    #[test]
+    fn a_drag_in_scroll_mode_highlights_text_for_the_others() {
+        let mut app = shared(Side::Collaborator("x".into()), pb::Role::Viewer);
+        app.on_event(ctrl_b());
+        app.on_event(key('['));
+        let top = app.view_top();
+        let mouse = |kind, column, row| {
+            Event::Mouse(MouseEvent {
+                kind,
+                column,
+                row,
+                modifiers: KeyModifiers::NONE,
+            })
+        };
+        app.on_event(mouse(MouseEventKind::Down(MouseButton::Left), 5, 3));
+        let actions = app.on_event(mouse(MouseEventKind::Drag(MouseButton::Left), 2, 1));
+        let range = pb::Selection {
+            block_id: 0,
+            start_row: top + 1,
+            start_col: 2,
+            end_row: top + 3,
+            end_col: 5,
+        };
+        assert!(
+            actions.contains(&Action::Select(Some(range))),
+            "{actions:?}"
+        );
+        assert!(matches!(app.on_event(key('y'))[..], [Action::Copy(_)]));
+        // Moving to a block replaces the range.
+        let actions = app.on_event(key('{'));
+        assert!(
+            actions
+                .iter()
+                .any(|a| matches!(a, Action::Select(Some(s)) if s.block_id != 0)),
+            "{actions:?}"
+        );
+    }
+
+    #[test]
+    fn the_share_menu_is_the_owners() {
+        let mut owner = shared(Side::Owner, pb::Role::Owner);
+        owner.on_event(ctrl_b());
+        assert_eq!(
+            owner.on_event(Event::Key(KeyEvent::new(
+                KeyCode::Char('S'),
+                KeyModifiers::SHIFT
+            ))),
+            [Action::Share(ShareOp::Load)]
+        );
+        owner.on_share_info(None);
+        assert_eq!(
+            owner.on_event(Event::Key(KeyEvent::new(
+                KeyCode::Enter,
+                KeyModifiers::NONE
+            ))),
+            [Action::Share(ShareOp::Start(pb::ShareStart {
+                from: Some(pb::share_start::From::Scrollback(true))
+            }))]
+        );
+        let mut viewer = shared(Side::Collaborator("x".into()), pb::Role::Viewer);
+        viewer.on_event(ctrl_b());
+        viewer.on_event(key('S'));
+        assert_eq!(viewer.mode, Mode::Normal);
+    }
+
+    #[test]
+    fn a_click_on_an_avatar_jumps_to_their_highlight() {
+        let mut app = app_with_blocks();
+        app.presence = Presence::new(Side::Owner);
+        let p = |id: &str, name: &str, block: u64| pb::Participant {
+            id: id.into(),
+            name: name.into(),
+            initials: name[..1].into(),
+            connected: true,
+            selection: (block != 0).then(|| pb::Selection {
+                block_id: block,
+                ..Default::default()
+            }),
+            ..Default::default()
+        };
+        app.presence.apply(pb::Presence {
+            participants: vec![p("owner", "Olive", 0), p("p1", "Ada", 2)],
+            you: "owner".into(),
+            role: pb::Role::Owner as i32,
+        });
+        app.on_event(ctrl_b());
+        app.on_event(key('['));
+        let status_row = app.outer.1 - 1;
+        let ada_x = (0..app.outer.0)
+            .find(|&x| super::super::ui::avatar_at(&app, x) == Some(1))
+            .expect("Ada's badge on the status line");
+        app.on_event(Event::Mouse(MouseEvent {
+            kind: MouseEventKind::Down(MouseButton::Left),
+            column: ada_x,
+            row: status_row,
+            modifiers: KeyModifiers::NONE,
+        }));
+        assert_eq!(app.notice.as_deref(), Some("Ada's highlight"));
+        assert_eq!((app.selected_block(), app.view_top()), (Some(2), 30));
+        // Our own badge is no avatar to jump to.
+        assert!((0..ada_x).all(|x| super::super::ui::avatar_at(&app, x) != Some(1)));
     }
 
     #[test]

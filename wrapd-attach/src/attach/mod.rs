@@ -4,6 +4,9 @@
 //! - `app`: the client's state and key handling (pure).
 //! - `scroll`: scroll mode's view and search.
 //! - `blocks`: moving between blocks and drawing their marks.
+//! - `range`: a text range dragged in scroll mode.
+//! - `presence`: who is here (shared sessions), their badges and highlights.
+//! - `menu`: the owner's share menu; `share_ops`: what its choices do.
 //! - `ui`: drawing.
 //!
 //! The loop here owns the I/O: the outer terminal's events, the attach stream,
@@ -11,11 +14,16 @@
 
 mod app;
 mod blocks;
+mod menu;
+mod presence;
+mod range;
 mod scroll;
+mod share_ops;
 mod terminal;
 mod ui;
 
 use std::io::{self, Write};
+use std::path::PathBuf;
 use std::time::Duration;
 
 use anyhow::{Context, Result, anyhow};
@@ -28,9 +36,11 @@ use tokio::sync::mpsc;
 use tokio::time::Instant;
 use tokio_stream::wrappers::ReceiverStream;
 use tonic::Streaming;
+use tonic::transport::Channel;
 use wrapd_proto::pb;
 use wrapd_proto::pb::attach_event::Msg as Event;
 use wrapd_proto::pb::attach_request::Msg as Req;
+use wrapd_proto::pb::share_client::ShareClient;
 
 use crate::commands::exit_text;
 use crate::connect::{Client, status_message};
@@ -46,6 +56,23 @@ pub struct AttachOptions {
     pub read_only: bool,
     /// Create the session (with this request) if the target does not exist.
     pub create: Option<pb::CreateSessionRequest>,
+    /// Whose session this is, for sharing.
+    pub share: ShareSide,
+}
+
+/// Our side of sharing: the owner (who may share, from the share menu), a
+/// collaborator in someone else's share, or neither (`ssh://`).
+#[derive(Debug, Clone, Default)]
+pub enum ShareSide {
+    #[default]
+    None,
+    /// Attached locally: `ShareAdmin` is on this daemon socket.
+    Owner { socket: PathBuf },
+    /// Joined by a link: the share's `Share` service, and how to name it.
+    Collaborator {
+        client: ShareClient<Channel>,
+        label: String,
+    },
 }
 
 /// How an attach ended; printed after the terminal is restored.
@@ -56,6 +83,8 @@ pub enum Outcome {
     Killed(String),
     ServerExit,
     LostServer(String),
+    /// The daemon said no (removed from a share, share stopped, ...).
+    Refused(String),
     /// This client got SIGTERM or SIGHUP.
     Terminated,
 }
@@ -70,12 +99,13 @@ impl Outcome {
             Outcome::Killed(s) => format!("[session {s} was killed]"),
             Outcome::ServerExit => "[server exited]".to_owned(),
             Outcome::LostServer(why) => format!("[lost server: {why}]"),
+            Outcome::Refused(why) => format!("[{why}]"),
             Outcome::Terminated => "[terminated]".to_owned(),
         }
     }
 
     pub fn is_error(&self) -> bool {
-        matches!(self, Outcome::LostServer(_))
+        matches!(self, Outcome::LostServer(_) | Outcome::Refused(_))
     }
 }
 
@@ -135,12 +165,16 @@ impl Stream {
 }
 
 /// Replies to side requests, sent back to the loop.
-enum Reply {
+pub(crate) enum Reply {
     Rows(pb::ReadRowsResponse),
     Search(String, Option<pb::SearchMatch>),
     Sessions(Vec<pb::SessionInfo>),
     /// Text to put on the clipboard.
     Copy(String),
+    /// The current session's share (`None`: not shared), for the menu.
+    ShareInfo(Option<pb::ShareInfo>),
+    /// Something to tell the user.
+    Notice(String),
     Failed(String),
 }
 
@@ -166,9 +200,17 @@ pub async fn run(
     opts: AttachOptions,
     config: &wrapd_muxd::config::ClientConfig,
 ) -> Result<Outcome> {
+    // Listen for SIGWINCH before reading the size: a resize that lands while we
+    // attach (before crossterm's event stream exists) must not be lost.
+    let mut winch = signal(SignalKind::window_change())?;
     let outer = crossterm::terminal::size()
         .context("this is not a terminal: wrapd-attach needs one to attach")?;
     let mut app = App::new(config, opts.read_only, outer);
+    app.presence = presence::Presence::new(match &opts.share {
+        ShareSide::None => presence::Side::None,
+        ShareSide::Owner { .. } => presence::Side::Owner,
+        ShareSide::Collaborator { label, .. } => presence::Side::Collaborator(label.clone()),
+    });
 
     // Attach before touching the terminal, so errors print normally.
     let (mut stream, _) =
@@ -186,10 +228,14 @@ pub async fn run(
     let mut sighup = signal(SignalKind::hangup())?;
     let mut last_draw = Instant::now() - FRAME;
     let mut cursor_shape = None;
+    let links = share_ops::Links::default();
 
     let outcome = loop {
         let draw_at = if app.dirty {
             last_draw + FRAME
+        } else if app.presence.someone_typing() {
+            // Typing marks go out by themselves: look again in a second.
+            Instant::now() + Duration::from_secs(1)
         } else {
             Instant::now() + Duration::from_secs(3600)
         };
@@ -203,11 +249,18 @@ pub async fn run(
                 Ok(Some(pb::AttachEvent { msg: Some(Event::Update(u)) })) => { app.on_update(&u); vec![] }
                 Ok(Some(pb::AttachEvent { msg: Some(Event::Notice(n)) })) => { app.notice = Some(n.message); app.dirty = true; vec![] }
                 Ok(Some(pb::AttachEvent { msg: Some(Event::Ended(e)) })) => break ended(&app, e),
+                Ok(Some(pb::AttachEvent { msg: Some(Event::Presence(p)) })) => {
+                    if let Some(n) = app.presence.apply(p) { app.notice = Some(n); }
+                    app.dirty = true;
+                    vec![]
+                }
                 Ok(Some(_)) => vec![],
                 Ok(None) => break Outcome::LostServer("the daemon closed the stream".to_owned()),
-                Err(s) => match reconnect(&mut client, &app, &opts, &stream).await {
-                    Some(s2) => { stream = s2; vec![] }
-                    None => break Outcome::LostServer(status_message(&s)),
+                // A refusal (removed, share stopped) is final: no retrying.
+                Err(s) if is_refusal(&s) => break Outcome::Refused(status_message(&s)),
+                Err(_) => match reconnect(&mut client, &app, &opts, &stream).await {
+                    Ok(s2) => { stream = s2; vec![] }
+                    Err(why) => break Outcome::LostServer(why),
                 },
             },
             Some(reply) = replies.recv() => match reply {
@@ -215,18 +268,27 @@ pub async fn run(
                 Reply::Search(q, found) => app.on_search(found, &q),
                 Reply::Sessions(list) => { app.on_sessions(list, &stream.session_id); vec![] }
                 Reply::Copy(text) => { copy(&mut app, &text)?; vec![] }
-                Reply::Failed(msg) => { app.notice = Some(msg); app.dirty = true; vec![] }
+                Reply::Failed(msg) | Reply::Notice(msg) => { app.notice = Some(msg); app.dirty = true; vec![] }
+                Reply::ShareInfo(info) => { app.on_share_info(info); vec![] }
+            },
+            _ = winch.recv() => match crossterm::terminal::size() {
+                // Crossterm reports resizes too; this catches the ones it missed.
+                Ok(now) if now != app.outer => app.on_event(crossterm::event::Event::Resize(now.0, now.1)),
+                _ => vec![],
             },
             _ = sigterm.recv() => break Outcome::Terminated,
             _ = sighup.recv() => break Outcome::Terminated,
-            _ = tokio::time::sleep_until(draw_at), if app.dirty => vec![],
+            _ = tokio::time::sleep_until(draw_at) => { app.dirty = true; vec![] }
         };
         let mut done = None;
         for action in actions {
             match action {
                 Action::Input(data) => stream.send(Req::Input(data)).await,
                 Action::Resize { cols, rows } => {
-                    if !app.read_only {
+                    // A viewer's size would be refused: don't ask.
+                    let viewer =
+                        app.presence.is_collaborator() && app.presence.role == pb::Role::Viewer;
+                    if !app.read_only && !viewer {
                         let size = pb::Size {
                             cols: u32::from(cols),
                             rows: u32::from(rows),
@@ -287,6 +349,32 @@ pub async fn run(
                     });
                 }
                 Action::Copy(text) => copy(&mut app, &text)?,
+                Action::Select(sel) => stream.send(Req::Select(sel.unwrap_or_default())).await,
+                Action::RequestControl => {
+                    if let ShareSide::Collaborator { client, .. } = &opts.share {
+                        let (mut c, tx) = (client.clone(), reply_tx.clone());
+                        tokio::spawn(async move {
+                            let reply = match c.request_control(pb::RequestControlRequest {}).await
+                            {
+                                Ok(_) => Reply::Notice("asked the owner for control".to_owned()),
+                                Err(s) => Reply::Failed(status_message(&s)),
+                            };
+                            let _ = tx.send(reply).await;
+                        });
+                    }
+                }
+                Action::Share(op) => {
+                    if let ShareSide::Owner { socket } = &opts.share {
+                        let (socket, tx) = (socket.clone(), reply_tx.clone());
+                        let (session, links) = (stream.session_id.clone(), links.clone());
+                        tokio::spawn(async move {
+                            let reply = share_ops::perform(&socket, session, op, &links)
+                                .await
+                                .unwrap_or_else(|e| Reply::Failed(format!("{e:#}")));
+                            let _ = tx.send(reply).await;
+                        });
+                    }
+                }
                 Action::CopyBlockOutput(id) => {
                     let mut c = client.clone();
                     let (tx, target) = (reply_tx.clone(), stream.session_id.clone());
@@ -377,7 +465,11 @@ fn copy(app: &mut App, text: &str) -> io::Result<()> {
     let mut out = io::stdout();
     write_clipboard(&mut out, "c", text.as_bytes())?;
     out.flush()?;
-    app.notice = Some(format!("copied {} bytes", text.len()));
+    app.notice = Some(if wrapd_proto::link::ShareLink::looks_like_link(text) {
+        "share link copied to the clipboard (OSC 52): send it to whoever should join".to_owned()
+    } else {
+        format!("copied {} bytes", text.len())
+    });
     app.dirty = true;
     Ok(())
 }
@@ -394,15 +486,33 @@ fn ended(app: &App, e: pb::Ended) -> Outcome {
     }
 }
 
+/// A status that says "no", as opposed to a broken connection.
+fn is_refusal(s: &tonic::Status) -> bool {
+    use tonic::Code;
+    matches!(
+        s.code(),
+        Code::PermissionDenied
+            | Code::Unauthenticated
+            | Code::FailedPrecondition
+            | Code::NotFound
+            | Code::ResourceExhausted
+    )
+}
+
 /// The stream broke without an end: try to resume where we were.
 async fn reconnect(
     client: &mut Client,
     app: &App,
     opts: &AttachOptions,
     old: &Stream,
-) -> Option<Stream> {
-    for attempt in 0..3u32 {
-        tokio::time::sleep(Duration::from_millis(100 << attempt)).await;
+) -> Result<Stream, String> {
+    let collaborator = matches!(opts.share, ShareSide::Collaborator { .. });
+    let mut last = tonic::Status::unavailable("");
+    // Over a network (a share) the outage may last: keep trying for about
+    // half a minute; the local daemon either comes back at once or not.
+    let attempts = if collaborator { 14 } else { 3 };
+    for attempt in 0..attempts {
+        tokio::time::sleep(Duration::from_millis((100u64 << attempt.min(5)).min(2_500))).await;
         let mut start = start_request(
             app,
             old.session_id.clone(),
@@ -414,9 +524,14 @@ async fn reconnect(
         start.resume_session_id = old.session_id.clone();
         start.resume_seq = app.mirror.seq();
         start.resume_screen_start = app.mirror.screen_start();
-        if let Ok((s, _)) = Stream::open(client, start).await {
-            return Some(s);
+        match Stream::open(client, start).await {
+            Ok((s, _)) => return Ok(s),
+            Err(s) if is_refusal(&s) => return Err(status_message(&s)),
+            Err(s) => last = s,
         }
     }
-    None
+    let refused = collaborator
+        .then(|| crate::share::tls::certificate_refused(&last))
+        .flatten();
+    Err(refused.unwrap_or_else(|| status_message(&last)))
 }

@@ -14,6 +14,9 @@ pub struct Scroll {
     pub found: Option<(u64, u16, u16)>,
     /// The block selected by moving between blocks (`{` / `}`), by id.
     pub selected_block: Option<u64>,
+    /// Where a mouse press started, and the text range dragged from it.
+    pub anchor: Option<(u64, u16)>,
+    pub range: Option<super::range::TextRange>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -49,6 +52,8 @@ impl Scroll {
             last_search: None,
             found: None,
             selected_block: None,
+            anchor: None,
+            range: None,
         }
     }
 

@@ -9,7 +9,10 @@ use ratatui::widgets::{Block, Borders, Clear, List, ListItem, ListState, Paragra
 
 use super::app::{App, Mode};
 use super::blocks;
+use super::presence::Side;
 use crate::render::SessionView;
+use crate::share::admin::role_name;
+use wrapd_proto::pb;
 
 pub fn draw(frame: &mut Frame<'_>, app: &App) {
     let area = frame.area();
@@ -34,6 +37,19 @@ pub fn draw(frame: &mut Frame<'_>, app: &App) {
         |row| view.row_y(row, session_area),
         frame.buffer_mut(),
     );
+    if let Some(range) = app.selected_range() {
+        range.draw(
+            session_area,
+            |row| view.row_y(row, session_area),
+            frame.buffer_mut(),
+        );
+    }
+    app.presence.draw_highlights(
+        &app.mirror,
+        session_area,
+        |row| view.row_y(row, session_area),
+        frame.buffer_mut(),
+    );
     if matches!(app.mode, Mode::Normal | Mode::Prefix)
         && let Some(pos) = view.cursor_position(session_area)
     {
@@ -48,6 +64,7 @@ pub fn draw(frame: &mut Frame<'_>, app: &App) {
         Mode::Chooser { sessions, selected } => {
             draw_chooser(frame, session_area, sessions.as_deref(), *selected)
         }
+        Mode::ShareMenu(menu) => menu.draw(frame, session_area),
         _ => {}
     }
 }
@@ -91,6 +108,16 @@ fn status_line(app: &App) -> Paragraph<'static> {
     if app.read_only {
         left.push(Span::styled("[read-only] ", base));
     }
+    if let Side::Collaborator(label) = &app.presence.side {
+        let role = match app.presence.role {
+            pb::Role::Unspecified => "joining".to_owned(),
+            r => role_name(r).to_owned(),
+        };
+        left.push(Span::styled(
+            format!("[{role} · {label}] "),
+            base.bg(Color::Magenta).fg(Color::White),
+        ));
+    }
     if let Some(exit) = m.exited() {
         left.push(Span::styled(
             format!("[{}] ", crate::commands::exit_text(exit)),
@@ -101,18 +128,46 @@ fn status_line(app: &App) -> Paragraph<'static> {
         left.push(Span::styled(format!("{n} "), base.bg(Color::Yellow)));
     }
     left.push(Span::styled(m.title().to_owned(), base));
-    let (cols, rows) = m.size();
-    let clients = match m.clients() {
-        1 => "1 client".to_owned(),
-        n => format!("{n} clients"),
-    };
-    let right = format!(" {cols}x{rows} · {clients} ");
-    let used: usize = left.iter().map(|s| s.width()).sum();
+    let badges = app.presence.badges();
+    let right = right_text(app);
+    let used: usize = left.iter().chain(&badges).map(|s| s.width()).sum();
     let width = usize::from(app.outer.0);
     let pad = width.saturating_sub(used + right.len());
     left.push(Span::styled(" ".repeat(pad), base));
+    left.extend(badges.into_iter().map(|b| {
+        let style = base.patch(b.style);
+        b.style(style)
+    }));
     left.push(Span::styled(right, base));
     Paragraph::new(Line::from(left)).style(base)
+}
+
+/// The status line's right end: the session's size and its clients.
+fn right_text(app: &App) -> String {
+    let (cols, rows) = app.mirror.size();
+    let clients = match app.mirror.clients() {
+        1 => "1 client".to_owned(),
+        n => format!("{n} clients"),
+    };
+    format!(" {cols}x{rows} · {clients} ")
+}
+
+/// The avatar number of the badge at column `x` of the status line (badges
+/// sit just left of the right end).
+pub fn avatar_at(app: &App, x: u16) -> Option<usize> {
+    let groups = app.presence.badge_groups();
+    let width = |spans: &[Span]| spans.iter().map(Span::width).sum::<usize>();
+    let total: usize = groups.iter().map(|(_, g)| width(g)).sum();
+    let end = usize::from(app.outer.0).checked_sub(right_text(app).len())?;
+    let mut at = end.checked_sub(total)?;
+    for (avatar, spans) in &groups {
+        let w = width(spans);
+        if (at..at + w).contains(&usize::from(x)) {
+            return *avatar;
+        }
+        at += w;
+    }
+    None
 }
 
 fn centered(area: Rect, width: u16, height: u16) -> Rect {

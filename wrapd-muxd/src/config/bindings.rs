@@ -26,6 +26,10 @@ pub enum Action {
     Help,
     /// Send the prefix key itself to the program.
     SendPrefix,
+    /// In a shared session: ask the owner for control (edit).
+    RequestControl,
+    /// The share menu (owner): share, copy the link, participants, stop.
+    ShareMenu,
     /// Nothing (removes a default binding).
     None,
 }
@@ -43,6 +47,8 @@ impl Action {
             Action::ChooseSession => "choose a session",
             Action::Help => "this help",
             Action::SendPrefix => "send the prefix key itself",
+            Action::RequestControl => "ask the owner for control (collaborators)",
+            Action::ShareMenu => "share menu: share, link, participants, requests, stop",
             Action::None => "nothing",
         }
     }
@@ -63,6 +69,8 @@ impl Default for Bindings {
             (key("{"), Action::PreviousBlock),
             (key("s"), Action::ChooseSession),
             (key("?"), Action::Help),
+            (key("c"), Action::RequestControl),
+            (key("S"), Action::ShareMenu),
         ]))
     }
 }

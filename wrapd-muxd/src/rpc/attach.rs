@@ -1,14 +1,22 @@
-//! The attach stream. Per client, two tasks share one [`Attachment`]:
+//! The attach stream. Per client, three tasks share one [`Attachment`]:
 //! - the sync task wakes on the session's pulse, asks the actor for what changed
 //!   since the client's sync point and sends it — while a send is blocked by a
 //!   slow client nothing accumulates, the next update simply covers more;
-//! - the input task forwards input and resizes, and reports refusals as notices.
+//! - the input task forwards input, resizes and selections, and reports
+//!   refusals as notices;
+//! - the presence task sends who is here whenever that changes.
 //!
-//! Either task ending (client gone, session over) ends the other; dropping the
+//! For a collaborator the sync task filters each update by the share's
+//! starting point and counts its bytes against the share's limits; the input
+//! task asks for their role at every message; all three end when they are
+//! removed or the share stops.
+//!
+//! Any task ending (client gone, session over) ends the others; dropping the
 //! last `Arc<Attachment>` detaches the client.
 
 use std::sync::Arc;
 
+use prost::Message;
 use tokio::sync::mpsc;
 use tokio_stream::wrappers::ReceiverStream;
 use tokio_util::sync::CancellationToken;
@@ -17,14 +25,21 @@ use wrapd_proto::pb;
 use wrapd_proto::pb::attach_event::Msg as Event;
 use wrapd_proto::pb::attach_request::Msg as Req;
 
+use super::presence::{self, Presence};
 use super::{convert, new_session, status};
 use crate::daemon::Daemon;
 use crate::error::Error;
 use crate::session::{Attachment, EndReason, Size, SyncPoint};
+use crate::share::Role;
+use crate::share::authz::{self, Access, Caller, Collab, Rpc};
+use crate::share::filter::Window;
 use crate::term::RowIndex;
 
 pub type EventStream = ReceiverStream<Result<pb::AttachEvent, Status>>;
+type Tx = mpsc::Sender<Result<pb::AttachEvent, Status>>;
 
+/// How long a cut-off collaborator's stream waits to deliver why.
+const CUT_OFF_NOTICE: std::time::Duration = std::time::Duration::from_millis(500);
 /// Events buffered per client at most (each a whole update).
 const EVENT_BUFFER: usize = 2;
 
@@ -32,8 +47,16 @@ fn event(msg: Event) -> Result<pb::AttachEvent, Status> {
     Ok(pb::AttachEvent { msg: Some(msg) })
 }
 
+fn notice(st: &Status) -> Result<pb::AttachEvent, Status> {
+    event(Event::Notice(pb::Notice {
+        code: format!("{:?}", st.code()),
+        message: st.message().to_owned(),
+    }))
+}
+
 pub async fn attach(
     daemon: Arc<Daemon>,
+    caller: Caller,
     mut inbound: Streaming<pb::AttachRequest>,
 ) -> Result<EventStream, Status> {
     let start = match inbound.message().await? {
@@ -51,13 +74,27 @@ pub async fn attach(
             ));
         }
     };
+    let access = authz::authorize(
+        &daemon.shares,
+        &daemon.registry,
+        &caller,
+        Rpc::Attach,
+        &start.target,
+    )?;
+    let collab = match access {
+        Access::Owner => None,
+        Access::Collaborator(c) => Some(c),
+    };
     let size = start
         .size
         .and_then(|s| Size::checked(s.cols, s.rows))
         .ok_or_else(|| Status::invalid_argument("attach needs a size of at least 1x1"))?;
-    let handle = match daemon.registry.resolve(&start.target) {
+    let target = collab
+        .as_ref()
+        .map_or(start.target.clone(), |c| c.session.0.clone());
+    let handle = match daemon.registry.resolve(&target) {
         Ok(h) => h,
-        Err(Error::UnknownSession(_) | Error::NoSessions) if start.create => {
+        Err(Error::UnknownSession(_) | Error::NoSessions) if start.create && collab.is_none() => {
             let mut req = start.create_request.clone().unwrap_or_default();
             if req.name.is_empty() {
                 req.name = start.target.clone();
@@ -70,13 +107,13 @@ pub async fn attach(
         }
         Err(e) => return Err(status(e)),
     };
+    // A collaborator writes (and sizes the session) only while an editor.
+    let writer = match &collab {
+        None => !start.read_only,
+        Some(c) => !start.read_only && authz::live_role(&daemon.shares, c)? == Role::Editor,
+    };
     let client = daemon.registry.new_client_id();
-    let attachment = Arc::new(
-        handle
-            .attach(client, size, start.read_only)
-            .await
-            .map_err(status)?,
-    );
+    let attachment = Arc::new(handle.attach(client, size, !writer).await.map_err(status)?);
     let max = daemon.config().limits.max_clients;
     if attachment.info.clients as usize > max {
         // Dropping the attachment detaches it again.
@@ -85,13 +122,15 @@ pub async fn attach(
             attachment.info.name
         ))));
     }
-    daemon.registry.touch(&handle.id);
+    if collab.is_none() {
+        daemon.registry.touch(&handle.id);
+    }
     let resumed = start.resume_session_id == handle.id.0 && start.resume_seq > 0;
     let resume = resumed.then_some(SyncPoint {
         seq: start.resume_seq,
         screen_start: RowIndex(start.resume_screen_start),
     });
-    tracing::debug!(session = %handle.id, client = client.0, read_only = start.read_only, resumed, "client attached");
+    tracing::debug!(session = %handle.id, client = client.0, read_only = start.read_only, resumed, collaborator = ?collab.as_ref().map(|c| &c.participant_id), "client attached");
 
     let (tx, rx) = mpsc::channel(EVENT_BUFFER);
     let attached = pb::Attached {
@@ -104,118 +143,205 @@ pub async fn attach(
         .map_err(|_| Status::cancelled("client gone"))?;
 
     let done = CancellationToken::new();
+    let presence = Arc::new(Presence::join(
+        daemon.clone(),
+        handle.id.clone(),
+        collab.clone(),
+    ));
+    tokio::spawn(presence::presence_task(
+        presence.clone(),
+        attachment.clone(),
+        start.read_only,
+        tx.clone(),
+        done.clone(),
+    ));
     tokio::spawn(sync_task(
         attachment.clone(),
+        collab.clone(),
+        daemon.clone(),
         resume,
         start.history_rows,
         tx.clone(),
         done.clone(),
     ));
-    tokio::spawn(input_task(attachment, start.read_only, inbound, tx, done));
+    tokio::spawn(input_task(
+        attachment,
+        presence,
+        start.read_only,
+        writer,
+        inbound,
+        tx,
+        done,
+    ));
     Ok(ReceiverStream::new(rx))
+}
+
+async fn send_ended(tx: &Tx, reason: &EndReason) {
+    let _ = tx.send(event(Event::Ended(convert::ended(reason)))).await;
 }
 
 async fn sync_task(
     attachment: Arc<Attachment>,
+    collab: Option<Collab>,
+    daemon: Arc<Daemon>,
     mut point: Option<SyncPoint>,
     history_rows: u32,
-    tx: mpsc::Sender<Result<pb::AttachEvent, Status>>,
+    tx: Tx,
     done: CancellationToken,
 ) {
     let _done = done.clone().drop_guard();
     let mut pulse = attachment.pulse.clone();
+    let cut_off = collab
+        .as_ref()
+        .map_or_else(CancellationToken::new, |c| c.token.clone());
+    let window = collab.as_ref().map(|c| Window {
+        start_row: c.start_row,
+        start_block: c.start_block,
+    });
     loop {
         let now = pulse.borrow_and_update().clone();
         if let Some(reason) = now.ended {
-            let _ = tx.send(event(Event::Ended(convert::ended(&reason)))).await;
+            send_ended(&tx, &reason).await;
             return;
         }
         if point.is_none_or(|p| p.seq != now.seq) {
             let Ok(update) = attachment.handle().update(point, history_rows).await else {
                 // The actor is gone: its last pulse says why.
                 let reason = pulse.borrow().ended.clone().unwrap_or(EndReason::Killed);
-                let _ = tx.send(event(Event::Ended(convert::ended(&reason)))).await;
+                send_ended(&tx, &reason).await;
                 return;
             };
             point = Some(update.point());
+            let mut update = convert::update(update);
+            if let (Some(w), Some(c)) = (&window, &collab) {
+                w.update(&mut update);
+                if let Err(st) = daemon.shares.account(
+                    &c.share_id,
+                    &c.participant_id,
+                    update.encoded_len() as u64,
+                ) {
+                    let _ = tx.send(Err(st)).await;
+                    return;
+                }
+            }
             let sent = tokio::select! {
-                r = tx.send(event(Event::Update(convert::update(update)))) => r.is_ok(),
+                r = tx.send(event(Event::Update(update))) => r.is_ok(),
                 _ = done.cancelled() => false,
+                _ = cut_off.cancelled() => false,
             };
+            if cut_off.is_cancelled() {
+                break;
+            }
             if !sent {
-                return;
+                break;
             }
         }
         tokio::select! {
+            // The other tasks end when access does: say why before `done`.
+            biased;
+            _ = cut_off.cancelled() => break,
             r = pulse.changed() => if r.is_err() {
                 // The actor is gone; its last pulse (if any) says why.
                 let reason = pulse.borrow().ended.clone().unwrap_or(EndReason::Killed);
-                let _ = tx.send(event(Event::Ended(convert::ended(&reason)))).await;
+                send_ended(&tx, &reason).await;
                 return;
             },
             _ = done.cancelled() => return,
         }
     }
+    if let Some(c) = &collab
+        && cut_off.is_cancelled()
+    {
+        let why = authz::live_role(&daemon.shares, c)
+            .err()
+            .unwrap_or_else(|| Status::permission_denied("your access to this share has ended"));
+        // The client may be slow to read: wait a little, not forever.
+        let _ = tokio::time::timeout(CUT_OFF_NOTICE, tx.send(Err(why))).await;
+    }
 }
 
+#[allow(clippy::too_many_arguments)]
 async fn input_task(
     attachment: Arc<Attachment>,
+    presence: Arc<Presence>,
     read_only: bool,
+    mut writer: bool,
     mut inbound: Streaming<pb::AttachRequest>,
-    tx: mpsc::Sender<Result<pb::AttachEvent, Status>>,
+    tx: Tx,
     done: CancellationToken,
 ) {
     let _done = done.clone().drop_guard();
+    let cut_off = presence.cut_off();
     loop {
         let msg = tokio::select! {
             m = inbound.message() => m,
             _ = done.cancelled() => return,
+            _ = cut_off.cancelled() => return,
         };
-        let refusal = match msg {
-            Ok(Some(pb::AttachRequest {
-                msg: Some(Req::Input(data)),
-            })) => {
-                if read_only {
-                    Some(Error::ReadOnly)
-                } else {
-                    attachment.input(data).await.err()
-                }
-            }
-            Ok(Some(pb::AttachRequest {
-                msg: Some(Req::Resize(s)),
-            })) => match Size::checked(s.cols, s.rows) {
-                None => Some(Error::InvalidArgument(format!(
-                    "invalid size {}x{}: ignored",
-                    s.cols, s.rows
-                ))),
-                Some(_) if read_only => None,
-                Some(size) => attachment.resize(size).await.err(),
-            },
-            Ok(Some(pb::AttachRequest {
-                msg: Some(Req::Start(_)),
-            })) => Some(Error::InvalidArgument(
-                "already attached: `start` ignored".to_owned(),
-            )),
-            // Highlights reach other participants once presence is kept (sharing).
-            Ok(Some(pb::AttachRequest {
-                msg: Some(Req::Select(_)),
-            })) => None,
-            Ok(Some(pb::AttachRequest { msg: None })) => None,
+        let msg = match msg {
+            Ok(Some(pb::AttachRequest { msg: Some(m) })) => m,
+            Ok(Some(pb::AttachRequest { msg: None })) => continue,
             Ok(None) => return,
             Err(e) => {
                 tracing::debug!(client = attachment.client.0, "attach stream: {e}");
                 return;
             }
         };
-        if let Some(e) = refusal {
-            let st = status(e);
-            let notice = pb::Notice {
-                code: format!("{:?}", st.code()),
-                message: st.message().to_owned(),
-            };
-            if tx.send(event(Event::Notice(notice))).await.is_err() {
-                return;
+        // A collaborator's role now decides input and resizes.
+        let may_write = match (&msg, presence.collab()) {
+            (Req::Input(_) | Req::Resize(_), Some(_)) => match presence.role() {
+                Ok(role) => role == Role::Editor && !read_only,
+                Err(st) => {
+                    let _ = tx.send(Err(st)).await;
+                    return;
+                }
+            },
+            _ => writer,
+        };
+        if may_write != writer {
+            writer = may_write;
+            let _ = attachment.set_read_only(!writer).await;
+        }
+        let refusal: Option<Status> = match msg {
+            Req::Input(data) => {
+                if read_only {
+                    Some(status(Error::ReadOnly))
+                } else if !writer {
+                    presence.refused("input");
+                    Some(Status::permission_denied(
+                        "you are a viewer: ask for control (the owner grants edit)",
+                    ))
+                } else {
+                    presence.typed(&data);
+                    attachment.input(data).await.err().map(status)
+                }
             }
+            Req::Resize(s) => match Size::checked(s.cols, s.rows) {
+                None => Some(status(Error::InvalidArgument(format!(
+                    "invalid size {}x{}: ignored",
+                    s.cols, s.rows
+                )))),
+                Some(_) if read_only => None,
+                Some(_) if !writer => {
+                    presence.refused("resize");
+                    Some(Status::permission_denied(
+                        "you are a viewer: your size does not change the session",
+                    ))
+                }
+                Some(size) => attachment.resize(size).await.err().map(status),
+            },
+            Req::Start(_) => Some(status(Error::InvalidArgument(
+                "already attached: `start` ignored".to_owned(),
+            ))),
+            Req::Select(sel) => {
+                presence.select(sel);
+                None
+            }
+        };
+        if let Some(st) = refusal
+            && tx.send(notice(&st)).await.is_err()
+        {
+            return;
         }
     }
 }

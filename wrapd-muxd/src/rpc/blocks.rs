@@ -9,7 +9,9 @@ use tonic::Status;
 use wrapd_proto::pb;
 
 use super::{convert, status};
-use crate::daemon::Daemon;
+use crate::session::SessionHandle;
+use crate::share::authz::Collab;
+use crate::share::filter::Window;
 use crate::term::BlockId;
 
 /// Blocks per page when the caller does not say, and at most.
@@ -19,10 +21,10 @@ const MAX_PAGE: u32 = 1000;
 pub type BlockEventStream = Pin<Box<dyn Stream<Item = Result<pb::BlockEvent, Status>> + Send>>;
 
 pub async fn list(
-    daemon: &Daemon,
+    handle: SessionHandle,
+    window: Option<Window>,
     req: pb::ListBlocksRequest,
 ) -> Result<pb::ListBlocksResponse, Status> {
-    let handle = daemon.registry.resolve(&req.target).map_err(status)?;
     let limit = match req.limit {
         0 => DEFAULT_PAGE,
         n => n.min(MAX_PAGE),
@@ -32,23 +34,32 @@ pub async fn list(
         .list_blocks(before, limit as usize)
         .await
         .map_err(status)?;
-    Ok(pb::ListBlocksResponse {
+    let mut response = pb::ListBlocksResponse {
         blocks: page
             .blocks
             .iter()
             .map(|b| convert::block(&b.block, b.output_trimmed))
             .collect(),
         more: page.more,
-    })
+    };
+    if let Some(w) = window {
+        w.blocks(&mut response);
+    }
+    Ok(response)
 }
 
 pub async fn output(
-    daemon: &Daemon,
+    handle: SessionHandle,
+    window: Option<Window>,
     req: pb::GetBlockOutputRequest,
 ) -> Result<pb::GetBlockOutputResponse, Status> {
-    let handle = daemon.registry.resolve(&req.target).map_err(status)?;
     let id = (req.id != 0).then_some(BlockId(req.id));
-    let Some((info, output)) = handle.block_output(id, req.ansi).await.map_err(status)? else {
+    let found = handle.block_output(id, req.ansi).await.map_err(status)?;
+    // A collaborator is told nothing of a block before the share's start.
+    let found = found.filter(|(info, _)| {
+        window.is_none_or(|w| w.block_visible(&convert::block(&info.block, false)))
+    });
+    let Some((info, output)) = found else {
         let session = handle.info().await.map_err(status)?.name;
         let what = match id {
             Some(id) => format!("session `{session}` has no block {}", id.0),
@@ -60,24 +71,37 @@ pub async fn output(
             "{what} (see `wrapd-attach blocks -t {session}`)"
         )));
     };
-    Ok(pb::GetBlockOutputResponse {
+    let mut response = pb::GetBlockOutputResponse {
         block: Some(convert::block(
             &info.block,
             info.output_trimmed || output.trimmed,
         )),
         text: output.text,
-    })
+    };
+    if let Some(w) = window {
+        w.output(&mut response);
+    }
+    Ok(response)
 }
 
+/// Block events; a collaborator's end when their access does.
 pub async fn watch(
-    daemon: &Daemon,
-    req: pb::WatchBlocksRequest,
+    handle: SessionHandle,
+    collab: Option<Collab>,
 ) -> Result<BlockEventStream, Status> {
-    let handle = daemon.registry.resolve(&req.target).map_err(status)?;
     let events = handle.watch_blocks().await.map_err(status)?;
-    let stream = BroadcastStream::new(events).filter_map(|e| async move {
+    let window = collab.as_ref().map(|c| Window {
+        start_row: c.start_row,
+        start_block: c.start_block,
+    });
+    let stream = BroadcastStream::new(events).filter_map(move |e| async move {
         match e {
-            Ok(e) => Some(Ok(convert::block_event(&e))),
+            Ok(e) => {
+                let mut e = convert::block_event(&e);
+                window
+                    .is_none_or(|w| w.block_event(&mut e))
+                    .then_some(Ok(e))
+            }
             // A watcher that fell behind skips what it missed.
             Err(e) => {
                 tracing::debug!("block watcher: {e}");
@@ -85,5 +109,13 @@ pub async fn watch(
             }
         }
     });
-    Ok(Box::pin(stream))
+    match collab {
+        None => Ok(Box::pin(stream)),
+        Some(c) => {
+            let token = c.token.clone();
+            Ok(Box::pin(
+                stream.take_until(async move { token.cancelled().await }),
+            ))
+        }
+    }
 }

@@ -4,10 +4,21 @@
 //! - `convert`: internal types to `pb`.
 //! - `attach`: the attach stream (a sync task and an input task per client).
 //! - `blocks`: listing, reading and watching a session's blocks.
+//! - `presence`: an attach stream as a participant (presence, audit).
+//! - `share_admin`: the owner's `ShareAdmin` service (Unix socket only).
+//! - `owner_only`: `ShareAdmin` on the share port, refusing every call.
+//! - `share`: the collaborators' `Share` service (enrollment; share port).
+//!
+//! `Mux` is served twice: on the Unix socket to the owner, and on the share
+//! port to collaborators — there every RPC first asks `share::authz`.
 
 mod attach;
 mod blocks;
 pub mod convert;
+pub mod owner_only;
+mod presence;
+pub mod share;
+pub mod share_admin;
 
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -18,7 +29,9 @@ use wrapd_proto::pb::mux_server::Mux;
 
 use crate::daemon::{Daemon, NewSession};
 use crate::error::Error;
-use crate::session::Size;
+use crate::session::{SessionHandle, Size};
+use crate::share::authz::{self, Access, Caller, Collab, Rpc};
+use crate::share::filter::Window;
 use crate::term::RowIndex;
 
 /// Largest message sent (a snapshot with a lot of history).
@@ -26,19 +39,75 @@ pub const MAX_RESPONSE_BYTES: usize = 64 << 20;
 
 pub struct MuxService {
     daemon: Arc<Daemon>,
+    /// Served on the share port: callers are who their certificates say.
+    remote: bool,
 }
 
 impl MuxService {
     pub fn new(daemon: Arc<Daemon>) -> MuxService {
-        MuxService { daemon }
+        MuxService {
+            daemon,
+            remote: false,
+        }
     }
 
-    /// The tonic server for this service, with message limits set.
+    /// The tonic server for the owner's Unix socket, with message limits set.
     pub fn server(daemon: Arc<Daemon>) -> pb::mux_server::MuxServer<MuxService> {
-        pb::mux_server::MuxServer::new(MuxService::new(daemon.clone()))
-            .max_decoding_message_size(daemon.config().limits.max_message_bytes)
-            .max_encoding_message_size(MAX_RESPONSE_BYTES)
+        Self::make(daemon, false)
     }
+
+    /// The tonic server for the share port (collaborators).
+    pub fn remote_server(daemon: Arc<Daemon>) -> pb::mux_server::MuxServer<MuxService> {
+        Self::make(daemon, true)
+    }
+
+    fn make(daemon: Arc<Daemon>, remote: bool) -> pb::mux_server::MuxServer<MuxService> {
+        pb::mux_server::MuxServer::new(MuxService {
+            daemon: daemon.clone(),
+            remote,
+        })
+        .max_decoding_message_size(daemon.config().limits.max_message_bytes)
+        .max_encoding_message_size(MAX_RESPONSE_BYTES)
+    }
+
+    /// May this request's caller call `rpc` on `target`?
+    fn access<T>(&self, req: &Request<T>, rpc: Rpc, target: &str) -> Result<Access, Status> {
+        authz::authorize(
+            &self.daemon.shares,
+            &self.daemon.registry,
+            &Caller::of(req, self.remote),
+            rpc,
+            target,
+        )
+    }
+
+    /// Only the owner may call `rpc`.
+    fn owner_only<T>(&self, req: &Request<T>, rpc: &'static str) -> Result<(), Status> {
+        self.access(req, Rpc::OwnerOnly(rpc), "").map(|_| ())
+    }
+
+    /// The session a request may touch, and the collaborator's window on it.
+    fn session<T>(
+        &self,
+        req: &Request<T>,
+        rpc: Rpc,
+        target: &str,
+    ) -> Result<(SessionHandle, Option<Collab>), Status> {
+        match self.access(req, rpc, target)? {
+            Access::Owner => Ok((self.daemon.registry.resolve(target).map_err(status)?, None)),
+            Access::Collaborator(c) => {
+                let handle = self.daemon.registry.resolve(&c.session.0).map_err(status)?;
+                Ok((handle, Some(c)))
+            }
+        }
+    }
+}
+
+fn window(c: &Option<Collab>) -> Option<Window> {
+    c.as_ref().map(|c| Window {
+        start_row: c.start_row,
+        start_block: c.start_block,
+    })
 }
 
 /// The one place daemon errors become statuses.
@@ -80,12 +149,68 @@ pub(crate) fn new_session(req: pb::CreateSessionRequest) -> Result<NewSession, S
     })
 }
 
+/// How many matches a collaborator's search passes over (inside secrets they
+/// are not shown) before it reports none.
+const MASKED_MATCHES: usize = 64;
+
+/// A search for a collaborator: matches before the share's start are not
+/// found, nor text that is masked for them (searching must not reveal a
+/// secret one guess at a time).
+async fn collaborator_search(
+    handle: &crate::session::SessionHandle,
+    window: Window,
+    req: &pb::SearchRowsRequest,
+    mut from: u64,
+) -> Result<Option<crate::term::Match>, Status> {
+    for _ in 0..MASKED_MATCHES {
+        let found = handle
+            .search(
+                req.query.clone(),
+                RowIndex(from),
+                req.backwards,
+                req.case_sensitive,
+            )
+            .await
+            .map_err(status)?;
+        let Some(m) = found.filter(|m| window.row_visible(m.row.0)) else {
+            return Ok(None);
+        };
+        // The row with a little context, for secrets that wrap.
+        let rows = handle
+            .read_rows(RowIndex(m.row.0.saturating_sub(2)), RowIndex(m.row.0 + 3))
+            .await
+            .map_err(status)?;
+        let mut rows: Vec<pb::Row> = rows
+            .rows
+            .into_iter()
+            .map(|(i, l)| convert::row(i, l))
+            .collect();
+        crate::share::redact::redact_rows(&mut rows);
+        let text: String = rows
+            .iter()
+            .filter(|r| r.index == m.row.0)
+            .flat_map(|r| r.spans.iter().map(|s| s.text.as_str()))
+            .collect();
+        let visible = if req.case_sensitive {
+            text.contains(&req.query)
+        } else {
+            text.to_lowercase().contains(&req.query.to_lowercase())
+        };
+        if visible {
+            return Ok(Some(m));
+        }
+        from = if req.backwards { m.row.0 } else { m.row.0 + 1 };
+    }
+    Ok(None)
+}
+
 #[tonic::async_trait]
 impl Mux for MuxService {
     async fn get_server_info(
         &self,
-        _: Request<pb::GetServerInfoRequest>,
+        req: Request<pb::GetServerInfoRequest>,
     ) -> Result<Response<pb::ServerInfo>, Status> {
+        self.owner_only(&req, "GetServerInfo")?;
         Ok(Response::new(pb::ServerInfo {
             version: env!("CARGO_PKG_VERSION").to_owned(),
             pid: std::process::id(),
@@ -98,6 +223,7 @@ impl Mux for MuxService {
         &self,
         req: Request<pb::CreateSessionRequest>,
     ) -> Result<Response<pb::SessionInfo>, Status> {
+        self.owner_only(&req, "CreateSession")?;
         let new = new_session(req.into_inner())?;
         let handle = self.daemon.create_session(new).map_err(status)?;
         let info = handle.info().await.map_err(status)?;
@@ -106,8 +232,9 @@ impl Mux for MuxService {
 
     async fn list_sessions(
         &self,
-        _: Request<pb::ListSessionsRequest>,
+        req: Request<pb::ListSessionsRequest>,
     ) -> Result<Response<pb::ListSessionsResponse>, Status> {
+        self.owner_only(&req, "ListSessions")?;
         let handles = self.daemon.registry.list();
         let infos = futures_util::future::join_all(handles.iter().map(|h| h.info())).await;
         // A session that ended while we asked is simply not listed.
@@ -123,6 +250,7 @@ impl Mux for MuxService {
         &self,
         req: Request<pb::KillSessionRequest>,
     ) -> Result<Response<pb::KillSessionResponse>, Status> {
+        self.owner_only(&req, "KillSession")?;
         let handle = self
             .daemon
             .registry
@@ -137,6 +265,7 @@ impl Mux for MuxService {
         &self,
         req: Request<pb::RenameSessionRequest>,
     ) -> Result<Response<pb::SessionInfo>, Status> {
+        self.owner_only(&req, "RenameSession")?;
         let req = req.into_inner();
         let handle = self
             .daemon
@@ -152,6 +281,7 @@ impl Mux for MuxService {
         &self,
         req: Request<pb::CaptureRequest>,
     ) -> Result<Response<pb::CaptureResponse>, Status> {
+        self.owner_only(&req, "Capture")?;
         let req = req.into_inner();
         let handle = self.daemon.registry.resolve(&req.target).map_err(status)?;
         let text = handle
@@ -165,6 +295,7 @@ impl Mux for MuxService {
         &self,
         req: Request<pb::SendInputRequest>,
     ) -> Result<Response<pb::SendInputResponse>, Status> {
+        self.owner_only(&req, "SendInput")?;
         let req = req.into_inner();
         let handle = self.daemon.registry.resolve(&req.target).map_err(status)?;
         handle.input(req.data).await.map_err(status)?;
@@ -175,6 +306,7 @@ impl Mux for MuxService {
         &self,
         req: Request<pb::ReadRowsRequest>,
     ) -> Result<Response<pb::ReadRowsResponse>, Status> {
+        let (handle, collab) = self.session(&req, Rpc::ReadRows, &req.get_ref().target)?;
         let req = req.into_inner();
         if req.end < req.start {
             return Err(Status::invalid_argument(format!(
@@ -182,12 +314,13 @@ impl Mux for MuxService {
                 req.start, req.end
             )));
         }
-        let handle = self.daemon.registry.resolve(&req.target).map_err(status)?;
+        let window = window(&collab);
+        let (start, end) = window.map_or((req.start, req.end), |w| w.row_range(req.start, req.end));
         let rows = handle
-            .read_rows(RowIndex(req.start), RowIndex(req.end))
+            .read_rows(RowIndex(start), RowIndex(end))
             .await
             .map_err(status)?;
-        Ok(Response::new(pb::ReadRowsResponse {
+        let mut response = pb::ReadRowsResponse {
             rows: rows
                 .rows
                 .into_iter()
@@ -195,27 +328,37 @@ impl Mux for MuxService {
                 .collect(),
             history_start: rows.history_start.0,
             screen_start: rows.screen_start.0,
-        }))
+        };
+        if let Some(w) = window {
+            w.rows(&mut response);
+        }
+        Ok(Response::new(response))
     }
 
     async fn search_rows(
         &self,
         req: Request<pb::SearchRowsRequest>,
     ) -> Result<Response<pb::SearchRowsResponse>, Status> {
+        let (handle, collab) = self.session(&req, Rpc::SearchRows, &req.get_ref().target)?;
         let req = req.into_inner();
         if req.query.is_empty() {
             return Err(Status::invalid_argument("the search text is empty"));
         }
-        let handle = self.daemon.registry.resolve(&req.target).map_err(status)?;
-        let found = handle
-            .search(
-                req.query,
-                RowIndex(req.from),
-                req.backwards,
-                req.case_sensitive,
-            )
-            .await
-            .map_err(status)?;
+        let window = window(&collab);
+        let from = match window {
+            None => Some(req.from),
+            Some(w) => w.search_from(req.from, req.backwards),
+        };
+        let Some(from) = from else {
+            return Ok(Response::new(pb::SearchRowsResponse { found: None }));
+        };
+        let found = match window {
+            None => handle
+                .search(req.query, RowIndex(from), req.backwards, req.case_sensitive)
+                .await
+                .map_err(status)?,
+            Some(w) => collaborator_search(&handle, w, &req, from).await?,
+        };
         Ok(Response::new(pb::SearchRowsResponse {
             found: found.map(|m| pb::SearchMatch {
                 row: m.row.0,
@@ -229,7 +372,8 @@ impl Mux for MuxService {
         &self,
         req: Request<pb::ListBlocksRequest>,
     ) -> Result<Response<pb::ListBlocksResponse>, Status> {
-        blocks::list(&self.daemon, req.into_inner())
+        let (handle, collab) = self.session(&req, Rpc::ListBlocks, &req.get_ref().target)?;
+        blocks::list(handle, window(&collab), req.into_inner())
             .await
             .map(Response::new)
     }
@@ -238,7 +382,8 @@ impl Mux for MuxService {
         &self,
         req: Request<pb::GetBlockOutputRequest>,
     ) -> Result<Response<pb::GetBlockOutputResponse>, Status> {
-        blocks::output(&self.daemon, req.into_inner())
+        let (handle, collab) = self.session(&req, Rpc::GetBlockOutput, &req.get_ref().target)?;
+        blocks::output(handle, window(&collab), req.into_inner())
             .await
             .map(Response::new)
     }
@@ -249,9 +394,8 @@ impl Mux for MuxService {
         &self,
         req: Request<pb::WatchBlocksRequest>,
     ) -> Result<Response<Self::WatchBlocksStream>, Status> {
-        blocks::watch(&self.daemon, req.into_inner())
-            .await
-            .map(Response::new)
+        let (handle, collab) = self.session(&req, Rpc::WatchBlocks, &req.get_ref().target)?;
+        blocks::watch(handle, collab).await.map(Response::new)
     }
 
     type AttachStream = attach::EventStream;
@@ -260,7 +404,8 @@ impl Mux for MuxService {
         &self,
         req: Request<Streaming<pb::AttachRequest>>,
     ) -> Result<Response<Self::AttachStream>, Status> {
-        attach::attach(self.daemon.clone(), req.into_inner())
+        let caller = Caller::of(&req, self.remote);
+        attach::attach(self.daemon.clone(), caller, req.into_inner())
             .await
             .map(Response::new)
     }

@@ -302,6 +302,11 @@ impl Session {
                     self.publish();
                 }
             }
+            SessionCmd::SetReadOnly { client, read_only } => {
+                self.clients.set_read_only(client, read_only);
+                self.fit_to_clients();
+                self.publish();
+            }
             SessionCmd::Update {
                 since,
                 history_rows,

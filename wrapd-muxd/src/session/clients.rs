@@ -45,6 +45,13 @@ impl Clients {
         self.clients.remove(&id);
     }
 
+    /// A collaborator's role changed: they may write (and size) now, or not.
+    pub fn set_read_only(&mut self, id: ClientId, read_only: bool) {
+        if let Some(c) = self.clients.get_mut(&id) {
+            c.read_only = read_only;
+        }
+    }
+
     pub fn is_read_only(&self, id: ClientId) -> bool {
         self.clients.get(&id).is_none_or(|c| c.read_only)
     }

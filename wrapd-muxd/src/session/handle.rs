@@ -29,6 +29,10 @@ pub(super) enum SessionCmd {
         client: ClientId,
         size: Size,
     },
+    SetReadOnly {
+        client: ClientId,
+        read_only: bool,
+    },
     Update {
         since: Option<SyncPoint>,
         history_rows: u32,
@@ -141,6 +145,14 @@ impl Attachment {
                 reply,
             })
             .await?
+    }
+
+    /// A collaborator's role changed (see `Clients::set_read_only`).
+    pub async fn set_read_only(&self, read_only: bool) -> Result<()> {
+        let client = self.client;
+        self.handle
+            .send(SessionCmd::SetReadOnly { client, read_only })
+            .await
     }
 
     /// This client's terminal changed size.

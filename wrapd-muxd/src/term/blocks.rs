@@ -12,9 +12,9 @@
 
 use std::collections::VecDeque;
 
-use super::perform::percent_decode;
 use super::state::State;
 use super::{RowIndex, TermEvent};
+use wrapd_proto::percent::percent_decode;
 
 /// Blocks kept per terminal at most (the oldest are forgotten).
 pub const MAX_BLOCKS: usize = 10_000;

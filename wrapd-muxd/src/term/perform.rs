@@ -478,28 +478,9 @@ fn extended_color_params<'a>(it: &mut impl Iterator<Item = &'a [u16]>) -> Option
 /// The path of an OSC 7 `file://host/path` URI, percent-decoded.
 fn parse_file_uri(uri: &str) -> Option<String> {
     let rest = uri.strip_prefix("file://")?;
-    Some(percent_decode(&rest[rest.find('/')?..]))
-}
-
-/// `%XX` escapes decoded (others kept as they are).
-pub(crate) fn percent_decode(text: &str) -> String {
-    let bytes = text.as_bytes();
-    let mut out = Vec::with_capacity(bytes.len());
-    let mut i = 0;
-    while i < bytes.len() {
-        if bytes[i] == b'%'
-            && let Some(v) = text
-                .get(i + 1..i + 3)
-                .and_then(|h| u8::from_str_radix(h, 16).ok())
-        {
-            out.push(v);
-            i += 3;
-            continue;
-        }
-        out.push(bytes[i]);
-        i += 1;
-    }
-    String::from_utf8_lossy(&out).into_owned()
+    Some(wrapd_proto::percent::percent_decode(
+        &rest[rest.find('/')?..],
+    ))
 }
 
 fn decode_base64(data: &[u8]) -> Option<Vec<u8>> {

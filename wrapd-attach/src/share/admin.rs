@@ -1,0 +1,365 @@
+//! The owner's share commands, over the daemon's socket (`ShareAdmin`):
+//! `share`, `share ls`, `share stop`, `share audit`, `access`.
+
+use std::io::{IsTerminal, Write};
+use std::path::Path;
+
+use anyhow::Result;
+use serde_json::json;
+use tonic::transport::Channel;
+use wrapd_proto::pb;
+use wrapd_proto::pb::share_admin_client::ShareAdminClient;
+use wrapd_proto::pb::update_access_request::Change;
+
+use super::cli::{AccessArgs, ShareArgs, ShareCommand, StartArgs};
+use crate::commands::{iso8601, refused};
+use crate::connect;
+
+pub type AdminClient = ShareAdminClient<Channel>;
+
+pub async fn admin_client(socket: &Path) -> Result<AdminClient> {
+    Ok(ShareAdminClient::new(connect::channel(socket).await?))
+}
+
+/// The session a command means when none is named: the one it runs in.
+pub fn default_target(target: Option<String>) -> String {
+    target
+        .or_else(|| std::env::var("WRAPD_SESSION_ID").ok())
+        .unwrap_or_default()
+}
+
+pub async fn run_share(socket: &Path, args: ShareArgs) -> Result<()> {
+    match args.command {
+        None => start(socket, &args.start).await,
+        Some(ShareCommand::Ls { json }) => ls(&mut admin_client(socket).await?, json).await,
+        Some(ShareCommand::Stop { target, all }) => {
+            let req = pb::StopShareRequest {
+                target: if all {
+                    String::new()
+                } else {
+                    default_target(target)
+                },
+                all,
+            };
+            let stopped = admin_client(socket)
+                .await?
+                .stop_share(req)
+                .await
+                .map_err(refused)?
+                .into_inner()
+                .share_ids;
+            match stopped.len() {
+                0 => println!("no share was running"),
+                n => println!("stopped {n} share{}: {}", plural(n), stopped.join(", ")),
+            }
+            Ok(())
+        }
+        Some(ShareCommand::Audit { target, json }) => {
+            let req = pb::GetAuditLogRequest {
+                target: default_target(target),
+            };
+            let entries = admin_client(socket)
+                .await?
+                .get_audit_log(req)
+                .await
+                .map_err(refused)?
+                .into_inner()
+                .entries;
+            print_audit(&entries, json)
+        }
+    }
+}
+
+pub fn start_request(args: &StartArgs) -> pb::StartShareRequest {
+    let target = if args.new {
+        args.target.clone().unwrap_or_default()
+    } else {
+        default_target(args.target.clone())
+    };
+    pb::StartShareRequest {
+        target: target.clone(),
+        new_session: args.new,
+        create_request: args.new.then(|| pb::CreateSessionRequest {
+            name: target,
+            ..crate::commands::create_request(&Default::default(), None)
+        }),
+        start: args.share_start(),
+        invites: args.invite.iter().map(|i| i.to_pb()).collect(),
+        link_role: args.link_role() as i32,
+        team_role: args.team.map_or(pb::Role::Unspecified, |r| r.role()) as i32,
+        link_host: args.host.clone().unwrap_or_default(),
+        link_via: args.via.clone().unwrap_or_default(),
+    }
+}
+
+async fn start(socket: &Path, args: &StartArgs) -> Result<()> {
+    if args.new {
+        // A new session needs a daemon: start one if none runs.
+        connect::connect_or_start(socket).await?;
+    }
+    let info = admin_client(socket)
+        .await?
+        .start_share(start_request(args))
+        .await
+        .map_err(refused)?
+        .into_inner();
+    print_info(&info, args.json)?;
+    copy_links(&info);
+    Ok(())
+}
+
+/// Inside a wrapd session, put the first link on the clipboard (OSC 52:
+/// the attached client passes it to its terminal).
+fn copy_links(info: &pb::ShareInfo) {
+    let Some(link) = info.links.first() else {
+        return;
+    };
+    let mut out = std::io::stdout();
+    if std::env::var_os("WRAPD_SESSION_ID").is_some() && out.is_terminal() {
+        let _ = write!(
+            out,
+            "\x1b]52;c;{}\x07",
+            crate::base64::encode(link.url.as_bytes())
+        );
+        let _ = out.flush();
+        eprintln!("(the link is on your clipboard)");
+    }
+}
+
+pub async fn access(socket: &Path, args: AccessArgs) -> Result<()> {
+    let mut admin = admin_client(socket).await?;
+    let target = args.target.clone();
+    let answer = |who: &String, grant| pb::AnswerControlRequestRequest {
+        target: target.clone(),
+        participant: who.clone(),
+        grant,
+    };
+    let info = if let Some(who) = &args.allow_control {
+        admin.answer_control_request(answer(who, true)).await
+    } else if let Some(who) = &args.deny_control {
+        admin.answer_control_request(answer(who, false)).await
+    } else {
+        let change = if let Some(i) = &args.invite {
+            Change::Invite(i.to_pb())
+        } else if let Some(e) = &args.grant_edit {
+            Change::GrantEdit(e.clone())
+        } else if let Some(e) = &args.revoke_edit {
+            Change::RevokeEdit(e.clone())
+        } else if let Some(e) = &args.remove {
+            Change::Remove(e.clone())
+        } else if let Some(r) = args.link {
+            Change::LinkRole(r.role() as i32)
+        } else if let Some(r) = args.team {
+            Change::TeamRole(r.role() as i32)
+        } else {
+            unreachable!("clap requires one change")
+        };
+        let req = pb::UpdateAccessRequest {
+            target: target.clone(),
+            change: Some(change),
+        };
+        admin.update_access(req).await
+    }
+    .map_err(refused)?
+    .into_inner();
+    if args.json {
+        return print_info(&info, true);
+    }
+    if let Some(i) = &args.invite {
+        // The new invitation's link is the one for that email.
+        for l in info.links.iter().filter(|l| l.kind == i.email) {
+            println!("{} ({}): {}", l.kind, role_name(l.role()), l.url);
+        }
+        return Ok(());
+    }
+    print_info(&info, false)
+}
+
+async fn ls(admin: &mut AdminClient, json: bool) -> Result<()> {
+    let shares = admin
+        .list_shares(pb::ListSharesRequest {})
+        .await
+        .map_err(refused)?
+        .into_inner()
+        .shares;
+    if json {
+        let list: Vec<_> = shares.iter().map(info_json).collect();
+        println!("{}", serde_json::to_string_pretty(&list)?);
+        return Ok(());
+    }
+    if shares.is_empty() {
+        println!("no shares");
+    }
+    for info in &shares {
+        print_info(info, false)?;
+    }
+    Ok(())
+}
+
+pub fn role_name(role: pb::Role) -> &'static str {
+    match role {
+        pb::Role::Unspecified => "off",
+        pb::Role::Viewer => "viewer",
+        pb::Role::Editor => "editor",
+        pb::Role::Owner => "owner",
+    }
+}
+
+fn plural(n: usize) -> &'static str {
+    if n == 1 { "" } else { "s" }
+}
+
+fn print_info(info: &pb::ShareInfo, json: bool) -> Result<()> {
+    let mut out = std::io::stdout().lock();
+    if json {
+        writeln!(out, "{}", serde_json::to_string_pretty(&info_json(info))?)?;
+        return Ok(());
+    }
+    let from = start_name(info);
+    writeln!(
+        out,
+        "{} (share {}): {from}; link {}, team {}; {} of {} sent",
+        info.session_name,
+        info.share_id,
+        role_name(info.link_role()),
+        role_name(info.team_role()),
+        megabytes(info.bytes_sent),
+        megabytes(info.bytes_limit),
+    )?;
+    for l in &info.links {
+        // Listings carry no secrets: the daemon showed each once, when made.
+        let note = if l.url.contains('#') || l.kind == "team" {
+            ""
+        } else {
+            "  (secret shown once, when made)"
+        };
+        writeln!(
+            out,
+            "  {} ({}): {}{note}",
+            l.kind,
+            role_name(l.role()),
+            l.url
+        )?;
+    }
+    for p in &info.participants {
+        writeln!(out, "  {}", participant_line(p))?;
+    }
+    Ok(())
+}
+
+fn megabytes(b: u64) -> String {
+    format!("{:.1} MB", b as f64 / 1e6)
+}
+
+/// Where a share starts, as the owner chose it: "with scrollback",
+/// "without scrollback", "from block 7 on".
+fn start_name(info: &pb::ShareInfo) -> String {
+    use pb::share_start::From;
+    match info.start.as_ref().and_then(|s| s.from.as_ref()) {
+        Some(From::Scrollback(_)) => "with scrollback".to_owned(),
+        Some(From::NoScrollback(_)) => "without scrollback".to_owned(),
+        Some(From::BlockId(b)) => format!("from block {b} on"),
+        None if info.start_row == 0 => "with scrollback".to_owned(),
+        None => format!("from row {}", info.start_row),
+    }
+}
+
+/// `[AL] Ada Lovelace <ada@x.org> editor, connected (id 3) — asks for control`
+pub fn participant_line(p: &pb::Participant) -> String {
+    let mut s = format!("[{}] {}", p.initials, p.name);
+    match (p.name.is_empty(), p.email.is_empty()) {
+        (true, false) => s.push_str(&p.email),
+        (false, false) => s.push_str(&format!(" <{}>", p.email)),
+        _ => {}
+    }
+    s.push_str(&format!(" {}", role_name(p.role())));
+    s.push_str(if p.removed {
+        ", removed"
+    } else if p.connected {
+        ", connected"
+    } else {
+        ", not connected"
+    });
+    // The id names them for `access` when names or emails are shared.
+    if p.id != "owner" {
+        s.push_str(&format!(" (id {})", p.id));
+    }
+    if p.control_requested {
+        s.push_str(" — asks for control");
+    }
+    s
+}
+
+fn participant_json(p: &pb::Participant) -> serde_json::Value {
+    json!({
+        "id": p.id,
+        "name": p.name,
+        "email": p.email,
+        "role": role_name(p.role()),
+        "color": format!("#{:06x}", p.color),
+        "initials": p.initials,
+        "connected": p.connected,
+        "control_requested": p.control_requested,
+        "removed": p.removed,
+        "last_input_ms": p.last_input_ms,
+        "last_seen_ms": p.last_seen_ms,
+        "selection": p.selection.as_ref().map(|s| if s.block_id != 0 {
+            json!({ "block_id": s.block_id })
+        } else {
+            json!({
+                "start_row": s.start_row, "start_col": s.start_col,
+                "end_row": s.end_row, "end_col": s.end_col,
+            })
+        }),
+    })
+}
+
+fn info_json(info: &pb::ShareInfo) -> serde_json::Value {
+    json!({
+        "share_id": info.share_id,
+        "session_id": info.session_id,
+        "session_name": info.session_name,
+        "created_at": iso8601(info.created_at_ms),
+        "start": start_name(info),
+        "start_row": info.start_row,
+        "start_block": info.start_block,
+        "link_role": role_name(info.link_role()),
+        "team_role": role_name(info.team_role()),
+        "links": info.links.iter().map(|l| json!({
+            "kind": l.kind, "role": role_name(l.role()), "url": l.url,
+        })).collect::<Vec<_>>(),
+        "participants": info.participants.iter().map(participant_json).collect::<Vec<_>>(),
+        "pending_control_requests": info.participants.iter()
+            .filter(|p| p.control_requested).map(|p| p.email.clone()).collect::<Vec<_>>(),
+        "bytes_sent": info.bytes_sent,
+        "bytes_limit": info.bytes_limit,
+    })
+}
+
+fn print_audit(entries: &[pb::AuditEntry], json: bool) -> Result<()> {
+    let mut out = std::io::stdout().lock();
+    if json {
+        let list: Vec<_> = entries
+            .iter()
+            .map(|e| {
+                json!({
+                    "at": iso8601(e.at_ms), "at_ms": e.at_ms, "participant_id": e.participant_id,
+                    "name": e.name, "email": e.email, "action": e.action, "detail": e.detail,
+                })
+            })
+            .collect();
+        writeln!(out, "{}", serde_json::to_string_pretty(&list)?)?;
+        return Ok(());
+    }
+    for e in entries {
+        let who = match (e.name.is_empty(), e.email.is_empty()) {
+            _ if e.participant_id.is_empty() => "owner".to_owned(),
+            (false, false) => format!("{} <{}>", e.name, e.email),
+            (false, true) => e.name.clone(),
+            (true, false) => e.email.clone(),
+            (true, true) => e.participant_id.clone(),
+        };
+        writeln!(out, "{} {who} {}: {}", iso8601(e.at_ms), e.action, e.detail)?;
+    }
+    Ok(())
+}

@@ -1,0 +1,452 @@
+//! `ShareAdmin`: the owner starts, changes and stops shares (Unix socket only;
+//! never served on the share port).
+
+use std::sync::Arc;
+
+use tonic::{Request, Response, Status};
+use wrapd_proto::link::ShareLink;
+use wrapd_proto::pb;
+use wrapd_proto::pb::share_admin_server::ShareAdmin;
+
+use super::{new_session, status};
+use crate::daemon::Daemon;
+use crate::session::SessionHandle;
+use crate::share::presence::{secretless_links, share_info};
+use crate::share::secret::{SecretHash, new_id, new_secret};
+use crate::share::state::{Share, State, Via};
+use crate::share::{Role, Shares};
+use crate::term::{BlockId, RowIndex};
+
+pub struct ShareAdminService {
+    daemon: Arc<Daemon>,
+}
+
+impl ShareAdminService {
+    pub fn server(daemon: Arc<Daemon>) -> pb::share_admin_server::ShareAdminServer<Self> {
+        pb::share_admin_server::ShareAdminServer::new(ShareAdminService { daemon })
+    }
+
+    fn shares(&self) -> &Shares {
+        &self.daemon.shares
+    }
+
+    /// The share `target` names: a share id, or a session (empty: the most
+    /// recent one, or the only share).
+    fn share_id(&self, target: &str) -> Result<String, Status> {
+        let st = self.shares().lock();
+        if let Some(s) = st.share(target) {
+            return Ok(s.id.clone());
+        }
+        let session = match self.daemon.registry.resolve(target) {
+            Ok(h) => h,
+            Err(_) if target.is_empty() && st.shares.len() == 1 => {
+                return Ok(st.shares[0].id.clone());
+            }
+            Err(e) => return Err(status(e)),
+        };
+        st.share_of_session(&session.id)
+            .map(|s| s.id.clone())
+            .ok_or_else(|| {
+                Status::not_found(format!(
+                    "session `{}` is not shared (start with `wrapd-attach share -t {}`)",
+                    if target.is_empty() {
+                        "(most recent)"
+                    } else {
+                        target
+                    },
+                    if target.is_empty() { "NAME" } else { target },
+                ))
+            })
+    }
+
+    /// A link to `share` as joiners see it.
+    fn url(&self, share_id: &str, host: &str, via: &str, secret: Option<&str>) -> String {
+        let ca = self
+            .daemon
+            .ca
+            .as_ref()
+            .map(|c| c.fingerprint())
+            .unwrap_or_default();
+        let config = self.daemon.config();
+        let addr = if !host.is_empty() {
+            host.to_owned()
+        } else if !config.share.link_host.is_empty() {
+            config.share.link_host.clone()
+        } else {
+            self.daemon
+                .share_addr()
+                .unwrap_or(config.share.listen)
+                .to_string()
+        };
+        ShareLink {
+            addr,
+            share_id: share_id.to_owned(),
+            ca_sha256: ca,
+            via: Some(via.to_owned()).filter(|v| !v.is_empty()),
+            secret: secret.map(str::to_owned),
+        }
+        .to_string()
+    }
+
+    fn info(&self, st: &State, share: &Share, links: Vec<pb::ShareLink>) -> pb::ShareInfo {
+        share_info(
+            st,
+            share,
+            &self.daemon.owner(),
+            links,
+            self.shares().limits().max_session_bytes,
+        )
+    }
+
+    /// Apply a change to a share; returns the links it made (with secrets).
+    fn change(
+        &self,
+        share: &mut Share,
+        change: Change,
+        host: &str,
+        via: &str,
+        revoke: &mut Vec<String>,
+    ) -> Result<Vec<pb::ShareLink>, Status> {
+        let limits = self.shares().limits();
+        let mut links = Vec::new();
+        match change {
+            Change::Invite(inv) => {
+                let email = inv.email.trim().to_owned();
+                if !email.contains('@') || email.contains(char::is_whitespace) {
+                    return Err(Status::invalid_argument(format!(
+                        "`{email}` is not an email address"
+                    )));
+                }
+                let role = Role::from_pb(inv.role)?.unwrap_or(Role::Viewer);
+                if share.active_participants() >= limits.max_participants {
+                    return Err(Status::resource_exhausted(format!(
+                        "this share already has {} participants, its limit (share.max_participants)",
+                        limits.max_participants
+                    )));
+                }
+                let secret = new_secret();
+                let p = share.add_participant(
+                    "",
+                    &email,
+                    role,
+                    Via::Invite {
+                        secret: SecretHash::of(&secret),
+                        used: false,
+                    },
+                );
+                let id = p.id.clone();
+                share.audit(&id, "invite", format!("{email} as {}", role.name()));
+                links.push(pb::ShareLink {
+                    kind: email,
+                    role: role.to_pb() as i32,
+                    url: self.url(&share.id, host, via, Some(&secret)),
+                });
+            }
+            Change::Link(role) => {
+                share.link_role = role;
+                share.link_secret = None;
+                if let Some(role) = role {
+                    let secret = new_secret();
+                    share.link_secret = Some(SecretHash::of(&secret));
+                    links.push(pb::ShareLink {
+                        kind: "link".to_owned(),
+                        role: role.to_pb() as i32,
+                        url: self.url(&share.id, host, via, Some(&secret)),
+                    });
+                }
+                share.audit(
+                    "",
+                    "link",
+                    role.map_or("off".to_owned(), |r| r.name().to_owned()),
+                );
+            }
+            Change::Team(role) => {
+                share.team_role = role;
+                if let Some(role) = role {
+                    links.push(pb::ShareLink {
+                        kind: "team".to_owned(),
+                        role: role.to_pb() as i32,
+                        url: self.url(&share.id, host, via, None),
+                    });
+                }
+                share.audit(
+                    "",
+                    "team",
+                    role.map_or("off".to_owned(), |r| r.name().to_owned()),
+                );
+            }
+            Change::Role(who, role) => {
+                let p = share.find_mut(&who).map_err(Status::not_found)?;
+                p.role = role;
+                p.control_requested = false;
+                let id = p.id.clone();
+                let action = if role == Role::Editor {
+                    "grant-edit"
+                } else {
+                    "revoke-edit"
+                };
+                share.audit(&id, action, String::new());
+            }
+            Change::Remove(who) => {
+                let p = share.find_mut(&who).map_err(Status::not_found)?;
+                p.removed = true;
+                p.control_requested = false;
+                p.selection = None;
+                p.token.cancel();
+                let (id, serials) = (p.id.clone(), p.serials.clone());
+                share.audit(
+                    &id,
+                    "remove",
+                    format!("{} certificate(s) revoked", serials.len()),
+                );
+                revoke.extend(serials);
+            }
+        }
+        Ok(links)
+    }
+
+    /// Work out where a new share starts, from the session as it is now.
+    async fn start_point(
+        handle: &SessionHandle,
+        start: Option<pb::ShareStart>,
+    ) -> Result<(u64, u64), Status> {
+        use pb::share_start::From;
+        let from = start
+            .and_then(|s| s.from)
+            .unwrap_or(From::NoScrollback(true));
+        match from {
+            From::Scrollback(_) => Ok((0, 0)),
+            From::NoScrollback(_) => {
+                let rows = handle
+                    .read_rows(RowIndex(0), RowIndex(0))
+                    .await
+                    .map_err(status)?;
+                let start_row = rows.screen_start.0;
+                let page = handle.list_blocks(None, 1000).await.map_err(status)?;
+                let start_block = page
+                    .blocks
+                    .iter()
+                    .find(|b| b.block.prompt.row.0 >= start_row)
+                    .map(|b| b.block.id.0)
+                    .unwrap_or_else(|| page.blocks.last().map_or(1, |b| b.block.id.0 + 1));
+                Ok((start_row, start_block))
+            }
+            From::BlockId(id) => {
+                let found = handle
+                    .block_output(Some(BlockId(id)), false)
+                    .await
+                    .map_err(status)?;
+                let (info, _) = found.ok_or_else(|| {
+                    Status::not_found(format!(
+                        "the session has no block {id} (see `wrapd-attach blocks`)"
+                    ))
+                })?;
+                Ok((info.block.prompt.row.0, id))
+            }
+        }
+    }
+}
+
+enum Change {
+    Invite(pb::Invite),
+    Link(Option<Role>),
+    Team(Option<Role>),
+    Role(String, Role),
+    Remove(String),
+}
+
+#[tonic::async_trait]
+impl ShareAdmin for ShareAdminService {
+    async fn start_share(
+        &self,
+        req: Request<pb::StartShareRequest>,
+    ) -> Result<Response<pb::ShareInfo>, Status> {
+        let req = req.into_inner();
+        if self.daemon.ca.is_none() {
+            return Err(Status::failed_precondition(
+                "sharing is off: the daemon could not load or make its CA (see its log)",
+            ));
+        }
+        let link_role = Role::from_pb(req.link_role)?;
+        let team_role = Role::from_pb(req.team_role)?;
+        let handle = if req.new_session {
+            let mut create = req.create_request.clone().unwrap_or_default();
+            if create.name.is_empty() {
+                create.name = req.target.clone();
+            }
+            self.daemon
+                .create_session(new_session(create)?)
+                .map_err(status)?
+        } else {
+            self.daemon.registry.resolve(&req.target).map_err(status)?
+        };
+        let info = handle.info().await.map_err(status)?;
+        let existing = self
+            .shares()
+            .lock()
+            .share_of_session(&handle.id)
+            .map(|s| s.id.clone());
+        let share_id = match existing {
+            Some(id) => id,
+            None => {
+                let start = req
+                    .start
+                    .filter(|s| s.from.is_some())
+                    .unwrap_or(pb::ShareStart {
+                        from: Some(pb::share_start::From::NoScrollback(true)),
+                    });
+                let (start_row, start_block) = Self::start_point(&handle, req.start).await?;
+                let mut share = Share::new(
+                    new_id(),
+                    handle.id.clone(),
+                    info.name.clone(),
+                    start_row,
+                    start_block,
+                );
+                share.start = start;
+                let id = share.id.clone();
+                tracing::info!(share = %id, session = %handle.id, start_row, start_block, "share started");
+                self.shares().insert(share);
+                id
+            }
+        };
+        let mut st = self.shares().lock();
+        let share = st
+            .share_mut(&share_id)
+            .ok_or_else(|| Status::aborted("the share stopped meanwhile"))?;
+        share.session_name = info.name;
+        let mut links = Vec::new();
+        let mut changes: Vec<Change> = req.invites.into_iter().map(Change::Invite).collect();
+        if link_role.is_some() {
+            changes.push(Change::Link(link_role));
+        }
+        if team_role.is_some() {
+            changes.push(Change::Team(team_role));
+        }
+        for c in changes {
+            links.extend(self.change(share, c, &req.link_host, &req.link_via, &mut Vec::new())?);
+        }
+        let share = st.share(&share_id).expect("found above");
+        let out = self.info(&st, share, links);
+        drop(st);
+        self.shares().bump();
+        Ok(Response::new(out))
+    }
+
+    async fn stop_share(
+        &self,
+        req: Request<pb::StopShareRequest>,
+    ) -> Result<Response<pb::StopShareResponse>, Status> {
+        let req = req.into_inner();
+        let ids: Vec<String> = if req.all {
+            self.shares()
+                .lock()
+                .shares
+                .iter()
+                .map(|s| s.id.clone())
+                .collect()
+        } else {
+            vec![self.share_id(&req.target)?]
+        };
+        let share_ids = ids.iter().filter_map(|id| self.shares().stop(id)).collect();
+        Ok(Response::new(pb::StopShareResponse { share_ids }))
+    }
+
+    async fn list_shares(
+        &self,
+        _: Request<pb::ListSharesRequest>,
+    ) -> Result<Response<pb::ListSharesResponse>, Status> {
+        let st = self.shares().lock();
+        let shares = st
+            .shares
+            .iter()
+            .map(|s| {
+                let links = secretless_links(s, |secret| self.url(&s.id, "", "", secret));
+                self.info(&st, s, links)
+            })
+            .collect();
+        Ok(Response::new(pb::ListSharesResponse { shares }))
+    }
+
+    async fn update_access(
+        &self,
+        req: Request<pb::UpdateAccessRequest>,
+    ) -> Result<Response<pb::ShareInfo>, Status> {
+        use pb::update_access_request::Change as C;
+        let req = req.into_inner();
+        let id = self.share_id(&req.target)?;
+        let change = match req.change {
+            Some(C::Invite(inv)) => Change::Invite(inv),
+            Some(C::GrantEdit(who)) => Change::Role(who, Role::Editor),
+            Some(C::RevokeEdit(who)) => Change::Role(who, Role::Viewer),
+            Some(C::Remove(who)) => Change::Remove(who),
+            Some(C::LinkRole(r)) => Change::Link(Role::from_pb(r)?),
+            Some(C::TeamRole(r)) => Change::Team(Role::from_pb(r)?),
+            None => return Err(Status::invalid_argument("UpdateAccess needs a change")),
+        };
+        let mut st = self.shares().lock();
+        let share = st
+            .share_mut(&id)
+            .ok_or_else(|| Status::not_found("the share stopped"))?;
+        let mut revoke = Vec::new();
+        let links = self.change(share, change, "", "", &mut revoke)?;
+        for serial in revoke {
+            st.revocations.revoke_serial(&serial);
+        }
+        let share = st.share(&id).expect("found above");
+        let out = self.info(&st, share, links);
+        drop(st);
+        self.shares().bump();
+        Ok(Response::new(out))
+    }
+
+    async fn answer_control_request(
+        &self,
+        req: Request<pb::AnswerControlRequestRequest>,
+    ) -> Result<Response<pb::ShareInfo>, Status> {
+        let req = req.into_inner();
+        let id = self.share_id(&req.target)?;
+        let mut st = self.shares().lock();
+        let share = st
+            .share_mut(&id)
+            .ok_or_else(|| Status::not_found("the share stopped"))?;
+        let p = share
+            .find_mut(&req.participant)
+            .map_err(Status::not_found)?;
+        if !p.control_requested {
+            return Err(Status::failed_precondition(format!(
+                "{} has not asked for control",
+                if p.name.is_empty() { &p.email } else { &p.name }
+            )));
+        }
+        p.control_requested = false;
+        if req.grant {
+            p.role = Role::Editor;
+        }
+        let pid = p.id.clone();
+        let action = if req.grant {
+            "grant-edit"
+        } else {
+            "control-denied"
+        };
+        share.audit(&pid, action, "answer to a request for control".to_owned());
+        let share = st.share(&id).expect("found above");
+        let out = self.info(&st, share, Vec::new());
+        drop(st);
+        self.shares().bump();
+        Ok(Response::new(out))
+    }
+
+    async fn get_audit_log(
+        &self,
+        req: Request<pb::GetAuditLogRequest>,
+    ) -> Result<Response<pb::GetAuditLogResponse>, Status> {
+        let id = self.share_id(&req.into_inner().target)?;
+        let st = self.shares().lock();
+        let entries = st
+            .share(&id)
+            .map(|s| s.audit.iter().cloned().collect())
+            .unwrap_or_default();
+        Ok(Response::new(pb::GetAuditLogResponse { entries }))
+    }
+}

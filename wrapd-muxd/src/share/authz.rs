@@ -1,0 +1,268 @@
+//! Who is calling, and what they may do: the one place that decides.
+//!
+//! A caller on the Unix socket is the owner (same uid, checked at accept). On
+//! the share port a caller is who its certificate says (see `tls`), and a
+//! request passes only if two locks open: the certificate's (its share, its
+//! participant, not revoked, not expired) and the live access list's (the
+//! share still runs, the participant is not removed; their role *now* — which
+//! is checked again for every input message, not once at attach).
+//!
+//! The role written in a certificate is the one it was issued with; the owner
+//! can raise it live (grant edit, answer a request for control) without a new
+//! certificate, so what a collaborator may do is always the live list's role.
+//! A certificate's share and participant must match the live list, and its
+//! serial must be one the share issued to that participant.
+
+use std::sync::Arc;
+use std::time::SystemTime;
+
+use tokio_util::sync::CancellationToken;
+use tonic::{Request, Status};
+
+use super::identity::PeerCert;
+use super::state::Via;
+use super::tls::{PeerIdentity, PeerInfo};
+use super::{Role, Shares};
+use crate::registry::Registry;
+use crate::session::{SessionId, now_ms};
+
+/// The RPCs collaborators may call; every other one is the owner's.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Rpc {
+    Attach,
+    ReadRows,
+    SearchRows,
+    ListBlocks,
+    GetBlockOutput,
+    WatchBlocks,
+    Whoami,
+    RequestControl,
+    /// Anything else, by name (for the refusal's message).
+    OwnerOnly(&'static str),
+}
+
+#[derive(Debug, Clone)]
+pub enum Caller {
+    Owner,
+    Peer(Arc<PeerIdentity>),
+}
+
+impl Caller {
+    /// The caller of `req`: on the share port (`remote`), whoever its TLS
+    /// connection says; a request without that information is anonymous.
+    pub fn of<T>(req: &Request<T>, remote: bool) -> Caller {
+        if !remote {
+            return Caller::Owner;
+        }
+        match req.extensions().get::<PeerInfo>() {
+            Some(info) => Caller::Peer(info.identity.clone()),
+            None => Caller::Peer(Arc::new(PeerIdentity::Anonymous)),
+        }
+    }
+}
+
+/// What a collaborator's request may touch.
+#[derive(Debug, Clone)]
+pub struct Collab {
+    pub share_id: String,
+    pub participant_id: String,
+    pub session: SessionId,
+    pub start_row: u64,
+    pub start_block: u64,
+    /// Cancelled when they are removed or the share stops.
+    pub token: CancellationToken,
+}
+
+pub enum Access {
+    Owner,
+    Collaborator(Collab),
+}
+
+/// Decide whether `caller` may call `rpc` on `target` (a session; empty: the
+/// shared one). Every RPC on the share port calls this first.
+pub fn authorize(
+    shares: &Shares,
+    registry: &Registry,
+    caller: &Caller,
+    rpc: Rpc,
+    target: &str,
+) -> Result<Access, Status> {
+    let peer = match caller {
+        Caller::Owner => return Ok(Access::Owner),
+        Caller::Peer(p) => p,
+    };
+    let (cert, team) = match peer.as_ref() {
+        PeerIdentity::Anonymous => {
+            return Err(Status::unauthenticated(
+                "no client certificate: enroll first (`wrapd-attach LINK` with the share link)",
+            ));
+        }
+        PeerIdentity::Refused(why) => return Err(Status::unauthenticated(why.clone())),
+        PeerIdentity::Enrolled(c) => (c, false),
+        PeerIdentity::Team(c) => (c, true),
+    };
+    if let Rpc::OwnerOnly(name) = rpc {
+        return Err(Status::permission_denied(format!(
+            "`{name}` is for the session's owner: collaborators may attach to the shared \
+             session, read and search its rows and list its blocks"
+        )));
+    }
+    if cert.not_after < SystemTime::now() {
+        return Err(Status::unauthenticated(
+            "your certificate has expired: join again with a share link (it enrolls you anew)",
+        ));
+    }
+    // The session the target names, if any (it must be the shared one).
+    let named = if target.is_empty() {
+        None
+    } else {
+        Some(
+            registry
+                .resolve(target)
+                .map_err(|_| {
+                    Status::permission_denied(format!("`{target}` is not shared with you"))
+                })?
+                .id,
+        )
+    };
+    let collab = if team {
+        team_member(shares, cert, named.as_ref())?
+    } else {
+        enrolled(shares, cert, named.as_ref())?
+    };
+    Ok(Access::Collaborator(collab))
+}
+
+fn enrolled(shares: &Shares, cert: &PeerCert, named: Option<&SessionId>) -> Result<Collab, Status> {
+    let Some((share_id, participant_id, _issued_role)) = &cert.share else {
+        return Err(Status::unauthenticated(
+            "your certificate does not name a share",
+        ));
+    };
+    let mut st = shares.lock();
+    if st.revocations.is_revoked(&cert.serial, share_id) {
+        return Err(Status::permission_denied(
+            "your certificate has been revoked: the owner removed you or stopped sharing",
+        ));
+    }
+    let share = st.share_mut(share_id).ok_or_else(|| {
+        Status::permission_denied("this share is no longer active: the owner stopped sharing")
+    })?;
+    if named.is_some_and(|s| s != &share.session) {
+        return Err(Status::permission_denied(format!(
+            "you may only use the shared session `{}`",
+            share.session_name
+        )));
+    }
+    let (session, start_row, start_block) =
+        (share.session.clone(), share.start_row, share.start_block);
+    let p = share
+        .participant_mut(participant_id)
+        .ok_or_else(|| Status::permission_denied("you are not a participant of this share"))?;
+    if p.removed {
+        return Err(Status::permission_denied(
+            "the owner removed you from this share",
+        ));
+    }
+    if !p.serials.contains(&cert.serial) {
+        return Err(Status::permission_denied(
+            "this certificate is not one this share issued to you: join again with the link",
+        ));
+    }
+    p.last_seen_ms = now_ms();
+    Ok(Collab {
+        share_id: share_id.clone(),
+        participant_id: participant_id.clone(),
+        session,
+        start_row,
+        start_block,
+        token: p.token.clone(),
+    })
+}
+
+fn team_member(
+    shares: &Shares,
+    cert: &PeerCert,
+    named: Option<&SessionId>,
+) -> Result<Collab, Status> {
+    let limits = shares.limits();
+    let mut st = shares.lock();
+    if st.revocations.revoked.serials.contains(&cert.serial) {
+        return Err(Status::permission_denied(
+            "your team certificate has been revoked here: the owner removed you",
+        ));
+    }
+    let share = st
+        .shares
+        .iter_mut()
+        .rev()
+        .filter(|s| s.team_role.is_some())
+        .find(|s| named.is_none_or(|n| n == &s.session))
+        .ok_or_else(|| Status::permission_denied("no session is shared with your team here"))?;
+    let role = share.team_role.unwrap_or(Role::Viewer);
+    let existing = share
+        .participants
+        .iter()
+        .position(|p| p.via == Via::Team && p.email.eq_ignore_ascii_case(&cert.email));
+    let i = match existing {
+        Some(i) if share.participants[i].removed => {
+            return Err(Status::permission_denied(
+                "the owner removed you from this share",
+            ));
+        }
+        Some(i) => i,
+        None => {
+            if share.active_participants() >= limits.max_participants {
+                share.audit(
+                    "",
+                    "limit",
+                    format!("team member {} refused: the share is full", cert.email),
+                );
+                return Err(Status::resource_exhausted(format!(
+                    "this share already has {} participants, its limit",
+                    limits.max_participants
+                )));
+            }
+            let p = share.add_participant(&cert.name, &cert.email, role, Via::Team);
+            let id = p.id.clone();
+            share.audit(&id, "join", format!("team member, as {}", role.name()));
+            share.participants.len() - 1
+        }
+    };
+    let (share_id, session, start_row, start_block) = (
+        share.id.clone(),
+        share.session.clone(),
+        share.start_row,
+        share.start_block,
+    );
+    let p = &mut share.participants[i];
+    if !p.serials.contains(&cert.serial) {
+        p.serials.push(cert.serial.clone());
+    }
+    p.last_seen_ms = now_ms();
+    let collab = Collab {
+        share_id,
+        participant_id: p.id.clone(),
+        session,
+        start_row,
+        start_block,
+        token: p.token.clone(),
+    };
+    drop(st);
+    shares.bump();
+    Ok(collab)
+}
+
+/// A collaborator's role now (their live entry), or why they have none.
+pub fn live_role(shares: &Shares, c: &Collab) -> Result<Role, Status> {
+    let st = shares.lock();
+    let share = st
+        .share(&c.share_id)
+        .ok_or_else(|| Status::permission_denied("the owner stopped sharing this session"))?;
+    match share.participant(&c.participant_id) {
+        Some(p) if !p.removed => Ok(p.role),
+        _ => Err(Status::permission_denied(
+            "the owner removed you from this share",
+        )),
+    }
+}
