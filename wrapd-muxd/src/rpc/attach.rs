@@ -198,6 +198,8 @@ async fn sync_task(
         start_row: c.start_row,
         start_block: c.start_block,
     });
+    // The actor never builds rows the window would drop.
+    let oldest = RowIndex(window.map_or(0, |w| w.start_row));
     loop {
         let now = pulse.borrow_and_update().clone();
         if let Some(reason) = now.ended {
@@ -205,7 +207,11 @@ async fn sync_task(
             return;
         }
         if point.is_none_or(|p| p.seq != now.seq) {
-            let Ok(update) = attachment.handle().update(point, history_rows).await else {
+            let Ok(update) = attachment
+                .handle()
+                .update(point, history_rows, oldest)
+                .await
+            else {
                 // The actor is gone: its last pulse says why.
                 let reason = pulse.borrow().ended.clone().unwrap_or(EndReason::Killed);
                 send_ended(&tx, &reason).await;
