@@ -853,3 +853,46 @@ async fn a_share_port_that_cannot_be_bound_leaves_the_socket_serving() {
     shutdown.cancel();
     task.await.unwrap().unwrap();
 }
+
+#[tokio::test]
+async fn rows_read_by_a_collaborator_count_against_the_byte_limit() {
+    let mut config = Config::default();
+    config.share.max_session_bytes = 3_000;
+    let d = TestDaemon::start_with(config).await;
+    let mut owner = d.owner().await;
+    let mut admin = d.admin().await;
+    owner.create_session(create("s", &["cat"])).await.unwrap();
+    let l = link(
+        &admin
+            .start_share(share_req("s", pb::Role::Viewer))
+            .await
+            .unwrap()
+            .into_inner(),
+        "link",
+    );
+    let one = enroll(&d, &l, "One").await;
+    let line = "x".repeat(30);
+    for i in 0..100 {
+        owner
+            .send_input(pb::SendInputRequest {
+                target: "s".into(),
+                data: format!("{i}{line}\r").into_bytes(),
+            })
+            .await
+            .unwrap();
+    }
+    wait_for_count(&mut owner, "s", &format!("99{line}"), 1).await;
+    let e = one
+        .mux()
+        .await
+        .read_rows(pb::ReadRowsRequest {
+            target: String::new(),
+            start: 0,
+            end: 100_000,
+        })
+        .await
+        .expect_err("more rows than the share may send");
+    assert_eq!(e.code(), Code::ResourceExhausted, "{e:?}");
+    assert!(e.message().contains("limit"), "{e:?}");
+    d.stop().await;
+}
