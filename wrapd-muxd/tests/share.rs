@@ -896,3 +896,63 @@ async fn rows_read_by_a_collaborator_count_against_the_byte_limit() {
     assert!(e.message().contains("limit"), "{e:?}");
     d.stop().await;
 }
+
+#[tokio::test]
+async fn collaborators_learn_nothing_of_other_sessions_or_the_shared_ones_past() {
+    let d = TestDaemon::start().await;
+    let mut owner = d.owner().await;
+    let mut admin = d.admin().await;
+    owner.create_session(create("s", &["cat"])).await.unwrap();
+    owner
+        .create_session(create("private", &["cat"]))
+        .await
+        .unwrap();
+    let l = link(
+        &admin
+            .start_share(share_req("s", pb::Role::Viewer))
+            .await
+            .unwrap()
+            .into_inner(),
+        "link",
+    );
+    let one = enroll(&d, &l, "One").await;
+    let mut mux = one.mux().await;
+    let refusal = |target: &str| pb::ReadRowsRequest {
+        target: target.into(),
+        start: 0,
+        end: 10,
+    };
+    let existing = mux.read_rows(refusal("private")).await.unwrap_err();
+    let missing = mux.read_rows(refusal("no-such-session")).await.unwrap_err();
+    assert_eq!(existing.code(), Code::PermissionDenied, "{existing:?}");
+    assert_eq!(
+        (existing.code(), existing.message()),
+        (missing.code(), missing.message())
+    );
+
+    let (tx, rx) = tokio::sync::mpsc::channel(4);
+    tx.send(pb::AttachRequest {
+        msg: Some(Req::Start(start(""))),
+    })
+    .await
+    .unwrap();
+    let mut events = mux
+        .attach(tokio_stream::wrappers::ReceiverStream::new(rx))
+        .await
+        .unwrap()
+        .into_inner();
+    let Some(pb::AttachEvent {
+        msg: Some(pb::attach_event::Msg::Attached(attached)),
+    }) = events.message().await.unwrap()
+    else {
+        panic!("first event is not `attached`");
+    };
+    let info = attached.session.unwrap();
+    assert_eq!(info.name, "s");
+    assert!(info.cols > 0 && info.rows > 0, "{info:?}");
+    assert!(info.command.is_empty() && info.pid == 0, "{info:?}");
+    assert!(info.cwd.is_empty() && info.title.is_empty(), "{info:?}");
+    assert_eq!(info.history_lines, 0, "{info:?}");
+    drop(tx);
+    d.stop().await;
+}

@@ -134,7 +134,10 @@ pub async fn attach(
 
     let (tx, rx) = mpsc::channel(EVENT_BUFFER);
     let attached = pb::Attached {
-        session: Some(convert::session_info(attachment.info.clone())),
+        session: Some(match &collab {
+            None => convert::session_info(attachment.info.clone()),
+            Some(_) => Window::session_info(convert::session_info(attachment.info.clone())),
+        }),
         client_id: client.0,
         resumed,
     };
