@@ -956,3 +956,29 @@ async fn collaborators_learn_nothing_of_other_sessions_or_the_shared_ones_past()
     drop(tx);
     d.stop().await;
 }
+
+#[tokio::test]
+async fn a_stranger_is_refused_before_sending_anything_on_attach() {
+    let d = TestDaemon::start().await;
+    let mut owner = d.owner().await;
+    let mut admin = d.admin().await;
+    owner.create_session(create("s", &["cat"])).await.unwrap();
+    let info = admin
+        .start_share(share_req("s", pb::Role::Viewer))
+        .await
+        .unwrap()
+        .into_inner();
+    let one = enroll(&d, &link(&info, "link"), "One").await;
+    let mut anon = wrapd_proto::pb::mux_client::MuxClient::new(
+        tls_channel(&one.addr, &one.ca_pem, None).await,
+    );
+    // The request stream stays open and silent: the refusal must not wait for it.
+    let (_tx, rx) = tokio::sync::mpsc::channel::<pb::AttachRequest>(1);
+    let refused = anon.attach(tokio_stream::wrappers::ReceiverStream::new(rx));
+    let e = tokio::time::timeout(Duration::from_secs(30), refused)
+        .await
+        .expect("the daemon waited for a stranger's first message instead of refusing")
+        .unwrap_err();
+    assert_eq!(e.code(), Code::Unauthenticated, "{e:?}");
+    d.stop().await;
+}

@@ -59,6 +59,9 @@ pub async fn attach(
     caller: Caller,
     mut inbound: Streaming<pb::AttachRequest>,
 ) -> Result<EventStream, Status> {
+    // Refuse a stranger before waiting for anything from them: an
+    // unauthenticated caller must not hold a stream open.
+    authz::authorize(&daemon.shares, &daemon.registry, &caller, Rpc::Attach, "")?;
     let start = match inbound.message().await? {
         Some(pb::AttachRequest {
             msg: Some(Req::Start(start)),
