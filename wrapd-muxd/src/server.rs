@@ -242,7 +242,12 @@ async fn serve_share_port(
         setup,
         shutdown.clone(),
     ));
+    // Strangers can reach this port: bound what one connection may hold.
     let server = tonic::transport::Server::builder()
+        .max_concurrent_streams(Some(SHARE_MAX_STREAMS_PER_CONNECTION))
+        .concurrency_limit_per_connection(SHARE_MAX_STREAMS_PER_CONNECTION as usize)
+        .http2_keepalive_interval(Some(SHARE_KEEPALIVE_INTERVAL))
+        .http2_keepalive_timeout(Some(SHARE_KEEPALIVE_TIMEOUT))
         .add_service(MuxService::remote_server(daemon.clone()))
         .add_service(ShareService::server(daemon.clone()))
         .add_service(crate::rpc::owner_only::OwnerOnly::server())
@@ -253,6 +258,13 @@ async fn serve_share_port(
         }
     }))
 }
+
+/// HTTP/2 streams one share-port connection may have open at once.
+const SHARE_MAX_STREAMS_PER_CONNECTION: u32 = 32;
+/// Pings on an idle share-port connection, and how long an answer may take
+/// before the connection is dropped.
+const SHARE_KEEPALIVE_INTERVAL: std::time::Duration = std::time::Duration::from_secs(30);
+const SHARE_KEEPALIVE_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(20);
 
 /// The configured team CA, if any (a bad file is a warning: no team access).
 fn team_trust(share: &crate::config::ShareConfig) -> Option<TeamTrust> {

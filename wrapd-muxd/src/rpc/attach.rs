@@ -59,6 +59,9 @@ pub async fn attach(
     caller: Caller,
     mut inbound: Streaming<pb::AttachRequest>,
 ) -> Result<EventStream, Status> {
+    // Refuse a stranger before waiting for anything from them: an
+    // unauthenticated caller must not hold a stream open.
+    authz::authorize(&daemon.shares, &daemon.registry, &caller, Rpc::Attach, "")?;
     let start = match inbound.message().await? {
         Some(pb::AttachRequest {
             msg: Some(Req::Start(start)),
@@ -134,7 +137,10 @@ pub async fn attach(
 
     let (tx, rx) = mpsc::channel(EVENT_BUFFER);
     let attached = pb::Attached {
-        session: Some(convert::session_info(attachment.info.clone())),
+        session: Some(match &collab {
+            None => convert::session_info(attachment.info.clone()),
+            Some(_) => Window::session_info(convert::session_info(attachment.info.clone())),
+        }),
         client_id: client.0,
         resumed,
     };
@@ -198,6 +204,8 @@ async fn sync_task(
         start_row: c.start_row,
         start_block: c.start_block,
     });
+    // The actor never builds rows the window would drop.
+    let oldest = RowIndex(window.map_or(0, |w| w.start_row));
     loop {
         let now = pulse.borrow_and_update().clone();
         if let Some(reason) = now.ended {
@@ -205,7 +213,11 @@ async fn sync_task(
             return;
         }
         if point.is_none_or(|p| p.seq != now.seq) {
-            let Ok(update) = attachment.handle().update(point, history_rows).await else {
+            let Ok(update) = attachment
+                .handle()
+                .update(point, history_rows, oldest)
+                .await
+            else {
                 // The actor is gone: its last pulse says why.
                 let reason = pulse.borrow().ended.clone().unwrap_or(EndReason::Killed);
                 send_ended(&tx, &reason).await;

@@ -2,13 +2,16 @@
 //! blocks start and finish.
 
 use std::pin::Pin;
+use std::sync::Arc;
 
 use futures_util::{Stream, StreamExt};
+use prost::Message;
 use tokio_stream::wrappers::BroadcastStream;
 use tonic::Status;
 use wrapd_proto::pb;
 
 use super::{convert, status};
+use crate::daemon::Daemon;
 use crate::session::SessionHandle;
 use crate::share::authz::Collab;
 use crate::share::filter::Window;
@@ -84,10 +87,12 @@ pub async fn output(
     Ok(response)
 }
 
-/// Block events; a collaborator's end when their access does.
+/// Block events; a collaborator's end when their access does, or with the
+/// share's byte limit (each event counted as it goes out).
 pub async fn watch(
     handle: SessionHandle,
     collab: Option<Collab>,
+    daemon: Arc<Daemon>,
 ) -> Result<BlockEventStream, Status> {
     let events = handle.watch_blocks().await.map_err(status)?;
     let window = collab.as_ref().map(|c| Window {
@@ -113,9 +118,25 @@ pub async fn watch(
         None => Ok(Box::pin(stream)),
         Some(c) => {
             let token = c.token.clone();
-            Ok(Box::pin(
-                stream.take_until(async move { token.cancelled().await }),
-            ))
+            let mut over_limit = false;
+            let counted = stream
+                .take_until(async move { token.cancelled().await })
+                .map(move |e| {
+                    let e = e?;
+                    daemon.shares.account(
+                        &c.share_id,
+                        &c.participant_id,
+                        e.encoded_len() as u64,
+                    )?;
+                    Ok(e)
+                })
+                // The refusal is the stream's last item.
+                .take_while(move |r| {
+                    let go = !over_limit;
+                    over_limit |= r.is_err();
+                    std::future::ready(go)
+                });
+            Ok(Box::pin(counted))
         }
     }
 }

@@ -110,6 +110,21 @@ fn window(c: &Option<Collab>) -> Option<Window> {
     })
 }
 
+/// Count a response to a collaborator against their share's byte limits
+/// (encoded size); over a limit, the same clear refusal as an attach update.
+fn charge<M: prost::Message>(
+    daemon: &Daemon,
+    collab: &Option<Collab>,
+    msg: &M,
+) -> Result<(), Status> {
+    match collab {
+        None => Ok(()),
+        Some(c) => daemon
+            .shares
+            .account(&c.share_id, &c.participant_id, msg.encoded_len() as u64),
+    }
+}
+
 /// The one place daemon errors become statuses.
 pub fn status(e: Error) -> Status {
     let msg = e.to_string();
@@ -332,6 +347,7 @@ impl Mux for MuxService {
         if let Some(w) = window {
             w.rows(&mut response);
         }
+        charge(&self.daemon, &collab, &response)?;
         Ok(Response::new(response))
     }
 
@@ -359,13 +375,15 @@ impl Mux for MuxService {
                 .map_err(status)?,
             Some(w) => collaborator_search(&handle, w, &req, from).await?,
         };
-        Ok(Response::new(pb::SearchRowsResponse {
+        let response = pb::SearchRowsResponse {
             found: found.map(|m| pb::SearchMatch {
                 row: m.row.0,
                 col: u32::from(m.col),
                 len: u32::from(m.len),
             }),
-        }))
+        };
+        charge(&self.daemon, &collab, &response)?;
+        Ok(Response::new(response))
     }
 
     async fn list_blocks(
@@ -373,9 +391,9 @@ impl Mux for MuxService {
         req: Request<pb::ListBlocksRequest>,
     ) -> Result<Response<pb::ListBlocksResponse>, Status> {
         let (handle, collab) = self.session(&req, Rpc::ListBlocks, &req.get_ref().target)?;
-        blocks::list(handle, window(&collab), req.into_inner())
-            .await
-            .map(Response::new)
+        let response = blocks::list(handle, window(&collab), req.into_inner()).await?;
+        charge(&self.daemon, &collab, &response)?;
+        Ok(Response::new(response))
     }
 
     async fn get_block_output(
@@ -383,9 +401,9 @@ impl Mux for MuxService {
         req: Request<pb::GetBlockOutputRequest>,
     ) -> Result<Response<pb::GetBlockOutputResponse>, Status> {
         let (handle, collab) = self.session(&req, Rpc::GetBlockOutput, &req.get_ref().target)?;
-        blocks::output(handle, window(&collab), req.into_inner())
-            .await
-            .map(Response::new)
+        let response = blocks::output(handle, window(&collab), req.into_inner()).await?;
+        charge(&self.daemon, &collab, &response)?;
+        Ok(Response::new(response))
     }
 
     type WatchBlocksStream = blocks::BlockEventStream;
@@ -395,7 +413,9 @@ impl Mux for MuxService {
         req: Request<pb::WatchBlocksRequest>,
     ) -> Result<Response<Self::WatchBlocksStream>, Status> {
         let (handle, collab) = self.session(&req, Rpc::WatchBlocks, &req.get_ref().target)?;
-        blocks::watch(handle, collab).await.map(Response::new)
+        blocks::watch(handle, collab, self.daemon.clone())
+            .await
+            .map(Response::new)
     }
 
     type AttachStream = attach::EventStream;

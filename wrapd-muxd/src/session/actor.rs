@@ -310,6 +310,7 @@ impl Session {
             SessionCmd::Update {
                 since,
                 history_rows,
+                oldest,
                 reply,
             } => {
                 let meta = SessionMeta {
@@ -319,7 +320,7 @@ impl Session {
                     clipboard: self.clipboard.as_ref(),
                     exited: self.exited,
                 };
-                let _ = reply.send(build_update(&self.term, &meta, since, history_rows));
+                let _ = reply.send(build_update(&self.term, &meta, since, history_rows, oldest));
             }
             SessionCmd::Info { reply } => {
                 let _ = reply.send(self.info());

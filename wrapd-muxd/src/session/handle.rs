@@ -36,6 +36,7 @@ pub(super) enum SessionCmd {
     Update {
         since: Option<SyncPoint>,
         history_rows: u32,
+        oldest: RowIndex,
         reply: oneshot::Sender<Update>,
     },
     Info {
@@ -209,10 +210,18 @@ impl SessionHandle {
         .await?
     }
 
-    pub async fn update(&self, since: Option<SyncPoint>, history_rows: u32) -> Result<Update> {
+    /// What changed since `since` (see `sync::build_update`); no row below
+    /// `oldest`.
+    pub async fn update(
+        &self,
+        since: Option<SyncPoint>,
+        history_rows: u32,
+        oldest: RowIndex,
+    ) -> Result<Update> {
         self.call(|reply| SessionCmd::Update {
             since,
             history_rows,
+            oldest,
             reply,
         })
         .await

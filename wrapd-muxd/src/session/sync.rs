@@ -12,6 +12,9 @@ use super::{EndReason, Size};
 
 /// Blocks a snapshot carries at most (the most recent ones).
 const SNAPSHOT_BLOCKS: usize = 1000;
+/// History rows a snapshot carries at most, whatever the client asks for (the
+/// attach client asks for 1,000; rows further back are read on demand).
+pub const MAX_HISTORY_ROWS: u32 = 100_000;
 
 /// What the actor publishes through its `watch` channel.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -88,15 +91,20 @@ impl Update {
 /// Build the update that brings a client from `since` to the present.
 ///
 /// With no `since` (or one the terminal cannot continue from) the update is a
-/// snapshot: the screen plus up to `history_rows` rows of history. Otherwise it
-/// carries the rows changed since, going back at most one screen into history
-/// (older rows a fast-scrolling program pushed through are fetched on demand).
+/// snapshot: the screen plus up to `history_rows` rows of history (at most
+/// [`MAX_HISTORY_ROWS`]). Otherwise it carries the rows changed since, going
+/// back at most one screen into history (older rows a fast-scrolling program
+/// pushed through are fetched on demand). No row below `oldest` is included:
+/// a collaborator's rows start at their share's start, and a snapshot is
+/// never built of rows that would be thrown away.
 pub fn build_update(
     term: &Term,
     meta: &SessionMeta<'_>,
     since: Option<SyncPoint>,
     history_rows: u32,
+    oldest: RowIndex,
 ) -> Update {
+    let history_rows = history_rows.min(MAX_HISTORY_ROWS);
     let seq = term.committed_seq();
     let screen_start = term.screen_start();
     let history_start = term.history_start();
@@ -112,7 +120,8 @@ pub fn build_update(
                 .0
                 .min(screen_start.0)
                 .max(oldest_catchup)
-                .max(history_start.0);
+                .max(history_start.0)
+                .max(oldest.0.min(screen_start.0));
             let rows = term
                 .changed_since(p.seq, RowIndex(from))
                 .into_iter()
@@ -125,7 +134,8 @@ pub fn build_update(
             let from = screen_start
                 .0
                 .saturating_sub(u64::from(history_rows))
-                .max(history_start.0);
+                .max(history_start.0)
+                .max(oldest.0.min(screen_start.0));
             let rows = (from..screen_end)
                 .filter_map(|i| term.line(RowIndex(i)).map(|l| (RowIndex(i), l)))
                 .collect();
@@ -168,5 +178,58 @@ pub fn build_update(
         session_name: meta.name.to_owned(),
         exited: meta.exited,
         blocks,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::term::TermConfig;
+
+    fn meta() -> SessionMeta<'static> {
+        SessionMeta {
+            name: "s",
+            clients: 1,
+            bell_count: 0,
+            clipboard: None,
+            exited: None,
+        }
+    }
+
+    fn scrolled_term(lines: usize) -> Term {
+        let mut term = Term::new(20, 5, TermConfig::default());
+        for i in 0..lines {
+            term.feed(format!("line {i}\r\n").as_bytes());
+        }
+        term
+    }
+
+    #[test]
+    fn a_snapshot_never_starts_below_the_oldest_row_asked_for() {
+        let term = scrolled_term(50);
+        let screen_start = term.screen_start().0;
+        assert!(screen_start > 30, "the test needs history");
+        let u = build_update(&term, &meta(), None, u32::MAX, RowIndex(30));
+        assert_eq!(u.rows.first().map(|r| r.0.0), Some(30));
+        // A start on the screen keeps the whole screen (the filter blanks it).
+        let u = build_update(&term, &meta(), None, u32::MAX, RowIndex(u64::MAX));
+        assert_eq!(u.rows.first().map(|r| r.0.0), Some(screen_start));
+    }
+
+    #[test]
+    fn history_rows_are_capped_whatever_the_client_asks() {
+        let config = TermConfig {
+            scrollback_lines: MAX_HISTORY_ROWS as usize + 1000,
+            scrollback_bytes: 256 << 20,
+        };
+        let mut term = Term::new(20, 5, config);
+        term.feed("x\r\n".repeat(MAX_HISTORY_ROWS as usize + 500).as_bytes());
+        let screen_start = term.screen_start().0;
+        assert!(screen_start - term.history_start().0 > u64::from(MAX_HISTORY_ROWS));
+        let u = build_update(&term, &meta(), None, u32::MAX, RowIndex(0));
+        assert_eq!(
+            u.rows.first().map(|r| r.0.0),
+            Some(screen_start - u64::from(MAX_HISTORY_ROWS))
+        );
     }
 }

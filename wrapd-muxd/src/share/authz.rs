@@ -116,14 +116,7 @@ pub fn authorize(
     let named = if target.is_empty() {
         None
     } else {
-        Some(
-            registry
-                .resolve(target)
-                .map_err(|_| {
-                    Status::permission_denied(format!("`{target}` is not shared with you"))
-                })?
-                .id,
-        )
+        Some(registry.resolve(target).map_err(|_| not_shared())?.id)
     };
     let collab = if team {
         team_member(shares, cert, named.as_ref())?
@@ -149,10 +142,7 @@ fn enrolled(shares: &Shares, cert: &PeerCert, named: Option<&SessionId>) -> Resu
         Status::permission_denied("this share is no longer active: the owner stopped sharing")
     })?;
     if named.is_some_and(|s| s != &share.session) {
-        return Err(Status::permission_denied(format!(
-            "you may only use the shared session `{}`",
-            share.session_name
-        )));
+        return Err(not_shared());
     }
     let (session, start_row, start_block) =
         (share.session.clone(), share.start_row, share.start_block);
@@ -198,7 +188,10 @@ fn team_member(
         .rev()
         .filter(|s| s.team_role.is_some())
         .find(|s| named.is_none_or(|n| n == &s.session))
-        .ok_or_else(|| Status::permission_denied("no session is shared with your team here"))?;
+        .ok_or_else(|| match named {
+            Some(_) => not_shared(),
+            None => Status::permission_denied("no session is shared with your team here"),
+        })?;
     let role = share.team_role.unwrap_or(Role::Viewer);
     let existing = share
         .participants
@@ -251,6 +244,14 @@ fn team_member(
     drop(st);
     shares.bump();
     Ok(collab)
+}
+
+/// The one refusal for a session that is not the caller's, whether or not it
+/// exists: names of other sessions cannot be probed.
+fn not_shared() -> Status {
+    Status::permission_denied(
+        "that session is not shared with you: leave the target empty for the shared session",
+    )
 }
 
 /// A collaborator's role now (their live entry), or why they have none.

@@ -42,6 +42,21 @@ impl Window {
         u.blocks.iter_mut().for_each(redact::redact_block);
     }
 
+    /// What a collaborator is told of the session: its name, id, size and
+    /// clients — not its command line, pid, history, or a title or working
+    /// directory that may be from before the share started.
+    pub fn session_info(i: pb::SessionInfo) -> pb::SessionInfo {
+        pb::SessionInfo {
+            id: i.id,
+            name: i.name,
+            cols: i.cols,
+            rows: i.rows,
+            clients: i.clients,
+            exit: i.exit,
+            ..Default::default()
+        }
+    }
+
     pub fn rows(&self, r: &mut pb::ReadRowsResponse) {
         let start = self.start_row;
         r.rows.retain(|row| row.index >= start);
@@ -148,6 +163,24 @@ mod tests {
         assert_eq!(u.blocks.iter().map(|b| b.id).collect::<Vec<_>>(), [3]);
         assert!(u.clipboard.is_none());
         assert_eq!(w.search_from(12, true), None);
+        let info = Window::session_info(pb::SessionInfo {
+            name: "s".into(),
+            command: vec!["secret-cmd".into()],
+            pid: 42,
+            history_lines: 7,
+            title: "old title".into(),
+            cwd: "/old".into(),
+            cols: 80,
+            ..Default::default()
+        });
+        assert_eq!(
+            info,
+            pb::SessionInfo {
+                name: "s".into(),
+                cols: 80,
+                ..Default::default()
+            }
+        );
         assert_eq!(w.search_from(2, false), Some(12));
     }
 }
