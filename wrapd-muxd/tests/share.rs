@@ -538,6 +538,14 @@ async fn limits_give_clear_messages_and_leave_the_session_alone() {
             .into_inner(),
         "link",
     );
+    // An email no certificate can hold is refused clearly and adds nobody:
+    // the one place left is still free.
+    let e = try_enroll(&d, &l, None, "Jörg", "jörg@example.org")
+        .await
+        .err()
+        .unwrap();
+    assert_eq!(e.code(), Code::InvalidArgument, "{e:?}");
+    assert!(e.message().contains("jörg@example.org"), "{e:?}");
     let one = enroll(&d, &l, "One").await;
     let e = try_enroll(&d, &l, None, "Two", "").await.err().unwrap();
     assert_eq!(e.code(), Code::ResourceExhausted, "{e:?}");

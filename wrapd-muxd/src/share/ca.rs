@@ -40,6 +40,11 @@ pub enum CaError {
         #[source]
         source: io::Error,
     },
+    #[error(
+        "the email `{0}` cannot be written in a certificate: use a plain address like \
+         name@example.com (ASCII letters, digits and punctuation only)"
+    )]
+    BadEmail(String),
     #[error("{what}: {source}")]
     Cert {
         what: String,
@@ -233,7 +238,9 @@ fn client_params(
     params.distinguished_name.push(DnType::CommonName, name);
     if !email.is_empty() {
         params.subject_alt_names.push(SanType::Rfc822Name(
-            email.try_into().map_err(cert_err("the email"))?,
+            email
+                .try_into()
+                .map_err(|_| CaError::BadEmail(email.to_owned()))?,
         ));
     }
     params.extended_key_usages = vec![ExtendedKeyUsagePurpose::ClientAuth];

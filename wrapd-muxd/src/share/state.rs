@@ -190,6 +190,14 @@ impl Share {
         });
     }
 
+    /// The id the next participant coming `via` will get.
+    pub fn next_participant_id(&self, via: &Via) -> String {
+        match via {
+            Via::Team => format!("t{}", self.next_participant + 1),
+            _ => format!("p{}", self.next_participant + 1),
+        }
+    }
+
     /// Add a participant (the caller checked the limit).
     pub fn add_participant(
         &mut self,
@@ -198,12 +206,9 @@ impl Share {
         role: Role,
         via: Via,
     ) -> &mut Participant {
+        let id = self.next_participant_id(&via);
         self.next_participant += 1;
         self.joined += 1;
-        let id = match via {
-            Via::Team => format!("t{}", self.next_participant),
-            _ => format!("p{}", self.next_participant),
-        };
         let color = PALETTE[self.joined % PALETTE.len()];
         self.participants.push(Participant {
             id,
