@@ -861,3 +861,33 @@ async fn a_share_port_that_cannot_be_bound_leaves_the_socket_serving() {
     shutdown.cancel();
     task.await.unwrap().unwrap();
 }
+
+#[tokio::test]
+async fn a_corrupt_revocation_list_keeps_the_share_port_shut_and_the_socket_serving() {
+    let state = tempfile::tempdir().unwrap();
+    let share_dir = state.path().join("share");
+    std::fs::create_dir_all(&share_dir).unwrap();
+    std::fs::write(share_dir.join("revoked.json"), "{\"serials\": [\"0a").unwrap();
+    let d = TestDaemon::start_in(Config::default(), Some(share_dir.clone())).await;
+    let mut owner = d.owner().await;
+    owner.create_session(create("s", &["cat"])).await.unwrap();
+    let e = d
+        .admin()
+        .await
+        .start_share(share_req("s", pb::Role::Viewer))
+        .await
+        .expect_err("sharing must be off without a readable revocation list");
+    assert!(e.message().contains("shar"), "{e:?}");
+    owner
+        .send_input(pb::SendInputRequest {
+            target: "s".into(),
+            data: b"fine\r".to_vec(),
+        })
+        .await
+        .unwrap();
+    wait_for_screen(&mut owner, "s", "fine").await;
+    // The list is left as it was, for the owner to fix.
+    let text = std::fs::read_to_string(share_dir.join("revoked.json")).unwrap();
+    assert_eq!(text, "{\"serials\": [\"0a");
+    d.stop().await;
+}

@@ -305,7 +305,7 @@ mod tests {
     #[test]
     fn an_expired_invitee_is_told_to_ask_for_a_new_invitation_not_to_use_a_link() {
         let shares = Shares::new(
-            None,
+            crate::share::store::RevocationStore::in_memory(),
             ShareLimits {
                 max_participants: 10,
                 max_session_bytes: u64::MAX,

@@ -2,7 +2,6 @@
 //! behind one lock — the live access list that `authz` checks.
 
 use std::collections::{HashMap, VecDeque};
-use std::path::Path;
 use std::sync::{Mutex, MutexGuard};
 
 use tokio::sync::watch;
@@ -287,11 +286,11 @@ pub struct Shares {
 }
 
 impl Shares {
-    pub fn new(state_dir: Option<&Path>, limits: ShareLimits) -> Shares {
+    pub fn new(revocations: RevocationStore, limits: ShareLimits) -> Shares {
         Shares {
             state: Mutex::new(State {
                 shares: Vec::new(),
-                revocations: RevocationStore::load(state_dir),
+                revocations,
                 owner: HashMap::new(),
                 daily: HashMap::new(),
             }),
@@ -406,7 +405,7 @@ mod tests {
 
     fn shares(session_bytes: u64, daily: u64) -> Shares {
         Shares::new(
-            None,
+            RevocationStore::in_memory(),
             ShareLimits {
                 max_participants: 10,
                 max_session_bytes: session_bytes,
