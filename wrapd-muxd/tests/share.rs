@@ -116,7 +116,7 @@ async fn viewer_is_refused_then_granted_revoked_and_removed_live() {
 
     // Removed: the stream ends within a second, the certificate is refused.
     let removed_at = std::time::Instant::now();
-    update_access(&mut admin, "s", Change::Remove(pid.clone())).await;
+    let after = update_access(&mut admin, "s", Change::Remove(pid.clone())).await;
     let end = tokio::time::timeout(Duration::from_secs(5), stream_end(&mut events))
         .await
         .expect("the stream ends");
@@ -136,6 +136,17 @@ async fn viewer_is_refused_then_granted_revoked_and_removed_live() {
     assert_eq!(e.code(), Code::PermissionDenied);
     assert!(e.message().contains("revoked"), "{e:?}");
     assert!(!capture(&mut owner, "s").await.contains("after-revoke"));
+    // She came by the link, so it has a new secret: the old one enrolls
+    // nobody (she cannot come back), the new one works for others.
+    let new_link = share_common::link(&after, "link");
+    assert_ne!(new_link.secret, link.secret, "the link secret was rotated");
+    let e = try_enroll(&d, &link, None, "Ada again", "")
+        .await
+        .err()
+        .expect("the old link is refused");
+    assert_eq!(e.code(), Code::PermissionDenied, "{e:?}");
+    assert!(e.message().contains("not valid"), "{e:?}");
+    enroll(&d, &new_link, "Newcomer").await;
 
     let log = admin
         .get_audit_log(pb::GetAuditLogRequest { target: "s".into() })
