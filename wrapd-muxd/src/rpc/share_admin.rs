@@ -159,6 +159,7 @@ impl ShareAdminService {
                     "link",
                     role.map_or("off".to_owned(), |r| r.name().to_owned()),
                 );
+                revoke.extend(share.apply_route_role(false, role));
             }
             Change::Team(role) => {
                 share.team_role = role;
@@ -174,6 +175,7 @@ impl ShareAdminService {
                     "team",
                     role.map_or("off".to_owned(), |r| r.name().to_owned()),
                 );
+                revoke.extend(share.apply_route_role(true, role));
             }
             Change::Role(who, role) => {
                 let p = share.find_mut(&who).map_err(Status::not_found)?;
