@@ -18,6 +18,7 @@ use crate::share::Shares;
 use crate::share::ca::Ca;
 use crate::share::presence::Owner;
 use crate::share::state::ShareLimits;
+use crate::share::store::RevocationStore;
 use crate::shell::ShellIntegration;
 
 /// What the caller asks for when creating a session; unset fields get defaults.
@@ -100,10 +101,19 @@ impl Daemon {
             })
             .ok()
             .map(Arc::new);
-        let shares = Arc::new(Shares::new(
-            ca.is_some().then_some(share_dir.as_path()),
-            share_limits(&config),
-        ));
+        // Without its revocation list the share port must not start: an empty
+        // list would let removed people back in. The Unix socket serves on.
+        let (ca, revocations) = match ca.map(|ca| (ca, RevocationStore::load(&share_dir))) {
+            Some((ca, Ok(revocations))) => (Some(ca), revocations),
+            Some((_, Err(e))) => {
+                tracing::error!(
+                    "sharing is off: {e}; fix or restore the file, then restart the daemon"
+                );
+                (None, RevocationStore::in_memory())
+            }
+            None => (None, RevocationStore::in_memory()),
+        };
+        let shares = Arc::new(Shares::new(revocations, share_limits(&config)));
         Arc::new(Daemon {
             shell,
             shares,

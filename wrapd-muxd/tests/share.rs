@@ -116,7 +116,7 @@ async fn viewer_is_refused_then_granted_revoked_and_removed_live() {
 
     // Removed: the stream ends within a second, the certificate is refused.
     let removed_at = std::time::Instant::now();
-    update_access(&mut admin, "s", Change::Remove(pid.clone())).await;
+    let after = update_access(&mut admin, "s", Change::Remove(pid.clone())).await;
     let end = tokio::time::timeout(Duration::from_secs(5), stream_end(&mut events))
         .await
         .expect("the stream ends");
@@ -136,6 +136,17 @@ async fn viewer_is_refused_then_granted_revoked_and_removed_live() {
     assert_eq!(e.code(), Code::PermissionDenied);
     assert!(e.message().contains("revoked"), "{e:?}");
     assert!(!capture(&mut owner, "s").await.contains("after-revoke"));
+    // She came by the link, so it has a new secret: the old one enrolls
+    // nobody (she cannot come back), the new one works for others.
+    let new_link = share_common::link(&after, "link");
+    assert_ne!(new_link.secret, link.secret, "the link secret was rotated");
+    let e = try_enroll(&d, &link, None, "Ada again", "")
+        .await
+        .err()
+        .expect("the old link is refused");
+    assert_eq!(e.code(), Code::PermissionDenied, "{e:?}");
+    assert!(e.message().contains("not valid"), "{e:?}");
+    enroll(&d, &new_link, "Newcomer").await;
 
     let log = admin
         .get_audit_log(pb::GetAuditLogRequest { target: "s".into() })
@@ -538,6 +549,14 @@ async fn limits_give_clear_messages_and_leave_the_session_alone() {
             .into_inner(),
         "link",
     );
+    // An email no certificate can hold is refused clearly and adds nobody:
+    // the one place left is still free.
+    let e = try_enroll(&d, &l, None, "Jörg", "jörg@example.org")
+        .await
+        .err()
+        .unwrap();
+    assert_eq!(e.code(), Code::InvalidArgument, "{e:?}");
+    assert!(e.message().contains("jörg@example.org"), "{e:?}");
     let one = enroll(&d, &l, "One").await;
     let e = try_enroll(&d, &l, None, "Two", "").await.err().unwrap();
     assert_eq!(e.code(), Code::ResourceExhausted, "{e:?}");
@@ -980,5 +999,35 @@ async fn a_stranger_is_refused_before_sending_anything_on_attach() {
         .expect("the daemon waited for a stranger's first message instead of refusing")
         .unwrap_err();
     assert_eq!(e.code(), Code::Unauthenticated, "{e:?}");
+    d.stop().await;
+}
+
+#[tokio::test]
+async fn a_corrupt_revocation_list_keeps_the_share_port_shut_and_the_socket_serving() {
+    let state = tempfile::tempdir().unwrap();
+    let share_dir = state.path().join("share");
+    std::fs::create_dir_all(&share_dir).unwrap();
+    std::fs::write(share_dir.join("revoked.json"), "{\"serials\": [\"0a").unwrap();
+    let d = TestDaemon::start_in(Config::default(), Some(share_dir.clone())).await;
+    let mut owner = d.owner().await;
+    owner.create_session(create("s", &["cat"])).await.unwrap();
+    let e = d
+        .admin()
+        .await
+        .start_share(share_req("s", pb::Role::Viewer))
+        .await
+        .expect_err("sharing must be off without a readable revocation list");
+    assert!(e.message().contains("shar"), "{e:?}");
+    owner
+        .send_input(pb::SendInputRequest {
+            target: "s".into(),
+            data: b"fine\r".to_vec(),
+        })
+        .await
+        .unwrap();
+    wait_for_screen(&mut owner, "s", "fine").await;
+    // The list is left as it was, for the owner to fix.
+    let text = std::fs::read_to_string(share_dir.join("revoked.json")).unwrap();
+    assert_eq!(text, "{\"serials\": [\"0a");
     d.stop().await;
 }

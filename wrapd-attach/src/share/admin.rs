@@ -172,7 +172,29 @@ pub async fn access(socket: &Path, args: AccessArgs) -> Result<()> {
         }
         return Ok(());
     }
+    if args.remove.is_some() {
+        for line in rotated_link_lines(&info) {
+            println!("{line}");
+        }
+    }
     print_info(&info, false)
+}
+
+/// After removing someone who came by the link, the daemon gives the link a
+/// new secret (they still know the old one) and returns it: say so.
+fn rotated_link_lines(info: &pb::ShareInfo) -> Vec<String> {
+    info.links
+        .iter()
+        .filter(|l| l.kind == "link")
+        .flat_map(|l| {
+            [
+                "The old share link no longer works (the person removed knew it); \
+                 give this new one to anyone who should still join:"
+                    .to_owned(),
+                format!("link ({}): {}", role_name(l.role()), l.url),
+            ]
+        })
+        .collect()
 }
 
 async fn ls(admin: &mut AdminClient, json: bool) -> Result<()> {
@@ -362,4 +384,29 @@ fn print_audit(entries: &[pb::AuditEntry], json: bool) -> Result<()> {
         writeln!(out, "{} {who} {}: {}", iso8601(e.at_ms), e.action, e.detail)?;
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod rotation_tests {
+    use super::*;
+
+    #[test]
+    fn a_rotated_link_is_printed_with_a_warning_about_the_old_one() {
+        let mut info = pb::ShareInfo::default();
+        assert!(
+            rotated_link_lines(&info).is_empty(),
+            "no link, nothing said"
+        );
+        info.links.push(pb::ShareLink {
+            kind: "link".into(),
+            role: pb::Role::Viewer as i32,
+            url: "wrapd://new".into(),
+        });
+        let lines = rotated_link_lines(&info);
+        assert!(
+            lines[0].contains("old share link no longer works"),
+            "{lines:?}"
+        );
+        assert!(lines[1].contains("wrapd://new"), "{lines:?}");
+    }
 }

@@ -11,7 +11,7 @@ use wrapd_proto::pb::share_server::Share;
 use crate::daemon::Daemon;
 use crate::share::Role;
 use crate::share::authz::{self, Access, Caller, Collab, Rpc};
-use crate::share::ca::Csr;
+use crate::share::ca::{CaError, Csr};
 use crate::share::identity::CertIdentity;
 use crate::share::state::Via;
 
@@ -103,7 +103,8 @@ impl Share for ShareService {
             Via::Invite { secret, .. } => secret.matches(&req.secret),
             _ => false,
         });
-        let index = match invited {
+        // Who the certificate will name; nothing changes until it is issued.
+        let who = match invited {
             Some(i) => {
                 let p = &share.participants[i];
                 if p.removed {
@@ -123,7 +124,21 @@ impl Share for ShareService {
                          ask the owner for a new one",
                     ));
                 }
-                i
+                let mut display = if name.is_empty() {
+                    p.name.clone()
+                } else {
+                    name
+                };
+                if display.is_empty() {
+                    display = p.email.split('@').next().unwrap_or("guest").to_owned();
+                }
+                CertIdentity {
+                    share_id: share.id.clone(),
+                    participant_id: p.id.clone(),
+                    role: p.role,
+                    name: display,
+                    email: p.email.clone(),
+                }
             }
             None => {
                 let (Some(role), Some(hash)) = (share.link_role, &share.link_secret) else {
@@ -139,28 +154,30 @@ impl Share for ShareService {
                         limits.max_participants
                     )));
                 }
-                let display = if name.is_empty() { "guest" } else { &name };
-                share.add_participant(display, &email, role, Via::Link);
-                share.participants.len() - 1
+                CertIdentity {
+                    share_id: share.id.clone(),
+                    participant_id: share.next_participant_id(&Via::Link),
+                    role,
+                    name: if name.is_empty() {
+                        "guest".to_owned()
+                    } else {
+                        name
+                    },
+                    email,
+                }
             }
         };
-        let p = &mut share.participants[index];
-        if !name.is_empty() {
-            p.name = name;
-        }
-        if p.name.is_empty() {
-            p.name = p.email.split('@').next().unwrap_or("guest").to_owned();
-        }
-        let who = CertIdentity {
-            share_id: share.id.clone(),
-            participant_id: p.id.clone(),
-            role: p.role,
-            name: p.name.clone(),
-            email: p.email.clone(),
+        let issued = ca.issue_client(csr, &who, validity).map_err(|e| match e {
+            CaError::BadEmail(_) => Status::invalid_argument(e.to_string()),
+            e => Status::internal(format!("cannot issue a certificate: {e}")),
+        })?;
+        // Issued: now the participant exists (or their invitation is used).
+        let p = match invited {
+            Some(i) => &mut share.participants[i],
+            None => share.add_participant(&who.name, &who.email, who.role, Via::Link),
         };
-        let issued = ca
-            .issue_client(csr, &who, validity)
-            .map_err(|e| Status::internal(format!("cannot issue a certificate: {e}")))?;
+        debug_assert_eq!(p.id, who.participant_id);
+        p.name = who.name.clone();
         if let Via::Invite { used, .. } = &mut p.via {
             *used = true;
         }

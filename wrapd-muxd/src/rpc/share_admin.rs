@@ -159,6 +159,7 @@ impl ShareAdminService {
                     "link",
                     role.map_or("off".to_owned(), |r| r.name().to_owned()),
                 );
+                revoke.extend(share.apply_route_role(false, role));
             }
             Change::Team(role) => {
                 share.team_role = role;
@@ -174,6 +175,7 @@ impl ShareAdminService {
                     "team",
                     role.map_or("off".to_owned(), |r| r.name().to_owned()),
                 );
+                revoke.extend(share.apply_route_role(true, role));
             }
             Change::Role(who, role) => {
                 let p = share.find_mut(&who).map_err(Status::not_found)?;
@@ -194,12 +196,28 @@ impl ShareAdminService {
                 p.selection = None;
                 p.token.cancel();
                 let (id, serials) = (p.id.clone(), p.serials.clone());
+                let came_by_link = p.via == Via::Link;
                 share.audit(
                     &id,
                     "remove",
                     format!("{} certificate(s) revoked", serials.len()),
                 );
                 revoke.extend(serials);
+                // They still know the link: a new secret keeps them out.
+                if let (true, Some(role)) = (came_by_link, share.link_role) {
+                    let secret = new_secret();
+                    share.link_secret = Some(SecretHash::of(&secret));
+                    share.audit(
+                        "",
+                        "link",
+                        "new secret: the old link no longer works".into(),
+                    );
+                    links.push(pb::ShareLink {
+                        kind: "link".to_owned(),
+                        role: role.to_pb() as i32,
+                        url: self.url(&share.id, host, via, Some(&secret)),
+                    });
+                }
             }
         }
         Ok(links)

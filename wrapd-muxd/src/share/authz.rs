@@ -108,9 +108,7 @@ pub fn authorize(
         )));
     }
     if cert.not_after < SystemTime::now() {
-        return Err(Status::unauthenticated(
-            "your certificate has expired: join again with a share link (it enrolls you anew)",
-        ));
+        return Err(Status::unauthenticated(expired_message(shares, cert)));
     }
     // The session the target names, if any (it must be the shared one).
     let named = if target.is_empty() {
@@ -124,6 +122,26 @@ pub fn authorize(
         enrolled(shares, cert, named.as_ref())?
     };
     Ok(Access::Collaborator(collab))
+}
+
+/// Why an expired certificate is refused, and what its holder can do: a
+/// link joiner enrolls anew with the link; an invitation works only once.
+pub fn expired_message(shares: &Shares, cert: &PeerCert) -> &'static str {
+    let invited = cert
+        .share
+        .as_ref()
+        .is_some_and(|(share_id, participant_id, _)| {
+            let st = shares.lock();
+            st.share(share_id)
+                .and_then(|s| s.participant(participant_id))
+                .is_some_and(|p| matches!(p.via, Via::Invite { used: true, .. }))
+        });
+    if invited {
+        "your certificate has expired and your invitation has been used (it works once): \
+         ask the owner for a new invitation"
+    } else {
+        "your certificate has expired: join again with a share link (it enrolls you anew)"
+    }
 }
 
 fn enrolled(shares: &Shares, cert: &PeerCert, named: Option<&SessionId>) -> Result<Collab, Status> {
@@ -265,5 +283,54 @@ pub fn live_role(shares: &Shares, c: &Collab) -> Result<Role, Status> {
         _ => Err(Status::permission_denied(
             "the owner removed you from this share",
         )),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::share::secret::SecretHash;
+    use crate::share::state::Share;
+    use crate::share::state::ShareLimits;
+
+    fn expired_cert(share: &str, participant: &str) -> PeerCert {
+        PeerCert {
+            serial: "01".into(),
+            name: "N".into(),
+            email: String::new(),
+            share: Some((share.into(), participant.into(), Role::Viewer)),
+            not_after: SystemTime::UNIX_EPOCH,
+        }
+    }
+
+    #[test]
+    fn an_expired_invitee_is_told_to_ask_for_a_new_invitation_not_to_use_a_link() {
+        let shares = Shares::new(
+            crate::share::store::RevocationStore::in_memory(),
+            ShareLimits {
+                max_participants: 10,
+                max_session_bytes: u64::MAX,
+                max_daily_bytes: u64::MAX,
+            },
+        );
+        let mut share = Share::new("s1".into(), SessionId("x".into()), "x".into(), 0, 0);
+        let invited = Via::Invite {
+            secret: SecretHash::of("a"),
+            used: true,
+        };
+        let inv = share
+            .add_participant("I", "i@x.org", Role::Viewer, invited)
+            .id
+            .clone();
+        let guest = share
+            .add_participant("G", "", Role::Viewer, Via::Link)
+            .id
+            .clone();
+        shares.insert(share);
+        let m = expired_message(&shares, &expired_cert("s1", &inv));
+        assert!(m.contains("ask the owner for a new invitation"), "{m}");
+        assert!(!m.contains("share link"), "{m}");
+        let m = expired_message(&shares, &expired_cert("s1", &guest));
+        assert!(m.contains("join again with a share link"), "{m}");
     }
 }

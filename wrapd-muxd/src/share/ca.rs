@@ -40,6 +40,11 @@ pub enum CaError {
         #[source]
         source: io::Error,
     },
+    #[error(
+        "the email `{0}` cannot be written in a certificate: use a plain address like \
+         name@example.com (ASCII letters, digits and punctuation only)"
+    )]
+    BadEmail(String),
     #[error("{what}: {source}")]
     Cert {
         what: String,
@@ -233,7 +238,9 @@ fn client_params(
     params.distinguished_name.push(DnType::CommonName, name);
     if !email.is_empty() {
         params.subject_alt_names.push(SanType::Rfc822Name(
-            email.try_into().map_err(cert_err("the email"))?,
+            email
+                .try_into()
+                .map_err(|_| CaError::BadEmail(email.to_owned()))?,
         ));
     }
     params.extended_key_usages = vec![ExtendedKeyUsagePurpose::ClientAuth];
@@ -285,14 +292,37 @@ pub fn pem_to_der(pem: &str) -> Option<CertificateDer<'static>> {
 /// Write a secret file: mode 0600, replacing what was there.
 pub fn write_private(path: &Path, data: &[u8]) -> Result<(), CaError> {
     let tmp = path.with_extension("tmp");
+    // A leftover temp file keeps its own mode if opened: start from nothing.
+    match std::fs::remove_file(&tmp) {
+        Err(e) if e.kind() != io::ErrorKind::NotFound => return Err(io_err(&tmp)(e)),
+        _ => {}
+    }
     let mut f = std::fs::OpenOptions::new()
         .write(true)
-        .create(true)
-        .truncate(true)
+        .create_new(true)
         .mode(0o600)
         .open(&tmp)
         .map_err(io_err(&tmp))?;
     f.write_all(data).map_err(io_err(&tmp))?;
     f.sync_all().map_err(io_err(&tmp))?;
     std::fs::rename(&tmp, path).map_err(io_err(path))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::os::unix::fs::PermissionsExt;
+
+    #[test]
+    fn write_private_does_not_inherit_a_leftover_temp_files_mode() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("secret.key");
+        let tmp = path.with_extension("tmp");
+        std::fs::write(&tmp, "old").unwrap();
+        std::fs::set_permissions(&tmp, std::fs::Permissions::from_mode(0o644)).unwrap();
+        write_private(&path, b"new").unwrap();
+        let mode = std::fs::metadata(&path).unwrap().permissions().mode();
+        assert_eq!(mode & 0o777, 0o600);
+        assert_eq!(std::fs::read(&path).unwrap(), b"new");
+    }
 }

@@ -2,7 +2,6 @@
 //! behind one lock — the live access list that `authz` checks.
 
 use std::collections::{HashMap, VecDeque};
-use std::path::Path;
 use std::sync::{Mutex, MutexGuard};
 
 use tokio::sync::watch;
@@ -190,6 +189,56 @@ impl Share {
         });
     }
 
+    /// Apply a route's new role (`None`: the route is off) to everyone who
+    /// came through it: off removes them (their streams end), viewer lowers
+    /// editors at once. Returns the serials to revoke (link certificates
+    /// name this share only; team certificates are not revoked elsewhere).
+    pub fn apply_route_role(&mut self, team: bool, role: Option<Role>) -> Vec<String> {
+        let mut revoke = Vec::new();
+        let mut changed = Vec::new();
+        for p in self.participants.iter_mut().filter(|p| !p.removed) {
+            let on_route = if team {
+                p.via == Via::Team
+            } else {
+                p.via == Via::Link
+            };
+            if !on_route {
+                continue;
+            }
+            match role {
+                None => {
+                    p.removed = true;
+                    p.control_requested = false;
+                    p.selection = None;
+                    p.token.cancel();
+                    if !team {
+                        revoke.extend(p.serials.iter().cloned());
+                    }
+                    changed.push((p.id.clone(), "remove"));
+                }
+                Some(Role::Viewer) if p.role == Role::Editor => {
+                    p.role = Role::Viewer;
+                    p.control_requested = false;
+                    changed.push((p.id.clone(), "revoke-edit"));
+                }
+                _ => {}
+            }
+        }
+        let why = if team { "the team" } else { "the link" };
+        for (id, action) in changed {
+            self.audit(&id, action, format!("{why} changed"));
+        }
+        revoke
+    }
+
+    /// The id the next participant coming `via` will get.
+    pub fn next_participant_id(&self, via: &Via) -> String {
+        match via {
+            Via::Team => format!("t{}", self.next_participant + 1),
+            _ => format!("p{}", self.next_participant + 1),
+        }
+    }
+
     /// Add a participant (the caller checked the limit).
     pub fn add_participant(
         &mut self,
@@ -198,12 +247,9 @@ impl Share {
         role: Role,
         via: Via,
     ) -> &mut Participant {
+        let id = self.next_participant_id(&via);
         self.next_participant += 1;
         self.joined += 1;
-        let id = match via {
-            Via::Team => format!("t{}", self.next_participant),
-            _ => format!("p{}", self.next_participant),
-        };
         let color = PALETTE[self.joined % PALETTE.len()];
         self.participants.push(Participant {
             id,
@@ -282,11 +328,11 @@ pub struct Shares {
 }
 
 impl Shares {
-    pub fn new(state_dir: Option<&Path>, limits: ShareLimits) -> Shares {
+    pub fn new(revocations: RevocationStore, limits: ShareLimits) -> Shares {
         Shares {
             state: Mutex::new(State {
                 shares: Vec::new(),
-                revocations: RevocationStore::load(state_dir),
+                revocations,
                 owner: HashMap::new(),
                 daily: HashMap::new(),
             }),
@@ -401,7 +447,7 @@ mod tests {
 
     fn shares(session_bytes: u64, daily: u64) -> Shares {
         Shares::new(
-            None,
+            RevocationStore::in_memory(),
             ShareLimits {
                 max_participants: 10,
                 max_session_bytes: session_bytes,
@@ -487,5 +533,54 @@ mod tests {
         );
         share.find_mut(&bob).unwrap().removed = true;
         assert_eq!(share.find_mut("Bob").unwrap().id, bob2);
+    }
+
+    #[test]
+    fn turning_a_route_off_or_down_reaches_those_already_in() {
+        let mut share = Share::new("s1".into(), SessionId("x".into()), "x".into(), 0, 0);
+        let guest = share
+            .add_participant("G", "", Role::Editor, Via::Link)
+            .id
+            .clone();
+        share
+            .participant_mut(&guest)
+            .unwrap()
+            .serials
+            .push("aa".into());
+        let member = share
+            .add_participant("T", "t@x.org", Role::Editor, Via::Team)
+            .id
+            .clone();
+        share
+            .participant_mut(&member)
+            .unwrap()
+            .serials
+            .push("bb".into());
+        let invited = Via::Invite {
+            secret: SecretHash::of("a"),
+            used: true,
+        };
+        let inv = share
+            .add_participant("I", "i@x.org", Role::Editor, invited)
+            .id
+            .clone();
+
+        // Link down to viewer: the link guest is lowered, nobody else.
+        assert!(share.apply_route_role(false, Some(Role::Viewer)).is_empty());
+        assert_eq!(share.participant(&guest).unwrap().role, Role::Viewer);
+        assert_eq!(share.participant(&member).unwrap().role, Role::Editor);
+        assert_eq!(share.participant(&inv).unwrap().role, Role::Editor);
+
+        // Link off: the guest is out, their certificate revoked, stream ended.
+        let token = share.participant(&guest).unwrap().token.clone();
+        assert_eq!(share.apply_route_role(false, None), vec!["aa".to_owned()]);
+        assert!(share.participant(&guest).unwrap().removed);
+        assert!(token.is_cancelled());
+
+        // Team off: the member is out of this share; their team certificate
+        // is not revoked (it is good for other shares).
+        assert!(share.apply_route_role(true, None).is_empty());
+        assert!(share.participant(&member).unwrap().removed);
+        assert!(!share.participant(&inv).unwrap().removed);
     }
 }

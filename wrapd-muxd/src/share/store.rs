@@ -22,21 +22,29 @@ pub struct RevocationStore {
 }
 
 impl RevocationStore {
-    /// Load `dir/revoked.json`; a missing file is an empty list; `None`
-    /// keeps revocations in memory only.
-    pub fn load(dir: Option<&Path>) -> RevocationStore {
-        let path = dir.map(|d| d.join("revoked.json"));
-        let revoked = match path.as_deref().map(std::fs::read_to_string) {
-            Some(Ok(text)) => serde_json::from_str(&text).unwrap_or_else(|e| {
-                tracing::error!(
-                    "{}: unreadable ({e}); starting an empty revocation list",
-                    path.as_deref().unwrap_or(Path::new("")).display()
-                );
-                Revoked::default()
-            }),
-            _ => Revoked::default(),
+    /// Load `dir/revoked.json`; a missing file is an empty list. A file that
+    /// cannot be read or parsed is an error: starting with an empty list would
+    /// let every revoked certificate back in.
+    pub fn load(dir: &Path) -> Result<RevocationStore, String> {
+        let path = dir.join("revoked.json");
+        let revoked = match std::fs::read_to_string(&path) {
+            Ok(text) => serde_json::from_str(&text)
+                .map_err(|e| format!("{}: not a revocation list ({e})", path.display()))?,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Revoked::default(),
+            Err(e) => return Err(format!("{}: cannot read it ({e})", path.display())),
         };
-        RevocationStore { path, revoked }
+        Ok(RevocationStore {
+            path: Some(path),
+            revoked,
+        })
+    }
+
+    /// Revocations kept in memory only (sharing off, or tests).
+    pub fn in_memory() -> RevocationStore {
+        RevocationStore {
+            path: None,
+            revoked: Revoked::default(),
+        }
     }
 
     pub fn is_revoked(&self, serial: &str, share: &str) -> bool {
@@ -71,10 +79,10 @@ mod tests {
     #[test]
     fn revocations_survive_a_reload() {
         let dir = tempfile::tempdir().unwrap();
-        let mut s = RevocationStore::load(Some(dir.path()));
+        let mut s = RevocationStore::load(dir.path()).unwrap();
         s.revoke_serial("0abc");
         s.revoke_share("s1");
-        let s = RevocationStore::load(Some(dir.path()));
+        let s = RevocationStore::load(dir.path()).unwrap();
         assert!(s.is_revoked("0abc", "other"));
         assert!(s.is_revoked("ffff", "s1"));
         assert!(!s.is_revoked("ffff", "s2"));
@@ -84,5 +92,18 @@ mod tests {
             .permissions()
             .mode();
         assert_eq!(mode & 0o777, 0o600);
+    }
+
+    #[test]
+    fn a_corrupt_or_unreadable_list_is_an_error_not_an_empty_list() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("revoked.json");
+        std::fs::write(&path, "{\"serials\": [\"0abc\"").unwrap();
+        let e = RevocationStore::load(dir.path()).err().unwrap();
+        assert!(e.contains("not a revocation list"), "{e}");
+        std::fs::remove_file(&path).unwrap();
+        std::fs::create_dir(&path).unwrap();
+        let e = RevocationStore::load(dir.path()).err().unwrap();
+        assert!(e.contains("cannot read"), "{e}");
     }
 }
