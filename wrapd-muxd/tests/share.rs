@@ -769,7 +769,8 @@ async fn a_new_session_shared_in_one_step_and_a_share_without_scrollback() {
             .await
             .unwrap();
     }
-    wait_for_count(&mut owner, "old", "history-29", 1).await;
+    // Both the echo and cat's copy of the last line: the output has settled.
+    wait_for_count(&mut owner, "old", "history-29", 2).await;
     let mut req = share_req("old", pb::Role::Viewer);
     req.start = Some(pb::ShareStart {
         from: Some(pb::share_start::From::NoScrollback(true)),
