@@ -49,6 +49,8 @@ pub struct Daemon {
     pub shell: Option<ShellIntegration>,
     /// Every share and participant (the live access list).
     pub shares: Arc<Shares>,
+    /// Collaborators' open attach streams (apart from the owner's clients).
+    pub attach_slots: crate::rpc::AttachSlots,
     /// The daemon's CA (`None` if it could not be loaded or made: no sharing).
     pub ca: Option<Arc<Ca>>,
     /// Where the share port listens, once bound.
@@ -117,6 +119,7 @@ impl Daemon {
         Arc::new(Daemon {
             shell,
             shares,
+            attach_slots: Default::default(),
             ca,
             share_addr: RwLock::new(None),
             registry: Arc::new(Registry::new(started_at_ms)),

@@ -1032,3 +1032,34 @@ async fn a_corrupt_revocation_list_keeps_the_share_port_shut_and_the_socket_serv
     assert_eq!(text, "{\"serials\": [\"0a");
     d.stop().await;
 }
+
+#[tokio::test]
+async fn a_collaborator_has_a_few_attach_streams_and_never_the_owners_slots() {
+    let mut config = Config::default();
+    config.limits.max_clients = 1;
+    let d = TestDaemon::start_with(config).await;
+    let mut owner = d.owner().await;
+    let mut admin = d.admin().await;
+    owner.create_session(create("s", &["cat"])).await.unwrap();
+    let l = link(
+        &admin
+            .start_share(share_req("s", pb::Role::Viewer))
+            .await
+            .unwrap()
+            .into_inner(),
+        "link",
+    );
+    let one = enroll(&d, &l, "One").await;
+    let mut mux = one.mux().await;
+    let mut open = Vec::new();
+    for _ in 0..4 {
+        open.push(attach(&mut mux, "").await);
+    }
+    let e = try_attach(&mut mux, start("")).await.err().unwrap();
+    assert_eq!(e.code(), Code::ResourceExhausted, "{e:?}");
+    assert!(e.message().contains("attach streams"), "{e:?}");
+    // The owner's one client slot is still theirs.
+    let _owner_stream = attach(&mut owner, "s").await;
+    drop(open);
+    d.stop().await;
+}

@@ -25,6 +25,7 @@ use wrapd_proto::pb;
 use wrapd_proto::pb::attach_event::Msg as Event;
 use wrapd_proto::pb::attach_request::Msg as Req;
 
+use super::attach_slots::Slot;
 use super::presence::{self, Presence};
 use super::{convert, new_session, status};
 use crate::daemon::Daemon;
@@ -115,10 +116,17 @@ pub async fn attach(
         None => !start.read_only,
         Some(c) => !start.read_only && authz::live_role(&daemon.shares, c)? == Role::Editor,
     };
+    // A collaborator's stream holds a slot of theirs, not one of the owner's.
+    let slot = collab
+        .as_ref()
+        .map(|c| daemon.attach_slots.take(c))
+        .transpose()?;
     let client = daemon.registry.new_client_id();
     let attachment = Arc::new(handle.attach(client, size, !writer).await.map_err(status)?);
     let max = daemon.config().limits.max_clients;
-    if attachment.info.clients as usize > max {
+    let owners_clients = (attachment.info.clients as usize)
+        .saturating_sub(daemon.attach_slots.on_session(&handle.id));
+    if collab.is_none() && owners_clients > max {
         // Dropping the attachment detaches it again.
         return Err(status(Error::Limit(format!(
             "session `{}` already has {max} clients attached (limits.max_clients)",
@@ -162,6 +170,7 @@ pub async fn attach(
         done.clone(),
     ));
     tokio::spawn(sync_task(
+        slot,
         attachment.clone(),
         collab.clone(),
         daemon.clone(),
@@ -186,7 +195,10 @@ async fn send_ended(tx: &Tx, reason: &EndReason) {
     let _ = tx.send(event(Event::Ended(convert::ended(reason)))).await;
 }
 
+#[allow(clippy::too_many_arguments)]
 async fn sync_task(
+    // Held while the stream lasts.
+    _slot: Option<Slot>,
     attachment: Arc<Attachment>,
     collab: Option<Collab>,
     daemon: Arc<Daemon>,

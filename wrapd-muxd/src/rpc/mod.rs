@@ -13,6 +13,8 @@
 //! port to collaborators — there every RPC first asks `share::authz`.
 
 mod attach;
+mod attach_slots;
+pub use attach_slots::AttachSlots;
 mod blocks;
 pub mod convert;
 pub mod owner_only;

@@ -23,7 +23,7 @@ use rustls::server::{ServerConfig, WebPkiClientVerifier};
 use rustls::{CertificateError, DigitallySignedStruct, DistinguishedName, RootCertStore};
 use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
 use tokio::net::{TcpListener, TcpStream};
-use tokio::sync::mpsc;
+use tokio::sync::{OwnedSemaphorePermit, Semaphore, mpsc};
 use tokio_rustls::TlsAcceptor;
 use tokio_rustls::server::TlsStream;
 use tokio_util::sync::CancellationToken;
@@ -34,6 +34,9 @@ use super::identity::PeerCert;
 
 /// A handshake that takes longer than this is dropped.
 const HANDSHAKE_TIMEOUT: Duration = Duration::from_secs(10);
+/// Connections (handshaking or open) the share port holds at once; more are
+/// closed at accept, with a log line.
+const MAX_CONNECTIONS: usize = 256;
 
 /// Who is at the other end of a TLS connection.
 #[derive(Debug, Clone)]
@@ -59,6 +62,8 @@ pub struct PeerInfo {
 pub struct PeerConn {
     io: TlsStream<TcpStream>,
     info: PeerInfo,
+    /// One of the port's connection slots, freed when the connection closes.
+    _slot: OwnedSemaphorePermit,
 }
 
 impl Connected for PeerConn {
@@ -311,6 +316,7 @@ pub fn accept_loop(
     shutdown: CancellationToken,
 ) -> mpsc::Receiver<io::Result<PeerConn>> {
     let (tx, rx) = mpsc::channel(16);
+    let slots = Arc::new(Semaphore::new(MAX_CONNECTIONS));
     tokio::spawn(async move {
         loop {
             let (tcp, addr) = tokio::select! {
@@ -323,6 +329,10 @@ pub fn accept_loop(
                     }
                 },
                 _ = shutdown.cancelled() => return,
+            };
+            let Ok(slot) = slots.clone().try_acquire_owned() else {
+                tracing::warn!(peer = %addr, "share port: {MAX_CONNECTIONS} connections open already: refusing this one");
+                continue;
             };
             let setup = setup.clone();
             let tx = tx.clone();
@@ -348,7 +358,13 @@ pub fn accept_loop(
                     addr,
                     identity: Arc::new(identity),
                 };
-                let _ = tx.send(Ok(PeerConn { io, info })).await;
+                let _ = tx
+                    .send(Ok(PeerConn {
+                        io,
+                        info,
+                        _slot: slot,
+                    }))
+                    .await;
             });
         }
     });
