@@ -422,17 +422,7 @@ fn pem_of(der: &[u8]) -> String {
 #[tokio::test]
 async fn control_requests_presence_and_selections() {
     let d = TestDaemon::start().await;
-    let mut owner = d.owner().await;
-    let mut admin = d.admin().await;
-    owner.create_session(create("s", &["cat"])).await.unwrap();
-    let l = link(
-        &admin
-            .start_share(share_req("s", pb::Role::Viewer))
-            .await
-            .unwrap()
-            .into_inner(),
-        "link",
-    );
+    let (mut owner, mut admin, l) = cat_shared_with_a_viewer_link(&d).await;
     let (otx, mut oev) = attach(&mut owner, "s").await;
     let bo = enroll(&d, &l, "Bo").await;
     let (btx, mut bev) = attach(&mut bo.mux().await, "").await;
@@ -538,17 +528,7 @@ async fn limits_give_clear_messages_and_leave_the_session_alone() {
     config.share.max_participants = 1;
     config.share.max_session_bytes = 3_000;
     let d = TestDaemon::start_with(config).await;
-    let mut owner = d.owner().await;
-    let mut admin = d.admin().await;
-    owner.create_session(create("s", &["cat"])).await.unwrap();
-    let l = link(
-        &admin
-            .start_share(share_req("s", pb::Role::Viewer))
-            .await
-            .unwrap()
-            .into_inner(),
-        "link",
-    );
+    let (mut owner, _admin, l) = cat_shared_with_a_viewer_link(&d).await;
     // An email no certificate can hold is refused clearly and adds nobody:
     // the one place left is still free.
     let e = try_enroll(&d, &l, None, "Jörg", "jörg@example.org")
@@ -675,17 +655,7 @@ async fn the_ca_and_revocations_survive_a_restart() {
     let state = tempfile::tempdir().unwrap();
     let state_dir = state.path().join("share");
     let d = TestDaemon::start_in(Config::default(), Some(state_dir.clone())).await;
-    let mut owner = d.owner().await;
-    let mut admin = d.admin().await;
-    owner.create_session(create("s", &["cat"])).await.unwrap();
-    let l = link(
-        &admin
-            .start_share(share_req("s", pb::Role::Viewer))
-            .await
-            .unwrap()
-            .into_inner(),
-        "link",
-    );
+    let (_owner, mut admin, l) = cat_shared_with_a_viewer_link(&d).await;
     let removed = enroll(&d, &l, "Removed").await;
     let kept = enroll(&d, &l, "Kept").await;
     update_access(
@@ -700,17 +670,7 @@ async fn the_ca_and_revocations_survive_a_restart() {
     // The same state directory, a new daemon: same CA, same revocations.
     let d = TestDaemon::start_in(Config::default(), Some(state_dir)).await;
     assert_eq!(d.ca_pem(), ca_before);
-    let mut owner = d.owner().await;
-    let mut admin = d.admin().await;
-    owner.create_session(create("s", &["cat"])).await.unwrap();
-    let l = link(
-        &admin
-            .start_share(share_req("s", pb::Role::Viewer))
-            .await
-            .unwrap()
-            .into_inner(),
-        "link",
-    );
+    let (_owner, _admin, l) = cat_shared_with_a_viewer_link(&d).await;
     let at = |c: &Collaborator| Collaborator {
         addr: l.addr.clone(),
         ..c.clone()
@@ -879,17 +839,7 @@ async fn rows_read_by_a_collaborator_count_against_the_byte_limit() {
     let mut config = Config::default();
     config.share.max_session_bytes = 3_000;
     let d = TestDaemon::start_with(config).await;
-    let mut owner = d.owner().await;
-    let mut admin = d.admin().await;
-    owner.create_session(create("s", &["cat"])).await.unwrap();
-    let l = link(
-        &admin
-            .start_share(share_req("s", pb::Role::Viewer))
-            .await
-            .unwrap()
-            .into_inner(),
-        "link",
-    );
+    let (mut owner, _admin, l) = cat_shared_with_a_viewer_link(&d).await;
     let one = enroll(&d, &l, "One").await;
     let line = "x".repeat(30);
     for i in 0..100 {
@@ -1038,17 +988,7 @@ async fn a_collaborator_has_a_few_attach_streams_and_never_the_owners_slots() {
     let mut config = Config::default();
     config.limits.max_clients = 1;
     let d = TestDaemon::start_with(config).await;
-    let mut owner = d.owner().await;
-    let mut admin = d.admin().await;
-    owner.create_session(create("s", &["cat"])).await.unwrap();
-    let l = link(
-        &admin
-            .start_share(share_req("s", pb::Role::Viewer))
-            .await
-            .unwrap()
-            .into_inner(),
-        "link",
-    );
+    let (mut owner, _admin, l) = cat_shared_with_a_viewer_link(&d).await;
     let one = enroll(&d, &l, "One").await;
     let mut mux = one.mux().await;
     let mut open = Vec::new();

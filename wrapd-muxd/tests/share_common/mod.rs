@@ -124,6 +124,22 @@ pub fn bash(name: &str, home: &std::path::Path) -> pb::CreateSessionRequest {
     req
 }
 
+/// A session "s" running `cat`, shared from its start with a viewer link: the
+/// owner's clients and the link.
+pub async fn cat_shared_with_a_viewer_link(
+    d: &TestDaemon,
+) -> (MuxClient<Channel>, ShareAdminClient<Channel>, ShareLink) {
+    let mut owner = d.owner().await;
+    let mut admin = d.admin().await;
+    owner.create_session(create("s", &["cat"])).await.unwrap();
+    let info = admin
+        .start_share(share_req("s", pb::Role::Viewer))
+        .await
+        .unwrap()
+        .into_inner();
+    (owner, admin, link(&info, "link"))
+}
+
 /// Share `target` (from its start, with a link of `role`).
 pub fn share_req(target: &str, link_role: pb::Role) -> pb::StartShareRequest {
     pb::StartShareRequest {
