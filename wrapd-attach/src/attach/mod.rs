@@ -250,8 +250,12 @@ pub async fn run(
                 Ok(Some(pb::AttachEvent { msg: Some(Event::Notice(n)) })) => { app.notice = Some(n.message); app.dirty = true; vec![] }
                 Ok(Some(pb::AttachEvent { msg: Some(Event::Ended(e)) })) => break ended(&app, e),
                 Ok(Some(pb::AttachEvent { msg: Some(Event::Presence(p)) })) => {
-                    if let Some(n) = app.presence.apply(p) { app.notice = Some(n); }
-                    app.dirty = true;
+                    // Badges show only with someone else here: alone, a presence
+                    // change (our own typing) draws nothing, and a frame drawn
+                    // for it would make the echo of that key wait for the next.
+                    let shown_before = app.presence.shows_badges();
+                    if let Some(n) = app.presence.apply(p) { app.notice = Some(n); app.dirty = true; }
+                    if shown_before || app.presence.shows_badges() { app.dirty = true; }
                     vec![]
                 }
                 Ok(Some(_)) => vec![],

@@ -129,6 +129,11 @@ impl Presence {
         }
     }
 
+    /// Whether the status line shows badges (someone else is here).
+    pub fn shows_badges(&self) -> bool {
+        self.others().next().is_some()
+    }
+
     /// Status line badges: `[AL] Ada ✎` in each one's colour (none while
     /// we are alone).
     pub fn badges(&self) -> Vec<Span<'static>> {
