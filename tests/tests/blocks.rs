@@ -356,6 +356,11 @@ fn attached_client_marks_failures_jumps_between_blocks_and_copies() {
     outer.tmux(&["set-buffer", "nothing copied yet"]);
     outer.wait_for("main", "the prompt", &env, |s| s.contains("mine$"));
     outer.run("main", "echo first-output");
+    // Type the next command only at the next prompt: typeahead echoed by the
+    // tty before bash prints its prompt would land in front of it.
+    outer.wait_for("main", "the second prompt", &env, |s| {
+        s.lines().filter(|l| l.starts_with("mine$")).count() == 2
+    });
     outer.run("main", "(exit 3)");
     wait_for_blocks(&env, "ui", 2, |b| b["state"] == "finished");
     // The failed block's status at the right edge of its prompt row.
