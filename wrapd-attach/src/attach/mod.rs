@@ -15,6 +15,7 @@
 mod app;
 mod blocks;
 mod menu;
+mod pacer;
 mod presence;
 mod range;
 mod scroll;
@@ -45,6 +46,7 @@ use wrapd_proto::pb::share_client::ShareClient;
 use crate::commands::exit_text;
 use crate::connect::{Client, status_message};
 use app::{Action, App};
+use pacer::Pacer;
 use terminal::TerminalGuard;
 pub use terminal::restore as restore_terminal;
 
@@ -111,8 +113,6 @@ impl Outcome {
 
 /// Rows of history the first snapshot carries.
 const SNAPSHOT_HISTORY: u32 = 1000;
-/// Frames drawn per second at most while output streams in.
-const FRAME: Duration = Duration::from_millis(8);
 
 /// An open attach stream.
 struct Stream {
@@ -226,13 +226,13 @@ pub async fn run(
     let (reply_tx, mut replies) = mpsc::channel::<Reply>(16);
     let mut sigterm = signal(SignalKind::terminate())?;
     let mut sighup = signal(SignalKind::hangup())?;
-    let mut last_draw = Instant::now() - FRAME;
+    let mut pacer = Pacer::new(Instant::now());
     let mut cursor_shape = None;
     let links = share_ops::Links::default();
 
     let outcome = loop {
         let draw_at = if app.dirty {
-            last_draw + FRAME
+            pacer.draw_at()
         } else if app.presence.someone_typing() {
             // Typing marks go out by themselves: look again in a second.
             Instant::now() + Duration::from_secs(1)
@@ -287,7 +287,10 @@ pub async fn run(
         let mut done = None;
         for action in actions {
             match action {
-                Action::Input(data) => stream.send(Req::Input(data)).await,
+                Action::Input(data) => {
+                    pacer.typed();
+                    stream.send(Req::Input(data)).await
+                }
                 Action::Resize { cols, rows } => {
                     // A viewer's size would be refused: don't ask.
                     let viewer =
@@ -421,10 +424,10 @@ pub async fn run(
             break outcome;
         }
         guard.set_mouse(app.wants_mouse())?;
-        if app.dirty && last_draw.elapsed() >= FRAME {
+        if app.dirty && pacer.may_draw(Instant::now()) {
             terminal.draw(|f| ui::draw(f, &app))?;
             app.dirty = false;
-            last_draw = Instant::now();
+            pacer.drew(Instant::now());
             let shape = app.mirror.cursor_style();
             if cursor_shape != Some(shape) {
                 crossterm::execute!(io::stdout(), shape)?;
