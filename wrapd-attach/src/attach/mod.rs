@@ -14,6 +14,7 @@
 
 mod app;
 mod blocks;
+mod input;
 mod menu;
 mod pacer;
 mod presence;
@@ -29,8 +30,6 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 use anyhow::{Context, Result, anyhow};
-use crossterm::event::EventStream;
-use futures_util::StreamExt;
 use ratatui::Terminal;
 use ratatui::backend::CrosstermBackend;
 use tokio::signal::unix::{SignalKind, signal};
@@ -257,7 +256,7 @@ pub async fn run(
         io::stdout(),
         crossterm::terminal::Clear(crossterm::terminal::ClearType::All)
     )?;
-    let mut input = EventStream::new();
+    let mut input = input::Input::new().context("reading the terminal")?;
     let (reply_tx, mut replies) = mpsc::channel::<Reply>(16);
     let mut sigterm = signal(SignalKind::terminate())?;
     let mut sighup = signal(SignalKind::hangup())?;
@@ -276,10 +275,10 @@ pub async fn run(
             Instant::now() + Duration::from_secs(3600)
         };
         let actions = tokio::select! {
-            ev = input.next() => match ev {
-                Some(Ok(ev)) => app.on_event(ev),
-                Some(Err(e)) => break Outcome::LostServer(format!("reading the terminal: {e}")),
-                None => break Outcome::Terminated,
+            events = input.next() => match events {
+                Ok(Some(events)) => events.into_iter().flat_map(|ev| app.on_event(ev)).collect(),
+                Ok(None) => break Outcome::Terminated,
+                Err(e) => break Outcome::LostServer(format!("reading the terminal: {e}")),
             },
             msg = stream.events.message() => match msg {
                 Ok(Some(pb::AttachEvent { msg: Some(Event::Update(u)) })) => { app.on_update(&u); vec![] }
