@@ -2,15 +2,15 @@
 //!
 //! `nix::pty::openpty` + `tokio::process::Command` (never `forkpty`: this
 //! process is multi-threaded). The child becomes a session leader with the PTY
-//! slave as its controlling terminal. Reading the master is a blocking call on
-//! a thread of its own. Input is written at once when the PTY takes it all
+//! slave as its controlling terminal. Output is read on the runtime
+//! ([`reader`]). Input is written at once when the PTY takes it all
 //! (a keystroke does not wait for a thread to wake up); what it does not take
 //! goes to a writer thread, so a program that stops reading its input never
 //! stalls anything but its own writer.
 
 use std::ffi::OsString;
 use std::fs::File;
-use std::io::{self, Read, Write};
+use std::io::{self, Write};
 use std::os::fd::{AsFd, AsRawFd, OwnedFd};
 use std::os::unix::process::ExitStatusExt;
 use std::path::PathBuf;
@@ -24,8 +24,8 @@ use nix::sys::signal::{Signal, killpg};
 use nix::unistd::Pid;
 use tokio::sync::mpsc;
 
-/// Chunks the reader thread hands over at most (bytes).
-pub const READ_CHUNK: usize = 64 * 1024;
+mod reader;
+pub use reader::{PtyReader, READ_CHUNK};
 
 /// How to start a program.
 #[derive(Debug, Clone)]
@@ -74,8 +74,9 @@ nix::ioctl_write_ptr_bad!(set_winsize, nix::libc::TIOCSWINSZ, Winsize);
 
 /// The daemon's side of a running program.
 ///
-/// Dropping it stops the reader and writer threads (through `_stop`), which
-/// closes every copy of the master: the kernel then hangs up the terminal.
+/// Dropping it (and the [`PtyReader`]) stops the writer thread (through
+/// `_stop`), which closes every copy of the master: the kernel then hangs up
+/// the terminal.
 pub struct Pty {
     /// The master, kept for resizing.
     master: OwnedFd,
@@ -84,16 +85,16 @@ pub struct Pty {
     /// Chunks given to the writer thread and not yet written. Input may go
     /// straight to the PTY only when this is 0, or it would overtake them.
     queued: Arc<AtomicUsize>,
-    /// Write end of a pipe both threads poll: closing it tells them to stop even
-    /// while the program neither writes nor reads.
+    /// Write end of a pipe the writer thread polls: closing it tells it to
+    /// stop even while the program reads nothing.
     _stop: OwnedFd,
     pub pid: u32,
 }
 
 /// What a spawned program produces: its output and, once, its exit status.
 pub struct PtyOutput {
-    /// Output chunks, in order; closed at end of stream.
-    pub output: mpsc::Receiver<Vec<u8>>,
+    /// Output chunks, in order, until the end of the stream.
+    pub output: PtyReader,
     /// The child's exit status.
     pub exit: tokio::task::JoinHandle<io::Result<ExitStatus>>,
 }
@@ -157,13 +158,8 @@ impl Pty {
 
         set_nonblocking(&pty.master)?;
         let (stop_rx, stop_tx) = nix::unistd::pipe2(nix::fcntl::OFlag::O_CLOEXEC)?;
-        let reader = File::from(pty.master.try_clone()?);
+        let reader = PtyReader::new(File::from(pty.master.try_clone()?))?;
         let writer = File::from(pty.master.try_clone()?);
-        let reader_stop = stop_rx.try_clone()?;
-        let (out_tx, out_rx) = mpsc::channel(4);
-        std::thread::Builder::new()
-            .name(format!("pty-read-{pid}"))
-            .spawn(move || read_loop(reader, reader_stop, out_tx))?;
         let (in_tx, in_rx) = mpsc::channel(INPUT_QUEUE);
         let queued = Arc::new(AtomicUsize::new(0));
         let writer_queued = queued.clone();
@@ -181,7 +177,7 @@ impl Pty {
                 pid,
             },
             PtyOutput {
-                output: out_rx,
+                output: reader,
                 exit,
             },
         ))
@@ -286,32 +282,6 @@ fn wait_ready(fd: &File, stop: &OwnedFd, events: PollFlags) -> bool {
             Ok(_) => {
                 let stopping = fds[1].revents().is_some_and(|r| !r.is_empty());
                 return !stopping;
-            }
-        }
-    }
-}
-
-fn read_loop(mut master: File, stop: OwnedFd, out: mpsc::Sender<Vec<u8>>) {
-    let mut buf = vec![0u8; READ_CHUNK];
-    loop {
-        match master.read(&mut buf) {
-            // EIO: the slave side is closed (every process holding it is gone).
-            Ok(0) => break,
-            Err(e) if e.raw_os_error() == Some(nix::libc::EIO) => break,
-            Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
-            Err(e) if e.kind() == io::ErrorKind::WouldBlock => {
-                if !wait_ready(&master, &stop, PollFlags::POLLIN) {
-                    break;
-                }
-            }
-            Err(e) => {
-                tracing::warn!("pty read: {e}");
-                break;
-            }
-            Ok(n) => {
-                if out.blocking_send(buf[..n].to_vec()).is_err() {
-                    break;
-                }
             }
         }
     }
