@@ -16,7 +16,7 @@ use super::style::Style;
 
 /// Printable ASCII held back at most before it is written: a long line of
 /// text without any control is written in pieces, so the buffer stays small.
-const PENDING_TEXT_MAX: usize = 4096;
+pub(crate) const PENDING_TEXT_MAX: usize = 4096;
 
 /// Printable ASCII: written by the run path.
 #[inline]
@@ -38,56 +38,57 @@ impl State {
     }
 
     /// A character from the parser: printable ASCII waits in `pending_text`,
-    /// anything else is written now (after what waits).
-    #[inline]
+    /// anything else is written now (after what waits). The parser calls
+    /// this for every character: the common case is a compare and a store.
+    #[inline(always)]
     pub fn print(&mut self, c: char) {
-        if is_printable_ascii(c) && self.batches_text() {
-            self.pending_text.push(c as u8);
-            if self.pending_text.len() >= PENDING_TEXT_MAX {
-                self.flush_text();
-            }
+        let len = self.pending_len;
+        if is_printable_ascii(c) && len < PENDING_TEXT_MAX && self.batches_text() {
+            self.pending_text[len] = c as u8;
+            self.pending_len = len + 1;
         } else {
-            self.flush_text();
+            self.print_other(c);
+        }
+    }
+
+    #[cold]
+    #[inline(never)]
+    fn print_other(&mut self, c: char) {
+        self.flush_text();
+        if is_printable_ascii(c) && self.batches_text() {
+            self.pending_text[0] = c as u8;
+            self.pending_len = 1;
+        } else {
             self.print_any(c);
         }
     }
 
     /// Write the printable ASCII that waits; every action but printing calls
-    /// this first, so the order of effects is the program's.
-    #[inline]
+    /// this first, so the order of effects is the program's. In the common
+    /// case (ASCII charset, no insert mode, autowrap on) a row's stretch at a
+    /// time, else character by character.
     pub fn flush_text(&mut self) {
-        if self.pending_text.is_empty() {
+        let len = std::mem::take(&mut self.pending_len);
+        if len == 0 {
             return;
         }
-        let text = std::mem::take(&mut self.pending_text);
-        self.print_ascii_run(&text);
-        // Keep the buffer's allocation for the next run.
-        self.pending_text = text;
-        self.pending_text.clear();
-    }
-
-    /// Print a run of printable ASCII: in the common case (ASCII charset, no
-    /// insert mode, autowrap on) a row's stretch at a time, else character
-    /// by character.
-    pub fn print_ascii_run(&mut self, text: &[u8]) {
-        let Some(&last) = text.last() else { return };
         if self.flags.insert || !self.flags.autowrap || self.charsets[self.gl] != Charset::Ascii {
-            for &b in text {
-                self.print_any(char::from(b));
+            for i in 0..len {
+                self.print_any(char::from(self.pending_text[i]));
             }
             return;
         }
-        let cols = usize::from(self.cols);
-        let (pen, link) = (self.pen, self.link);
-        let mut rest = text;
-        while !rest.is_empty() {
+        let (cols, pen, link) = (self.cols, self.pen, self.link);
+        let mut at = 0;
+        while at < len {
             if self.cursor.pending_wrap {
                 self.wrap();
             }
             let (x, y) = (usize::from(self.cursor.x), self.cursor.y);
-            let n = rest.len().min(cols - x);
-            let (stretch, after) = rest.split_at(n);
-            let row = self.row_mut(y);
+            let n = (len - at).min(usize::from(cols) - x);
+            self.dirty = true;
+            let row = &mut self.grid[usize::from(y)];
+            row.touch(cols, self.seq);
             // A wide character cut at either end loses both halves; marks on
             // the cells written over go (as `print_any` does cell by cell).
             row.split_wide_at(x);
@@ -96,6 +97,7 @@ impl State {
                 row.combining
                     .retain(|(cx, _)| !(x..x + n).contains(&usize::from(*cx)));
             }
+            let stretch = &self.pending_text[at..at + n];
             for (cell, &b) in row.cells[x..x + n].iter_mut().zip(stretch) {
                 *cell = Cell {
                     ch: char::from(b),
@@ -104,16 +106,16 @@ impl State {
                     wide: false,
                 };
             }
-            if x + n >= cols {
-                self.cursor.x = self.cols - 1;
+            if x + n >= usize::from(cols) {
+                self.cursor.x = cols - 1;
                 self.cursor.pending_wrap = true;
             } else {
                 self.cursor.x = (x + n) as u16;
                 self.cursor.pending_wrap = false;
             }
-            rest = after;
+            at += n;
         }
-        self.last_char = Some(char::from(last));
+        self.last_char = Some(char::from(self.pending_text[len - 1]));
     }
 
     /// Print one character of any kind: the reference path.
@@ -213,13 +215,8 @@ impl State {
         // More than a screenful repeats nothing new.
         let max = u32::from(self.cols) * u32::from(self.rows);
         let n = u32::from(n).min(max);
-        if is_printable_ascii(c) && self.batches_text() {
-            let run = vec![c as u8; n as usize];
-            self.print_ascii_run(&run);
-        } else {
-            for _ in 0..n {
-                self.print_any(c);
-            }
+        for _ in 0..n {
+            self.print(c);
         }
     }
 }

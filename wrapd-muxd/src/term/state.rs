@@ -8,6 +8,7 @@ use std::sync::Arc;
 use super::blocks::Blocks;
 use super::grid::{Cell, Row};
 use super::history::History;
+use super::print::PENDING_TEXT_MAX;
 use super::style::Style;
 use super::{CursorShape, MouseEncoding, MouseTracking, TermConfig, TermEvent};
 
@@ -160,8 +161,13 @@ pub(crate) struct State {
     pub dirty: bool,
     /// The last printed character, for REP.
     pub last_char: Option<char>,
-    /// Printable ASCII from the parser not yet written (see `print`).
-    pub pending_text: Vec<u8>,
+    /// `cols` cells blanked with the pen's background, to reset rows from
+    /// (see `blank_cells_for_pen`).
+    pub blank_cells: Vec<Cell>,
+    /// Printable ASCII from the parser not yet written (see `print`): the
+    /// first `pending_len` bytes.
+    pub pending_text: Box<[u8; PENDING_TEXT_MAX]>,
+    pub pending_len: usize,
     /// Tests only: print every character through the reference path.
     #[cfg(test)]
     pub char_by_char: bool,
@@ -201,7 +207,9 @@ impl State {
             seq: 1,
             dirty: true,
             last_char: None,
-            pending_text: Vec::with_capacity(4096),
+            blank_cells: Vec::new(),
+            pending_text: Box::new([0; PENDING_TEXT_MAX]),
+            pending_len: 0,
             #[cfg(test)]
             char_by_char: false,
             blocks: Blocks::default(),
@@ -220,6 +228,16 @@ impl State {
         let row = &mut self.grid[usize::from(y)];
         row.touch(cols, seq);
         row
+    }
+
+    /// Make `blank_cells` the blank rows are reset to now.
+    fn blank_cells_for_pen(&mut self) {
+        let blank = Cell::blank(self.pen);
+        let cols = usize::from(self.cols);
+        if self.blank_cells.len() != cols || self.blank_cells.first() != Some(&blank) {
+            self.blank_cells.clear();
+            self.blank_cells.resize(cols, blank);
+        }
     }
 
     /// Stamp rows `from..to` as changed (their index or content changed).
@@ -282,7 +300,7 @@ impl State {
             return;
         }
         self.dirty = true;
-        let blank = Cell::blank(self.pen);
+        self.blank_cells_for_pen();
         let to_history = !self.alt();
         for _ in 0..n {
             let mut row = self.grid.remove(usize::from(top)).expect("in range");
@@ -292,7 +310,7 @@ impl State {
                 self.history.push(&row, usize::from(self.cols), seq);
                 self.screen_start += 1;
             }
-            reset_row(&mut row, usize::from(self.cols), blank, self.seq);
+            reset_row(&mut row, &self.blank_cells, self.seq);
             self.grid.insert(usize::from(bottom), row);
         }
         if to_history {
@@ -335,10 +353,10 @@ impl State {
         if n == 0 {
             return;
         }
-        let blank = Cell::blank(self.pen);
+        self.blank_cells_for_pen();
         for _ in 0..n {
             let mut row = self.grid.remove(usize::from(bottom)).expect("in range");
-            reset_row(&mut row, usize::from(self.cols), blank, self.seq);
+            reset_row(&mut row, &self.blank_cells, self.seq);
             self.grid.insert(usize::from(top), row);
         }
         self.stamp(top, bottom + 1);
@@ -364,10 +382,10 @@ impl State {
             return;
         }
         let n = n.min(self.bottom - y + 1);
-        let blank = Cell::blank(self.pen);
+        self.blank_cells_for_pen();
         for _ in 0..n {
             let mut row = self.grid.remove(usize::from(y)).expect("in range");
-            reset_row(&mut row, usize::from(self.cols), blank, self.seq);
+            reset_row(&mut row, &self.blank_cells, self.seq);
             self.grid.insert(usize::from(self.bottom), row);
         }
         self.stamp(y, self.bottom + 1);
@@ -771,10 +789,15 @@ impl State {
     }
 }
 
-/// Blank a row for reuse at another position.
-fn reset_row(row: &mut Row, cols: usize, blank: Cell, seq: u64) {
-    row.cells.clear();
-    row.cells.resize(cols, blank);
+/// Blank a row for reuse at another position: `blanks` holds `cols` blank
+/// cells to copy (a copy of a slice is a `memcpy`, a fill of a `Cell` is not).
+fn reset_row(row: &mut Row, blanks: &[Cell], seq: u64) {
+    if row.cells.len() == blanks.len() {
+        row.cells.copy_from_slice(blanks);
+    } else {
+        row.cells.clear();
+        row.cells.extend_from_slice(blanks);
+    }
     row.combining.clear();
     row.wrapped = false;
     row.seq = seq;
