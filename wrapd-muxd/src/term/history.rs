@@ -356,21 +356,33 @@ pub(crate) fn encode_into(row: &Row, cols: usize, buf: &mut Vec<u8>) {
     let len_at = buf.len();
     buf.push(0);
     let text_at = buf.len();
-    buf.reserve(used);
-    let mut styled = false;
-    let combining = !row.combining.is_empty();
-    for (x, c) in cells.iter().enumerate() {
-        styled |= c.style != Style::default() || c.link != 0;
-        if c.ch.is_ascii() {
-            if c.ch != SPACER {
-                buf.push(c.ch as u8);
+    // One pass to learn what the row needs; plain ASCII is then a copy.
+    let mut unstyled = true;
+    let mut printable_ascii = row.combining.is_empty();
+    for c in cells {
+        unstyled &= c.is_unstyled();
+        printable_ascii &= (c.ch as u32).wrapping_sub(0x20) < 0x5f;
+    }
+    let styled = !unstyled;
+    if printable_ascii {
+        buf.extend(cells.iter().map(|c| c.ch as u8));
+    } else {
+        let combining = !row.combining.is_empty();
+        for (x, c) in cells.iter().enumerate() {
+            if c.ch.is_ascii() {
+                if c.ch != SPACER {
+                    buf.push(c.ch as u8);
+                }
+            } else {
+                // Byte by byte: a copy of a few bytes would call `memcpy`.
+                let mut tmp = [0; 4];
+                for &b in c.ch.encode_utf8(&mut tmp).as_bytes() {
+                    buf.push(b);
+                }
             }
-        } else {
-            let mut tmp = [0; 4];
-            buf.extend_from_slice(c.ch.encode_utf8(&mut tmp).as_bytes());
-        }
-        if combining && let Some(comb) = row.combining_at(x as u16) {
-            buf.extend_from_slice(comb.as_bytes());
+            if combining && let Some(comb) = row.combining_at(x as u16) {
+                buf.extend_from_slice(comb.as_bytes());
+            }
         }
     }
     let text_len = buf.len() - text_at;
