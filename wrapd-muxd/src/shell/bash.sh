@@ -108,9 +108,12 @@ __wrapd_prompt() {
 __wrapd_arm() {
     local line
     IFS= builtin read -r -d '' line <"$__wrapd_tmp"
-    # `trap -- 'cmd' DEBUG`, quoted for eval, or nothing.
+    # `trap -- 'cmd' DEBUG`, quoted for eval, or nothing; mostly the '' that
+    # our trap left when the user has none.
     __wrapd_user_trap=''
-    [[ -n "$line" ]] && builtin eval "__wrapd_note_trap ${line#trap }"
+    if [[ -n "$line" && "$line" != "trap -- '' DEBUG"$'\n' ]]; then
+        builtin eval "__wrapd_note_trap ${line#trap }"
+    fi
     # The very last command: the trap fires for any command after it, even
     # in this function. (bash keeps `$?` across PROMPT_COMMAND.)
     builtin trap -- "$__wrapd_trap" DEBUG
