@@ -120,7 +120,9 @@ __wrapd_arm() {
 }
 
 __wrapd_note_trap() {
-    [[ "$2" != "$__wrapd_trap" ]] && __wrapd_user_trap="$2"
+    if [[ "$2" != "$__wrapd_trap" ]]; then
+        __wrapd_user_trap="$2"
+    fi
 }
 
 __wrapd_status() {
