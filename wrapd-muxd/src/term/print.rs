@@ -183,7 +183,8 @@ impl State {
 
     /// A zero-width character joins the cell before the cursor.
     fn combine(&mut self, c: char) {
-        if (c as u32) < 0x20 {
+        // C0 and C1 controls (C1 may come UTF-8 encoded) are no marks.
+        if c.is_control() {
             return;
         }
         let (mut x, y) = (self.cursor.x, self.cursor.y);
