@@ -56,8 +56,9 @@ impl Scale {
             attach_lines: 1_000,
             block_commands: 20,
             fanout_bytes: 200_000,
-            fanout_viewers: &[1, 3],
-            fanout_stalled_with: 1,
+            // One count (no comparison rows), but several viewers joining at once.
+            fanout_viewers: &[2],
+            fanout_stalled_with: 2,
         }
     }
 }

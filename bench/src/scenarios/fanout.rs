@@ -140,21 +140,23 @@ impl Scenario for Fanout {
                 stats(&plain[c], &|_, _, o| o.cpu_ms_per_mb),
             ));
         }
-        let extra = (counts[last] - counts[first]).max(1) as f64;
-        let mut per_viewer = row(
-            format!(
-                "server memory per extra viewer ({} against {})",
-                viewers(counts[last]),
-                viewers(counts[first])
-            ),
-            "KiB",
-            Better::Lower,
-            stats(&plain[last], &|k, r, o| {
-                (o.rss_kib - plain[first][k][r].rss_kib) / extra
-            }),
-        );
-        per_viewer.target_value = Some(1024.0);
-        results.push(per_viewer);
+        if last != first {
+            let extra = (counts[last] - counts[first]).max(1) as f64;
+            let mut per_viewer = row(
+                format!(
+                    "server memory per extra viewer ({} against {})",
+                    viewers(counts[last]),
+                    viewers(counts[first])
+                ),
+                "KiB",
+                Better::Lower,
+                stats(&plain[last], &|k, r, o| {
+                    (o.rss_kib - plain[first][k][r].rss_kib) / extra
+                }),
+            );
+            per_viewer.target_value = Some(1024.0);
+            results.push(per_viewer);
+        }
 
         let with = viewers(scale.fanout_stalled_with);
         let mut others = row(
