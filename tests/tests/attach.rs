@@ -148,6 +148,41 @@ fn a_killed_client_leaves_the_session_untouched() {
 }
 
 #[test]
+fn a_client_whose_terminal_goes_away_exits() {
+    if !tools() {
+        return;
+    }
+    let env = TestEnv::new();
+    let _daemon = Daemon::start(&env);
+    let outer = Outer::start(&env.shell_line(&["new", "-s", "gone"]), 80, 24);
+    outer.wait_for("main", "a prompt", &env, prompt_ready);
+    let pid = outer.client_pid("main");
+    // The outer terminal closes under the client (as when an ssh connection
+    // drops): it must go, not linger reading a terminal that is no more.
+    drop(outer);
+    let running = || {
+        std::fs::read_to_string(format!("/proc/{pid}/stat"))
+            .ok()
+            .and_then(|s| s.rsplit(')').next().map(|rest| rest.trim().to_owned()))
+            .is_some_and(|rest| !rest.starts_with('Z'))
+    };
+    wait_until(
+        "the client to exit",
+        || (!running()).then_some(()),
+        || format!("client {pid} still runs"),
+    );
+    wait_until(
+        "the daemon to notice",
+        || {
+            env.ok(&["ls", "--json"])
+                .contains("\"clients\": 0")
+                .then_some(())
+        },
+        || env.log_tail(),
+    );
+}
+
+#[test]
 fn a_read_only_client_cannot_type_or_resize() {
     if !tools() {
         return;

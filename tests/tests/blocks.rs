@@ -478,3 +478,97 @@ fn a_prompt_that_marks_itself_is_not_counted_twice() {
     assert_eq!(got, [("echo one", 0), ("false", 1), ("echo three", 0)]);
     assert_eq!(env.ok(&["block", "-t", "s", "last"]), "three\n");
 }
+
+/// bash sends the command line from a DEBUG trap (no fork): it chains the
+/// user's own trap, keeps `$?` and `$_` for the command, and still names the
+/// command lines that run no command in the shell itself.
+#[test]
+fn bash_command_lines_come_without_forks_and_keep_the_users_debug_trap() {
+    if !require("bash") {
+        return;
+    }
+    let env = TestEnv::new();
+    std::fs::write(
+        env.home().join(".bashrc"),
+        "PS1='mine$ '\nHISTFILE=~/.my_history\nHISTCONTROL=ignorespace\n\
+         trap '[[ $BASH_COMMAND == echo* ]] && traced=$BASH_COMMAND' DEBUG\n",
+    )
+    .unwrap();
+    let _daemon = Daemon::start(&env);
+    env.ok(&["new", "-d", "-s", "s", "--", "bash"]);
+    wait_until(
+        "the prompt",
+        || env.capture("s").contains("mine$").then_some(()),
+        || env.capture("s"),
+    );
+    let (mut watcher, events) = watch(&env, "s");
+    run(&env, "s", &["false"], 1);
+    run(&env, "s", &["echo \"status=$? last=$_\""], 2);
+    // No simple command runs in the shell itself: the DEBUG trap fires only
+    // at the next prompt.
+    run(&env, "s", &["( echo sub )"], 3);
+    run(&env, "s", &["{ echo group; }"], 4);
+    // An empty line and a comment are no blocks; a line the history leaves
+    // out (HISTCONTROL=ignorespace) is one, without its command line.
+    env.ok(&["send", "-t", "s", "Enter"]);
+    run(&env, "s", &["# only a comment", " echo hidden"], 5);
+    run(&env, "s", &["echo \"traced=$traced\""], 6);
+    run(&env, "s", &["trap -p DEBUG"], 7);
+
+    let list = blocks(&env, "s");
+    let got: Vec<(&str, i64)> = list
+        .iter()
+        .map(|b| {
+            (
+                b["command"].as_str().unwrap(),
+                b["exit_code"].as_i64().unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        got,
+        [
+            ("false", 1),
+            ("echo \"status=$? last=$_\"", 0),
+            ("( echo sub )", 0),
+            ("{ echo group; }", 0),
+            ("", 0),
+            ("echo \"traced=$traced\"", 0),
+            ("trap -p DEBUG", 0),
+        ]
+    );
+    let output = |i: usize| env.ok(&["block", "-t", "s", &list[i]["id"].to_string()]);
+    assert_eq!(
+        output(1),
+        "status=1 last=false\n",
+        "$? and $_ as without us"
+    );
+    assert_eq!(output(2), "sub\n");
+    assert_eq!(output(4), "hidden\n");
+    assert_eq!(
+        output(5),
+        "traced=echo \"traced=$traced\"\n",
+        "the user's trap ran, for the command"
+    );
+    assert_eq!(
+        output(6),
+        "trap -- '[[ $BASH_COMMAND == echo* ]] && traced=$BASH_COMMAND' DEBUG\n",
+        "the user's trap is the one they see"
+    );
+
+    // Every "started" event carries its command line, though bash sends it
+    // after the output mark.
+    for b in &list {
+        for want in ["started", "finished"] {
+            let e = events
+                .recv_timeout(TIMEOUT)
+                .expect("a block event from `blocks --watch`");
+            assert_eq!(
+                (e["event"].as_str(), &e["id"], &e["command"]),
+                (Some(want), &b["id"], &b["command"])
+            );
+        }
+    }
+    watcher.kill().unwrap();
+    watcher.wait().unwrap();
+}

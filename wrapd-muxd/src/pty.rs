@@ -2,17 +2,21 @@
 //!
 //! `nix::pty::openpty` + `tokio::process::Command` (never `forkpty`: this
 //! process is multi-threaded). The child becomes a session leader with the PTY
-//! slave as its controlling terminal. Reading and writing the master are
-//! blocking calls, each on a thread of its own, so a program that stops reading
-//! its input never stalls anything but its own writer.
+//! slave as its controlling terminal. Output is read on the runtime
+//! ([`reader`]). Input is written at once when the PTY takes it all
+//! (a keystroke does not wait for a thread to wake up); what it does not take
+//! goes to a writer thread, so a program that stops reading its input never
+//! stalls anything but its own writer.
 
 use std::ffi::OsString;
 use std::fs::File;
-use std::io::{self, Read, Write};
+use std::io::{self, Write};
 use std::os::fd::{AsFd, AsRawFd, OwnedFd};
 use std::os::unix::process::ExitStatusExt;
 use std::path::PathBuf;
 use std::process::Stdio;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
 
 use nix::poll::{PollFd, PollFlags, PollTimeout, poll};
 use nix::pty::{Winsize, openpty};
@@ -20,8 +24,8 @@ use nix::sys::signal::{Signal, killpg};
 use nix::unistd::Pid;
 use tokio::sync::mpsc;
 
-/// Chunks the reader thread hands over at most (bytes).
-pub const READ_CHUNK: usize = 64 * 1024;
+mod reader;
+pub use reader::{PtyReader, READ_CHUNK};
 
 /// How to start a program.
 #[derive(Debug, Clone)]
@@ -70,23 +74,27 @@ nix::ioctl_write_ptr_bad!(set_winsize, nix::libc::TIOCSWINSZ, Winsize);
 
 /// The daemon's side of a running program.
 ///
-/// Dropping it stops the reader and writer threads (through `_stop`), which
-/// closes every copy of the master: the kernel then hangs up the terminal.
+/// Dropping it (and the [`PtyReader`]) stops the writer thread (through
+/// `_stop`), which closes every copy of the master: the kernel then hangs up
+/// the terminal.
 pub struct Pty {
     /// The master, kept for resizing.
     master: OwnedFd,
     /// Input for the writer thread.
     input: mpsc::Sender<Vec<u8>>,
-    /// Write end of a pipe both threads poll: closing it tells them to stop even
-    /// while the program neither writes nor reads.
+    /// Chunks given to the writer thread and not yet written. Input may go
+    /// straight to the PTY only when this is 0, or it would overtake them.
+    queued: Arc<AtomicUsize>,
+    /// Write end of a pipe the writer thread polls: closing it tells it to
+    /// stop even while the program reads nothing.
     _stop: OwnedFd,
     pub pid: u32,
 }
 
 /// What a spawned program produces: its output and, once, its exit status.
 pub struct PtyOutput {
-    /// Output chunks, in order; closed at end of stream.
-    pub output: mpsc::Receiver<Vec<u8>>,
+    /// Output chunks, in order, until the end of the stream.
+    pub output: PtyReader,
     /// The child's exit status.
     pub exit: tokio::task::JoinHandle<io::Result<ExitStatus>>,
 }
@@ -150,42 +158,54 @@ impl Pty {
 
         set_nonblocking(&pty.master)?;
         let (stop_rx, stop_tx) = nix::unistd::pipe2(nix::fcntl::OFlag::O_CLOEXEC)?;
-        let reader = File::from(pty.master.try_clone()?);
+        let reader = PtyReader::new(File::from(pty.master.try_clone()?))?;
         let writer = File::from(pty.master.try_clone()?);
-        let reader_stop = stop_rx.try_clone()?;
-        let (out_tx, out_rx) = mpsc::channel(4);
-        std::thread::Builder::new()
-            .name(format!("pty-read-{pid}"))
-            .spawn(move || read_loop(reader, reader_stop, out_tx))?;
         let (in_tx, in_rx) = mpsc::channel(INPUT_QUEUE);
+        let queued = Arc::new(AtomicUsize::new(0));
+        let writer_queued = queued.clone();
         std::thread::Builder::new()
             .name(format!("pty-write-{pid}"))
-            .spawn(move || write_loop(writer, stop_rx, in_rx))?;
+            .spawn(move || write_loop(writer, stop_rx, in_rx, &writer_queued))?;
         let exit = tokio::spawn(async move { child.wait().await.map(ExitStatus::from) });
 
         Ok((
             Pty {
                 master: pty.master,
                 input: in_tx,
+                queued,
                 _stop: stop_tx,
                 pid,
             },
             PtyOutput {
-                output: out_rx,
+                output: reader,
                 exit,
             },
         ))
     }
 
-    /// Queue bytes for the program. Fails when the program has not read its
-    /// input for so long that the queue is full, or has gone.
-    pub fn write(&self, data: Vec<u8>) -> Result<(), InputRefused> {
+    /// Write bytes for the program, or queue what the PTY does not take now.
+    /// Fails when the program has not read its input for so long that the
+    /// queue is full, or has gone.
+    pub fn write(&self, mut data: Vec<u8>) -> Result<(), InputRefused> {
         if data.is_empty() {
             return Ok(());
         }
-        self.input.try_send(data).map_err(|e| match e {
-            mpsc::error::TrySendError::Full(_) => InputRefused::Backlog,
-            mpsc::error::TrySendError::Closed(_) => InputRefused::Closed,
+        if self.queued.load(Ordering::Acquire) == 0 {
+            // The master is non-blocking: this never waits. Errors (EAGAIN,
+            // EINTR, a closed terminal) are left to the writer thread.
+            match nix::unistd::write(&self.master, &data) {
+                Ok(n) if n == data.len() => return Ok(()),
+                Ok(n) => drop(data.drain(..n)),
+                Err(_) => {}
+            }
+        }
+        self.queued.fetch_add(1, Ordering::AcqRel);
+        self.input.try_send(data).map_err(|e| {
+            self.queued.fetch_sub(1, Ordering::AcqRel);
+            match e {
+                mpsc::error::TrySendError::Full(_) => InputRefused::Backlog,
+                mpsc::error::TrySendError::Closed(_) => InputRefused::Closed,
+            }
         })
     }
 
@@ -203,6 +223,15 @@ impl Pty {
         if self.pid != 0 {
             let _ = killpg(Pid::from_raw(self.pid as i32), sig);
         }
+    }
+}
+
+/// Counts a queued chunk as done when dropped.
+struct Written<'a>(&'a AtomicUsize);
+
+impl Drop for Written<'_> {
+    fn drop(&mut self) {
+        self.0.fetch_sub(1, Ordering::AcqRel);
     }
 }
 
@@ -258,34 +287,15 @@ fn wait_ready(fd: &File, stop: &OwnedFd, events: PollFlags) -> bool {
     }
 }
 
-fn read_loop(mut master: File, stop: OwnedFd, out: mpsc::Sender<Vec<u8>>) {
-    let mut buf = vec![0u8; READ_CHUNK];
-    loop {
-        match master.read(&mut buf) {
-            // EIO: the slave side is closed (every process holding it is gone).
-            Ok(0) => break,
-            Err(e) if e.raw_os_error() == Some(nix::libc::EIO) => break,
-            Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
-            Err(e) if e.kind() == io::ErrorKind::WouldBlock => {
-                if !wait_ready(&master, &stop, PollFlags::POLLIN) {
-                    break;
-                }
-            }
-            Err(e) => {
-                tracing::warn!("pty read: {e}");
-                break;
-            }
-            Ok(n) => {
-                if out.blocking_send(buf[..n].to_vec()).is_err() {
-                    break;
-                }
-            }
-        }
-    }
-}
-
-fn write_loop(mut master: File, stop: OwnedFd, mut input: mpsc::Receiver<Vec<u8>>) {
+fn write_loop(
+    mut master: File,
+    stop: OwnedFd,
+    mut input: mpsc::Receiver<Vec<u8>>,
+    queued: &AtomicUsize,
+) {
     while let Some(data) = input.blocking_recv() {
+        // Counted down once written, or when the loop ends (nothing will be).
+        let _written = Written(queued);
         let mut rest = &data[..];
         while !rest.is_empty() {
             match master.write(rest) {
@@ -301,6 +311,64 @@ fn write_loop(mut master: File, stop: OwnedFd, mut input: mpsc::Receiver<Vec<u8>
                     return;
                 }
             }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Input written straight to the PTY and input queued for the writer
+    /// thread (while the program is not reading) arrive in order.
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn input_keeps_its_order_when_the_program_lags() {
+        let dir = tempfile::tempdir().unwrap();
+        let out = dir.path().join("out");
+        let script = format!(
+            "stty raw -echo; echo ready; sleep 0.1; cat > '{}'",
+            out.display()
+        );
+        let (pty, mut output) = Pty::spawn(&Command {
+            argv: vec!["sh".into(), "-c".into(), script],
+            arg0: None,
+            cwd: dir.path().to_owned(),
+            env: vec![],
+            cols: 80,
+            rows: 24,
+        })
+        .unwrap();
+        let mut seen: Vec<u8> = Vec::new();
+        while !String::from_utf8_lossy(&seen).contains("ready") {
+            seen.extend(output.output.recv().await.unwrap());
+        }
+        // Small chunks go straight in; a big one fills the PTY while `sleep`
+        // runs, and what follows it must queue behind it while the writer
+        // thread feeds it in, though the PTY takes some bytes now and then.
+        let mut expected: Vec<u8> = Vec::new();
+        for i in 0..300u32 {
+            let chunk = if i == 10 {
+                vec![b'x'; 4 << 20]
+            } else {
+                format!("<{i}>").into_bytes()
+            };
+            expected.extend(&chunk);
+            pty.write(chunk).unwrap();
+            tokio::time::sleep(std::time::Duration::from_millis(1)).await;
+        }
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
+        loop {
+            let got = std::fs::read(&out).unwrap_or_default();
+            if got == expected {
+                break;
+            }
+            assert!(
+                got.len() <= expected.len() && std::time::Instant::now() < deadline,
+                "the program got {} bytes of {}, or in another order",
+                got.len(),
+                expected.len()
+            );
+            tokio::time::sleep(std::time::Duration::from_millis(20)).await;
         }
     }
 }

@@ -105,7 +105,9 @@ impl App {
             notice: None,
             outer,
             pending_fetch: None,
-            dirty: true,
+            // Nothing to draw before the first snapshot: a frame of nothing
+            // would make the snapshot wait for the frame limiter.
+            dirty: false,
             presence: Presence::default(),
         }
     }
@@ -652,6 +654,24 @@ impl App {
         vec![Action::FetchRows(range)]
     }
 
+    /// Fetch the newest `rows` rows of history we lack, ahead of scroll mode
+    /// (the first snapshot carries none, so the first frame waits for no
+    /// history it does not show).
+    pub fn prefetch_history(&mut self, rows: u64) -> Vec<Action> {
+        if self.pending_fetch.is_some() {
+            return vec![];
+        }
+        let b = self.bounds();
+        let want = b.screen_start.saturating_sub(rows).max(b.history_start)..b.screen_start;
+        let gaps = self.mirror.missing(want);
+        let (Some(first), Some(last)) = (gaps.first(), gaps.last()) else {
+            return vec![];
+        };
+        let range = first.start..last.end;
+        self.pending_fetch = Some(range.clone());
+        vec![Action::FetchRows(range)]
+    }
+
     /// Rows fetched for scroll mode arrived.
     pub fn on_rows(&mut self, rows: &pb::ReadRowsResponse) -> Vec<Action> {
         self.mirror.insert_history(rows);
@@ -773,6 +793,29 @@ mod tests {
             ..Default::default()
         });
         app
+    }
+
+    #[test]
+    fn history_is_prefetched_once_and_scroll_mode_does_not_ask_again() {
+        let mut app = app_with_blocks();
+        assert_eq!(app.prefetch_history(50), [Action::FetchRows(35..85)]);
+        assert!(app.prefetch_history(50).is_empty(), "one fetch at a time");
+        // Scrolling into the rows on their way asks for nothing more.
+        app.on_event(ctrl_b());
+        assert!(app.on_event(key('[')).is_empty());
+        app.on_rows(&pb::ReadRowsResponse {
+            rows: (35..85)
+                .map(|index| pb::Row {
+                    index,
+                    ..Default::default()
+                })
+                .collect(),
+            ..Default::default()
+        });
+        app.on_event(key('q'));
+        assert!(app.prefetch_history(50).is_empty(), "nothing missing");
+        // Older rows are fetched as before.
+        assert_eq!(app.prefetch_history(60), [Action::FetchRows(25..35)]);
     }
 
     #[test]

@@ -14,6 +14,7 @@
 
 mod app;
 mod blocks;
+mod input;
 mod menu;
 mod pacer;
 mod presence;
@@ -24,12 +25,11 @@ mod terminal;
 mod ui;
 
 use std::io::{self, Write};
+use std::ops::Range;
 use std::path::PathBuf;
 use std::time::Duration;
 
 use anyhow::{Context, Result, anyhow};
-use crossterm::event::EventStream;
-use futures_util::StreamExt;
 use ratatui::Terminal;
 use ratatui::backend::CrosstermBackend;
 use tokio::signal::unix::{SignalKind, signal};
@@ -111,8 +111,14 @@ impl Outcome {
     }
 }
 
-/// Rows of history the first snapshot carries.
-const SNAPSHOT_HISTORY: u32 = 1000;
+/// Rows of history the first snapshot carries: none, the first frame shows
+/// only the screen (attach time); [`PREFETCH_HISTORY`] rows follow it.
+const SNAPSHOT_HISTORY: u32 = 0;
+/// Bytes of a frame written at once.
+const FRAME_BUFFER: usize = 256 * 1024;
+/// Rows of history fetched once the first frame is drawn, so that scroll mode
+/// opens on rows we have.
+const PREFETCH_HISTORY: u64 = 1000;
 
 /// An open attach stream.
 struct Stream {
@@ -194,6 +200,23 @@ fn start_request(app: &App, target: String, opts: &AttachOptions) -> pb::AttachS
     }
 }
 
+/// Read history rows in the background; they come back as [`Reply::Rows`].
+fn fetch_rows(client: &Client, replies: &mpsc::Sender<Reply>, session: &str, range: Range<u64>) {
+    let (mut c, tx) = (client.clone(), replies.clone());
+    let req = pb::ReadRowsRequest {
+        target: session.to_owned(),
+        start: range.start,
+        end: range.end,
+    };
+    tokio::spawn(async move {
+        let reply = match c.read_rows(req).await {
+            Ok(r) => Reply::Rows(r.into_inner()),
+            Err(s) => Reply::Failed(status_message(&s)),
+        };
+        let _ = tx.send(reply).await;
+    });
+}
+
 /// Attach and run until detached or the session ends.
 pub async fn run(
     mut client: Client,
@@ -220,13 +243,25 @@ pub async fn run(
 
     let mut guard = TerminalGuard::enter().context("setting up the terminal")?;
     let mut terminal =
-        Terminal::new(CrosstermBackend::new(io::stdout())).context("setting up the terminal")?;
-    terminal.clear()?;
-    let mut input = EventStream::new();
+        // A frame goes out in one write (stdout's own buffer is 1 KiB: a
+        // 200x50 frame took a dozen), flushed at the end of each draw.
+        Terminal::new(CrosstermBackend::new(io::BufWriter::with_capacity(
+            FRAME_BUFFER,
+            io::stdout(),
+        )))
+        .context("setting up the terminal")?;
+    // Not `terminal.clear()`: it asks the terminal where its cursor is and
+    // waits for the answer, a round trip before the first frame.
+    crossterm::execute!(
+        io::stdout(),
+        crossterm::terminal::Clear(crossterm::terminal::ClearType::All)
+    )?;
+    let mut input = input::Input::new().context("reading the terminal")?;
     let (reply_tx, mut replies) = mpsc::channel::<Reply>(16);
     let mut sigterm = signal(SignalKind::terminate())?;
     let mut sighup = signal(SignalKind::hangup())?;
     let mut pacer = Pacer::new(Instant::now());
+    let mut prefetched = false;
     let mut cursor_shape = None;
     let links = share_ops::Links::default();
 
@@ -240,10 +275,10 @@ pub async fn run(
             Instant::now() + Duration::from_secs(3600)
         };
         let actions = tokio::select! {
-            ev = input.next() => match ev {
-                Some(Ok(ev)) => app.on_event(ev),
-                Some(Err(e)) => break Outcome::LostServer(format!("reading the terminal: {e}")),
-                None => break Outcome::Terminated,
+            events = input.next() => match events {
+                Ok(Some(events)) => events.into_iter().flat_map(|ev| app.on_event(ev)).collect(),
+                Ok(None) => break Outcome::Terminated,
+                Err(e) => break Outcome::LostServer(format!("reading the terminal: {e}")),
             },
             msg = stream.events.message() => match msg {
                 Ok(Some(pb::AttachEvent { msg: Some(Event::Update(u)) })) => { app.on_update(&u); vec![] }
@@ -307,20 +342,7 @@ pub async fn run(
                     done = Some(Outcome::Detached(app.mirror.session_name().to_owned()))
                 }
                 Action::FetchRows(range) => {
-                    let mut c = client.clone();
-                    let (tx, target) = (reply_tx.clone(), stream.session_id.clone());
-                    tokio::spawn(async move {
-                        let req = pb::ReadRowsRequest {
-                            target,
-                            start: range.start,
-                            end: range.end,
-                        };
-                        let reply = match c.read_rows(req).await {
-                            Ok(r) => Reply::Rows(r.into_inner()),
-                            Err(s) => Reply::Failed(status_message(&s)),
-                        };
-                        let _ = tx.send(reply).await;
-                    });
+                    fetch_rows(&client, &reply_tx, &stream.session_id, range)
                 }
                 Action::Search {
                     query,
@@ -428,6 +450,14 @@ pub async fn run(
             terminal.draw(|f| ui::draw(f, &app))?;
             app.dirty = false;
             pacer.drew(Instant::now());
+            if !prefetched {
+                prefetched = true;
+                for action in app.prefetch_history(PREFETCH_HISTORY) {
+                    if let Action::FetchRows(range) = action {
+                        fetch_rows(&client, &reply_tx, &stream.session_id, range);
+                    }
+                }
+            }
             let shape = app.mirror.cursor_style();
             if cursor_shape != Some(shape) {
                 crossterm::execute!(io::stdout(), shape)?;

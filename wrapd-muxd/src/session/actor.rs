@@ -13,7 +13,7 @@ use tokio::time::Instant;
 use tokio_util::sync::CancellationToken;
 
 use crate::error::{Error, Result};
-use crate::pty::{self, ExitStatus, Pty, PtyOutput};
+use crate::pty::{self, ExitStatus, Pty, PtyOutput, PtyReader};
 use crate::term::{Block, BlockEvent, RowIndex, Term, TermConfig, TermEvent};
 
 use super::clients::Clients;
@@ -178,13 +178,13 @@ impl Session {
     }
 
     /// Parse a batch of output and wake the clients.
-    fn feed(&mut self, first: Vec<u8>, chunks: &mut mpsc::Receiver<Vec<u8>>) {
+    fn feed(&mut self, first: Vec<u8>, chunks: &mut PtyReader) {
         self.term.set_clock(now_ms());
         self.term.feed(&first);
         for _ in 1..CHUNKS_PER_BATCH {
             match chunks.try_recv() {
-                Ok(chunk) => self.term.feed(&chunk),
-                Err(_) => break,
+                Some(chunk) => self.term.feed(&chunk),
+                None => break,
             }
         }
         let replies = self.term.take_replies();

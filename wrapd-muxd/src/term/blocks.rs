@@ -9,6 +9,12 @@
 //! repeated `A` only move or confirm what is known. Positions are stable row
 //! indices, so blocks keep their place when rows move into history, and keep
 //! their metadata after the rows are trimmed.
+//!
+//! The command line may come after `C` (our bash integration sends it from a
+//! DEBUG trap, which runs after PS0's `C`: no fork). Such a `C` says so
+//! (`C;wrapd_cmdline=later`), and the block's "started" event waits for the
+//! command line, or for the block's end if it never comes, so watchers get
+//! it with the command like from every other shell.
 
 use std::collections::VecDeque;
 
@@ -105,6 +111,9 @@ pub(crate) struct Blocks {
     list: VecDeque<Block>,
     next_id: u64,
     pending: Pending,
+    /// The running block's "started" event waits for its command line (its
+    /// `C` said the command line comes after it).
+    started_held: bool,
     /// The milliseconds clock, set by the owner before feeding (the model does no I/O).
     pub now_ms: u64,
 }
@@ -166,7 +175,8 @@ impl State {
                     let command = percent_decode(&String::from_utf8_lossy(url));
                     self.command_line(clean_command(&command));
                 }
-                self.output_start(here)
+                let command_later = params[1..].contains(&&b"wrapd_cmdline=later"[..]);
+                self.output_start(here, command_later)
             }
             b"D" => {
                 let code = params
@@ -194,12 +204,14 @@ impl State {
     /// The command line of the command about to run (or just started, if
     /// its block has none yet).
     fn command_line(&mut self, command: String) {
+        let seq = self.seq;
         if let Some(block) = self.blocks.running_mut() {
             if block.command.is_empty() {
                 block.command = command;
-                block.seq = self.seq;
+                block.seq = seq;
                 self.dirty = true;
             }
+            self.announce_held_start();
             return;
         }
         self.blocks.pending.command = Some(command);
@@ -217,7 +229,7 @@ impl State {
         };
     }
 
-    fn output_start(&mut self, here: Mark) {
+    fn output_start(&mut self, here: Mark, command_later: bool) {
         if self.blocks.running_mut().is_some() {
             return;
         }
@@ -245,12 +257,30 @@ impl State {
             blocks.list.pop_front();
         }
         blocks.list.push_back(block.clone());
-        self.events
-            .push(TermEvent::Block(BlockEvent::Started(block)));
+        blocks.started_held = command_later && block.command.is_empty();
+        if !blocks.started_held {
+            self.events
+                .push(TermEvent::Block(BlockEvent::Started(block)));
+        }
         self.dirty = true;
     }
 
+    /// Send the running block's "started" event if it was held for the
+    /// command line (it carries what is known now).
+    fn announce_held_start(&mut self) {
+        if !std::mem::take(&mut self.blocks.started_held) {
+            return;
+        }
+        if let Some(block) = self.blocks.running_mut() {
+            let block = block.clone();
+            self.events
+                .push(TermEvent::Block(BlockEvent::Started(block)));
+        }
+    }
+
     fn finish(&mut self, here: Mark, state: BlockState) {
+        // A block never starts unannounced, even when its command line never came.
+        self.announce_held_start();
         let (now, seq) = (self.blocks.now_ms, self.seq);
         let Some(block) = self.blocks.running_mut() else {
             return;

@@ -13,10 +13,20 @@ fn bash_prompt(status: i32) -> String {
     format!("\x1b]133;D;{status}\x07\x1b]7;file://host/home/u\x07\x1b[?2004h{A}$ {B}")
 }
 
-/// What bash prints when Enter runs `line` (the echo, then PS0's marks).
-fn bash_run(line: &str) -> String {
+/// PS0's output mark: the command line comes after it.
+const C_LATER: &str = "\x1b]133;C;wrapd_cmdline=later\x07";
+
+/// The command line as our bash integration sends it.
+fn bash_command_line(line: &str) -> String {
     let escaped = line.replace('\\', "\\\\").replace(';', "\\x3b");
-    format!("{line}\r\n\x1b[?2004l\r\x1b]633;E;{escaped}\x07{C}")
+    format!("\x1b]633;E;{escaped}\x07")
+}
+
+/// What bash prints when Enter runs `line`: the echo, PS0's mark, then the
+/// command line from the DEBUG trap.
+fn bash_run(line: &str) -> String {
+    let e = bash_command_line(line);
+    format!("{line}\r\n\x1b[?2004l\r{C_LATER}{e}")
 }
 
 fn term() -> Term {
@@ -388,4 +398,82 @@ fn the_number_of_blocks_is_bounded() {
     assert_eq!(t.blocks().count(), MAX_BLOCKS);
     assert_eq!(t.blocks().next().unwrap().id, BlockId(6));
     assert!(t.block(BlockId(5)).is_none() && t.block(BlockId(6)).is_some());
+}
+
+/// (event, id, command) of the block events since the last call.
+fn block_events(t: &mut Term) -> Vec<(&'static str, u64, String)> {
+    t.take_events()
+        .into_iter()
+        .filter_map(|e| match e {
+            TermEvent::Block(BlockEvent::Started(b)) => Some(("started", b.id.0, b.command)),
+            TermEvent::Block(BlockEvent::Finished(b)) => Some(("finished", b.id.0, b.command)),
+            _ => None,
+        })
+        .collect()
+}
+
+#[test]
+fn a_started_event_waits_for_a_command_line_that_comes_after_the_output_mark() {
+    let mut t = term();
+    feed(&mut t, &bash_prompt(0));
+    feed(&mut t, &format!("sleep 9\r\n{C_LATER}"));
+    assert_eq!(summary(&t), s(&[("", "running")]), "listed at once");
+    assert_eq!(block_events(&mut t), [], "held for the command line");
+    feed(&mut t, &bash_command_line("sleep 9"));
+    assert_eq!(summary(&t), s(&[("sleep 9", "running")]));
+    assert_eq!(block_events(&mut t), [("started", 1, "sleep 9".into())]);
+    feed(&mut t, &bash_prompt(0));
+    assert_eq!(block_events(&mut t), [("finished", 1, "sleep 9".into())]);
+}
+
+#[test]
+fn a_command_line_sent_at_the_end_still_names_the_block() {
+    // `( sleep 1 )` runs no command in bash itself: the DEBUG trap fires
+    // only at the next prompt, so the command line comes just before D.
+    let mut t = term();
+    feed(&mut t, &bash_prompt(0));
+    feed(&mut t, &format!("( sleep 1 )\r\n{C_LATER}"));
+    feed(&mut t, &bash_command_line("( sleep 1 )"));
+    feed(&mut t, &bash_prompt(0));
+    assert_eq!(summary(&t), s(&[("( sleep 1 )", "0")]));
+    assert_eq!(
+        block_events(&mut t),
+        [
+            ("started", 1, "( sleep 1 )".into()),
+            ("finished", 1, "( sleep 1 )".into())
+        ]
+    );
+    // A line left out of the history (HISTCONTROL=ignorespace) has none:
+    // its held start goes out with its end.
+    feed(&mut t, &format!(" echo hidden\r\n{C_LATER}hidden\r\n"));
+    assert_eq!(block_events(&mut t), []);
+    feed(&mut t, &bash_prompt(0));
+    assert_eq!(
+        block_events(&mut t),
+        [
+            ("started", 2, String::new()),
+            ("finished", 2, String::new())
+        ]
+    );
+    assert_eq!(output(&t, 2), "hidden\n");
+    // A comment line has no output mark, only a command line: no block.
+    feed(
+        &mut t,
+        &format!("# note\r\n{}", bash_command_line("# note")),
+    );
+    feed(&mut t, &bash_prompt(0));
+    assert_eq!(t.blocks().count(), 2);
+    assert_eq!(block_events(&mut t), []);
+}
+
+#[test]
+fn a_plain_output_mark_announces_at_once_and_a_late_command_line_still_counts() {
+    let mut t = term();
+    feed(&mut t, &bash_prompt(0));
+    feed(&mut t, &format!("ls\r\n{C}"));
+    assert_eq!(block_events(&mut t), [("started", 1, String::new())]);
+    feed(&mut t, &bash_command_line("ls"));
+    feed(&mut t, &format!("a\r\n{}", bash_prompt(0)));
+    assert_eq!(summary(&t), s(&[("ls", "0")]));
+    assert_eq!(block_events(&mut t), [("finished", 1, "ls".into())]);
 }

@@ -8,16 +8,25 @@
 
 use unicode_width::UnicodeWidthChar;
 
-use super::style::Style;
+use super::style::{Color, Style};
 
 /// The character of the right half of a wide character.
 pub(crate) const SPACER: char = '\0';
+
+/// CJK Unified Ideographs and Hangul Syllables: two columns each.
+const WIDE_BLOCKS: [std::ops::RangeInclusive<char>; 2] =
+    ['\u{4e00}'..='\u{9fff}', '\u{ac00}'..='\u{d7a3}'];
 
 /// How many columns `c` takes: 0 (combining), 1 or 2.
 #[inline]
 pub(crate) fn char_width(c: char) -> u8 {
     if (c as u32) < 0x7f {
         return u8::from(c >= ' ');
+    }
+    // Whole blocks of two-column characters, the bulk of CJK and Korean
+    // text, without the table lookup (a test checks them against the table).
+    if WIDE_BLOCKS.iter().any(|block| block.contains(&c)) {
+        return 2;
     }
     match c.width() {
         Some(w) => w.min(2) as u8,
@@ -53,7 +62,19 @@ impl Cell {
 
     #[inline]
     pub fn is_default_blank(&self) -> bool {
-        self.ch == ' ' && self.style == Style::default() && self.link == 0
+        (self.ch == ' ') & self.is_unstyled()
+    }
+
+    /// Default colours, no attributes, no link (without branches: rows are
+    /// scanned cell by cell for this).
+    #[inline]
+    pub fn is_unstyled(&self) -> bool {
+        let s = &self.style;
+        matches!(s.fg, Color::Default)
+            & matches!(s.bg, Color::Default)
+            & matches!(s.underline_color, Color::Default)
+            & s.attrs.is_empty()
+            & (self.link == 0)
     }
 }
 
@@ -207,6 +228,13 @@ mod tests {
         assert_eq!(char_width('日'), 2);
         assert_eq!(char_width('\u{301}'), 0);
         assert_eq!(char_width('🙂'), 2);
+    }
+
+    #[test]
+    fn wide_blocks_agree_with_the_width_table() {
+        for c in WIDE_BLOCKS.into_iter().flatten() {
+            assert_eq!(c.width(), Some(2), "{c:?} U+{:04X}", c as u32);
+        }
     }
 
     #[test]

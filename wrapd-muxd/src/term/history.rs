@@ -352,32 +352,46 @@ pub(crate) fn encode_into(row: &Row, cols: usize, buf: &mut Vec<u8>) {
     let cells = &row.cells[..used];
     let flags_at = buf.len();
     buf.push(u8::from(row.wrapped) * FLAG_WRAPPED);
+    // The text's length goes before it: one byte, made longer if it must be.
+    let len_at = buf.len();
+    buf.push(0);
     let text_at = buf.len();
-    let mut styled = false;
-    let combining = !row.combining.is_empty();
-    for (x, c) in cells.iter().enumerate() {
-        styled |= c.style != Style::default() || c.link != 0;
-        if c.ch == SPACER {
-            continue;
-        }
-        if c.ch.is_ascii() {
-            buf.push(c.ch as u8);
-        } else {
-            let mut tmp = [0; 4];
-            buf.extend_from_slice(c.ch.encode_utf8(&mut tmp).as_bytes());
-        }
-        if combining && let Some(comb) = row.combining_at(x as u16) {
-            buf.extend_from_slice(comb.as_bytes());
+    // One pass to learn what the row needs; plain ASCII is then a copy.
+    let mut unstyled = true;
+    let mut printable_ascii = row.combining.is_empty();
+    for c in cells {
+        unstyled &= c.is_unstyled();
+        printable_ascii &= (c.ch as u32).wrapping_sub(0x20) < 0x5f;
+    }
+    let styled = !unstyled;
+    if printable_ascii {
+        buf.extend(cells.iter().map(|c| c.ch as u8));
+    } else {
+        let combining = !row.combining.is_empty();
+        for (x, c) in cells.iter().enumerate() {
+            if c.ch.is_ascii() {
+                if c.ch != SPACER {
+                    buf.push(c.ch as u8);
+                }
+            } else {
+                // Byte by byte: a copy of a few bytes would call `memcpy`.
+                let mut tmp = [0; 4];
+                for &b in c.ch.encode_utf8(&mut tmp).as_bytes() {
+                    buf.push(b);
+                }
+            }
+            if combining && let Some(comb) = row.combining_at(x as u16) {
+                buf.extend_from_slice(comb.as_bytes());
+            }
         }
     }
-    // The text's length goes before it.
     let text_len = buf.len() - text_at;
     if text_len < 0x80 {
-        buf.insert(text_at, text_len as u8);
+        buf[len_at] = text_len as u8;
     } else {
         let mut len = Vec::with_capacity(3);
         put_varint(&mut len, text_len as u64);
-        buf.splice(text_at..text_at, len);
+        buf.splice(len_at..text_at, len);
     }
     if styled {
         buf[flags_at] |= FLAG_STYLED;
@@ -497,6 +511,20 @@ mod tests {
         r.cells[6].style.bg = Color::Indexed(4);
         let back = decode(&encode(&r, 10), 10);
         assert_eq!(back, r);
+    }
+
+    #[test]
+    fn rows_with_long_text_round_trip() {
+        // 50 wide characters: 150 bytes of text, a two-byte length.
+        let mut r = row_of(&"日".repeat(50), 100);
+        r.cells[4].style.fg = Color::Indexed(3);
+        let data = encode(&r, 100);
+        assert_eq!(&data[1..3], &[0x96, 0x01]);
+        assert_eq!(decode(&data, 100), r);
+        let r = row_of(&"x".repeat(127), 127);
+        assert_eq!(decode(&encode(&r, 127), 127), r);
+        let r = row_of(&"x".repeat(128), 128);
+        assert_eq!(decode(&encode(&r, 128), 128), r);
     }
 
     #[test]

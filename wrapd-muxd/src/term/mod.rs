@@ -16,6 +16,7 @@
 //! - `history`: the compact scrollback.
 //! - `state`: the terminal's state and its operations (print, scroll, erase...).
 //! - `perform`: the `vte` performer mapping sequences to operations.
+//! - `print`: characters into cells (runs of ASCII at once), wrapping.
 //! - `output`: rows as spans, capture text, search.
 //! - `blocks`: the block segmenter (commands found by shell integration marks).
 
@@ -24,6 +25,7 @@ mod grid;
 mod history;
 mod output;
 mod perform;
+mod print;
 mod state;
 mod style;
 
@@ -165,6 +167,9 @@ pub struct Term {
     state: State,
     /// The last committed sequence number.
     committed: u64,
+    /// Continuation bytes the character cut at the end of the last `feed`
+    /// still needs (see `feed`).
+    utf8_missing: usize,
 }
 
 impl Term {
@@ -174,12 +179,31 @@ impl Term {
             parser: Box::new(vte::Parser::<OSC_MAX>::new_with_size()),
             state: State::new(cols, rows, config),
             committed: 0,
+            utf8_missing: 0,
         }
     }
 
     /// Parse and apply bytes written by the program. Never fails.
     pub fn feed(&mut self, bytes: &[u8]) {
-        self.parser.advance(&mut self.state, bytes);
+        // `vte` 0.15 completes a character cut between two calls from up to
+        // three bytes of the next call, and skips all of them when they hold
+        // more than the rest of that character (`é` cut, then `\xa9a\xcc`:
+        // the `a` was lost). So the rest of a cut character goes in alone.
+        let rest = bytes
+            .iter()
+            .take(self.utf8_missing)
+            .take_while(|&&b| is_continuation(b))
+            .count();
+        if rest > 0 {
+            self.parser.advance(&mut self.state, &bytes[..rest]);
+        }
+        self.parser.advance(&mut self.state, &bytes[rest..]);
+        self.state.flush_text();
+        self.utf8_missing = if rest == bytes.len() {
+            self.utf8_missing - rest
+        } else {
+            utf8_missing_at_end(&bytes[rest..])
+        };
     }
 
     /// Bytes the terminal must send back to the program (answers to DA1, DA2,
@@ -370,5 +394,28 @@ impl Term {
     }
 }
 
+/// A UTF-8 continuation byte.
+fn is_continuation(b: u8) -> bool {
+    b & 0xc0 == 0x80
+}
+
+/// How many continuation bytes the character cut at the end of `bytes`
+/// still needs (0 when the last character is whole, or is no UTF-8).
+fn utf8_missing_at_end(bytes: &[u8]) -> usize {
+    let tail = &bytes[bytes.len().saturating_sub(3)..];
+    let Some(lead) = tail.iter().rposition(|&b| !is_continuation(b)) else {
+        return 0;
+    };
+    let len: usize = match tail[lead] {
+        0xc2..=0xdf => 2,
+        0xe0..=0xef => 3,
+        0xf0..=0xf4 => 4,
+        _ => return 0,
+    };
+    len.saturating_sub(tail.len() - lead)
+}
+
+#[cfg(test)]
+mod print_tests;
 #[cfg(test)]
 mod tests;

@@ -31,6 +31,7 @@ impl Perform for State {
     }
 
     fn execute(&mut self, byte: u8) {
+        self.flush_text();
         match byte {
             0x07 => {
                 self.events.push(TermEvent::Bell);
@@ -54,6 +55,7 @@ impl Perform for State {
     }
 
     fn esc_dispatch(&mut self, intermediates: &[u8], _ignore: bool, byte: u8) {
+        self.flush_text();
         match (intermediates, byte) {
             ([], b'7') => self.save_cursor(),
             ([], b'8') => self.restore_cursor(),
@@ -82,6 +84,7 @@ impl Perform for State {
     }
 
     fn csi_dispatch(&mut self, params: &Params, intermediates: &[u8], ignore: bool, action: char) {
+        self.flush_text();
         if ignore {
             return;
         }
@@ -182,6 +185,7 @@ impl Perform for State {
     }
 
     fn osc_dispatch(&mut self, params: &[&[u8]], bell_terminated: bool) {
+        self.flush_text();
         let Some(kind) = params.first() else { return };
         let text = |i: usize| params.get(i).map(|p| String::from_utf8_lossy(p));
         match *kind {

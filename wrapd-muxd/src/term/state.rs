@@ -6,8 +6,9 @@ use std::collections::{HashMap, VecDeque};
 use std::sync::Arc;
 
 use super::blocks::Blocks;
-use super::grid::{Cell, Row, SPACER, char_width};
+use super::grid::{Cell, Row};
 use super::history::History;
+use super::print::PENDING_TEXT_MAX;
 use super::style::Style;
 use super::{CursorShape, MouseEncoding, MouseTracking, TermConfig, TermEvent};
 
@@ -160,6 +161,16 @@ pub(crate) struct State {
     pub dirty: bool,
     /// The last printed character, for REP.
     pub last_char: Option<char>,
+    /// `cols` cells blanked with the pen's background, to reset rows from
+    /// (see `blank_cells_for_pen`).
+    pub blank_cells: Vec<Cell>,
+    /// Printable ASCII from the parser not yet written (see `print`): the
+    /// first `pending_len` bytes.
+    pub pending_text: Box<[u8; PENDING_TEXT_MAX]>,
+    pub pending_len: usize,
+    /// Tests only: print every character through the reference path.
+    #[cfg(test)]
+    pub char_by_char: bool,
     /// The commands found by the shell integration's marks.
     pub blocks: Blocks,
 }
@@ -196,6 +207,11 @@ impl State {
             seq: 1,
             dirty: true,
             last_char: None,
+            blank_cells: Vec::new(),
+            pending_text: Box::new([0; PENDING_TEXT_MAX]),
+            pending_len: 0,
+            #[cfg(test)]
+            char_by_char: false,
             blocks: Blocks::default(),
         }
     }
@@ -214,6 +230,16 @@ impl State {
         row
     }
 
+    /// Make `blank_cells` the blank rows are reset to now.
+    fn blank_cells_for_pen(&mut self) {
+        let blank = Cell::blank(self.pen);
+        let cols = usize::from(self.cols);
+        if self.blank_cells.len() != cols || self.blank_cells.first() != Some(&blank) {
+            self.blank_cells.clear();
+            self.blank_cells.resize(cols, blank);
+        }
+    }
+
     /// Stamp rows `from..to` as changed (their index or content changed).
     pub fn stamp(&mut self, from: u16, to: u16) {
         for y in from..to.min(self.rows) {
@@ -225,150 +251,6 @@ impl State {
     #[inline]
     pub fn moved(&mut self) {
         self.dirty = true;
-    }
-
-    // ----- printing -----------------------------------------------------------
-
-    #[inline]
-    pub fn print(&mut self, c: char) {
-        if !self.print_ascii_in_place(c) {
-            self.print_any(c);
-        }
-    }
-
-    /// The common case, written straight into the cell: a printable ASCII
-    /// character in the ASCII charset, no wrap pending, no insert mode, over a
-    /// cell that is no part of a wide character, in a row without combining
-    /// marks. Anything else is left to [`State::print_any`] (false).
-    #[inline]
-    fn print_ascii_in_place(&mut self, c: char) -> bool {
-        if !(' '..='~').contains(&c)
-            || self.cursor.pending_wrap
-            || self.flags.insert
-            || self.charsets[self.gl] != Charset::Ascii
-        {
-            return false;
-        }
-        let (x, y, cols) = (usize::from(self.cursor.x), self.cursor.y, self.cols);
-        let (pen, link) = (self.pen, self.link);
-        let row = self.row_mut(y);
-        match row.cells.get(x) {
-            Some(cell) if cell.ch != SPACER && !cell.wide && row.combining.is_empty() => {}
-            _ => return false,
-        }
-        row.cells[x] = Cell {
-            ch: c,
-            style: pen,
-            link,
-            wide: false,
-        };
-        self.last_char = Some(c);
-        if x + 1 >= usize::from(cols) {
-            self.cursor.pending_wrap = self.flags.autowrap;
-        } else {
-            self.cursor.x += 1;
-        }
-        true
-    }
-
-    fn print_any(&mut self, c: char) {
-        let c = self.charsets[self.gl].map(c);
-        let w = char_width(c);
-        if w == 0 {
-            self.combine(c);
-            return;
-        }
-        self.last_char = Some(c);
-        let cols = self.cols;
-        // A wide character cannot show in a one-column terminal.
-        let (c, w) = if w == 2 && cols < 2 { (' ', 1) } else { (c, w) };
-        if self.cursor.pending_wrap && self.flags.autowrap {
-            self.wrap();
-        }
-        if w == 2 && self.cursor.x + 1 >= cols {
-            if self.flags.autowrap {
-                // Does not fit: blank the last column and wrap.
-                let (y, x, pen) = (self.cursor.y, self.cursor.x, self.pen);
-                self.row_mut(y)
-                    .erase(usize::from(x), usize::from(cols), pen);
-                self.wrap();
-            } else {
-                self.cursor.x = cols - 2;
-            }
-        }
-        let (x, y) = (usize::from(self.cursor.x), self.cursor.y);
-        let (pen, link, insert) = (self.pen, self.link, self.flags.insert);
-        let w = usize::from(w);
-        let row = self.row_mut(y);
-        if insert {
-            row.insert_cells(x, w, usize::from(cols), Style::default());
-        }
-        row.split_wide_at(x);
-        row.split_wide_at(x + w);
-        if !row.combining.is_empty() {
-            row.combining
-                .retain(|(cx, _)| !(x..x + w).contains(&usize::from(*cx)));
-        }
-        row.cells[x] = Cell {
-            ch: c,
-            style: pen,
-            link,
-            wide: w == 2,
-        };
-        if w == 2 {
-            row.cells[x + 1] = Cell {
-                ch: SPACER,
-                style: pen,
-                link,
-                wide: false,
-            };
-        }
-        let next = x + w;
-        if next >= usize::from(cols) {
-            self.cursor.x = cols - 1;
-            self.cursor.pending_wrap = self.flags.autowrap;
-        } else {
-            self.cursor.x = next as u16;
-            self.cursor.pending_wrap = false;
-        }
-    }
-
-    /// A zero-width character joins the cell before the cursor.
-    fn combine(&mut self, c: char) {
-        if (c as u32) < 0x20 {
-            return;
-        }
-        let (mut x, y) = (self.cursor.x, self.cursor.y);
-        if !self.cursor.pending_wrap {
-            if x == 0 {
-                return;
-            }
-            x -= 1;
-        }
-        let row = self.row_mut(y);
-        if row.cells[usize::from(x)].ch == SPACER && x > 0 {
-            x -= 1;
-        }
-        row.combine(x, c);
-    }
-
-    /// Soft-wrap: mark the row and move to the start of the next.
-    fn wrap(&mut self) {
-        let y = self.cursor.y;
-        self.row_mut(y).wrapped = true;
-        self.cursor.x = 0;
-        self.cursor.pending_wrap = false;
-        self.index();
-    }
-
-    pub fn repeat(&mut self, n: u16) {
-        if let Some(c) = self.last_char {
-            // More than a screenful repeats nothing new.
-            let max = u32::from(self.cols) * u32::from(self.rows);
-            for _ in 0..u32::from(n).min(max) {
-                self.print(c);
-            }
-        }
     }
 
     // ----- line feeds and scrolling -----------------------------------------------
@@ -418,7 +300,7 @@ impl State {
             return;
         }
         self.dirty = true;
-        let blank = Cell::blank(self.pen);
+        self.blank_cells_for_pen();
         let to_history = !self.alt();
         for _ in 0..n {
             let mut row = self.grid.remove(usize::from(top)).expect("in range");
@@ -428,7 +310,7 @@ impl State {
                 self.history.push(&row, usize::from(self.cols), seq);
                 self.screen_start += 1;
             }
-            reset_row(&mut row, usize::from(self.cols), blank, self.seq);
+            reset_row(&mut row, &self.blank_cells, self.seq);
             self.grid.insert(usize::from(bottom), row);
         }
         if to_history {
@@ -471,10 +353,10 @@ impl State {
         if n == 0 {
             return;
         }
-        let blank = Cell::blank(self.pen);
+        self.blank_cells_for_pen();
         for _ in 0..n {
             let mut row = self.grid.remove(usize::from(bottom)).expect("in range");
-            reset_row(&mut row, usize::from(self.cols), blank, self.seq);
+            reset_row(&mut row, &self.blank_cells, self.seq);
             self.grid.insert(usize::from(top), row);
         }
         self.stamp(top, bottom + 1);
@@ -500,10 +382,10 @@ impl State {
             return;
         }
         let n = n.min(self.bottom - y + 1);
-        let blank = Cell::blank(self.pen);
+        self.blank_cells_for_pen();
         for _ in 0..n {
             let mut row = self.grid.remove(usize::from(y)).expect("in range");
-            reset_row(&mut row, usize::from(self.cols), blank, self.seq);
+            reset_row(&mut row, &self.blank_cells, self.seq);
             self.grid.insert(usize::from(self.bottom), row);
         }
         self.stamp(y, self.bottom + 1);
@@ -907,10 +789,15 @@ impl State {
     }
 }
 
-/// Blank a row for reuse at another position.
-fn reset_row(row: &mut Row, cols: usize, blank: Cell, seq: u64) {
-    row.cells.clear();
-    row.cells.resize(cols, blank);
+/// Blank a row for reuse at another position: `blanks` holds `cols` blank
+/// cells to copy (a copy of a slice is a `memcpy`, a fill of a `Cell` is not).
+fn reset_row(row: &mut Row, blanks: &[Cell], seq: u64) {
+    if row.cells.len() == blanks.len() {
+        row.cells.copy_from_slice(blanks);
+    } else {
+        row.cells.clear();
+        row.cells.extend_from_slice(blanks);
+    }
     row.combining.clear();
     row.wrapped = false;
     row.seq = seq;

@@ -373,7 +373,9 @@ where
     F: FnMut() -> Fut,
     Fut: std::future::Future<Output = (Option<T>, String)>,
 {
-    let deadline = Instant::now() + Duration::from_secs(10);
+    // Generous: a loaded machine (CI, or a full parallel test run) can take
+    // seconds to start a program; a passing test never waits this long.
+    let deadline = Instant::now() + Duration::from_secs(30);
     loop {
         let (v, last) = f().await;
         if let Some(v) = v {

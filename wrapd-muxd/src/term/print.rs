@@ -1,0 +1,223 @@
+//! Printing: characters into cells, wrapping, combining marks, REP.
+//!
+//! Most output is runs of printable ASCII. The performer does not write those
+//! one character at a time: it collects them in `State::pending_text` and
+//! [`State::flush_text`] writes them a row's stretch at a time (one loop over
+//! the cells, wrapping between stretches), before any other action and at the
+//! end of every [`super::Term::feed`]. Everything else (and ASCII in insert
+//! mode, with autowrap off or in the DEC graphics charset) takes
+//! [`State::print_any`], one character at a time; the run path gives exactly
+//! what `print_any` would, character by character (`print_tests.rs` checks it
+//! against random input).
+
+use super::grid::{Cell, SPACER, char_width};
+use super::state::{Charset, State};
+use super::style::Style;
+
+/// Printable ASCII held back at most before it is written: a long line of
+/// text without any control is written in pieces, so the buffer stays small.
+pub(crate) const PENDING_TEXT_MAX: usize = 4096;
+
+/// Printable ASCII: written by the run path.
+#[inline]
+fn is_printable_ascii(c: char) -> bool {
+    (' '..='~').contains(&c)
+}
+
+impl State {
+    /// Printable ASCII takes the run path (tests compare it with the reference).
+    #[cfg(not(test))]
+    #[inline(always)]
+    fn batches_text(&self) -> bool {
+        true
+    }
+
+    #[cfg(test)]
+    fn batches_text(&self) -> bool {
+        !self.char_by_char
+    }
+
+    /// A character from the parser: printable ASCII waits in `pending_text`,
+    /// anything else is written now (after what waits). The parser calls
+    /// this for every character: the common case is a compare and a store.
+    #[inline(always)]
+    pub fn print(&mut self, c: char) {
+        let len = self.pending_len;
+        if is_printable_ascii(c) && len < PENDING_TEXT_MAX && self.batches_text() {
+            self.pending_text[len] = c as u8;
+            self.pending_len = len + 1;
+        } else {
+            self.print_other(c);
+        }
+    }
+
+    #[cold]
+    #[inline(never)]
+    fn print_other(&mut self, c: char) {
+        self.flush_text();
+        if is_printable_ascii(c) && self.batches_text() {
+            self.pending_text[0] = c as u8;
+            self.pending_len = 1;
+        } else {
+            self.print_any(c);
+        }
+    }
+
+    /// Write the printable ASCII that waits; every action but printing calls
+    /// this first, so the order of effects is the program's. In the common
+    /// case (ASCII charset, no insert mode, autowrap on) a row's stretch at a
+    /// time, else character by character.
+    pub fn flush_text(&mut self) {
+        let len = std::mem::take(&mut self.pending_len);
+        if len == 0 {
+            return;
+        }
+        if self.flags.insert || !self.flags.autowrap || self.charsets[self.gl] != Charset::Ascii {
+            for i in 0..len {
+                self.print_any(char::from(self.pending_text[i]));
+            }
+            return;
+        }
+        let (cols, pen, link) = (self.cols, self.pen, self.link);
+        let mut at = 0;
+        while at < len {
+            if self.cursor.pending_wrap {
+                self.wrap();
+            }
+            let (x, y) = (usize::from(self.cursor.x), self.cursor.y);
+            let n = (len - at).min(usize::from(cols) - x);
+            self.dirty = true;
+            let row = &mut self.grid[usize::from(y)];
+            row.touch(cols, self.seq);
+            // A wide character cut at either end loses both halves; marks on
+            // the cells written over go (as `print_any` does cell by cell).
+            row.split_wide_at(x);
+            row.split_wide_at(x + n);
+            if !row.combining.is_empty() {
+                row.combining
+                    .retain(|(cx, _)| !(x..x + n).contains(&usize::from(*cx)));
+            }
+            let stretch = &self.pending_text[at..at + n];
+            for (cell, &b) in row.cells[x..x + n].iter_mut().zip(stretch) {
+                *cell = Cell {
+                    ch: char::from(b),
+                    style: pen,
+                    link,
+                    wide: false,
+                };
+            }
+            if x + n >= usize::from(cols) {
+                self.cursor.x = cols - 1;
+                self.cursor.pending_wrap = true;
+            } else {
+                self.cursor.x = (x + n) as u16;
+                self.cursor.pending_wrap = false;
+            }
+            at += n;
+        }
+        self.last_char = Some(char::from(self.pending_text[len - 1]));
+    }
+
+    /// Print one character of any kind: the reference path.
+    pub fn print_any(&mut self, c: char) {
+        let c = self.charsets[self.gl].map(c);
+        let w = char_width(c);
+        if w == 0 {
+            self.combine(c);
+            return;
+        }
+        self.last_char = Some(c);
+        let cols = self.cols;
+        // A wide character cannot show in a one-column terminal.
+        let (c, w) = if w == 2 && cols < 2 { (' ', 1) } else { (c, w) };
+        if self.cursor.pending_wrap && self.flags.autowrap {
+            self.wrap();
+        }
+        if w == 2 && self.cursor.x + 1 >= cols {
+            if self.flags.autowrap {
+                // Does not fit: blank the last column and wrap.
+                let (y, x, pen) = (self.cursor.y, self.cursor.x, self.pen);
+                self.row_mut(y)
+                    .erase(usize::from(x), usize::from(cols), pen);
+                self.wrap();
+            } else {
+                self.cursor.x = cols - 2;
+            }
+        }
+        let (x, y) = (usize::from(self.cursor.x), self.cursor.y);
+        let (pen, link, insert) = (self.pen, self.link, self.flags.insert);
+        let w = usize::from(w);
+        let row = self.row_mut(y);
+        if insert {
+            row.insert_cells(x, w, usize::from(cols), Style::default());
+        }
+        row.split_wide_at(x);
+        row.split_wide_at(x + w);
+        if !row.combining.is_empty() {
+            row.combining
+                .retain(|(cx, _)| !(x..x + w).contains(&usize::from(*cx)));
+        }
+        row.cells[x] = Cell {
+            ch: c,
+            style: pen,
+            link,
+            wide: w == 2,
+        };
+        if w == 2 {
+            row.cells[x + 1] = Cell {
+                ch: SPACER,
+                style: pen,
+                link,
+                wide: false,
+            };
+        }
+        let next = x + w;
+        if next >= usize::from(cols) {
+            self.cursor.x = cols - 1;
+            self.cursor.pending_wrap = self.flags.autowrap;
+        } else {
+            self.cursor.x = next as u16;
+            self.cursor.pending_wrap = false;
+        }
+    }
+
+    /// A zero-width character joins the cell before the cursor.
+    fn combine(&mut self, c: char) {
+        // C0 and C1 controls (C1 may come UTF-8 encoded) are no marks.
+        if c.is_control() {
+            return;
+        }
+        let (mut x, y) = (self.cursor.x, self.cursor.y);
+        if !self.cursor.pending_wrap {
+            if x == 0 {
+                return;
+            }
+            x -= 1;
+        }
+        let row = self.row_mut(y);
+        if row.cells[usize::from(x)].ch == SPACER && x > 0 {
+            x -= 1;
+        }
+        row.combine(x, c);
+    }
+
+    /// Soft-wrap: mark the row and move to the start of the next.
+    fn wrap(&mut self) {
+        let y = self.cursor.y;
+        self.row_mut(y).wrapped = true;
+        self.cursor.x = 0;
+        self.cursor.pending_wrap = false;
+        self.index();
+    }
+
+    /// REP: print the last printed character `n` more times.
+    pub fn repeat(&mut self, n: u16) {
+        let Some(c) = self.last_char else { return };
+        // More than a screenful repeats nothing new.
+        let max = u32::from(self.cols) * u32::from(self.rows);
+        let n = u32::from(n).min(max);
+        for _ in 0..n {
+            self.print(c);
+        }
+    }
+}
