@@ -111,7 +111,7 @@ pub struct Tmux {
 }
 
 impl Tmux {
-    fn start() -> anyhow::Result<Tmux> {
+    pub fn start() -> anyhow::Result<Tmux> {
         let t = Tmux {
             dir: private_dir()?,
         };
@@ -154,6 +154,12 @@ impl Tmux {
             .env("HOME", self.dir.path())
             .env("TERM", OUTER_TERM);
         c
+    }
+
+    /// Clients attached to session `name`.
+    pub fn client_count(&self, name: &str) -> anyhow::Result<usize> {
+        let list = process::output(self.command().args(["list-clients", "-t", name]))?;
+        Ok(list.lines().filter(|l| !l.trim().is_empty()).count())
     }
 
     fn display(&self, target: &str, format: &str) -> anyhow::Result<String> {
@@ -241,6 +247,12 @@ impl Drop for Tmux {
     }
 }
 
+/// Sharing for the fan-out benchmark: any free loopback port (daemons of
+/// parallel runs never collide), room for a hundred viewers and more, and byte
+/// limits no benchmark reaches.
+const SHARE_CONFIG: &str = "[share]\nlisten = \"127.0.0.1:0\"\nmax_participants = 1000\n\
+                            max_session_bytes = 1000000000000000\nmax_daily_bytes = 1000000000000000\n";
+
 pub struct Wrapd {
     dir: tempfile::TempDir,
     bins: Bins,
@@ -248,14 +260,14 @@ pub struct Wrapd {
 }
 
 impl Wrapd {
-    fn start(bins: &Bins) -> anyhow::Result<Wrapd> {
+    pub fn start(bins: &Bins) -> anyhow::Result<Wrapd> {
         let dir = private_dir()?;
         let config = dir.path().join("config/wrapd/config.toml");
         fs::create_dir_all(config.parent().expect("has a parent"))?;
         fs::write(
             &config,
             format!(
-                "[terminal]\nscrollback_lines = {HISTORY_LINES}\n\n[client]\nstatus_line = false\n"
+                "[terminal]\nscrollback_lines = {HISTORY_LINES}\n\n[client]\nstatus_line = false\n\n{SHARE_CONFIG}"
             ),
         )?;
         let log = fs::File::create(dir.path().join("muxd.log"))?;
@@ -284,6 +296,22 @@ impl Wrapd {
         Ok(w)
     }
 
+    /// Share session `name` with a link for `role` (`viewer`, `editor`)
+    /// through the owner's CLI; the link.
+    pub fn share_link(&self, name: &str, role: &str) -> anyhow::Result<String> {
+        let out = process::output(self.command().args(["share", "-t", name, "--link", role]))?;
+        out.split_whitespace()
+            .find(|w| w.starts_with("wrapd://"))
+            .map(str::to_owned)
+            .with_context(|| format!("no wrapd:// link in the output of `share`: {out}"))
+    }
+
+    /// A command of the client's (`wrapd-attach` with this daemon's socket
+    /// and directories).
+    pub fn attach_command(&self) -> Command {
+        self.command()
+    }
+
     fn socket(&self) -> PathBuf {
         self.dir.path().join("muxd.sock")
     }
@@ -304,6 +332,7 @@ fn env(dir: &Path) -> Vec<(&'static str, PathBuf)> {
         ("XDG_RUNTIME_DIR", dir.to_owned()),
         ("XDG_CONFIG_HOME", dir.join("config")),
         ("XDG_STATE_HOME", dir.join("state")),
+        ("XDG_DATA_HOME", dir.join("data")),
         ("SHELL", "/bin/sh".into()),
         // No one's dotfiles in a benchmark's shells.
         ("HOME", dir.to_owned()),

@@ -33,6 +33,9 @@ pub struct Measurement {
     pub target_ratio: Option<f64>,
     /// The target for wrapd/floor, same sense.
     pub target_floor: Option<f64>,
+    /// The target for wrapd's own figure, in `unit`, same sense (where the
+    /// target is absolute: "at most 1 MiB per viewer").
+    pub target_value: Option<f64>,
 }
 
 impl Measurement {
@@ -62,6 +65,9 @@ impl Measurement {
         if let (Some(t), Some(r)) = (self.target_floor, self.floor_ratio()) {
             checks.push(self.meets(r, t));
         }
+        if let Some(t) = self.target_value {
+            checks.push(self.meets(self.wrapd.median, t));
+        }
         (!checks.is_empty()).then(|| checks.iter().all(|c| *c))
     }
 
@@ -76,6 +82,9 @@ impl Measurement {
         }
         if let Some(t) = self.target_floor {
             parts.push(format!("{sense} {t}× floor"));
+        }
+        if let Some(t) = self.target_value {
+            parts.push(format!("{sense} {} {}", number(t), self.unit));
         }
         parts.join(", ")
     }
@@ -116,14 +125,19 @@ pub fn table(results: &[Measurement]) -> String {
             Some(false) => "**no**",
             None => "",
         };
+        // 0 against 0 (a growth that did not happen) has no ratio.
+        let ratio = match m.ratio() {
+            r if r.is_finite() => format!("{r:.2}"),
+            _ => String::new(),
+        };
         out.push_str(&format!(
-            "| {} | {} | {} | {} | {} | {:.2} | {} | {} | {} |\n",
+            "| {} | {} | {} | {} | {} | {} | {} | {} | {} |\n",
             m.scenario,
             m.variant,
             m.unit,
             cell(&m.wrapd),
             cell(&m.tmux),
-            m.ratio(),
+            ratio,
             floor,
             m.target_text(),
             met

@@ -26,6 +26,12 @@ pub struct Scale {
     pub attach_lines: usize,
     /// Commands typed into a shell, each its own block.
     pub block_commands: usize,
+    /// Bytes the shared session prints with each number of viewers.
+    pub fanout_bytes: usize,
+    /// The numbers of viewers (the first is the base the others compare with).
+    pub fanout_viewers: &'static [usize],
+    /// Reading viewers beside the stalled one (one of `fanout_viewers`).
+    pub fanout_stalled_with: usize,
 }
 
 impl Scale {
@@ -36,6 +42,9 @@ impl Scale {
             memory_lines: 20_000,
             attach_lines: 100_000,
             block_commands: 10_000,
+            fanout_bytes: 10_000_000,
+            fanout_viewers: &[1, 10, 100],
+            fanout_stalled_with: 10,
         }
     }
 
@@ -46,6 +55,10 @@ impl Scale {
             memory_lines: 500,
             attach_lines: 1_000,
             block_commands: 20,
+            fanout_bytes: 200_000,
+            // One count (no comparison rows), but several viewers joining at once.
+            fanout_viewers: &[2],
+            fanout_stalled_with: 2,
         }
     }
 }
@@ -100,5 +113,6 @@ pub fn registry() -> Vec<Box<dyn Scenario>> {
         Box::new(memory::Memory),
         Box::new(attach::Attach),
         Box::new(blocks::Blocks),
+        Box::new(fanout::Fanout),
     ]
 }

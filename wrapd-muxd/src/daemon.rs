@@ -51,6 +51,8 @@ pub struct Daemon {
     pub shares: Arc<Shares>,
     /// Collaborators' open attach streams (apart from the owner's clients).
     pub attach_slots: crate::rpc::AttachSlots,
+    /// The latest update of each collaborators' view, shared by their streams.
+    pub shared_updates: crate::rpc::SharedUpdates,
     /// The daemon's CA (`None` if it could not be loaded or made: no sharing).
     pub ca: Option<Arc<Ca>>,
     /// Where the share port listens, once bound.
@@ -120,6 +122,7 @@ impl Daemon {
             shell,
             shares,
             attach_slots: Default::default(),
+            shared_updates: Default::default(),
             ca,
             share_addr: RwLock::new(None),
             registry: Arc::new(Registry::new(started_at_ms)),

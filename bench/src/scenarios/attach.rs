@@ -68,6 +68,7 @@ impl Scenario for Attach {
             floor: None,
             target_ratio: Some(1.0),
             target_floor: None,
+            target_value: None,
         }])
     }
 }

@@ -75,6 +75,7 @@ impl Scenario for Blocks {
             floor,
             target_ratio: None,
             target_floor,
+            target_value: None,
         };
         Ok(vec![
             row(

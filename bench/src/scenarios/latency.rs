@@ -2,19 +2,21 @@
 //! client's terminal and time until the byte comes back out of it as text
 //! (escape sequences around it skipped). The session runs `cat >/dev/null`,
 //! so the echo is the PTY's own. The floor: the same through a bare PTY.
+//! Locally (the daemon's Unix socket), and over TLS: a client that joined the
+//! session through a share link as an editor, against tmux's local figure.
 
 use std::time::{Duration, Instant};
 
 use anyhow::{Context, bail};
 
 use crate::gate::Gate;
-use crate::mux::{self, Kind};
+use crate::mux::{self, Kind, Mux, Wrapd};
 use crate::pty::PtyChild;
 use crate::report::{Better, Measurement};
 use crate::scenario::{Ctx, Scenario};
 use crate::stats::Stats;
 
-use super::{SESSION, attached_client};
+use super::{SESSION, attached_client, drawn_client};
 
 pub struct Latency;
 
@@ -28,12 +30,13 @@ impl Scenario for Latency {
     }
 
     fn about(&self) -> &'static str {
-        "keystroke echo through an attached client, local (ms, median and p99); bare-PTY floor"
+        "keystroke echo through an attached client, local and over mutual TLS (ms, median and p99); bare-PTY floor"
     }
 
     fn run(&self, ctx: &Ctx) -> anyhow::Result<Vec<Measurement>> {
         let n = ctx.scale.keystrokes;
         let mut samples = [Vec::new(), Vec::new()];
+        let mut over_tls = Vec::new();
         let mut floor = Vec::new();
         for _ in 0..ctx.runs {
             for (i, kind) in Kind::BOTH.into_iter().enumerate() {
@@ -47,14 +50,16 @@ impl Scenario for Latency {
                     echo_times(&client, n).with_context(|| format!("{} echo", kind.name()))?,
                 );
             }
+            over_tls.extend(tls_echo_times(ctx, n).context("wrapd echo over TLS")?);
             let mut cmd = std::process::Command::new("sh");
             cmd.args(["-c", PROGRAM]);
             let bare = PtyChild::spawn(cmd, COLS, ROWS)?;
             floor.extend(echo_times(&bare, n).context("bare PTY echo")?);
         }
         let [wrapd, tmux] = samples.map(Stats::of);
+        let over_tls = Stats::of(over_tls);
         let floor = Stats::of(floor);
-        let row = |variant: &str, wrapd: Stats, tmux: Stats, floor: Stats| Measurement {
+        let row = |variant: &str, wrapd: Stats, tmux: Stats, floor: Stats, target| Measurement {
             scenario: self.name().into(),
             variant: variant.into(),
             unit: "ms".into(),
@@ -62,8 +67,9 @@ impl Scenario for Latency {
             wrapd,
             tmux,
             floor: Some(floor),
-            target_ratio: Some(1.0),
+            target_ratio: Some(target),
             target_floor: None,
+            target_value: None,
         };
         Ok(vec![
             row(
@@ -71,10 +77,46 @@ impl Scenario for Latency {
                 wrapd.clone(),
                 tmux.clone(),
                 floor.clone(),
+                1.0,
             ),
-            row("local echo, p99", wrapd.tail(), tmux.tail(), floor.tail()),
+            row(
+                "local echo, p99",
+                wrapd.tail(),
+                tmux.tail(),
+                floor.tail(),
+                1.0,
+            ),
+            row(
+                "TLS echo, median (tmux: local)",
+                over_tls.clone(),
+                tmux.clone(),
+                floor.clone(),
+                1.5,
+            ),
+            row(
+                "TLS echo, p99 (tmux: local)",
+                over_tls.tail(),
+                tmux.tail(),
+                floor.tail(),
+                1.5,
+            ),
         ])
     }
+}
+
+/// Echo times through a client that joined the session as an editor through
+/// a share link (`wrapd-attach LINK --name bench`): keys and screen go over
+/// mutual TLS on loopback.
+fn tls_echo_times(ctx: &Ctx, n: usize) -> anyhow::Result<Vec<f64>> {
+    let wrapd = Wrapd::start(&ctx.bins)?;
+    let mut gate = Gate::new()?;
+    wrapd.new_session(SESSION, COLS, ROWS, &gate.script(PROGRAM))?;
+    gate.go()?;
+    let link = wrapd.share_link(SESSION, "editor")?;
+    let mut cmd = wrapd.attach_command();
+    cmd.args([link.as_str(), "--name", "bench"]);
+    let client = drawn_client(cmd, "wrapd over TLS", COLS, ROWS)?;
+    echo_times(&client, n)
 }
 
 /// Milliseconds from typing each of `n` letters into `term` until it is echoed.

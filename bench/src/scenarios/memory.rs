@@ -71,6 +71,7 @@ impl Scenario for Memory {
                 floor: None,
                 target_ratio: Some(0.25),
                 target_floor: None,
+                target_value: None,
             });
         }
         let [wrapd, tmux] = idle.map(Stats::of);
@@ -86,6 +87,7 @@ impl Scenario for Memory {
                 floor: None,
                 target_ratio: Some(2.0),
                 target_floor: None,
+                target_value: None,
             },
         );
         Ok(results)

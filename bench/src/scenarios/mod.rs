@@ -2,10 +2,12 @@
 
 pub mod attach;
 pub mod blocks;
+pub mod fanout;
 pub mod latency;
 pub mod memory;
 pub mod throughput;
 
+use std::process::Command;
 use std::time::{Duration, Instant};
 
 use wrapd_muxd::term::{Term, TermConfig};
@@ -20,7 +22,13 @@ pub const SESSION: &str = "bench";
 /// hold, once it has drawn its first screen (output went quiet). Its queries
 /// (cursor position, device attributes) are answered meanwhile.
 pub fn attached_client(mux: &dyn Mux, cols: u16, rows: u16) -> anyhow::Result<PtyChild> {
-    let client = PtyChild::spawn(mux.client(SESSION), cols, rows)?;
+    drawn_client(mux.client(SESSION), mux.kind().name(), cols, rows)
+}
+
+/// `cmd` started in a `cols`×`rows` PTY that we hold, once it has drawn its
+/// first screen (output went quiet); `what` names it in errors.
+pub fn drawn_client(cmd: Command, what: &str, cols: u16, rows: u16) -> anyhow::Result<PtyChild> {
+    let client = PtyChild::spawn(cmd, cols, rows)?;
     let mut screen = Screen::new(cols, rows);
     let deadline = Instant::now() + Duration::from_secs(10);
     let mut drawn = 0;
@@ -30,7 +38,7 @@ pub fn attached_client(mux: &dyn Mux, cols: u16, rows: u16) -> anyhow::Result<Pt
             n => drawn += n,
         }
     }
-    anyhow::ensure!(drawn > 0, "{} client drew nothing", mux.kind().name());
+    anyhow::ensure!(drawn > 0, "{what} client drew nothing");
     Ok(client)
 }
 

@@ -64,6 +64,7 @@ impl Scenario for Throughput {
                     floor: Some(floor.clone()),
                     target_ratio: Some(1.5),
                     target_floor: Some(0.5),
+                    target_value: None,
                 });
             }
         }

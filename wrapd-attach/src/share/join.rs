@@ -52,6 +52,17 @@ pub async fn run(args: JoinArgs, config: &Config) -> Result<Outcome> {
 
 /// Get a certificate (stored or new), connect with it and ask who we are.
 pub async fn join(args: &JoinArgs, config: &Config) -> Result<Joined> {
+    join_storing_in(args, config, &store::data_dir()).await
+}
+
+/// [`join`], keeping the certificate under `data_dir` instead of
+/// `$XDG_DATA_HOME/wrapd` (one process joining as several participants: the
+/// benchmark's viewers).
+pub async fn join_storing_in(
+    args: &JoinArgs,
+    config: &Config,
+    data_dir: &std::path::Path,
+) -> Result<Joined> {
     let link = ShareLink::parse(&args.link)?;
     let via = match args.via.as_deref().or(link.via.as_deref()) {
         Some(v) => Some(
@@ -67,7 +78,7 @@ pub async fn join(args: &JoinArgs, config: &Config) -> Result<Joined> {
         known_ca_pem: None,
         identity: None,
     };
-    let joined = JoinedShare::for_link(&link);
+    let joined = JoinedShare::under(data_dir, &link);
     let stored = joined
         .load()
         .filter(|s| s.is_current() && ca_matches(&s.ca_pem, &link.ca_sha256));

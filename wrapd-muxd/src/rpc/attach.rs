@@ -7,7 +7,8 @@
 //! - the presence task sends who is here whenever that changes.
 //!
 //! For a collaborator the sync task filters each update by the share's
-//! starting point and counts its bytes against the share's limits; the input
+//! starting point (one update shared by every collaborator at the same point:
+//! `shared_updates`) and counts its bytes against the share's limits; the input
 //! task asks for their role at every message; all three end when they are
 //! removed or the share stops.
 //!
@@ -27,6 +28,7 @@ use wrapd_proto::pb::attach_request::Msg as Req;
 
 use super::attach_slots::Slot;
 use super::presence::{self, Presence};
+use super::shared_updates::ViewKey;
 use super::{convert, new_session, status};
 use crate::daemon::Daemon;
 use crate::error::Error;
@@ -218,6 +220,15 @@ async fn sync_task(
     });
     // The actor never builds rows the window would drop.
     let oldest = RowIndex(window.map_or(0, |w| w.start_row));
+    // Collaborators at the same point share one update (see `shared_updates`).
+    let view = collab.as_ref().map(|c| {
+        daemon.shared_updates.view(ViewKey {
+            session: c.session.clone(),
+            start_row: c.start_row,
+            start_block: c.start_block,
+            history_rows,
+        })
+    });
     loop {
         let now = pulse.borrow_and_update().clone();
         if let Some(reason) = now.ended {
@@ -225,28 +236,27 @@ async fn sync_task(
             return;
         }
         if point.is_none_or(|p| p.seq != now.seq) {
-            let Ok(update) = attachment
-                .handle()
-                .update(point, history_rows, oldest)
-                .await
-            else {
+            let build = || fetch(&attachment, point, history_rows, oldest, window);
+            let fetched = match &view {
+                Some(view) => view.update(point, now.seq, build).await,
+                None => build().await,
+            };
+            let Some((next, update)) = fetched else {
                 // The actor is gone: its last pulse says why.
                 let reason = pulse.borrow().ended.clone().unwrap_or(EndReason::Killed);
                 send_ended(&tx, &reason).await;
                 return;
             };
-            point = Some(update.point());
-            let mut update = convert::update(update);
-            if let (Some(w), Some(c)) = (&window, &collab) {
-                w.update(&mut update);
-                if let Err(st) = daemon.shares.account(
+            point = Some(next);
+            if let Some(c) = &collab
+                && let Err(st) = daemon.shares.account(
                     &c.share_id,
                     &c.participant_id,
                     update.encoded_len() as u64,
-                ) {
-                    let _ = tx.send(Err(st)).await;
-                    return;
-                }
+                )
+            {
+                let _ = tx.send(Err(st)).await;
+                return;
             }
             let sent = tokio::select! {
                 r = tx.send(event(Event::Update(update))) => r.is_ok(),
@@ -282,6 +292,29 @@ async fn sync_task(
         // The client may be slow to read: wait a little, not forever.
         let _ = tokio::time::timeout(CUT_OFF_NOTICE, tx.send(Err(why))).await;
     }
+}
+
+/// The update from `point` (converted, and cut to `window` for a
+/// collaborator) and the point it brings the client to; `None` if the session
+/// actor is gone.
+async fn fetch(
+    attachment: &Attachment,
+    point: Option<SyncPoint>,
+    history_rows: u32,
+    oldest: RowIndex,
+    window: Option<Window>,
+) -> Option<(SyncPoint, pb::ScreenUpdate)> {
+    let update = attachment
+        .handle()
+        .update(point, history_rows, oldest)
+        .await
+        .ok()?;
+    let next = update.point();
+    let mut update = convert::update(update);
+    if let Some(w) = window {
+        w.update(&mut update);
+    }
+    Some((next, update))
 }
 
 #[allow(clippy::too_many_arguments)]

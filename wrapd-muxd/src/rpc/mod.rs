@@ -3,6 +3,7 @@
 //!
 //! - `convert`: internal types to `pb`.
 //! - `attach`: the attach stream (a sync task and an input task per client).
+//! - `shared_updates`: one update for the collaborators at the same point.
 //! - `blocks`: listing, reading and watching a session's blocks.
 //! - `presence`: an attach stream as a participant (presence, audit).
 //! - `share_admin`: the owner's `ShareAdmin` service (Unix socket only).
@@ -21,6 +22,8 @@ pub mod owner_only;
 mod presence;
 pub mod share;
 pub mod share_admin;
+mod shared_updates;
+pub use shared_updates::SharedUpdates;
 
 use std::path::PathBuf;
 use std::sync::Arc;
