@@ -61,6 +61,18 @@ fn blocks(env: &TestEnv, target: &str) -> Vec<Value> {
     json.as_array().unwrap().clone()
 }
 
+/// Each finished block's command line and exit status.
+fn commands_and_exits(list: &[Value]) -> Vec<(&str, i64)> {
+    list.iter()
+        .map(|b| {
+            (
+                b["command"].as_str().unwrap(),
+                b["exit_code"].as_i64().unwrap(),
+            )
+        })
+        .collect()
+}
+
 /// Type `lines` (each followed by Enter) and wait until the session has
 /// `count` blocks and the last one is no longer running.
 fn run(env: &TestEnv, target: &str, lines: &[&str], count: usize) -> Vec<Value> {
@@ -466,15 +478,7 @@ fn a_prompt_that_marks_itself_is_not_counted_twice() {
     run(&env, "s", &["false"], 2);
     run(&env, "s", &["echo three"], 3);
     let list = blocks(&env, "s");
-    let got: Vec<(&str, i64)> = list
-        .iter()
-        .map(|b| {
-            (
-                b["command"].as_str().unwrap(),
-                b["exit_code"].as_i64().unwrap(),
-            )
-        })
-        .collect();
+    let got = commands_and_exits(&list);
     assert_eq!(got, [("echo one", 0), ("false", 1), ("echo three", 0)]);
     assert_eq!(env.ok(&["block", "-t", "s", "last"]), "three\n");
 }
@@ -516,15 +520,7 @@ fn bash_command_lines_come_without_forks_and_keep_the_users_debug_trap() {
     run(&env, "s", &["trap -p DEBUG"], 7);
 
     let list = blocks(&env, "s");
-    let got: Vec<(&str, i64)> = list
-        .iter()
-        .map(|b| {
-            (
-                b["command"].as_str().unwrap(),
-                b["exit_code"].as_i64().unwrap(),
-            )
-        })
-        .collect();
+    let got = commands_and_exits(&list);
     assert_eq!(
         got,
         [
