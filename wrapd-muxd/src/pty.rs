@@ -25,7 +25,7 @@ use nix::unistd::Pid;
 use tokio::sync::mpsc;
 
 mod reader;
-pub use reader::{PtyReader, READ_CHUNK};
+pub use reader::PtyReader;
 
 /// How to start a program.
 #[derive(Debug, Clone)]

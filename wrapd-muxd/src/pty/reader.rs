@@ -10,7 +10,7 @@ use std::io::{self, Read};
 use tokio::io::unix::AsyncFd;
 
 /// Bytes read at most at once.
-pub const READ_CHUNK: usize = 64 * 1024;
+const READ_CHUNK: usize = 64 * 1024;
 
 pub struct PtyReader {
     master: AsyncFd<File>,
