@@ -414,12 +414,23 @@ pub async fn update_access(
         .into_inner()
 }
 
-/// Wait until `needle` shows `n` times on `target`'s screen.
+/// Wait until `needle` shows `n` times in `target`'s scrollback and screen
+/// (not the screen alone: typed-ahead lines echo before the program's copies,
+/// and a small screen may hold only the copies).
 pub async fn wait_for_count(c: &mut MuxClient<Channel>, target: &str, needle: &str, n: usize) {
     wait_for(&format!("`{needle}` {n} times on {target}"), || {
         let mut c = c.clone();
         async move {
-            let text = capture(&mut c, target).await;
+            let text = c
+                .capture(pb::CaptureRequest {
+                    target: target.into(),
+                    scrollback: true,
+                    ..Default::default()
+                })
+                .await
+                .unwrap()
+                .into_inner()
+                .text;
             ((text.matches(needle).count() >= n).then_some(()), text)
         }
     })
