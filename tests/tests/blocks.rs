@@ -180,10 +180,7 @@ fn session_with_blocks(shell: &Shell) {
         commands[..5],
         ["greet", "true", "false", "echo hi", "sleep 0.1"]
     );
-    assert!(
-        commands[5].starts_with("for i in 1 2") && commands[5].contains("line-$i"),
-        "{commands:?}"
-    );
+    assert_eq!(commands[5], shell.multi_line.join("\n"), "{commands:?}");
     assert_eq!(commands[6..], ["vim -u NONE", "printf no-newline"]);
     let codes: Vec<i64> = list
         .iter()
@@ -269,6 +266,56 @@ fn bash_env() -> TestEnv {
         std::fs::write(env.home().join(path), text).unwrap();
     }
     env
+}
+
+/// A prompt theme that rebuilds PS1 at every prompt, and a PS1 typed at
+/// the prompt, keep their commands found.
+#[test]
+fn bash_prompts_the_user_changes_keep_their_marks() {
+    if !require("bash") {
+        return;
+    }
+    let env = TestEnv::new();
+    std::fs::write(
+        env.home().join(".bashrc"),
+        "theme() { PS1=\"theme[$((++n))]\\$ \"; }\nPROMPT_COMMAND=theme\n",
+    )
+    .unwrap();
+    let _daemon = Daemon::start(&env);
+    env.ok(&["new", "-d", "-s", "s", "--", "bash"]);
+    wait_until(
+        "the theme's prompt",
+        || env.capture("s").contains("theme[1]$").then_some(()),
+        || env.capture("s"),
+    );
+    run(&env, "s", &["echo one"], 1);
+    run(&env, "s", &["false"], 2);
+    run(&env, "s", &["echo \"status=$? last=$_\""], 3);
+    run(&env, "s", &["theme() { :; }; PS1='typed$ '"], 4);
+    run(&env, "s", &["echo two"], 5);
+    run(&env, "s", &["echo 'a", "b'"], 6);
+    let list = blocks(&env, "s");
+    assert_eq!(
+        commands_and_exits(&list),
+        [
+            ("echo one", 0),
+            ("false", 1),
+            ("echo \"status=$? last=$_\"", 0),
+            ("theme() { :; }; PS1='typed$ '", 0),
+            ("echo two", 0),
+            ("echo 'a\nb'", 0),
+        ]
+    );
+    let output = |i: usize| env.ok(&["block", "-t", "s", &list[i]["id"].to_string()]);
+    assert_eq!(
+        output(2),
+        "status=1 last=false\n",
+        "$? and $_ as without us"
+    );
+    assert_eq!(output(5), "a\nb\n");
+    let screen = env.capture("s");
+    assert!(screen.contains("theme[2]$ false"), "{screen}");
+    assert!(screen.contains("typed$ echo two"), "{screen}");
 }
 
 #[test]
@@ -483,11 +530,11 @@ fn a_prompt_that_marks_itself_is_not_counted_twice() {
     assert_eq!(env.ok(&["block", "-t", "s", "last"]), "three\n");
 }
 
-/// bash sends the command line from a DEBUG trap (no fork): it chains the
-/// user's own trap, keeps `$?` and `$_` for the command, and still names the
-/// command lines that run no command in the shell itself.
+/// bash's integration is its prompt strings alone (the daemon reads the
+/// command line off the screen): the user's DEBUG trap, `$?` and `$_` are
+/// left alone, and every kind of command line is named.
 #[test]
-fn bash_command_lines_come_without_forks_and_keep_the_users_debug_trap() {
+fn bash_command_lines_come_off_the_screen_and_leave_the_users_debug_trap_alone() {
     if !require("bash") {
         return;
     }
@@ -508,12 +555,11 @@ fn bash_command_lines_come_without_forks_and_keep_the_users_debug_trap() {
     let (mut watcher, events) = watch(&env, "s");
     run(&env, "s", &["false"], 1);
     run(&env, "s", &["echo \"status=$? last=$_\""], 2);
-    // No simple command runs in the shell itself: the DEBUG trap fires only
-    // at the next prompt.
+    // Lines that run no simple command in the shell itself.
     run(&env, "s", &["( echo sub )"], 3);
     run(&env, "s", &["{ echo group; }"], 4);
     // An empty line and a comment are no blocks; a line the history leaves
-    // out (HISTCONTROL=ignorespace) is one, without its command line.
+    // out (HISTCONTROL=ignorespace) is one, named as the screen shows it.
     env.ok(&["send", "-t", "s", "Enter"]);
     run(&env, "s", &["# only a comment", " echo hidden"], 5);
     run(&env, "s", &["echo \"traced=$traced\""], 6);
@@ -528,17 +574,14 @@ fn bash_command_lines_come_without_forks_and_keep_the_users_debug_trap() {
             ("echo \"status=$? last=$_\"", 0),
             ("( echo sub )", 0),
             ("{ echo group; }", 0),
-            ("", 0),
+            ("echo hidden", 0),
             ("echo \"traced=$traced\"", 0),
             ("trap -p DEBUG", 0),
         ]
     );
     let output = |i: usize| env.ok(&["block", "-t", "s", &list[i]["id"].to_string()]);
-    assert_eq!(
-        output(1),
-        "status=1 last=false\n",
-        "$? and $_ as without us"
-    );
+    // (The user's trap runs `[[`, which sets `$_`, as it does without us.)
+    assert_eq!(output(1), "status=1 last=\n", "$? and $_ as without us");
     assert_eq!(output(2), "sub\n");
     assert_eq!(output(4), "hidden\n");
     assert_eq!(
@@ -552,8 +595,7 @@ fn bash_command_lines_come_without_forks_and_keep_the_users_debug_trap() {
         "the user's trap is the one they see"
     );
 
-    // Every "started" event carries its command line, though bash sends it
-    // after the output mark.
+    // Every "started" event carries its command line.
     for b in &list {
         for want in ["started", "finished"] {
             let e = events

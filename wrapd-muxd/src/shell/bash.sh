@@ -1,21 +1,19 @@
 # wrapd shell integration for bash. wrapd-muxd starts bash as `bash --posix`
 # with ENV pointing here, so this file runs first; it ends POSIX mode, reads
 # the user's own startup files as bash would have, then adds the marks wrapd
-# finds commands by: OSC 133 A/B (prompt, input), C (output), D;status (end),
-# OSC 633 E (the command line, escaped) and OSC 7 (the working directory).
+# finds commands by: OSC 133 A/B (prompt, input) and D;status (end) in PS1,
+# A;k=s/B around PS2 (so a multi-line command's continuation prompts are not
+# part of it), C (output) in PS0, and OSC 7 (the working directory) when it
+# changes. The daemon reads the command line off the screen, between B and C.
 #
-# Nothing here forks once the shell runs (a fork of an interactive bash costs
-# ~1 ms, twenty times a whole `true` command): PS0 is a plain string, and the
-# command line is sent from a DEBUG trap armed at each prompt that disarms
-# itself the first time it runs, chaining the user's own DEBUG trap.
+# Everything rides on the prompt strings bash prints anyway: no fork, no
+# DEBUG trap, no file, one short function per prompt. (A fork of an
+# interactive bash costs ~1 ms, twenty times a whole `true` command; the
+# DEBUG trap and `history 1` into a file this replaced cost ~190 us per
+# command, four times bash's own prompt cycle.) The user's DEBUG trap,
+# history and `$?`/`$_` are left alone.
 
 builtin set +o posix
-# Our private directory (0700, from ENV, which points at this file): builtins
-# whose output we need write it to a file there (a redirection does not fork,
-# a command substitution does). The file is rewritten in place, ended by a NUL
-# that `read -d ''` stops at, not truncated: on ext4 a file truncated and
-# rewritten is flushed to disk when it is closed (auto_da_alloc), ~30 ms.
-__wrapd_tmp="${ENV%/*}/out.$$"
 if [[ -n "${WRAPD_ORIG_ENV+x}" ]]; then
     builtin export ENV="$WRAPD_ORIG_ENV"
 else
@@ -37,136 +35,48 @@ else
     [[ -r ~/.bashrc ]] && builtin source ~/.bashrc
 fi
 
-# The output mark. `wrapd_cmdline=later` tells the daemon that the command
-# line (E) follows from the DEBUG trap, so it holds the block's "started"
-# event until it has it.
-__wrapd_ps0='\e]133;C;wrapd_cmdline=later\a'
-# Our DEBUG trap. Its last word is `$_`, so after it runs `$_` is what the
-# user's command line had (bash sets `$_` from a trap's commands too).
-__wrapd_trap='__wrapd_preexec "$_"'
-# The user's own DEBUG trap ('' when none), run by ours while ours is armed.
-__wrapd_user_trap=''
-# HISTCMD at the last prompt: the number the next history entry gets.
-__wrapd_histcmd=''
-# Set once the first prompt is out: later prompts end a command (D).
-__wrapd_prompted=''
-# The escaped OSC 7 of the working directory, recomputed when it changes.
-__wrapd_dir='' __wrapd_osc7=''
+# The marks. PS1's `$?` is expanded when the prompt is printed: the status
+# of the last command (bash keeps it across PROMPT_COMMAND). A `D` with no
+# command running (the first prompt, Ctrl-C at an empty one) is ignored.
+__wrapd_ps1_head='\[\e]133;D;$?\a\e]133;A\a\]'
+__wrapd_ps2_head='\[\e]133;A;k=s\a\]'
+__wrapd_input='\[\e]133;B\a\]'
+__wrapd_output='\e]133;C\a'
+# PS1 as we last marked it, PS2's and PS0's lengths then, and the directory
+# last sent.
+__wrapd_ps1='' __wrapd_ps2_len='' __wrapd_ps0_len='' __wrapd_dir=''
 
-# The command line for OSC 633 E: `\` and `;` and control characters
-# escaped, into __wrapd_escaped.
-__wrapd_escape() {
-    local s="$1" bs='\'
-    if [[ "$s" == *[\\\;[:cntrl:]]* ]]; then
-        s="${s//"$bs"/"$bs$bs"}"
-        s="${s//;/"${bs}x3b"}"
-        s="${s//$'\n'/"${bs}x0a"}"
-        s="${s//$'\r'/"${bs}x0d"}"
-        s="${s//$'\t'/"${bs}x09"}"
-        s="${s//$'\e'/"${bs}x1b"}"
-        s="${s//$'\a'/"${bs}x07"}"
-    fi
-    __wrapd_escaped="$s"
+# Mark the prompt strings that lack our marks (a theme may rebuild PS1 at
+# every prompt).
+__wrapd_mark() {
+    [[ "$PS1" == *"$__wrapd_input" ]] || PS1="$__wrapd_ps1_head$PS1$__wrapd_input"
+    [[ "${PS2-}" == *"$__wrapd_input" ]] || PS2="$__wrapd_ps2_head${PS2-}$__wrapd_input"
+    [[ "${PS0-}" == *"$__wrapd_output" ]] || PS0="${PS0-}$__wrapd_output"
+    __wrapd_ps1="$PS1" __wrapd_ps2_len=${#PS2} __wrapd_ps0_len=${#PS0}
 }
 
-# Runs first at each prompt: the end of the last command (none before the
-# first prompt), and the directory.
-__wrapd_precmd() {
-    local status=$?
-    if [[ "$PWD" != "$__wrapd_dir" ]]; then
-        local dir="${PWD//%/%25}"
-        dir="${dir//;/%3B}"
-        __wrapd_dir="$PWD"
-        __wrapd_osc7=$'\e]7;file://'"${HOSTNAME-}${dir// /%20}"$'\a'
-    fi
-    if [[ -n "$__wrapd_prompted" ]]; then
-        builtin printf '\e]133;D;%s\a%s' "$status" "$__wrapd_osc7"
-    else
-        builtin printf '%s' "$__wrapd_osc7"
-        __wrapd_prompted=1
-    fi
-    return $status
+# OSC 7 with `%`, `;` and spaces escaped.
+__wrapd_cwd() {
+    __wrapd_dir="$PWD"
+    local dir="${PWD//%/%25}"
+    dir="${dir//;/%3B}"
+    builtin printf '\e]7;file://%s%s\a' "${HOSTNAME-}" "${dir// /%20}"
 }
 
-# Runs last at each prompt (with the two commands after it, see the end):
-# make sure the prompt carries its marks (a theme may have rebuilt PS1 or PS0
-# meanwhile), and note where the history is.
+# The last of PROMPT_COMMAND: after the user's own, which may rebuild PS1.
+# A few microseconds when nothing changed (PS1 compared whole; PS2 and PS0,
+# which themes set once, by length: comparing strings is the dear part).
+# It is called with `$_` and ends with it, so `$_` is what it was.
 __wrapd_prompt() {
-    if [[ "$PS1" != *'\[\e]133;B\a\]' ]]; then
-        PS1='\[\e]133;A\a\]'"$PS1"'\[\e]133;B\a\]'
-    fi
-    if [[ "$PS0" != *"$__wrapd_ps0"* ]]; then
-        PS0="$PS0$__wrapd_ps0"
-    fi
-    # After the user's PROMPT_COMMAND, which may renumber the history
-    # (`history -c; history -r`).
-    __wrapd_histcmd=$HISTCMD
+    [[ "$PS1" == "$__wrapd_ps1" && ${#PS2} == "$__wrapd_ps2_len" && ${#PS0} == "$__wrapd_ps0_len" ]] || __wrapd_mark
+    [[ "$PWD" == "$__wrapd_dir" ]] || __wrapd_cwd
+    : "$1"
 }
 
-# Arms our DEBUG trap, after `trap -p DEBUG` wrote the user's to our file
-# (outside a function: inside one, bash hides the DEBUG trap).
-__wrapd_arm() {
-    local line
-    IFS= builtin read -r -d '' line <"$__wrapd_tmp"
-    # `trap -- 'cmd' DEBUG`, quoted for eval, or nothing; mostly the '' that
-    # our trap left when the user has none.
-    __wrapd_user_trap=''
-    if [[ -n "$line" && "$line" != "trap -- '' DEBUG"$'\n' ]]; then
-        builtin eval "__wrapd_note_trap ${line#trap }"
-    fi
-    # The very last command: the trap fires for any command after it, even
-    # in this function. (bash keeps `$?` across PROMPT_COMMAND.)
-    builtin trap -- "$__wrapd_trap" DEBUG
-}
-
-__wrapd_note_trap() {
-    if [[ "$2" != "$__wrapd_trap" ]]; then
-        __wrapd_user_trap="$2"
-    fi
-}
-
-__wrapd_status() {
-    return "$1"
-}
-
-# Our DEBUG trap: runs before the first simple command of a command line, or
-# (when the line ran none in this shell: `( cmd )`, an empty line, a
-# comment) before the first command of PROMPT_COMMAND. It puts the user's
-# trap back (`trap - DEBUG` is refused inside a DEBUG trap; '' means none),
-# sends the command line if the line went into the history, and runs the
-# user's trap with `$?` and `$_` as they were. Its status is the user's trap's
-# (extdebug skips the command when it is not 0).
-__wrapd_preexec() {
-    local status=$? last="$1" line number
-    builtin trap -- "$__wrapd_user_trap" DEBUG
-    if { HISTTIMEFORMAT= builtin history 1 && builtin printf '\0'; } 1<>"$__wrapd_tmp"; then
-        IFS= builtin read -r -d '' line <"$__wrapd_tmp"
-        line="${line%$'\n'}"
-        # "  123  cmd" (or "  123* cmd" when edited): the number is the one
-        # the prompt expected unless HISTCONTROL/HISTIGNORE left the line out.
-        # A line left out as a duplicate (ignoredups) is still known when it
-        # is one simple command: the last entry, and the trap's command.
-        line="${line#"${line%%[![:space:]]*}"}"
-        number="${line%%[![:digit:]]*}"
-        line="${line#"$number"}"
-        line="${line#\*}"
-        line="${line#"${line%%[![:space:]]*}"}"
-        if [[ "$number" == "$__wrapd_histcmd" ]] || {
-            [[ "$((number + 1))" == "$__wrapd_histcmd" && "$line" == "$BASH_COMMAND" ]]
-        }; then
-            __wrapd_escape "$line"
-            builtin printf '\e]633;E;%s\a' "$__wrapd_escaped"
-        fi
-    fi
-    [[ -z "$__wrapd_user_trap" ]] && return 0
-    __wrapd_status "$status" "$last"
-    builtin eval -- "$__wrapd_user_trap"
-}
-
-__wrapd_last='__wrapd_prompt; { builtin trap -p DEBUG; builtin printf "\0"; } 1<>"$__wrapd_tmp"; __wrapd_arm'
 if [[ "$(builtin declare -p PROMPT_COMMAND 2>/dev/null)" == "declare -a"* ]]; then
-    PROMPT_COMMAND=(__wrapd_precmd "${PROMPT_COMMAND[@]}" "$__wrapd_last")
+    PROMPT_COMMAND+=('__wrapd_prompt "$_"')
+elif [[ -n "${PROMPT_COMMAND-}" ]]; then
+    PROMPT_COMMAND="${PROMPT_COMMAND}"$'\n''__wrapd_prompt "$_"'
 else
-    PROMPT_COMMAND="__wrapd_precmd"$'\n'"${PROMPT_COMMAND-}"$'\n'"$__wrapd_last"
+    PROMPT_COMMAND='__wrapd_prompt "$_"'
 fi
-builtin unset __wrapd_last

@@ -10,11 +10,11 @@
 //! indices, so blocks keep their place when rows move into history, and keep
 //! their metadata after the rows are trimmed.
 //!
-//! The command line may come after `C` (our bash integration sends it from a
-//! DEBUG trap, which runs after PS0's `C`: no fork). Such a `C` says so
-//! (`C;wrapd_cmdline=later`), and the block's "started" event waits for the
-//! command line, or for the block's end if it never comes, so watchers get
-//! it with the command like from every other shell.
+//! The command line is the shell's `E` when it sends one before `C` (our zsh
+//! and fish integrations do); otherwise it is read off the screen, between
+//! `B` and `C`: what the line editor showed when Enter was pressed. Our bash
+//! integration relies on that (it costs bash nothing). A multi-line command's
+//! continuation prompts are marked (`A;k=s` ... `B`) and left out.
 
 use std::collections::VecDeque;
 
@@ -26,6 +26,8 @@ use wrapd_proto::percent::percent_decode;
 pub const MAX_BLOCKS: usize = 10_000;
 /// Characters of a command line kept at most.
 const MAX_COMMAND_CHARS: usize = 16 * 1024;
+/// Lines of a multi-line command line read off the screen at most.
+const MAX_COMMAND_LINES: usize = 1024;
 
 /// A block's id: unique within its session, growing.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Default)]
@@ -100,7 +102,13 @@ pub enum BlockEvent {
 #[derive(Debug, Default)]
 struct Pending {
     prompt: Option<Mark>,
+    /// Where the command line (or its current continuation line) began.
     input: Option<Mark>,
+    /// The first line of the command line: where it began.
+    first_input: Option<Mark>,
+    /// The lines of a multi-line command line typed so far (read off the
+    /// screen at each continuation prompt).
+    lines: Vec<String>,
     command: Option<String>,
 }
 
@@ -111,9 +119,6 @@ pub(crate) struct Blocks {
     list: VecDeque<Block>,
     next_id: u64,
     pending: Pending,
-    /// The running block's "started" event waits for its command line (its
-    /// `C` said the command line comes after it).
-    started_held: bool,
     /// The milliseconds clock, set by the owner before feeding (the model does no I/O).
     pub now_ms: u64,
 }
@@ -158,11 +163,14 @@ impl State {
             return;
         }
         let here = self.cursor_mark();
+        let secondary = params[1..].contains(&&b"k=s"[..]);
         match *kind {
+            b"A" if secondary => self.continuation_prompt(here),
             b"A" => self.prompt_start(here),
             b"B" if self.blocks.running_mut().is_none() => {
                 let p = &mut self.blocks.pending;
                 p.prompt.get_or_insert(here);
+                p.first_input.get_or_insert(here);
                 p.input = Some(here);
             }
             b"C" => {
@@ -175,8 +183,7 @@ impl State {
                     let command = percent_decode(&String::from_utf8_lossy(url));
                     self.command_line(clean_command(&command));
                 }
-                let command_later = params[1..].contains(&&b"wrapd_cmdline=later"[..]);
-                self.output_start(here, command_later)
+                self.output_start(here)
             }
             b"D" => {
                 let code = params
@@ -211,10 +218,45 @@ impl State {
                 block.seq = seq;
                 self.dirty = true;
             }
-            self.announce_held_start();
             return;
         }
         self.blocks.pending.command = Some(command);
+    }
+
+    /// A continuation prompt (PS2): the line typed since the last `B` is one
+    /// line of the command.
+    fn continuation_prompt(&mut self, here: Mark) {
+        if self.blocks.running_mut().is_some() {
+            return;
+        }
+        // (A continuation prompt redrawn above where the line began, after
+        // a clear screen, ends no line.)
+        if let Some(input) = self.blocks.pending.input.take()
+            && here > input
+        {
+            let line = self.typed_line(input, here);
+            let p = &mut self.blocks.pending;
+            if p.lines.len() < MAX_COMMAND_LINES {
+                p.lines.push(line);
+            }
+        }
+    }
+
+    /// What the line editor shows between two marks, as one line of a command.
+    fn typed_line(&self, from: Mark, to: Mark) -> String {
+        let (text, _) = self.text_between(from, to, false);
+        clean_command(text.trim_end())
+    }
+
+    /// The command line as the screen shows it, when the shell sent none.
+    fn command_from_screen(&self, here: Mark) -> String {
+        let p = &self.blocks.pending;
+        let Some(input) = p.input else {
+            return p.lines.join("\n");
+        };
+        let mut lines = p.lines.clone();
+        lines.push(self.typed_line(input, here));
+        clean_command(lines.join("\n").trim())
     }
 
     fn prompt_start(&mut self, here: Mark) {
@@ -229,9 +271,12 @@ impl State {
         };
     }
 
-    fn output_start(&mut self, here: Mark, command_later: bool) {
+    fn output_start(&mut self, here: Mark) {
         if self.blocks.running_mut().is_some() {
             return;
+        }
+        if self.blocks.pending.command.is_none() && self.blocks.pending.first_input.is_some() {
+            self.blocks.pending.command = Some(self.command_from_screen(here));
         }
         let pending = std::mem::take(&mut self.blocks.pending);
         let prompt = pending.prompt.or(pending.input).unwrap_or(here);
@@ -247,7 +292,7 @@ impl State {
             ended_at_ms: None,
             state: BlockState::Running,
             prompt,
-            input: pending.input.unwrap_or(prompt),
+            input: pending.first_input.unwrap_or(prompt),
             output: here,
             end: None,
             full_screen,
@@ -257,30 +302,12 @@ impl State {
             blocks.list.pop_front();
         }
         blocks.list.push_back(block.clone());
-        blocks.started_held = command_later && block.command.is_empty();
-        if !blocks.started_held {
-            self.events
-                .push(TermEvent::Block(BlockEvent::Started(block)));
-        }
+        self.events
+            .push(TermEvent::Block(BlockEvent::Started(block)));
         self.dirty = true;
     }
 
-    /// Send the running block's "started" event if it was held for the
-    /// command line (it carries what is known now).
-    fn announce_held_start(&mut self) {
-        if !std::mem::take(&mut self.blocks.started_held) {
-            return;
-        }
-        if let Some(block) = self.blocks.running_mut() {
-            let block = block.clone();
-            self.events
-                .push(TermEvent::Block(BlockEvent::Started(block)));
-        }
-    }
-
     fn finish(&mut self, here: Mark, state: BlockState) {
-        // A block never starts unannounced, even when its command line never came.
-        self.announce_held_start();
         let (now, seq) = (self.blocks.now_ms, self.seq);
         let Some(block) = self.blocks.running_mut() else {
             return;

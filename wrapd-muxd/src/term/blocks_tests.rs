@@ -8,26 +8,21 @@ const A: &str = "\x1b]133;A\x07";
 const B: &str = "\x1b]133;B\x07";
 const C: &str = "\x1b]133;C\x07";
 
-/// What bash prints at a prompt after a command with `status`.
+/// What bash prints at a prompt after a command with `status` (recorded
+/// from bash 5.2 with our integration: PROMPT_COMMAND's OSC 7, then
+/// readline's prompt, PS1 with its marks).
 fn bash_prompt(status: i32) -> String {
-    format!("\x1b]133;D;{status}\x07\x1b]7;file://host/home/u\x07\x1b[?2004h{A}$ {B}")
+    format!("\x1b]7;file://host/home/u\x07\x1b[?2004h\x1b]133;D;{status}\x07{A}$ {B}")
 }
 
-/// PS0's output mark: the command line comes after it.
-const C_LATER: &str = "\x1b]133;C;wrapd_cmdline=later\x07";
-
-/// The command line as our bash integration sends it.
-fn bash_command_line(line: &str) -> String {
-    let escaped = line.replace('\\', "\\\\").replace(';', "\\x3b");
-    format!("\x1b]633;E;{escaped}\x07")
-}
-
-/// What bash prints when Enter runs `line`: the echo, PS0's mark, then the
-/// command line from the DEBUG trap.
+/// What bash prints when Enter runs `line`: readline's echo, then PS0's
+/// output mark. The command line is what the screen shows between B and C.
 fn bash_run(line: &str) -> String {
-    let e = bash_command_line(line);
-    format!("{line}\r\n\x1b[?2004l\r{C_LATER}{e}")
+    format!("{line}\r\n\x1b[?2004l\r{C}")
 }
+
+/// PS2 with our marks, as bash prints it for each continuation line.
+const BASH_PS2: &str = "\x1b[?2004l\r\x1b[?2004h\x1b]133;A;k=s\x07> \x1b]133;B\x07";
 
 fn term() -> Term {
     let mut t = Term::new(40, 10, TermConfig::default());
@@ -212,13 +207,16 @@ fn a_background_job_printing_later_lands_between_blocks() {
     feed(&mut t, &bash_prompt(0));
     feed(&mut t, &bash_run("(sleep 1; echo late) &"));
     feed(&mut t, &format!("[1] 4242\r\n{}", bash_prompt(0)));
-    // Printed by the job while the prompt waits.
+    // Printed by the job while the prompt waits: it is on the screen where
+    // the command line is, so it shows in the command line read from there
+    // (as in any terminal that reads commands off the screen), and not in
+    // any block's output.
     feed(&mut t, "late\r\n");
     feed(&mut t, &bash_run("echo now"));
     feed(&mut t, &format!("now\r\n{}", bash_prompt(0)));
     assert_eq!(
         summary(&t),
-        s(&[("(sleep 1; echo late) &", "0"), ("echo now", "0")])
+        s(&[("(sleep 1; echo late) &", "0"), ("late\necho now", "0")])
     );
     assert_eq!(output(&t, 1), "[1] 4242\n");
     assert_eq!(output(&t, 2), "now\n");
@@ -413,66 +411,77 @@ fn block_events(t: &mut Term) -> Vec<(&'static str, u64, String)> {
 }
 
 #[test]
-fn a_started_event_waits_for_a_command_line_that_comes_after_the_output_mark() {
+fn bash_command_lines_are_read_off_the_screen() {
     let mut t = term();
     feed(&mut t, &bash_prompt(0));
-    feed(&mut t, &format!("sleep 9\r\n{C_LATER}"));
-    assert_eq!(summary(&t), s(&[("", "running")]), "listed at once");
-    assert_eq!(block_events(&mut t), [], "held for the command line");
-    feed(&mut t, &bash_command_line("sleep 9"));
+    feed(&mut t, &bash_run("sleep 9"));
     assert_eq!(summary(&t), s(&[("sleep 9", "running")]));
     assert_eq!(block_events(&mut t), [("started", 1, "sleep 9".into())]);
     feed(&mut t, &bash_prompt(0));
     assert_eq!(block_events(&mut t), [("finished", 1, "sleep 9".into())]);
+    // Leading and trailing blanks are no part of it.
+    feed(
+        &mut t,
+        &format!("  echo hidden  \r\n\x1b[?2004l\r{C}hidden\r\n"),
+    );
+    feed(&mut t, &bash_prompt(0));
+    assert_eq!(summary(&t)[1], ("echo hidden".into(), "0".into()));
+    assert_eq!(output(&t, 2), "hidden\n");
+    // A comment line prints no output mark: no block.
+    feed(&mut t, "# note\r\n");
+    feed(&mut t, &bash_prompt(0));
+    assert_eq!(t.blocks().count(), 2);
 }
 
 #[test]
-fn a_command_line_sent_at_the_end_still_names_the_block() {
-    // `( sleep 1 )` runs no command in bash itself: the DEBUG trap fires
-    // only at the next prompt, so the command line comes just before D.
+fn bash_multi_line_commands_leave_their_continuation_prompts_out() {
+    // Recorded from bash 5.2 with our integration.
     let mut t = term();
     feed(&mut t, &bash_prompt(0));
-    feed(&mut t, &format!("( sleep 1 )\r\n{C_LATER}"));
-    feed(&mut t, &bash_command_line("( sleep 1 )"));
-    feed(&mut t, &bash_prompt(0));
-    assert_eq!(summary(&t), s(&[("( sleep 1 )", "0")]));
-    assert_eq!(
-        block_events(&mut t),
-        [
-            ("started", 1, "( sleep 1 )".into()),
-            ("finished", 1, "( sleep 1 )".into())
-        ]
-    );
-    // A line left out of the history (HISTCONTROL=ignorespace) has none:
-    // its held start goes out with its end.
-    feed(&mut t, &format!(" echo hidden\r\n{C_LATER}hidden\r\n"));
-    assert_eq!(block_events(&mut t), []);
-    feed(&mut t, &bash_prompt(0));
-    assert_eq!(
-        block_events(&mut t),
-        [
-            ("started", 2, String::new()),
-            ("finished", 2, String::new())
-        ]
-    );
-    assert_eq!(output(&t, 2), "hidden\n");
-    // A comment line has no output mark, only a command line: no block.
     feed(
         &mut t,
-        &format!("# note\r\n{}", bash_command_line("# note")),
+        &format!(
+            "for i in 1 2; do\r\n{BASH_PS2}echo $i\r\n{BASH_PS2}done\r\n\x1b[?2004l\r{C}1\r\n2\r\n"
+        ),
     );
     feed(&mut t, &bash_prompt(0));
-    assert_eq!(t.blocks().count(), 2);
-    assert_eq!(block_events(&mut t), []);
+    assert_eq!(summary(&t), s(&[("for i in 1 2; do\necho $i\ndone", "0")]));
+    assert_eq!(output(&t, 1), "1\n2\n");
+    // Ctrl-C at a continuation prompt forgets the lines typed so far.
+    feed(&mut t, &format!("echo 'open\r\n{BASH_PS2}^C\r\n"));
+    feed(&mut t, &bash_prompt(130));
+    feed(&mut t, &bash_run("true"));
+    feed(&mut t, &bash_prompt(0));
+    assert_eq!(summary(&t)[1], ("true".into(), "0".into()));
+}
+
+#[test]
+fn a_long_command_line_wrapped_by_the_terminal_is_one_line() {
+    let mut t = term();
+    feed(&mut t, &bash_prompt(0));
+    let long = format!("echo {}", "y".repeat(60));
+    feed(&mut t, &bash_run(&long));
+    feed(&mut t, &bash_prompt(0));
+    assert_eq!(summary(&t), s(&[(long.as_str(), "0")]));
+}
+
+#[test]
+fn a_command_line_the_shell_sends_wins_over_the_screen() {
+    let mut t = term();
+    feed(&mut t, &bash_prompt(0));
+    feed(&mut t, "\x1b]633;E;ls -l\x07");
+    feed(&mut t, &bash_run("ll"));
+    feed(&mut t, &bash_prompt(0));
+    assert_eq!(summary(&t), s(&[("ls -l", "0")]));
 }
 
 #[test]
 fn a_plain_output_mark_announces_at_once_and_a_late_command_line_still_counts() {
     let mut t = term();
     feed(&mut t, &bash_prompt(0));
-    feed(&mut t, &format!("ls\r\n{C}"));
+    feed(&mut t, &format!("\r\n{C}"));
     assert_eq!(block_events(&mut t), [("started", 1, String::new())]);
-    feed(&mut t, &bash_command_line("ls"));
+    feed(&mut t, "\x1b]633;E;ls\x07");
     feed(&mut t, &format!("a\r\n{}", bash_prompt(0)));
     assert_eq!(summary(&t), s(&[("ls", "0")]));
     assert_eq!(block_events(&mut t), [("finished", 1, "ls".into())]);
