@@ -14,7 +14,11 @@
 //! and fish integrations do); otherwise it is read off the screen, between
 //! `B` and `C`: what the line editor showed when Enter was pressed. Our bash
 //! integration relies on that (it costs bash nothing). A multi-line command's
-//! continuation prompts are marked (`A;k=s` ... `B`) and left out.
+//! continuation prompts are marked (`A;k=s` ... `B`) and left out. The line
+//! ends where the line editor turned bracketed paste off, when it does (bash
+//! 5.1 and later): that is when it gives the terminal back to the tty's own
+//! echo, so lines typed ahead, which the tty echoes from then on until PS0's
+//! `C`, are no part of it.
 
 use std::collections::VecDeque;
 
@@ -104,6 +108,8 @@ struct Pending {
     prompt: Option<Mark>,
     /// Where the command line (or its current continuation line) began.
     input: Option<Mark>,
+    /// Where the line editor left that line (bracketed paste turned off).
+    input_end: Option<Mark>,
     /// The first line of the command line: where it began.
     first_input: Option<Mark>,
     /// The lines of a multi-line command line typed so far (read off the
@@ -172,6 +178,7 @@ impl State {
                 p.prompt.get_or_insert(here);
                 p.first_input.get_or_insert(here);
                 p.input = Some(here);
+                p.input_end = None;
             }
             b"C" => {
                 // Shells that mark themselves may name the command here
@@ -231,14 +238,29 @@ impl State {
         }
         // (A continuation prompt redrawn above where the line began, after
         // a clear screen, ends no line.)
+        let end = self.blocks.pending.input_end.take().unwrap_or(here);
         if let Some(input) = self.blocks.pending.input.take()
-            && here > input
+            && end > input
         {
-            let line = self.typed_line(input, here);
+            let line = self.typed_line(input, end);
             let p = &mut self.blocks.pending;
             if p.lines.len() < MAX_COMMAND_LINES {
                 p.lines.push(line);
             }
+        }
+    }
+
+    /// Bracketed paste turned off: at a prompt, the line editor is done with
+    /// the line (the first time only: a program the command runs may do it
+    /// again before `C`).
+    pub(crate) fn line_editor_done(&mut self) {
+        if self.blocks.running_mut().is_some() || self.alt() {
+            return;
+        }
+        let here = self.cursor_mark();
+        let p = &mut self.blocks.pending;
+        if p.input.is_some() && p.input_end.is_none() {
+            p.input_end = Some(here);
         }
     }
 
@@ -255,7 +277,7 @@ impl State {
             return p.lines.join("\n");
         };
         let mut lines = p.lines.clone();
-        lines.push(self.typed_line(input, here));
+        lines.push(self.typed_line(input, p.input_end.unwrap_or(here)));
         clean_command(lines.join("\n").trim())
     }
 

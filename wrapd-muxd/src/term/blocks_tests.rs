@@ -456,6 +456,22 @@ fn bash_multi_line_commands_leave_their_continuation_prompts_out() {
 }
 
 #[test]
+fn lines_typed_ahead_and_echoed_by_the_tty_are_no_part_of_the_command_line() {
+    let mut t = term();
+    feed(&mut t, &bash_prompt(0));
+    // readline is done with `true` (bracketed paste off, the tty's echo
+    // back on); `ec` typed ahead is echoed before PS0's mark.
+    feed(&mut t, &format!("true\r\n\x1b[?2004l\rec{C}"));
+    feed(&mut t, &bash_prompt(0));
+    feed(
+        &mut t,
+        &format!("echo 'a\r\n\x1b[?2004l\rb'{BASH_PS2}b'\r\n\x1b[?2004l\r{C}a\r\nb\r\n"),
+    );
+    feed(&mut t, &bash_prompt(0));
+    assert_eq!(summary(&t), s(&[("true", "0"), ("echo 'a\nb'", "0")]));
+}
+
+#[test]
 fn a_long_command_line_wrapped_by_the_terminal_is_one_line() {
     let mut t = term();
     feed(&mut t, &bash_prompt(0));

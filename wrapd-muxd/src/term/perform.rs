@@ -330,7 +330,13 @@ impl State {
                         self.flags.mouse_encoding = MouseEncoding::Default;
                     }
                 }
-                2004 => self.flags.bracketed_paste = on,
+                2004 => {
+                    self.flags.bracketed_paste = on;
+                    if !on {
+                        // A line editor's last word on a line (see blocks.rs).
+                        self.line_editor_done();
+                    }
+                }
                 2026 => self.flags.synchronized = on,
                 _ => {}
             }
