@@ -16,6 +16,7 @@ use crate::registry::Registry;
 use crate::session::{self, SessionHandle, Size};
 use crate::share::Shares;
 use crate::share::ca::Ca;
+use crate::share::port::SharePort;
 use crate::share::presence::Owner;
 use crate::share::state::ShareLimits;
 use crate::share::store::RevocationStore;
@@ -55,8 +56,8 @@ pub struct Daemon {
     pub shared_updates: crate::rpc::SharedUpdates,
     /// The daemon's CA (`None` if it could not be loaded or made: no sharing).
     pub ca: Option<Arc<Ca>>,
-    /// Where the share port listens, once bound.
-    pub share_addr: RwLock<Option<SocketAddr>>,
+    /// The share port (TLS for collaborators), once a share opened it.
+    pub share_port: SharePort,
 }
 
 /// The share limits of a config.
@@ -124,7 +125,7 @@ impl Daemon {
             attach_slots: Default::default(),
             shared_updates: Default::default(),
             ca,
-            share_addr: RwLock::new(None),
+            share_port: SharePort::default(),
             registry: Arc::new(Registry::new(started_at_ms)),
             config: RwLock::new(Arc::new(config)),
             shutdown,
@@ -148,7 +149,10 @@ impl Daemon {
         if old.socket_path() != config.socket_path() {
             tracing::warn!("daemon.socket changed: restart wrapd-muxd to use it");
         }
-        if old.share.listen != config.share.listen || old.share.team_ca != config.share.team_ca {
+        if self.share_addr().is_some()
+            && (old.share.listen != config.share.listen
+                || old.share.team_ca != config.share.team_ca)
+        {
             tracing::warn!("share.listen or share.team_ca changed: restart wrapd-muxd to use it");
         }
         *self
@@ -172,10 +176,7 @@ impl Daemon {
 
     /// The share port's address, once it listens.
     pub fn share_addr(&self) -> Option<SocketAddr> {
-        *self
-            .share_addr
-            .read()
-            .unwrap_or_else(std::sync::PoisonError::into_inner)
+        self.share_port.addr()
     }
 
     pub fn create_session(&self, req: NewSession) -> Result<SessionHandle> {

@@ -22,10 +22,7 @@ use crate::config::Config;
 use crate::daemon::Daemon;
 use crate::paths;
 use crate::rpc::MuxService;
-use crate::rpc::share::ShareService;
 use crate::rpc::share_admin::ShareAdminService;
-use crate::share::ca::pem_to_der;
-use crate::share::tls::{self, TeamTrust, TlsSetup};
 
 /// A bound socket and the lock that makes it ours.
 pub struct Listener {
@@ -180,13 +177,12 @@ pub async fn serve(
         }
     });
     tracing::info!(socket = %path.display(), pid = std::process::id(), "wrapd-muxd listening");
-    let share_port = serve_share_port(&daemon, shutdown.clone()).await;
     let result = tonic::transport::Server::builder()
         .add_service(MuxService::server(daemon.clone()))
         .add_service(ShareAdminService::server(daemon.clone()))
         .serve_with_incoming_shutdown(incoming, shutdown.clone().cancelled_owned())
         .await;
-    if let Some(task) = share_port {
+    if let Some(task) = daemon.share_port.take_task() {
         let _ = tokio::time::timeout(Duration::from_secs(2), task).await;
     }
     wait_for_sessions(&daemon, Duration::from_secs(2)).await;
@@ -198,96 +194,6 @@ pub async fn serve(
     }
     tracing::info!("wrapd-muxd stopped");
     result.map_err(Into::into)
-}
-
-/// Open the share port (TLS) for collaborators, if we can: a port that cannot
-/// be bound is a warning, and the daemon serves its socket all the same.
-async fn serve_share_port(
-    daemon: &Arc<Daemon>,
-    shutdown: CancellationToken,
-) -> Option<tokio::task::JoinHandle<()>> {
-    let ca = daemon.ca.clone()?;
-    let config = daemon.config();
-    let addr = config.share.listen;
-    let listener = match tokio::net::TcpListener::bind(addr).await {
-        Ok(l) => l,
-        Err(e) => {
-            tracing::warn!(
-                "cannot listen for collaborators on {addr}: {e}; sharing is off until a restart \
-                 (choose another address with share.listen or --share-listen)"
-            );
-            return None;
-        }
-    };
-    let team = team_trust(&config.share);
-    let setup = match ca
-        .server_identity()
-        .map_err(|e| e.to_string())
-        .and_then(|server| TlsSetup::new(&ca, server, team).map_err(|e| e.to_string()))
-    {
-        Ok(s) => Arc::new(s),
-        Err(e) => {
-            tracing::warn!("sharing is off: cannot set up TLS: {e}");
-            return None;
-        }
-    };
-    let local = listener.local_addr().unwrap_or(addr);
-    *daemon
-        .share_addr
-        .write()
-        .unwrap_or_else(std::sync::PoisonError::into_inner) = Some(local);
-    tracing::info!(addr = %local, ca = %ca.fingerprint(), "share port listening");
-    let incoming = tokio_stream::wrappers::ReceiverStream::new(tls::accept_loop(
-        listener,
-        setup,
-        shutdown.clone(),
-    ));
-    // Strangers can reach this port: bound what one connection may hold.
-    let server = tonic::transport::Server::builder()
-        .max_concurrent_streams(Some(SHARE_MAX_STREAMS_PER_CONNECTION))
-        .concurrency_limit_per_connection(SHARE_MAX_STREAMS_PER_CONNECTION as usize)
-        .http2_keepalive_interval(Some(SHARE_KEEPALIVE_INTERVAL))
-        .http2_keepalive_timeout(Some(SHARE_KEEPALIVE_TIMEOUT))
-        .add_service(MuxService::remote_server(daemon.clone()))
-        .add_service(ShareService::server(daemon.clone()))
-        .add_service(crate::rpc::owner_only::OwnerOnly::server())
-        .serve_with_incoming_shutdown(incoming, shutdown.cancelled_owned());
-    Some(tokio::spawn(async move {
-        if let Err(e) = server.await {
-            tracing::warn!("share port: {e}");
-        }
-    }))
-}
-
-/// HTTP/2 streams one share-port connection may have open at once.
-const SHARE_MAX_STREAMS_PER_CONNECTION: u32 = 32;
-/// Pings on an idle share-port connection, and how long an answer may take
-/// before the connection is dropped.
-const SHARE_KEEPALIVE_INTERVAL: std::time::Duration = std::time::Duration::from_secs(30);
-const SHARE_KEEPALIVE_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(20);
-
-/// The configured team CA, if any (a bad file is a warning: no team access).
-fn team_trust(share: &crate::config::ShareConfig) -> Option<TeamTrust> {
-    if share.team_ca.as_os_str().is_empty() {
-        return None;
-    }
-    let path = &share.team_ca;
-    match std::fs::read_to_string(path)
-        .ok()
-        .and_then(|pem| pem_to_der(&pem))
-    {
-        Some(ca) => Some(TeamTrust {
-            ca,
-            email_domain: share.team_email_domain.clone(),
-        }),
-        None => {
-            tracing::warn!(
-                "share.team_ca: cannot read a PEM certificate from {}; team members cannot join",
-                path.display()
-            );
-            None
-        }
-    }
 }
 
 fn same_user(stream: UnixStream, uid: u32) -> Option<UnixStream> {

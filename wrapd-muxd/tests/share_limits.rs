@@ -29,7 +29,7 @@ async fn a_share_port_that_cannot_be_bound_leaves_the_socket_serving() {
         .connect()
         .await
         .unwrap();
-    let mut owner = wrapd_proto::pb::mux_client::MuxClient::new(channel);
+    let mut owner = wrapd_proto::pb::mux_client::MuxClient::new(channel.clone());
     owner.create_session(create("s", &["cat"])).await.unwrap();
     owner
         .send_input(pb::SendInputRequest {
@@ -38,6 +38,27 @@ async fn a_share_port_that_cannot_be_bound_leaves_the_socket_serving() {
         })
         .await
         .unwrap();
+    wait_for_screen(&mut owner, "s", "fine").await;
+    // The port opens when something is shared: that share fails, saying why.
+    let mut admin = wrapd_proto::pb::share_admin_client::ShareAdminClient::new(channel.clone());
+    let e = admin
+        .start_share(share_req("s", pb::Role::Viewer))
+        .await
+        .unwrap_err();
+    assert_eq!(e.code(), Code::FailedPrecondition, "{e:?}");
+    let addr = taken.local_addr().unwrap().to_string();
+    assert!(
+        e.message().contains("cannot listen") && e.message().contains(&addr),
+        "{e:?}"
+    );
+    // Once the address is free, the next share opens the port.
+    drop(taken);
+    let info = admin
+        .start_share(share_req("s", pb::Role::Viewer))
+        .await
+        .unwrap()
+        .into_inner();
+    assert!(info.links.iter().any(|l| l.url.contains(&addr)), "{info:?}");
     wait_for_screen(&mut owner, "s", "fine").await;
     shutdown.cancel();
     task.await.unwrap().unwrap();

@@ -280,11 +280,7 @@ impl ShareAdmin for ShareAdminService {
         req: Request<pb::StartShareRequest>,
     ) -> Result<Response<pb::ShareInfo>, Status> {
         let req = req.into_inner();
-        if self.daemon.ca.is_none() {
-            return Err(Status::failed_precondition(
-                "sharing is off: the daemon could not load or make its CA (see its log)",
-            ));
-        }
+        crate::share::port::ensure_open(&self.daemon).map_err(Status::failed_precondition)?;
         let link_role = Role::from_pb(req.link_role)?;
         let team_role = Role::from_pb(req.team_role)?;
         let handle = if req.new_session {

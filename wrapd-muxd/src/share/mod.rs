@@ -8,7 +8,8 @@
 //! Layout:
 //! - `ca`: the daemon's CA, server and client certificates, team CAs.
 //! - `identity`: what a certificate says about its holder.
-//! - `tls`: the share port (acceptor, deferred client verification, peer info).
+//! - `port`: the share port, opened when the first share starts.
+//! - `tls`: the share port's TLS (acceptor, deferred client verification, peer info).
 //! - `state`: [`Shares`], the one owner of every share, participant and audit log.
 //! - `presence`: participants as the wire shows them; share infos.
 //! - `authz`: who the caller is and what they may do — the one place that decides.
@@ -22,6 +23,7 @@ pub mod authz;
 pub mod ca;
 pub mod filter;
 pub mod identity;
+pub mod port;
 pub mod presence;
 pub mod redact;
 pub mod secret;
