@@ -7,6 +7,7 @@ mod share_common;
 use std::time::Duration;
 
 use share_common::*;
+use tokio_stream::StreamExt;
 use tonic::Code;
 use wrapd_muxd::config::Config;
 use wrapd_proto::pb;
@@ -231,5 +232,40 @@ async fn a_collaborator_has_a_few_attach_streams_and_never_the_owners_slots() {
     // The owner's one client slot is still theirs.
     let _owner_stream = attach(&mut owner, "s").await;
     drop(open);
+    d.stop().await;
+}
+
+#[tokio::test]
+async fn streams_end_when_the_certificate_expires() {
+    let mut config = Config::default();
+    config.share.cert_validity = wrapd_muxd::config::HumanDuration(Duration::from_secs(3));
+    let d = TestDaemon::start_with(config).await;
+    let (_owner, _admin, l) = cat_shared_with_a_viewer_link(&d).await;
+    let one = enroll(&d, &l, "One").await;
+    let mut mux = one.mux().await;
+    let (_tx, mut ev) = attach(&mut mux, "").await;
+    let mut blocks = mux
+        .watch_blocks(pb::WatchBlocksRequest { target: "".into() })
+        .await
+        .unwrap()
+        .into_inner();
+    // Requests made after it are refused, and the streams opened before end.
+    let end = stream_end(&mut ev).await;
+    assert_eq!(end.code(), Code::Unauthenticated, "{end:?}");
+    assert!(end.message().contains("expired"), "{end:?}");
+    let watch_end = tokio::time::timeout(Duration::from_secs(10), async {
+        while let Some(Ok(_)) = blocks.next().await {}
+    })
+    .await;
+    assert!(watch_end.is_ok(), "the block watch ended too");
+    let e = mux
+        .read_rows(pb::ReadRowsRequest {
+            target: "".into(),
+            start: 0,
+            end: 10,
+        })
+        .await
+        .unwrap_err();
+    assert!(e.message().contains("expired"), "{e:?}");
     d.stop().await;
 }

@@ -87,7 +87,7 @@ pub async fn attach(
         Rpc::Attach,
         &start.target,
     )?;
-    let collab = match access {
+    let mut collab = match access {
         Access::Owner => None,
         Access::Collaborator(c) => Some(c),
     };
@@ -159,6 +159,9 @@ pub async fn attach(
         .map_err(|_| Status::cancelled("client gone"))?;
 
     let done = CancellationToken::new();
+    if let Some(c) = collab.as_mut() {
+        c.expire_with_certificate(done.clone());
+    }
     let presence = Arc::new(Presence::join(
         daemon.clone(),
         handle.id.clone(),
@@ -286,9 +289,7 @@ async fn sync_task(
     if let Some(c) = &collab
         && cut_off.is_cancelled()
     {
-        let why = authz::live_role(&daemon.shares, c)
-            .err()
-            .unwrap_or_else(|| Status::permission_denied("your access to this share has ended"));
+        let why = c.cut_off_status(&daemon.shares);
         // The client may be slow to read: wait a little, not forever.
         let _ = tokio::time::timeout(CUT_OFF_NOTICE, tx.send(Err(why))).await;
     }

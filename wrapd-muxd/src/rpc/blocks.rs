@@ -116,12 +116,17 @@ pub async fn watch(
     });
     match collab {
         None => Ok(Box::pin(stream)),
-        Some(c) => {
+        Some(mut c) => {
+            // The timer stops when the stream is dropped.
+            let stop = tokio_util::sync::CancellationToken::new();
+            c.expire_with_certificate(stop.clone());
+            let stop = stop.drop_guard();
             let token = c.token.clone();
             let mut over_limit = false;
             let counted = stream
                 .take_until(async move { token.cancelled().await })
                 .map(move |e| {
+                    let _timer = &stop;
                     let e = e?;
                     daemon.shares.account(
                         &c.share_id,

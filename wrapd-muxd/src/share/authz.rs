@@ -69,8 +69,51 @@ pub struct Collab {
     pub session: SessionId,
     pub start_row: u64,
     pub start_block: u64,
-    /// Cancelled when they are removed or the share stops.
+    /// Cancelled when they are removed or the share stops (and, for a
+    /// stream, when their certificate expires: [`Collab::expire_with_certificate`]).
     pub token: CancellationToken,
+    /// When their certificate expires.
+    pub expires: SystemTime,
+}
+
+impl Collab {
+    /// For a stream that outlives this request's check: from now on `token`
+    /// also fires when the certificate expires, so the stream ends then, like
+    /// any request made after it. The timer stops with `stop`.
+    pub fn expire_with_certificate(&mut self, stop: CancellationToken) {
+        let token = self.token.child_token();
+        let left = self
+            .expires
+            .duration_since(SystemTime::now())
+            .unwrap_or_default();
+        let fire = token.clone();
+        tokio::spawn(async move {
+            tokio::select! {
+                _ = tokio::time::sleep(left) => fire.cancel(),
+                _ = fire.cancelled() => {}
+                _ = stop.cancelled() => {}
+            }
+        });
+        self.token = token;
+    }
+
+    pub fn expired(&self) -> bool {
+        self.expires <= SystemTime::now()
+    }
+
+    /// Why their stream ended, when it was cut off.
+    pub fn cut_off_status(&self, shares: &Shares) -> Status {
+        if self.expired() {
+            return Status::unauthenticated(expired_message(
+                shares,
+                &self.share_id,
+                &self.participant_id,
+            ));
+        }
+        live_role(shares, self)
+            .err()
+            .unwrap_or_else(|| Status::permission_denied("your access to this share has ended"))
+    }
 }
 
 pub enum Access {
@@ -108,7 +151,15 @@ pub fn authorize(
         )));
     }
     if cert.not_after < SystemTime::now() {
-        return Err(Status::unauthenticated(expired_message(shares, cert)));
+        let (share_id, participant_id) = cert
+            .share
+            .as_ref()
+            .map_or(("", ""), |(s, p, _)| (s.as_str(), p.as_str()));
+        return Err(Status::unauthenticated(expired_message(
+            shares,
+            share_id,
+            participant_id,
+        )));
     }
     // The session the target names, if any (it must be the shared one).
     let named = if target.is_empty() {
@@ -126,16 +177,13 @@ pub fn authorize(
 
 /// Why an expired certificate is refused, and what its holder can do: a
 /// link joiner enrolls anew with the link; an invitation works only once.
-pub fn expired_message(shares: &Shares, cert: &PeerCert) -> &'static str {
-    let invited = cert
-        .share
-        .as_ref()
-        .is_some_and(|(share_id, participant_id, _)| {
-            let st = shares.lock();
-            st.share(share_id)
-                .and_then(|s| s.participant(participant_id))
-                .is_some_and(|p| matches!(p.via, Via::Invite { used: true, .. }))
-        });
+pub fn expired_message(shares: &Shares, share_id: &str, participant_id: &str) -> &'static str {
+    let invited = {
+        let st = shares.lock();
+        st.share(share_id)
+            .and_then(|s| s.participant(participant_id))
+            .is_some_and(|p| matches!(p.via, Via::Invite { used: true, .. }))
+    };
     if invited {
         "your certificate has expired and your invitation has been used (it works once): \
          ask the owner for a new invitation"
@@ -185,6 +233,7 @@ fn enrolled(shares: &Shares, cert: &PeerCert, named: Option<&SessionId>) -> Resu
         start_row,
         start_block,
         token: p.token.clone(),
+        expires: cert.not_after,
     })
 }
 
@@ -258,6 +307,7 @@ fn team_member(
         start_row,
         start_block,
         token: p.token.clone(),
+        expires: cert.not_after,
     };
     drop(st);
     shares.bump();
@@ -293,16 +343,6 @@ mod tests {
     use crate::share::state::Share;
     use crate::share::state::ShareLimits;
 
-    fn expired_cert(share: &str, participant: &str) -> PeerCert {
-        PeerCert {
-            serial: "01".into(),
-            name: "N".into(),
-            email: String::new(),
-            share: Some((share.into(), participant.into(), Role::Viewer)),
-            not_after: SystemTime::UNIX_EPOCH,
-        }
-    }
-
     #[test]
     fn an_expired_invitee_is_told_to_ask_for_a_new_invitation_not_to_use_a_link() {
         let shares = Shares::new(
@@ -327,10 +367,10 @@ mod tests {
             .id
             .clone();
         shares.insert(share);
-        let m = expired_message(&shares, &expired_cert("s1", &inv));
+        let m = expired_message(&shares, "s1", &inv);
         assert!(m.contains("ask the owner for a new invitation"), "{m}");
         assert!(!m.contains("share link"), "{m}");
-        let m = expired_message(&shares, &expired_cert("s1", &guest));
+        let m = expired_message(&shares, "s1", &guest);
         assert!(m.contains("join again with a share link"), "{m}");
     }
 }
