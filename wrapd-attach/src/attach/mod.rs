@@ -13,6 +13,7 @@
 //! and the replies of side requests (history rows, search, session list).
 
 mod app;
+mod backend;
 mod blocks;
 mod input;
 mod menu;
@@ -30,8 +31,10 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 use anyhow::{Context, Result, anyhow};
-use ratatui::Terminal;
-use ratatui::backend::CrosstermBackend;
+use ratatui::layout::Rect;
+use ratatui::{Terminal, TerminalOptions, Viewport};
+
+use backend::FrameBackend;
 use tokio::signal::unix::{SignalKind, signal};
 use tokio::sync::mpsc;
 use tokio::time::Instant;
@@ -114,8 +117,6 @@ impl Outcome {
 /// Rows of history the first snapshot carries: none, the first frame shows
 /// only the screen (attach time); [`PREFETCH_HISTORY`] rows follow it.
 const SNAPSHOT_HISTORY: u32 = 0;
-/// Bytes of a frame written at once.
-const FRAME_BUFFER: usize = 256 * 1024;
 /// Rows of history fetched once the first frame is drawn, so that scroll mode
 /// opens on rows we have.
 const PREFETCH_HISTORY: u64 = 1000;
@@ -242,14 +243,17 @@ pub async fn run(
             .map_err(|s| anyhow!("{}", status_message(&s)))?;
 
     let mut guard = TerminalGuard::enter().context("setting up the terminal")?;
-    let mut terminal =
-        // A frame goes out in one write (stdout's own buffer is 1 KiB: a
-        // 200x50 frame took a dozen), flushed at the end of each draw.
-        Terminal::new(CrosstermBackend::new(io::BufWriter::with_capacity(
-            FRAME_BUFFER,
-            io::stdout(),
-        )))
-        .context("setting up the terminal")?;
+    // A fixed viewport, resized when the client sees the outer terminal
+    // resize: ratatui's full-screen one asked the terminal for its size at
+    // every frame (open /dev/tty, ioctl, close) before the frame went out.
+    let mut drawn_size = app.outer;
+    let mut terminal = Terminal::with_options(
+        FrameBackend::stdout(),
+        TerminalOptions {
+            viewport: Viewport::Fixed(Rect::new(0, 0, drawn_size.0, drawn_size.1)),
+        },
+    )
+    .context("setting up the terminal")?;
     // Not `terminal.clear()`: it asks the terminal where its cursor is and
     // waits for the answer, a round trip before the first frame.
     crossterm::execute!(
@@ -447,6 +451,10 @@ pub async fn run(
         }
         guard.set_mouse(app.wants_mouse())?;
         if app.dirty && pacer.may_draw(Instant::now()) {
+            if app.outer != drawn_size {
+                drawn_size = app.outer;
+                terminal.resize(Rect::new(0, 0, drawn_size.0, drawn_size.1))?;
+            }
             terminal.draw(|f| ui::draw(f, &app))?;
             app.dirty = false;
             pacer.drew(Instant::now());
