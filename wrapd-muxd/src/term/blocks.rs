@@ -270,14 +270,19 @@ impl State {
         clean_command(text.trim_end())
     }
 
-    /// The command line as the screen shows it, when the shell sent none.
+    /// The command line as the screen shows it, when the shell sent none:
+    /// the continuation lines, then the line being typed (if a `B` began one).
     fn command_from_screen(&self, here: Mark) -> String {
         let p = &self.blocks.pending;
-        let Some(input) = p.input else {
-            return p.lines.join("\n");
-        };
-        let mut lines = p.lines.clone();
-        lines.push(self.typed_line(input, p.input_end.unwrap_or(here)));
+        let last = p
+            .input
+            .map(|input| self.typed_line(input, p.input_end.unwrap_or(here)));
+        let lines: Vec<&str> = p
+            .lines
+            .iter()
+            .map(String::as_str)
+            .chain(last.as_deref())
+            .collect();
         clean_command(lines.join("\n").trim())
     }
 
