@@ -15,7 +15,7 @@ use crate::pty;
 use crate::registry::Registry;
 use crate::session::{self, SessionHandle, Size};
 use crate::share::Shares;
-use crate::share::ca::Ca;
+use crate::share::ca::DaemonCa;
 use crate::share::port::SharePort;
 use crate::share::presence::Owner;
 use crate::share::state::ShareLimits;
@@ -54,8 +54,8 @@ pub struct Daemon {
     pub attach_slots: crate::rpc::AttachSlots,
     /// The latest update of each collaborators' view, shared by their streams.
     pub shared_updates: crate::rpc::SharedUpdates,
-    /// The daemon's CA (`None` if it could not be loaded or made: no sharing).
-    pub ca: Option<Arc<Ca>>,
+    /// The daemon's CA, loaded when sharing first needs it.
+    pub ca: DaemonCa,
     /// The share port (TLS for collaborators), once a share opened it.
     pub share_port: SharePort,
 }
@@ -97,27 +97,17 @@ impl Daemon {
             })
             .ok();
         let share_dir = config.share.state_dir();
-        let ca = Ca::load_or_create(&share_dir, "wrapd-muxd CA")
-            .inspect_err(|e| {
-                tracing::warn!(
-                    "sharing is off: cannot load or make the CA in {}: {e}",
-                    share_dir.display()
-                )
-            })
-            .ok()
-            .map(Arc::new);
         // Without its revocation list the share port must not start: an empty
         // list would let removed people back in. The Unix socket serves on.
-        let (ca, revocations) = match ca.map(|ca| (ca, RevocationStore::load(&share_dir))) {
-            Some((ca, Ok(revocations))) => (Some(ca), revocations),
-            Some((_, Err(e))) => {
-                tracing::error!(
-                    "sharing is off: {e}; fix or restore the file, then restart the daemon"
-                );
-                (None, RevocationStore::in_memory())
+        let (revocations, off) = match RevocationStore::load(&share_dir) {
+            Ok(revocations) => (revocations, None),
+            Err(e) => {
+                let why = format!("{e}; fix or restore the file, then restart the daemon");
+                tracing::error!("sharing is off: {why}");
+                (RevocationStore::in_memory(), Some(why))
             }
-            None => (None, RevocationStore::in_memory()),
         };
+        let ca = DaemonCa::new(share_dir, off);
         let shares = Arc::new(Shares::new(revocations, share_limits(&config)));
         Arc::new(Daemon {
             shell,

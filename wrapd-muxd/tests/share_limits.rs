@@ -40,6 +40,8 @@ async fn a_share_port_that_cannot_be_bound_leaves_the_socket_serving() {
         .await
         .unwrap();
     wait_for_screen(&mut owner, "s", "fine").await;
+    // Nothing of sharing exists before something is shared: not even the CA.
+    assert!(!dir.path().join("share/ca.key").exists());
     // The port opens when something is shared: that share fails, saying why.
     let mut admin = wrapd_proto::pb::share_admin_client::ShareAdminClient::new(channel.clone());
     let e = admin
@@ -181,6 +183,38 @@ async fn a_stranger_is_refused_before_sending_anything_on_attach() {
         .expect("the daemon waited for a stranger's first message instead of refusing")
         .unwrap_err();
     assert_eq!(e.code(), Code::Unauthenticated, "{e:?}");
+    d.stop().await;
+}
+
+#[tokio::test]
+async fn a_ca_that_cannot_be_made_fails_the_share_saying_where_and_the_socket_serves_on() {
+    let state = tempfile::tempdir().unwrap();
+    let share_dir = state.path().join("share");
+    // A CA certificate that cannot be read (a directory where the file goes).
+    std::fs::create_dir_all(share_dir.join("ca.pem")).unwrap();
+    std::fs::write(share_dir.join("ca.key"), "").unwrap();
+    let d = TestDaemon::start_in(Config::default(), Some(share_dir)).await;
+    let mut owner = d.owner().await;
+    owner.create_session(create("s", &["cat"])).await.unwrap();
+    let mut admin = d.admin().await;
+    for _ in 0..2 {
+        let e = admin
+            .start_share(share_req("s", pb::Role::Viewer))
+            .await
+            .expect_err("no CA, no share");
+        assert!(
+            e.message().contains("cannot load or make the CA") && e.message().contains("ca.pem"),
+            "{e:?}"
+        );
+    }
+    owner
+        .send_input(pb::SendInputRequest {
+            target: "s".into(),
+            data: b"fine\r".to_vec(),
+        })
+        .await
+        .unwrap();
+    wait_for_screen(&mut owner, "s", "fine").await;
     d.stop().await;
 }
 

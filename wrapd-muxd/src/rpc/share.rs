@@ -80,11 +80,7 @@ impl Share for ShareService {
         req: Request<pb::EnrollRequest>,
     ) -> Result<Response<pb::EnrollResponse>, Status> {
         let req = req.into_inner();
-        let ca = self
-            .daemon
-            .ca
-            .clone()
-            .ok_or_else(|| Status::unavailable("sharing is off on this daemon"))?;
+        let ca = self.daemon.ca.get().map_err(Status::unavailable)?;
         let validity = self.daemon.config().share.cert_validity.0;
         let limits = self.daemon.shares.limits();
         // Check the request before anything changes.

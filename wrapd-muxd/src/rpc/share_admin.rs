@@ -64,7 +64,7 @@ impl ShareAdminService {
         let ca = self
             .daemon
             .ca
-            .as_ref()
+            .get()
             .map(|c| c.fingerprint())
             .unwrap_or_default();
         let config = self.daemon.config();

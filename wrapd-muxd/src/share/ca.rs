@@ -1,14 +1,16 @@
 //! The daemon's certificate authority, and the certificates it issues.
 //!
-//! Made with `rcgen` on first start in the share state directory (`ca.pem`,
+//! Made with `rcgen` when sharing first needs it (the first share, not the
+//! daemon's start: see [`DaemonCa`]) in the share state directory (`ca.pem`,
 //! and `ca.key` with mode 0600 in a 0700 directory), reloaded afterwards. It
-//! signs the TLS server's certificate (DNS name [`SERVER_NAME`]) at every
-//! start, and one client certificate per enrollment. Team CAs
+//! signs the TLS server's certificate (DNS name [`SERVER_NAME`]) each time the
+//! share port opens, and one client certificate per enrollment. Team CAs
 //! (`wrapd-muxd team init`) are made the same way, in their own directory.
 
 use std::io::{self, Write};
 use std::os::unix::fs::OpenOptionsExt;
 use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex, PoisonError};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use rcgen::{
@@ -68,6 +70,48 @@ pub struct Ca {
     issuer: Issuer<'static, KeyPair>,
     cert_der: CertificateDer<'static>,
     cert_pem: String,
+}
+
+/// The daemon's own CA, loaded (or made) the first time sharing needs it: a
+/// daemon that never shares makes no key and runs no certificate code.
+pub struct DaemonCa {
+    dir: PathBuf,
+    /// Why sharing is off for good (until a restart), if it is.
+    off: Option<String>,
+    loaded: Mutex<Option<Arc<Ca>>>,
+}
+
+impl DaemonCa {
+    /// The CA that lives in `dir`; with `off`, a CA sharing must not use.
+    pub fn new(dir: PathBuf, off: Option<String>) -> DaemonCa {
+        DaemonCa {
+            dir,
+            off,
+            loaded: Mutex::new(None),
+        }
+    }
+
+    /// The CA, loaded or made on the first call; or why sharing is off, as
+    /// the owner should read it. A failed load is tried again next time.
+    pub fn get(&self) -> Result<Arc<Ca>, String> {
+        if let Some(why) = &self.off {
+            return Err(format!("sharing is off: {why}"));
+        }
+        let mut loaded = self.loaded.lock().unwrap_or_else(PoisonError::into_inner);
+        if let Some(ca) = loaded.as_ref() {
+            return Ok(ca.clone());
+        }
+        let ca = Ca::load_or_create(&self.dir, "wrapd-muxd CA")
+            .map(Arc::new)
+            .map_err(|e| {
+                format!(
+                    "sharing is off: cannot load or make the CA in {}: {e}",
+                    self.dir.display()
+                )
+            })?;
+        *loaded = Some(ca.clone());
+        Ok(ca)
+    }
 }
 
 /// A certificate and its private key, for a TLS server or a team member.

@@ -60,11 +60,7 @@ pub fn ensure_open(daemon: &Arc<Daemon>) -> Result<SocketAddr, String> {
     if let Some(o) = open.as_ref() {
         return Ok(o.addr);
     }
-    let Some(ca) = daemon.ca.clone() else {
-        return Err(
-            "sharing is off: the daemon could not load or make its CA (see its log)".into(),
-        );
-    };
+    let ca = daemon.ca.get()?;
     let config = daemon.config();
     let addr = config.share.listen;
     // Bound here, synchronously: the lock keeps two first shares from racing.

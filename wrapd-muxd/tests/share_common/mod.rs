@@ -61,7 +61,7 @@ impl TestDaemon {
             shutdown,
             task,
         };
-        // Answered once the daemon serves (its CA is made by then).
+        // Answered once the daemon serves.
         d.owner()
             .await
             .get_server_info(pb::GetServerInfoRequest {})
