@@ -13,9 +13,18 @@ use super::style::{Color, Style};
 /// The character of the right half of a wide character.
 pub(crate) const SPACER: char = '\0';
 
-/// CJK Unified Ideographs and Hangul Syllables: two columns each.
-const WIDE_BLOCKS: [std::ops::RangeInclusive<char>; 2] =
-    ['\u{4e00}'..='\u{9fff}', '\u{ac00}'..='\u{d7a3}'];
+/// CJK Unified Ideographs, Hangul Syllables, Hiragana and Katakana letters:
+/// two columns each.
+const WIDE_BLOCKS: [std::ops::RangeInclusive<char>; 4] = [
+    '\u{4e00}'..='\u{9fff}',
+    '\u{ac00}'..='\u{d7a3}',
+    '\u{3041}'..='\u{3096}',
+    '\u{30a1}'..='\u{30fa}',
+];
+
+/// Accented Latin letters and the Cyrillic alphabet: one column each.
+const NARROW_BLOCKS: [std::ops::RangeInclusive<char>; 2] =
+    ['\u{c0}'..='\u{24f}', '\u{400}'..='\u{482}'];
 
 /// How many columns `c` takes: 0 (combining), 1 or 2.
 #[inline]
@@ -23,8 +32,11 @@ pub(crate) fn char_width(c: char) -> u8 {
     if (c as u32) < 0x7f {
         return u8::from(c >= ' ');
     }
-    // Whole blocks of two-column characters, the bulk of CJK and Korean
-    // text, without the table lookup (a test checks them against the table).
+    // Whole blocks of the most common letters of other scripts, without the
+    // table lookup (tests check them against the table).
+    if NARROW_BLOCKS.iter().any(|block| block.contains(&c)) {
+        return 1;
+    }
     if WIDE_BLOCKS.iter().any(|block| block.contains(&c)) {
         return 2;
     }
@@ -231,9 +243,12 @@ mod tests {
     }
 
     #[test]
-    fn wide_blocks_agree_with_the_width_table() {
+    fn wide_and_narrow_blocks_agree_with_the_width_table() {
         for c in WIDE_BLOCKS.into_iter().flatten() {
             assert_eq!(c.width(), Some(2), "{c:?} U+{:04X}", c as u32);
+        }
+        for c in NARROW_BLOCKS.into_iter().flatten() {
+            assert_eq!(c.width(), Some(1), "{c:?} U+{:04X}", c as u32);
         }
     }
 

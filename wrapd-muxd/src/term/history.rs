@@ -367,23 +367,26 @@ pub(crate) fn encode_into(row: &Row, cols: usize, buf: &mut Vec<u8>) {
     if printable_ascii {
         buf.extend(cells.iter().map(|c| c.ch as u8));
     } else {
+        // Room for the longest text once (four bytes a cell, and the marks),
+        // written at an index and cut to length: no capacity check per byte.
         let combining = !row.combining.is_empty();
+        let marks: usize = row.combining.iter().map(|(_, m)| m.len()).sum();
+        buf.resize(text_at + cells.len() * 4 + marks, 0);
+        let out = &mut buf[text_at..];
+        let mut n = 0;
         for (x, c) in cells.iter().enumerate() {
             if c.ch.is_ascii() {
-                if c.ch != SPACER {
-                    buf.push(c.ch as u8);
-                }
+                out[n] = c.ch as u8;
+                n += usize::from(c.ch != SPACER);
             } else {
-                // Byte by byte: a copy of a few bytes would call `memcpy`.
-                let mut tmp = [0; 4];
-                for &b in c.ch.encode_utf8(&mut tmp).as_bytes() {
-                    buf.push(b);
-                }
+                n += c.ch.encode_utf8(&mut out[n..]).len();
             }
             if combining && let Some(comb) = row.combining_at(x as u16) {
-                buf.extend_from_slice(comb.as_bytes());
+                out[n..n + comb.len()].copy_from_slice(comb.as_bytes());
+                n += comb.len();
             }
         }
+        buf.truncate(text_at + n);
     }
     let text_len = buf.len() - text_at;
     if text_len < 0x80 {
