@@ -6,6 +6,7 @@ use std::time::{Duration, Instant};
 
 use anyhow::{Result, anyhow, bail};
 use tonic::transport::{Channel, Endpoint};
+use wrapd_muxd::quiet_socket::QuietUnixStream;
 use wrapd_proto::pb::mux_client::MuxClient;
 
 pub type Client = MuxClient<Channel>;
@@ -45,10 +46,19 @@ async fn try_channel(socket: &Path) -> Result<Channel> {
     if !socket.exists() {
         bail!("no socket there (the daemon is not running)");
     }
-    let uri = format!("unix://{}", socket.display());
-    let channel = Endpoint::from_shared(uri)?
+    // The URI only names the socket; the connector reaches it.
+    let path = socket.to_owned();
+    let connector = tower::service_fn(move |_: tonic::codegen::http::Uri| {
+        let path = path.clone();
+        async move {
+            QuietUnixStream::connect(&path)
+                .await
+                .map(hyper_util::rt::TokioIo::new)
+        }
+    });
+    let channel = Endpoint::from_static("http://wrapd-muxd.invalid")
         .connect_timeout(Duration::from_secs(2))
-        .connect()
+        .connect_with_connector(connector)
         .await
         .map_err(|e| anyhow!("{}", error_chain(&e)))?;
     Ok(channel)

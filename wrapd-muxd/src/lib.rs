@@ -14,6 +14,7 @@
 //! - `share`: sharing sessions over mutual TLS (CA, share port, access list).
 //! - `shell`: shell integration scripts and their injection into sessions.
 //! - `server`: the Unix socket, single-instance lock, serve and shut down.
+//! - `quiet_socket`: that socket's streams, which wake the runtime only for data.
 //! - `systemd`: readiness notices, socket activation, the unit files.
 //! - `bridge`: the socket on stdio, for clients that come through `ssh`.
 //! - `background`: starting the daemon detached (for clients and the bridge).
@@ -26,6 +27,7 @@ pub mod daemon;
 pub mod error;
 pub mod paths;
 pub mod pty;
+pub mod quiet_socket;
 pub mod registry;
 pub mod rpc;
 pub mod server;

@@ -21,6 +21,7 @@ use tokio_util::sync::CancellationToken;
 use crate::config::Config;
 use crate::daemon::Daemon;
 use crate::paths;
+use crate::quiet_socket::QuietUnixStream;
 use crate::rpc::MuxService;
 use crate::rpc::share_admin::ShareAdminService;
 
@@ -171,7 +172,7 @@ pub async fn serve(
     let uid = nix::unistd::getuid().as_raw();
     let incoming = UnixListenerStream::new(listener).filter_map(move |conn| async move {
         match conn {
-            Ok(stream) => same_user(stream, uid).map(Ok),
+            Ok(stream) => same_user(stream, uid).map(QuietUnixStream::new),
             // Accept errors (EMFILE...) are logged by the caller of the stream.
             Err(e) => Some(Err(e)),
         }
