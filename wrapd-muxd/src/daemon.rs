@@ -206,6 +206,7 @@ impl Daemon {
         for (k, v) in &req.env {
             set(k, v);
         }
+        let shown_argv = argv.clone();
         if let Some(shell) = self
             .shell
             .as_ref()
@@ -229,6 +230,7 @@ impl Daemon {
                     id,
                     name: name.to_owned(),
                     command,
+                    shown_argv,
                     remain_on_exit: req.remain_on_exit,
                     term: config.term(),
                     on_end: Box::new(move |id| {

@@ -582,7 +582,9 @@ async fn blocks_are_listed_in_pages_read_watched_and_carried_by_attach() {
     let mut req = create("b", &["bash"]);
     req.env
         .insert("HOME".into(), home.path().to_string_lossy().into_owned());
-    c.create_session(req).await.unwrap();
+    let info = c.create_session(req).await.unwrap().into_inner();
+    // Listed as asked for, not with what the integration adds (`--posix`).
+    assert_eq!(info.command, ["bash"]);
     let mut watch = c
         .watch_blocks(pb::WatchBlocksRequest { target: "b".into() })
         .await

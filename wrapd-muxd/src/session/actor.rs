@@ -36,6 +36,9 @@ pub struct SessionSpec {
     pub id: SessionId,
     pub name: String,
     pub command: pty::Command,
+    /// The command as asked for, shown in listings (`command` may have
+    /// what shell integration adds, such as bash's `--posix`).
+    pub shown_argv: Vec<String>,
     pub remain_on_exit: bool,
     pub term: TermConfig,
     /// Called once when the session is over, to drop it from the registry.
@@ -69,6 +72,7 @@ pub fn spawn(spec: SessionSpec, shutdown: CancellationToken) -> Result<SessionHa
         id,
         name,
         command,
+        shown_argv,
         remain_on_exit,
         term,
         on_end,
@@ -83,7 +87,7 @@ pub fn spawn(spec: SessionSpec, shutdown: CancellationToken) -> Result<SessionHa
     let session = Session {
         id: id.clone(),
         name,
-        argv: command.argv.clone(),
+        argv: shown_argv,
         pty,
         term: Term::new(command.cols, command.rows, term),
         clients: Clients::default(),
