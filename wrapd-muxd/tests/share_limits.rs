@@ -9,9 +9,24 @@ use std::time::Duration;
 use share_common::*;
 use tokio_stream::StreamExt;
 use tonic::Code;
+use tonic::transport::Channel;
 use wrapd_muxd::config::Config;
 use wrapd_proto::pb;
 use wrapd_proto::pb::attach_request::Msg as Req;
+use wrapd_proto::pb::mux_client::MuxClient;
+
+/// Session `s` (running `cat`) echoes what the owner types: the daemon
+/// serves on whatever sharing did.
+async fn session_still_answers(owner: &mut MuxClient<Channel>) {
+    owner
+        .send_input(pb::SendInputRequest {
+            target: "s".into(),
+            data: b"fine\r".to_vec(),
+        })
+        .await
+        .unwrap();
+    wait_for_screen(owner, "s", "fine").await;
+}
 
 #[tokio::test]
 async fn a_share_port_that_cannot_be_bound_leaves_the_socket_serving() {
@@ -30,16 +45,9 @@ async fn a_share_port_that_cannot_be_bound_leaves_the_socket_serving() {
         .connect()
         .await
         .unwrap();
-    let mut owner = wrapd_proto::pb::mux_client::MuxClient::new(channel.clone());
+    let mut owner = MuxClient::new(channel.clone());
     owner.create_session(create("s", &["cat"])).await.unwrap();
-    owner
-        .send_input(pb::SendInputRequest {
-            target: "s".into(),
-            data: b"fine\r".to_vec(),
-        })
-        .await
-        .unwrap();
-    wait_for_screen(&mut owner, "s", "fine").await;
+    session_still_answers(&mut owner).await;
     // Nothing of sharing exists before something is shared: not even the CA.
     assert!(!dir.path().join("share/ca.key").exists());
     // The port opens when something is shared: that share fails, saying why.
@@ -172,9 +180,7 @@ async fn a_stranger_is_refused_before_sending_anything_on_attach() {
         .unwrap()
         .into_inner();
     let one = enroll(&d, &link(&info, "link"), "One").await;
-    let mut anon = wrapd_proto::pb::mux_client::MuxClient::new(
-        tls_channel(&one.addr, &one.ca_pem, None).await,
-    );
+    let mut anon = MuxClient::new(tls_channel(&one.addr, &one.ca_pem, None).await);
     // The request stream stays open and silent: the refusal must not wait for it.
     let (_tx, rx) = tokio::sync::mpsc::channel::<pb::AttachRequest>(1);
     let refused = anon.attach(tokio_stream::wrappers::ReceiverStream::new(rx));
@@ -207,14 +213,7 @@ async fn a_ca_that_cannot_be_made_fails_the_share_saying_where_and_the_socket_se
             "{e:?}"
         );
     }
-    owner
-        .send_input(pb::SendInputRequest {
-            target: "s".into(),
-            data: b"fine\r".to_vec(),
-        })
-        .await
-        .unwrap();
-    wait_for_screen(&mut owner, "s", "fine").await;
+    session_still_answers(&mut owner).await;
     d.stop().await;
 }
 
@@ -234,14 +233,7 @@ async fn a_corrupt_revocation_list_keeps_the_share_port_shut_and_the_socket_serv
         .await
         .expect_err("sharing must be off without a readable revocation list");
     assert!(e.message().contains("shar"), "{e:?}");
-    owner
-        .send_input(pb::SendInputRequest {
-            target: "s".into(),
-            data: b"fine\r".to_vec(),
-        })
-        .await
-        .unwrap();
-    wait_for_screen(&mut owner, "s", "fine").await;
+    session_still_answers(&mut owner).await;
     // The list is left as it was, for the owner to fix.
     let text = std::fs::read_to_string(share_dir.join("revoked.json")).unwrap();
     assert_eq!(text, "{\"serials\": [\"0a");
