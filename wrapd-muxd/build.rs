@@ -11,7 +11,8 @@
 //!
 //! Only where the linker is known to be LLD (rustc's own, the default for
 //! x86_64 Linux since 1.90) and nothing overrides it; elsewhere, and with
-//! `WRAPD_NO_LINK_ORDER` set, the build links as usual.
+//! `WRAPD_NO_LINK_ORDER` set, the build links as usual. `WRAPD_PACK_RELOCS=1`
+//! also packs relative relocations (for glibc >= 2.36 hosts only).
 
 use std::env;
 use std::fmt::Write as _;
@@ -21,7 +22,19 @@ use std::process::Command;
 
 fn main() {
     println!("cargo:rerun-if-changed=link-order.txt");
-    println!("cargo:rerun-if-env-changed=WRAPD_NO_LINK_ORDER");
+    // What decides whether and how we link (a change must run this again).
+    for var in [
+        "WRAPD_NO_LINK_ORDER",
+        "WRAPD_PACK_RELOCS",
+        "RUSTFLAGS",
+        "CARGO_ENCODED_RUSTFLAGS",
+        "CARGO_BUILD_RUSTFLAGS",
+        "CARGO_TARGET_X86_64_UNKNOWN_LINUX_GNU_LINKER",
+        "CARGO_TARGET_X86_64_UNKNOWN_LINUX_GNU_RUSTFLAGS",
+        "RUSTC_LINKER",
+    ] {
+        println!("cargo:rerun-if-env-changed={var}");
+    }
     if env::var("PROFILE").as_deref() != Ok("release") || !lld_is_the_linker() {
         return;
     }
@@ -29,12 +42,15 @@ fn main() {
     let order = fs::read_to_string(dir.join("link-order.txt")).expect("link-order.txt");
     let script = PathBuf::from(env::var_os("OUT_DIR").expect("cargo sets it")).join("layout.ld");
     fs::write(&script, linker_script(&order)).expect("writing the linker script");
-    let bin = "cargo:rustc-link-arg-bin=wrapd-muxd";
-    println!("{bin}=-Wl,-T,{}", script.display());
-    // Relative relocations as a bitmap (glibc >= 2.36 reads it): 6 KB the
-    // loader reads at start instead of 390 KB.
-    if glibc_minor().is_some_and(|minor| minor >= 36) {
-        println!("{bin}=-Wl,-z,pack-relative-relocs");
+    // One argument each (a `-Wl,` list would split a path with a comma).
+    for arg in ["-Xlinker", "-T", "-Xlinker", &script.display().to_string()] {
+        println!("cargo:rustc-link-arg-bin=wrapd-muxd={arg}");
+    }
+    // Relative relocations as a bitmap: 6 KB the loader reads at start
+    // instead of 390 KB, but the binary then needs glibc >= 2.36 where it
+    // runs (not only where it is built), so only when asked for.
+    if env::var_os("WRAPD_PACK_RELOCS").is_some() {
+        println!("cargo:rustc-link-arg-bin=wrapd-muxd=-Wl,-z,pack-relative-relocs");
     }
 }
 
@@ -56,6 +72,7 @@ fn lld_is_the_linker() -> bool {
     if env::var_os("WRAPD_NO_LINK_ORDER").is_some()
         || env::var("TARGET").as_deref() != Ok("x86_64-unknown-linux-gnu")
         || env::var_os("CARGO_TARGET_X86_64_UNKNOWN_LINUX_GNU_LINKER").is_some()
+        || env::var_os("RUSTC_LINKER").is_some()
     {
         return false;
     }
@@ -65,19 +82,15 @@ fn lld_is_the_linker() -> bool {
         // user chose how to link; do not add to it.
         return false;
     }
+    rustc_minor().is_some_and(|minor| minor >= 90)
+}
+
+/// The minor version of the rustc that builds us ("rustc 1.95.0 (…)" → 95).
+fn rustc_minor() -> Option<u32> {
     let rustc = env::var("RUSTC").unwrap_or_else(|_| "rustc".into());
-    minor_version(&rustc, "-V", "rustc").is_some_and(|minor| minor >= 90)
-}
-
-fn glibc_minor() -> Option<u32> {
-    minor_version("getconf", "GNU_LIBC_VERSION", "glibc")
-}
-
-/// The minor version a program prints as "NAME 1.95.0 …" or "NAME 2.36".
-fn minor_version(program: &str, arg: &str, name: &str) -> Option<u32> {
-    let out = Command::new(program).arg(arg).output().ok()?;
+    let out = Command::new(rustc).arg("-V").output().ok()?;
     let text = String::from_utf8(out.stdout).ok()?;
     let mut words = text.split_whitespace();
-    (words.next()? == name).then_some(())?;
+    (words.next()? == "rustc").then_some(())?;
     words.next()?.split('.').nth(1)?.parse().ok()
 }
