@@ -318,6 +318,72 @@ fn bash_prompts_the_user_changes_keep_their_marks() {
     assert!(screen.contains("typed$ echo two"), "{screen}");
 }
 
+/// Nothing of ours runs at a bash prompt when the user has no
+/// PROMPT_COMMAND, so a PS1 typed at the prompt, or the startup file sourced
+/// again, loses the marks: the daemon sees the next command start with no
+/// prompt mark and has bash mark its prompt again. The commands typed until
+/// a marked prompt shows join the block before them; then blocks are found
+/// again. A `cd` shows in `ls` at once and in the next block.
+#[test]
+fn bash_marks_a_prompt_set_later_again_and_follows_cd() {
+    if !require("bash") {
+        return;
+    }
+    let env = bash_env();
+    let _daemon = Daemon::start(&env);
+    env.ok(&["new", "-d", "-s", "s", "--", "bash"]);
+    wait_until(
+        "the user's own prompt",
+        || env.capture("s").contains("mine$").then_some(()),
+        || env.capture("s"),
+    );
+    let send = |line: &str| {
+        env.ok(&["send", "-t", "s", "-l", line]);
+        env.ok(&["send", "-t", "s", "Enter"]);
+    };
+    // Type `line` until it shows as the last block, finished.
+    let found = |line: &str| {
+        wait_until(
+            &format!("`{line}` as a block of its own"),
+            || {
+                send(line);
+                std::thread::sleep(std::time::Duration::from_millis(300));
+                let list = blocks(&env, "s");
+                let last = list.last()?;
+                (last["command"] == line && last["state"] == "finished").then_some(list)
+            },
+            || format!("{}\n{}", env.ok(&["blocks", "-t", "s"]), env.log_tail()),
+        )
+    };
+    send("PS1='typed$ '");
+    wait_for_blocks(&env, "s", 1, |b| b["state"] == "running");
+    send("echo two");
+    found("echo marked-again");
+    send(". ~/.bashrc");
+    found("echo marked-once-more");
+    run(&env, "s", &["cd /"], blocks(&env, "s").len() + 1);
+    let sessions: Value = serde_json::from_str(&env.ok(&["ls", "--json"])).unwrap();
+    assert_eq!(sessions[0]["cwd"], "/", "{sessions}");
+    let list = found("echo five");
+
+    let commands: Vec<&str> = list
+        .iter()
+        .map(|b| b["command"].as_str().unwrap())
+        .collect();
+    assert_eq!(commands[0], "PS1='typed$ '");
+    assert!(commands.contains(&"echo marked-again"), "{commands:?}");
+    assert!(commands.contains(&". ~/.bashrc"), "{commands:?}");
+    assert_eq!(commands[commands.len() - 2..], ["cd /", "echo five"]);
+    let home = env.home().canonicalize().unwrap();
+    let cwd = |b: &Value| b["cwd"].as_str().unwrap().to_owned();
+    assert_eq!(cwd(&list[0]), home.to_str().unwrap());
+    assert_eq!(cwd(&list[list.len() - 2]), home.to_str().unwrap());
+    assert_eq!(cwd(&list[list.len() - 1]), "/");
+    let screen = env.capture("s");
+    assert!(screen.contains("typed$ echo marked-again"), "{screen}");
+    assert!(screen.contains("mine$ echo five"), "{screen}");
+}
+
 #[test]
 fn a_nested_shell_and_the_history_file_stay_the_users() {
     if !require("bash") {

@@ -14,6 +14,7 @@ use tokio_util::sync::CancellationToken;
 
 use crate::error::{Error, Result};
 use crate::pty::{self, ExitStatus, Pty, PtyOutput, PtyReader};
+use crate::shell;
 use crate::term::{Block, BlockEvent, RowIndex, Term, TermConfig, TermEvent};
 
 use super::clients::Clients;
@@ -216,6 +217,10 @@ impl Session {
                 TermEvent::Clipboard { selection, data } => clipboard = Some((selection, data)),
                 // Nobody watching is fine.
                 TermEvent::Block(e) => drop(self.block_events.send(e)),
+                TermEvent::PromptUnmarked => {
+                    let asked = shell::process::ask_to_remark(self.pty.pid);
+                    tracing::debug!(session = %self.id, asked, "the shell's prompt lost its marks");
+                }
             }
             self.term.touch();
         }
@@ -251,6 +256,16 @@ impl Session {
         self.term.resize(want.cols, want.rows);
     }
 
+    /// The shell's directory: as it last reported it, or, from a shell that
+    /// reports it only with each command (our bash), as it is now.
+    fn cwd(&self) -> String {
+        let reported = || self.term.cwd().unwrap_or_default().to_owned();
+        if self.term.cwd_with_commands() && self.exited.is_none() {
+            return shell::process::cwd(self.pty.pid).unwrap_or_else(reported);
+        }
+        reported()
+    }
+
     fn info(&self) -> SessionInfo {
         SessionInfo {
             id: self.id.clone(),
@@ -266,7 +281,7 @@ impl Session {
             created_at_ms: self.created_at_ms,
             last_active_ms: self.last_active_ms,
             title: self.term.title().to_owned(),
-            cwd: self.term.cwd().unwrap_or_default().to_owned(),
+            cwd: self.cwd(),
             exit: self.exited,
         }
     }

@@ -24,6 +24,8 @@ use std::path::{Path, PathBuf};
 
 use crate::paths;
 
+pub mod process;
+
 const BASH: &str = include_str!("bash.sh");
 const ZSHENV: &str = include_str!("zshenv.zsh");
 const ZSH: &str = include_str!("wrapd.zsh");

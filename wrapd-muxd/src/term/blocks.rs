@@ -190,6 +190,12 @@ impl State {
                     let command = percent_decode(&String::from_utf8_lossy(url));
                     self.command_line(clean_command(&command));
                 }
+                // Our bash names the directory the command runs in (raw, to
+                // the end: a `;` in it split the OSC's fields).
+                if let Some(i) = params[1..].iter().position(|p| p.starts_with(b"cwd=")) {
+                    let cwd = params[1 + i..].join(&b';');
+                    self.command_cwd(&String::from_utf8_lossy(&cwd[b"cwd=".len()..]));
+                }
                 self.output_start(here)
             }
             b"D" => {
@@ -198,6 +204,11 @@ impl State {
                     .and_then(|s| std::str::from_utf8(s).ok())
                     .and_then(|s| s.trim().parse::<i32>().ok());
                 self.finish(here, BlockState::Finished(code));
+                // The end of a command is where the next prompt begins (our
+                // bash sends no `A` after it: each byte in PS1 costs).
+                if !self.alt() {
+                    self.prompt_start(here);
+                }
             }
             _ => {}
         }
@@ -247,6 +258,23 @@ impl State {
             if p.lines.len() < MAX_COMMAND_LINES {
                 p.lines.push(line);
             }
+        }
+    }
+
+    /// The directory a command starts in, sent with its `C` by a shell that
+    /// does not send OSC 7. Such a start with no prompt mark before it
+    /// (`D`/`A`/`B`) means the prompt lost its marks (a PS1 set since): the
+    /// session tells the shell to mark it again.
+    fn command_cwd(&mut self, cwd: &str) {
+        self.cwd_with_commands = true;
+        if self.cwd.as_deref() != Some(cwd) {
+            self.cwd = Some(cwd.to_owned());
+            self.dirty = true;
+        }
+        let (blocks, p) = (&self.blocks, &self.blocks.pending);
+        let running = blocks.list.back().is_some_and(Block::is_running);
+        if running || (p.prompt.is_none() && p.first_input.is_none()) {
+            self.events.push(TermEvent::PromptUnmarked);
         }
     }
 

@@ -9,16 +9,17 @@ const B: &str = "\x1b]133;B\x07";
 const C: &str = "\x1b]133;C\x07";
 
 /// What bash prints at a prompt after a command with `status` (recorded
-/// from bash 5.2 with our integration: PROMPT_COMMAND's OSC 7, then
-/// readline's prompt, PS1 with its marks).
+/// from bash 5.2 with our integration: readline's prompt, PS1 with its
+/// marks: `D` where it begins, `B` where the command line does).
 fn bash_prompt(status: i32) -> String {
-    format!("\x1b]7;file://host/home/u\x07\x1b[?2004h\x1b]133;D;{status}\x07{A}$ {B}")
+    format!("\x1b[?2004h\x1b]133;D;{status}\x07$ {B}")
 }
 
 /// What bash prints when Enter runs `line`: readline's echo, then PS0's
-/// output mark. The command line is what the screen shows between B and C.
+/// output mark with the directory. The command line is what the screen
+/// shows between B and where readline turned bracketed paste off.
 fn bash_run(line: &str) -> String {
-    format!("{line}\r\n\x1b[?2004l\r{C}")
+    format!("{line}\r\n\x1b[?2004l\r\x1b]133;C;cwd=/home/u\x07")
 }
 
 /// PS2 with our marks, as bash prints it for each continuation line.
@@ -501,4 +502,57 @@ fn a_plain_output_mark_announces_at_once_and_a_late_command_line_still_counts() 
     feed(&mut t, &format!("a\r\n{}", bash_prompt(0)));
     assert_eq!(summary(&t), s(&[("ls", "0")]));
     assert_eq!(block_events(&mut t), [("finished", 1, "ls".into())]);
+}
+
+#[test]
+fn the_directory_comes_with_each_command_whole() {
+    let mut t = term();
+    feed(&mut t, &bash_prompt(0));
+    feed(&mut t, &bash_run("cd '/tmp/a;b c'"));
+    assert!(t.cwd_with_commands());
+    feed(&mut t, &bash_prompt(0));
+    feed(
+        &mut t,
+        "pwd\r\n\x1b[?2004l\r\x1b]133;C;cwd=/tmp/a;b c\x07/tmp/a;b c\r\n",
+    );
+    feed(&mut t, &bash_prompt(0));
+    let cwds: Vec<_> = t.blocks().map(|b| b.cwd.clone().unwrap()).collect();
+    assert_eq!(cwds, ["/home/u", "/tmp/a;b c"]);
+    assert_eq!(t.cwd(), Some("/tmp/a;b c"));
+    assert_eq!(output(&t, 2), "/tmp/a;b c\n");
+}
+
+#[test]
+fn a_command_starting_after_an_unmarked_prompt_asks_for_the_marks() {
+    let mut t = term();
+    let unmarked = |t: &mut Term| {
+        t.take_events()
+            .iter()
+            .filter(|e| matches!(e, TermEvent::PromptUnmarked))
+            .count()
+    };
+    feed(&mut t, &bash_prompt(0));
+    feed(&mut t, &bash_run("PS1='x$ '"));
+    assert_eq!(unmarked(&mut t), 0, "a marked prompt ran it");
+    // The new PS1 has no marks: the next command starts with none before it.
+    feed(
+        &mut t,
+        "\x1b[?2004hx$ echo two\r\n\x1b[?2004l\r\x1b]133;C;cwd=/home/u\x07two\r\n",
+    );
+    assert_eq!(unmarked(&mut t), 1);
+    // Marked again (the shell's handler ran): the running block ends at the
+    // next prompt, and commands are found again.
+    feed(&mut t, &bash_prompt(0));
+    feed(&mut t, &bash_run("echo three"));
+    feed(&mut t, &format!("three\r\n{}", bash_prompt(0)));
+    assert_eq!(unmarked(&mut t), 0);
+    assert_eq!(
+        summary(&t),
+        s(&[("PS1='x$ '", "0"), ("echo three", "0")]),
+        "the command after the unmarked prompt belongs to the one before"
+    );
+    // A shell that sends `C` without our directory is not asked.
+    let mut t = term();
+    feed(&mut t, &format!("$ ls\r\n{C}"));
+    assert_eq!(unmarked(&mut t), 0);
 }

@@ -138,6 +138,9 @@ pub enum TermEvent {
     },
     /// A block started or finished.
     Block(BlockEvent),
+    /// A command started with no prompt mark before it, in a shell whose
+    /// integration is ours: its prompt lost the marks (see `shell/bash.sh`).
+    PromptUnmarked,
 }
 
 /// A block's output as text.
@@ -329,9 +332,16 @@ impl Term {
         &self.state.title
     }
 
-    /// Working directory reported by OSC 7 (the path part, percent-decoded).
+    /// Working directory reported by OSC 7 (the path part, percent-decoded),
+    /// or with the last command's start (see [`Term::cwd_with_commands`]).
     pub fn cwd(&self) -> Option<&str> {
         self.state.cwd.as_deref()
+    }
+
+    /// The shell reports its directory only as each command starts: a `cd`
+    /// shows at the next command (the shell process knows it before).
+    pub fn cwd_with_commands(&self) -> bool {
+        self.state.cwd_with_commands
     }
 
     /// The screen (and with `scrollback`, the history before it) as text, one

@@ -152,6 +152,9 @@ pub(crate) struct State {
     pub gl: usize,
     pub title: String,
     pub cwd: Option<String>,
+    /// The cwd comes with each command's start (our bash), not when it
+    /// changes: between commands, the shell's may have moved on.
+    pub cwd_with_commands: bool,
     pub links: Links,
     pub replies: Vec<u8>,
     pub events: Vec<TermEvent>,
@@ -201,6 +204,7 @@ impl State {
             gl: 0,
             title: String::new(),
             cwd: None,
+            cwd_with_commands: false,
             links: Links::default(),
             replies: Vec::new(),
             events: Vec::new(),
