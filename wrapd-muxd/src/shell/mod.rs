@@ -15,6 +15,10 @@
 //!
 //! The scripts are written at daemon start into a private directory (0700,
 //! files 0600) next to the socket.
+//!
+//! bash sends its directory with each command's start (`C;cwd=`) instead of
+//! OSC 7, and runs nothing of ours at a prompt; when its prompt loses the
+//! marks, the session asks it to mark again with a signal ([`process`]).
 
 use std::ffi::OsString;
 use std::fs;
