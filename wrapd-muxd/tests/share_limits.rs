@@ -295,3 +295,48 @@ async fn streams_end_when_the_certificate_expires() {
     assert!(e.message().contains("expired"), "{e:?}");
     d.stop().await;
 }
+
+/// Whether the daemon closed `conn` within `wait` (read gives EOF or an
+/// error), rather than keeping it open.
+async fn closed_within(conn: &mut tokio::net::TcpStream, wait: Duration) -> bool {
+    use tokio::io::AsyncReadExt;
+    let mut buf = [0u8; 64];
+    matches!(
+        tokio::time::timeout(wait, conn.read(&mut buf)).await,
+        Ok(Ok(0) | Err(_))
+    )
+}
+
+/// Connections that never start TLS hold at most the share port's cap: one
+/// past it is closed at once, the owner is served meanwhile, and the slots
+/// come back as those connections go (a collaborator joins then).
+#[tokio::test]
+async fn connections_past_the_share_ports_cap_are_closed_and_the_slots_come_back() {
+    use wrapd_muxd::share::tls::MAX_CONNECTIONS;
+    let d = TestDaemon::start().await;
+    let (mut owner, _admin, link) = cat_shared_with_a_viewer_link(&d).await;
+    let mut idle = Vec::new();
+    for _ in 0..MAX_CONNECTIONS {
+        idle.push(tokio::net::TcpStream::connect(&link.addr).await.unwrap());
+    }
+    let mut past = tokio::net::TcpStream::connect(&link.addr).await.unwrap();
+    assert!(
+        closed_within(&mut past, Duration::from_secs(5)).await,
+        "the connection past the cap was kept"
+    );
+    assert!(
+        !closed_within(&mut idle[0], Duration::from_millis(300)).await,
+        "a connection within the cap was closed before its handshake timed out"
+    );
+    session_still_answers(&mut owner).await;
+    drop(idle);
+    wait_for("a slot on the share port again", || async {
+        let mut c = tokio::net::TcpStream::connect(&link.addr).await.unwrap();
+        let open = !closed_within(&mut c, Duration::from_millis(300)).await;
+        (open.then_some(()), "closed at once".to_owned())
+    })
+    .await;
+    let two = enroll(&d, &link, "Two").await;
+    assert_eq!(two.whoami.role, pb::Role::Viewer as i32);
+    d.stop().await;
+}

@@ -36,7 +36,7 @@ use super::identity::PeerCert;
 const HANDSHAKE_TIMEOUT: Duration = Duration::from_secs(10);
 /// Connections (handshaking or open) the share port holds at once; more are
 /// closed at accept, with a log line.
-const MAX_CONNECTIONS: usize = 256;
+pub const MAX_CONNECTIONS: usize = 256;
 
 /// Who is at the other end of a TLS connection.
 #[derive(Debug, Clone)]
