@@ -320,16 +320,22 @@ fn bash_prompts_the_user_changes_keep_their_marks() {
 
 /// Nothing of ours runs at a bash prompt when the user has no
 /// PROMPT_COMMAND, so a PS1 typed at the prompt, or the startup file sourced
-/// again, loses the marks: the daemon sees the next command start with no
-/// prompt mark and has bash mark its prompt again. The commands typed until
-/// a marked prompt shows join the block before them; then blocks are found
-/// again. A `cd` shows in `ls` at once and in the next block.
+/// again (here setting PS0 too, under `set -u`), loses the marks: the daemon
+/// notices the next command line run without them and has bash mark its
+/// prompt again, once. The commands typed until a marked prompt shows join
+/// the block before them; then blocks are found again. A `cd` shows in `ls`
+/// at once and in the next block.
 #[test]
 fn bash_marks_a_prompt_set_later_again_and_follows_cd() {
     if !require("bash") {
         return;
     }
-    let env = bash_env();
+    let env = TestEnv::new();
+    std::fs::write(
+        env.home().join(".bashrc"),
+        "set -u\nPS1='mine$ '\nPS0='\\e[0m'\n",
+    )
+    .unwrap();
     let _daemon = Daemon::start(&env);
     env.ok(&["new", "-d", "-s", "s", "--", "bash"]);
     wait_until(
@@ -337,41 +343,64 @@ fn bash_marks_a_prompt_set_later_again_and_follows_cd() {
         || env.capture("s").contains("mine$").then_some(()),
         || env.capture("s"),
     );
+    let asks = || {
+        std::fs::read_to_string(env.daemon_log())
+            .unwrap_or_default()
+            .matches("lost its marks")
+            .count()
+    };
     let send = |line: &str| {
         env.ok(&["send", "-t", "s", "-l", line]);
         env.ok(&["send", "-t", "s", "Enter"]);
     };
-    // Type `line` until it shows as the last block, finished.
-    let found = |line: &str| {
-        wait_until(
-            &format!("`{line}` as a block of its own"),
-            || {
-                send(line);
-                std::thread::sleep(std::time::Duration::from_millis(300));
+    // Type `echo {word}-N` for N = 1, 2, ... each once its output showed,
+    // until one is a block of its own; the blocks then.
+    let until_found = |word: &str| {
+        for n in 1..=5 {
+            let line = format!("echo {word}-{n}");
+            send(&line);
+            let out = format!("\n{word}-{n}\n");
+            wait_until(
+                &format!("`{line}` to run"),
+                || env.capture("s").contains(&out).then_some(()),
+                || env.capture("s"),
+            );
+            let found = || {
                 let list = blocks(&env, "s");
                 let last = list.last()?;
-                (last["command"] == line && last["state"] == "finished").then_some(list)
-            },
-            || format!("{}\n{}", env.ok(&["blocks", "-t", "s"]), env.log_tail()),
-        )
+                (last["command"] == line.as_str() && last["state"] == "finished").then_some(list)
+            };
+            for _ in 0..20 {
+                if let Some(list) = found() {
+                    return list;
+                }
+                std::thread::sleep(std::time::Duration::from_millis(50));
+            }
+        }
+        panic!(
+            "no `echo {word}-N` became a block\n{}\n{}",
+            env.ok(&["blocks", "-t", "s"]),
+            env.log_tail()
+        );
     };
+    run(&env, "s", &["echo one"], 1);
+    assert_eq!(asks(), 0, "marked prompts ask nothing");
     send("PS1='typed$ '");
-    wait_for_blocks(&env, "s", 1, |b| b["state"] == "running");
-    send("echo two");
-    found("echo marked-again");
+    wait_for_blocks(&env, "s", 2, |b| b["state"] == "running");
+    until_found("marked-again");
     send(". ~/.bashrc");
-    found("echo marked-once-more");
+    until_found("marked-once-more");
+    assert!(asks() <= 2, "asked {} times", asks());
     run(&env, "s", &["cd /"], blocks(&env, "s").len() + 1);
     let sessions: Value = serde_json::from_str(&env.ok(&["ls", "--json"])).unwrap();
     assert_eq!(sessions[0]["cwd"], "/", "{sessions}");
-    let list = found("echo five");
+    let list = run(&env, "s", &["echo five"], blocks(&env, "s").len() + 1);
 
     let commands: Vec<&str> = list
         .iter()
         .map(|b| b["command"].as_str().unwrap())
         .collect();
-    assert_eq!(commands[0], "PS1='typed$ '");
-    assert!(commands.contains(&"echo marked-again"), "{commands:?}");
+    assert_eq!(commands[..2], ["echo one", "PS1='typed$ '"]);
     assert!(commands.contains(&". ~/.bashrc"), "{commands:?}");
     assert_eq!(commands[commands.len() - 2..], ["cd /", "echo five"]);
     let home = env.home().canonicalize().unwrap();
@@ -380,8 +409,8 @@ fn bash_marks_a_prompt_set_later_again_and_follows_cd() {
     assert_eq!(cwd(&list[list.len() - 2]), home.to_str().unwrap());
     assert_eq!(cwd(&list[list.len() - 1]), "/");
     let screen = env.capture("s");
-    assert!(screen.contains("typed$ echo marked-again"), "{screen}");
     assert!(screen.contains("mine$ echo five"), "{screen}");
+    assert!(!screen.contains("unbound variable"), "{screen}");
 }
 
 #[test]
@@ -594,6 +623,9 @@ fn a_prompt_that_marks_itself_is_not_counted_twice() {
     let got = commands_and_exits(&list);
     assert_eq!(got, [("echo one", 0), ("false", 1), ("echo three", 0)]);
     assert_eq!(env.ok(&["block", "-t", "s", "last"]), "three\n");
+    // Their `C` comes before ours: no prompt lost its marks.
+    let log = std::fs::read_to_string(env.daemon_log()).unwrap_or_default();
+    assert!(!log.contains("lost its marks"), "{log}");
 }
 
 /// bash's integration is its prompt strings alone (the daemon reads the

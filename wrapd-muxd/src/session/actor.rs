@@ -62,6 +62,9 @@ struct Session {
     clipboard: Option<Clipboard>,
     /// Set once the program has exited and all its output is parsed.
     exited: Option<ExitStatus>,
+    /// The program has exited (its output may still be parsed): its pid is
+    /// no longer its own.
+    reaped: bool,
     pulse: watch::Sender<Pulse>,
     /// Blocks starting and finishing, for `WatchBlocks`.
     block_events: broadcast::Sender<BlockEvent>,
@@ -98,6 +101,7 @@ pub fn spawn(spec: SessionSpec, shutdown: CancellationToken) -> Result<SessionHa
         bell_count: 0,
         clipboard: None,
         exited: None,
+        reaped: false,
         pulse,
         block_events: broadcast::channel(BLOCK_EVENT_BUFFER).0,
     };
@@ -159,6 +163,7 @@ impl Session {
                         Err(e) => { tracing::warn!(session = %self.id, "wait task: {e}"); ExitStatus::Code(-1) }
                     };
                     tracing::debug!(session = %self.id, %status, "program exited");
+                    self.reaped = true;
                     exit_status = Some(status);
                     drain_deadline = Some(Instant::now() + DRAIN_AFTER_EXIT);
                 }
@@ -217,10 +222,12 @@ impl Session {
                 TermEvent::Clipboard { selection, data } => clipboard = Some((selection, data)),
                 // Nobody watching is fine.
                 TermEvent::Block(e) => drop(self.block_events.send(e)),
-                TermEvent::PromptUnmarked => {
+                // (Not to a pid the exited shell's may be reused for.)
+                TermEvent::PromptUnmarked if !self.reaped => {
                     let asked = shell::process::ask_to_remark(self.pty.pid);
                     tracing::debug!(session = %self.id, asked, "the shell's prompt lost its marks");
                 }
+                TermEvent::PromptUnmarked => {}
             }
             self.term.touch();
         }
@@ -260,7 +267,7 @@ impl Session {
     /// reports it only with each command (our bash), as it is now.
     fn cwd(&self) -> String {
         let reported = || self.term.cwd().unwrap_or_default().to_owned();
-        if self.term.cwd_with_commands() && self.exited.is_none() {
+        if self.term.cwd_with_commands() && !self.reaped {
             return shell::process::cwd(self.pty.pid).unwrap_or_else(reported);
         }
         reported()

@@ -45,13 +45,19 @@ fi
 
 # The marks. PS1's `$?` is expanded when the prompt is printed: the status
 # of the last command. A `D` with no command running (the first prompt,
-# Ctrl-C at an empty one) only marks where the prompt begins.
+# Ctrl-C at an empty one) only marks where the prompt begins. PS0 names the
+# directory last and raw (the daemon takes the rest of the OSC), with control
+# characters made `?` (one in a directory's name would end the OSC early
+# and reach the terminal as a sequence of its own).
+__wrapd_ctl=$'[\001-\037\177]'
 __wrapd_ps1_head='\[\e]133;D;$?\a\]'
 __wrapd_ps2_head='\[\e]133;A;k=s\a\]'
 __wrapd_input='\[\e]133;B\a\]'
-__wrapd_output='\e]133;C;cwd=${PWD}\a'
+__wrapd_output='\e]133;C;cwd=${PWD//$__wrapd_ctl/?}\a'
 # PS1 as we last marked it.
 __wrapd_ps1=''
+
+# Everything below works under the user's `set -u` too.
 
 # Mark the prompt strings that lack our marks. Called with `$_` and ends
 # with it, so `$_` is what it was.
@@ -60,26 +66,33 @@ __wrapd_mark() {
     [[ "${PS2-}" == *"$__wrapd_input" ]] || PS2="$__wrapd_ps2_head${PS2-}$__wrapd_input"
     [[ "${PS0-}" == *"$__wrapd_output" ]] || PS0="${PS0-}$__wrapd_output"
     __wrapd_ps1="$PS1"
-    : "$1"
+    : "${1-}"
 }
 
-# After the user's own PROMPT_COMMAND (which may rebuild PS1), if there is
+# Last in the user's own PROMPT_COMMAND (which may rebuild PS1), if there is
 # one: a test, and a mark only when PS1 changed.
 __wrapd_check='[[ $PS1 == "$__wrapd_ps1" ]] || __wrapd_mark "$_"'
 __wrapd_hook() {
+    [[ -n "${PROMPT_COMMAND+set}" ]] || return 0
     if [[ ${PROMPT_COMMAND@a} == *a* ]]; then
-        [[ ${#PROMPT_COMMAND[@]} == 0 || " ${PROMPT_COMMAND[*]} " == *" $__wrapd_check "* ]] ||
-            PROMPT_COMMAND+=("$__wrapd_check")
-    elif [[ -n "${PROMPT_COMMAND-}" && "$PROMPT_COMMAND" != *"$__wrapd_check" ]]; then
-        PROMPT_COMMAND+=$'\n'"$__wrapd_check"
+        local -a kept=()
+        local entry
+        for entry in ${PROMPT_COMMAND[@]+"${PROMPT_COMMAND[@]}"}; do
+            [[ "$entry" == "$__wrapd_check" ]] || kept+=("$entry")
+        done
+        if ((${#kept[@]})); then
+            PROMPT_COMMAND=("${kept[@]}" "$__wrapd_check")
+        fi
+    elif [[ -n "$PROMPT_COMMAND" && "$PROMPT_COMMAND" != *$'\n'"$__wrapd_check" ]]; then
+        PROMPT_COMMAND="${PROMPT_COMMAND//$'\n'"$__wrapd_check"/}"$'\n'"$__wrapd_check"
     fi
 }
 
-# What the daemon's signal runs (see the top): mark again, hook again (the
-# user's PROMPT_COMMAND may have been set anew too).
+# What the daemon's signal runs (see the top): hook again (the user's
+# PROMPT_COMMAND may have been set anew too), mark again.
 __wrapd_remark() {
     __wrapd_hook
-    __wrapd_mark "$1"
+    __wrapd_mark "${1-}"
 }
 
 __wrapd_mark

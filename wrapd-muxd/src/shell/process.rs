@@ -66,9 +66,34 @@ mod tests {
         assert!(child.try_wait().unwrap().is_none(), "and still runs");
         child.kill().unwrap();
         child.wait().unwrap();
-        assert_eq!(
-            cwd(std::process::id()),
-            std::env::current_dir().unwrap().to_str().map(str::to_owned)
-        );
+    }
+
+    #[test]
+    fn a_process_that_catches_the_signal_gets_it() {
+        // bash with the trap our integration sets, waiting for it.
+        let mut child = std::process::Command::new("bash")
+            .args([
+                "-c",
+                "trap 'echo marked; exit 0' RTMAX-3; echo ready; while :; do sleep 0.05; done",
+            ])
+            .stdout(std::process::Stdio::piped())
+            .spawn()
+            .unwrap();
+        let mut out = std::io::BufReader::new(child.stdout.take().unwrap());
+        let mut line = String::new();
+        std::io::BufRead::read_line(&mut out, &mut line).unwrap();
+        assert_eq!(line, "ready\n");
+        assert!(ask_to_remark(child.id()));
+        line.clear();
+        std::io::BufRead::read_line(&mut out, &mut line).unwrap();
+        assert_eq!(line, "marked\n");
+        child.wait().unwrap();
+    }
+
+    #[test]
+    fn a_process_cwd_is_read() {
+        let here = std::env::current_dir().unwrap();
+        assert_eq!(cwd(std::process::id()).as_deref(), here.to_str());
+        assert_eq!(cwd(u32::MAX), None);
     }
 }

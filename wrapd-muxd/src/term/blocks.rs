@@ -62,7 +62,8 @@ pub struct Block {
     /// The command line as the shell reported it (may span lines); empty if
     /// the shell did not say.
     pub command: String,
-    /// The working directory (OSC 7) when the command started.
+    /// The working directory when the command started (OSC 7, or our
+    /// bash's `C;cwd=`).
     pub cwd: Option<String>,
     pub started_at_ms: u64,
     pub ended_at_ms: Option<u64>,
@@ -127,6 +128,18 @@ pub(crate) struct Blocks {
     pending: Pending,
     /// The milliseconds clock, set by the owner before feeding (the model does no I/O).
     pub now_ms: u64,
+    /// Whether our bash's marks still come (see `State::command_cwd`).
+    ours: OurMarks,
+}
+
+/// What the segmenter saw of our bash's marks since its last `C;cwd=`.
+#[derive(Debug, Default)]
+struct OurMarks {
+    /// A prompt mark (`D`, `A`, `B`) came.
+    prompt_seen: bool,
+    /// The shell was asked to mark its prompt again and has not yet shown a
+    /// whole marked command since: it is not asked twice.
+    asked: bool,
 }
 
 impl Blocks {
@@ -164,6 +177,9 @@ impl State {
     /// after the `133`.
     pub(crate) fn semantic_mark(&mut self, params: &[&[u8]]) {
         let Some(kind) = params.first() else { return };
+        if matches!(*kind, b"A" | b"B" | b"D") {
+            self.blocks.ours.prompt_seen = true;
+        }
         // A full-screen program is one block: only the end mark counts there.
         if self.alt() && *kind != b"D" {
             return;
@@ -181,19 +197,22 @@ impl State {
                 p.input_end = None;
             }
             b"C" => {
+                // Our bash names the directory the command runs in, last and
+                // raw (a `;` in it split the OSC's fields): nothing after
+                // `cwd=` is a field of its own.
+                let fields = &params[1..];
+                let cwd_at = fields.iter().position(|p| p.starts_with(b"cwd="));
+                let (fields, cwd) = match cwd_at {
+                    Some(i) => (&fields[..i], Some(fields[i..].join(&b';'))),
+                    None => (fields, None),
+                };
                 // Shells that mark themselves may name the command here
                 // (`cmdline_url=`, percent-encoded, as fish 4 does).
-                if let Some(url) = params[1..]
-                    .iter()
-                    .find_map(|p| p.strip_prefix(b"cmdline_url="))
-                {
+                if let Some(url) = fields.iter().find_map(|p| p.strip_prefix(b"cmdline_url=")) {
                     let command = percent_decode(&String::from_utf8_lossy(url));
                     self.command_line(clean_command(&command));
                 }
-                // Our bash names the directory the command runs in (raw, to
-                // the end: a `;` in it split the OSC's fields).
-                if let Some(i) = params[1..].iter().position(|p| p.starts_with(b"cwd=")) {
-                    let cwd = params[1 + i..].join(&b';');
+                if let Some(cwd) = cwd {
                     self.command_cwd(&String::from_utf8_lossy(&cwd[b"cwd=".len()..]));
                 }
                 self.output_start(here)
@@ -203,6 +222,9 @@ impl State {
                     .get(1)
                     .and_then(|s| std::str::from_utf8(s).ok())
                     .and_then(|s| s.trim().parse::<i32>().ok());
+                if self.blocks.running_mut().is_none() && code != Some(130) {
+                    self.check_command_start_mark(here);
+                }
                 self.finish(here, BlockState::Finished(code));
                 // The end of a command is where the next prompt begins (our
                 // bash sends no `A` after it: each byte in PS1 costs).
@@ -261,19 +283,49 @@ impl State {
         }
     }
 
-    /// The directory a command starts in, sent with its `C` by a shell that
-    /// does not send OSC 7. Such a start with no prompt mark before it
-    /// (`D`/`A`/`B`) means the prompt lost its marks (a PS1 set since): the
-    /// session tells the shell to mark it again.
+    /// The directory a command starts in, sent with its `C` by our bash
+    /// (which sends no OSC 7). Such a start with no prompt mark since the
+    /// last one means the prompt lost its marks (a PS1 set since): the
+    /// session asks the shell to mark it again, once until marks come back.
     fn command_cwd(&mut self, cwd: &str) {
         self.cwd_with_commands = true;
         if self.cwd.as_deref() != Some(cwd) {
             self.cwd = Some(cwd.to_owned());
             self.dirty = true;
         }
-        let (blocks, p) = (&self.blocks, &self.blocks.pending);
-        let running = blocks.list.back().is_some_and(Block::is_running);
-        if running || (p.prompt.is_none() && p.first_input.is_none()) {
+        let ours = std::mem::take(&mut self.blocks.ours.prompt_seen);
+        if !ours {
+            self.ask_for_marks();
+            return;
+        }
+        self.blocks.ours.asked = false;
+        // A `C` of the user's own in PS0 came first and started the block:
+        // this one still names its directory.
+        let seq = self.seq;
+        if let Some(block) = self.blocks.running_mut()
+            && block.cwd.as_deref() != Some(cwd)
+        {
+            block.cwd = Some(cwd.to_owned());
+            block.seq = seq;
+        }
+    }
+
+    /// A prompt ends with no command started: from our bash, after a line
+    /// was typed (not Ctrl-C), the start mark in PS0 may be gone (a PS0 set
+    /// since): ask for the marks. (A comment line, or one bash could not
+    /// parse, asks once too: harmless, the marks are put back as they are.)
+    fn check_command_start_mark(&mut self, here: Mark) {
+        let p = &self.blocks.pending;
+        if !self.cwd_with_commands || p.first_input.is_none() || p.input_end.is_none() {
+            return;
+        }
+        if !self.command_from_screen(here).is_empty() {
+            self.ask_for_marks();
+        }
+    }
+
+    fn ask_for_marks(&mut self) {
+        if !std::mem::replace(&mut self.blocks.ours.asked, true) {
             self.events.push(TermEvent::PromptUnmarked);
         }
     }
@@ -281,8 +333,20 @@ impl State {
     /// Bracketed paste turned off: at a prompt, the line editor is done with
     /// the line (the first time only: a program the command runs may do it
     /// again before `C`).
+    ///
+    /// With a command of our bash's running, a line editor done with a line
+    /// is a prompt that lost all its marks (PS1 and PS0 set anew, as sourcing
+    /// a startup file again may), or a program with a line editor of its own
+    /// (a nested shell, a REPL): ask for the marks (harmless if they are
+    /// there: the shell puts back only what is missing).
     pub(crate) fn line_editor_done(&mut self) {
-        if self.blocks.running_mut().is_some() || self.alt() {
+        if self.alt() {
+            return;
+        }
+        if self.blocks.running_mut().is_some() {
+            if self.cwd_with_commands {
+                self.ask_for_marks();
+            }
             return;
         }
         let here = self.cursor_mark();

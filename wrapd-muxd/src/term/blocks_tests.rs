@@ -522,24 +522,26 @@ fn the_directory_comes_with_each_command_whole() {
     assert_eq!(output(&t, 2), "/tmp/a;b c\n");
 }
 
+fn unmarked(t: &mut Term) -> usize {
+    t.take_events()
+        .iter()
+        .filter(|e| matches!(e, TermEvent::PromptUnmarked))
+        .count()
+}
+
 #[test]
-fn a_command_starting_after_an_unmarked_prompt_asks_for_the_marks() {
+fn a_command_starting_after_an_unmarked_prompt_asks_for_the_marks_once() {
     let mut t = term();
-    let unmarked = |t: &mut Term| {
-        t.take_events()
-            .iter()
-            .filter(|e| matches!(e, TermEvent::PromptUnmarked))
-            .count()
-    };
     feed(&mut t, &bash_prompt(0));
     feed(&mut t, &bash_run("PS1='x$ '"));
     assert_eq!(unmarked(&mut t), 0, "a marked prompt ran it");
     // The new PS1 has no marks: the next command starts with none before it.
-    feed(
-        &mut t,
-        "\x1b[?2004hx$ echo two\r\n\x1b[?2004l\r\x1b]133;C;cwd=/home/u\x07two\r\n",
-    );
+    let unmarked_run =
+        |line: &str| format!("\x1b[?2004hx$ {line}\r\n\x1b[?2004l\r\x1b]133;C;cwd=/home/u\x07");
+    feed(&mut t, &format!("{}two\r\n", unmarked_run("echo two")));
     assert_eq!(unmarked(&mut t), 1);
+    feed(&mut t, &format!("{}2b\r\n", unmarked_run("echo 2b")));
+    assert_eq!(unmarked(&mut t), 0, "asked already");
     // Marked again (the shell's handler ran): the running block ends at the
     // next prompt, and commands are found again.
     feed(&mut t, &bash_prompt(0));
@@ -549,10 +551,96 @@ fn a_command_starting_after_an_unmarked_prompt_asks_for_the_marks() {
     assert_eq!(
         summary(&t),
         s(&[("PS1='x$ '", "0"), ("echo three", "0")]),
-        "the command after the unmarked prompt belongs to the one before"
+        "the commands after the unmarked prompt belong to the one before"
     );
+    // Lost again later: asked again.
+    feed(&mut t, &bash_run("PS1='y$ '"));
+    feed(&mut t, &unmarked_run("echo four"));
+    assert_eq!(unmarked(&mut t), 1);
     // A shell that sends `C` without our directory is not asked.
     let mut t = term();
     feed(&mut t, &format!("$ ls\r\n{C}"));
+    assert_eq!(unmarked(&mut t), 0);
+}
+
+/// A PS0 of the user's own with its own `C` (another terminal's
+/// integration): that `C` starts the block, ours names its directory.
+#[test]
+fn a_users_own_output_mark_before_ours_is_no_lost_mark() {
+    let mut t = term();
+    let run = |line: &str, cwd: &str| format!("{line}\r\n\x1b[?2004l\r{C}\x1b]133;C;cwd={cwd}\x07");
+    feed(&mut t, &bash_prompt(0));
+    feed(&mut t, &run("cd /tmp", "/home/u"));
+    feed(&mut t, &bash_prompt(0));
+    feed(&mut t, &format!("{}/tmp\r\n", run("pwd", "/tmp")));
+    feed(&mut t, &bash_prompt(0));
+    assert_eq!(unmarked(&mut t), 0);
+    let cwds: Vec<_> = t.blocks().map(|b| b.cwd.clone().unwrap()).collect();
+    assert_eq!(cwds, ["/home/u", "/tmp"]);
+}
+
+/// Everything after `cwd=` is the directory, even what looks like a field.
+#[test]
+fn a_directory_cannot_name_the_command() {
+    let mut t = term();
+    feed(&mut t, &bash_prompt(0));
+    feed(
+        &mut t,
+        "ls\r\n\x1b[?2004l\r\x1b]133;C;cwd=/tmp/x;cmdline_url=rm%20-rf%20~\x07",
+    );
+    feed(&mut t, &bash_prompt(0));
+    let b = t.blocks().next().unwrap();
+    assert_eq!(b.command, "ls");
+    assert_eq!(b.cwd.as_deref(), Some("/tmp/x;cmdline_url=rm%20-rf%20~"));
+}
+
+/// A typed line that ends at the next prompt with no `C` from our bash:
+/// PS0 lost its mark (a PS0 set since). Asked once; not for Ctrl-C or an
+/// empty line.
+#[test]
+fn a_command_line_run_without_the_output_mark_asks_for_the_marks() {
+    let mut t = term();
+    feed(&mut t, &bash_prompt(0));
+    feed(&mut t, &bash_run("PS0=''"));
+    feed(&mut t, &bash_prompt(0));
+    assert_eq!(unmarked(&mut t), 0);
+    feed(&mut t, "\r\n\x1b[?2004l\r");
+    feed(&mut t, &bash_prompt(0));
+    assert_eq!(unmarked(&mut t), 0, "an empty line");
+    feed(&mut t, "abc^C\x1b[?2004l\r\x1b[?2004h\x1b[?2004l\r\r\n");
+    feed(&mut t, &bash_prompt(130));
+    assert_eq!(unmarked(&mut t), 0, "Ctrl-C on a typed line");
+    feed(&mut t, "echo hi\r\n\x1b[?2004l\rhi\r\n");
+    feed(&mut t, &bash_prompt(0));
+    assert_eq!(unmarked(&mut t), 1);
+    feed(&mut t, "echo again\r\n\x1b[?2004l\ragain\r\n");
+    feed(&mut t, &bash_prompt(0));
+    assert_eq!(unmarked(&mut t), 0, "asked already");
+    feed(&mut t, &bash_run("echo marked"));
+    feed(&mut t, &bash_prompt(0));
+    assert_eq!(summary(&t), s(&[("PS0=''", "0"), ("echo marked", "0")]));
+}
+
+/// PS1 and PS0 both set anew (a startup file sourced again): no mark of ours
+/// comes at all, but readline still says when it is done with a line while
+/// the last command seems to run. Asked once.
+#[test]
+fn a_prompt_without_any_mark_asks_for_them_when_its_line_is_done() {
+    let mut t = term();
+    feed(&mut t, &bash_prompt(0));
+    feed(&mut t, &bash_run(". ~/.bashrc"));
+    feed(&mut t, "\x1b[?2004hmine$ ");
+    assert_eq!(unmarked(&mut t), 0, "a program may print that");
+    feed(&mut t, "echo two\r\n\x1b[?2004l\rtwo\r\n\x1b[?2004hmine$ ");
+    assert_eq!(unmarked(&mut t), 1);
+    feed(&mut t, "echo 2b\r\n\x1b[?2004l\r2b\r\n");
+    assert_eq!(unmarked(&mut t), 0, "asked already");
+    feed(&mut t, &bash_prompt(0));
+    feed(&mut t, &bash_run("echo three"));
+    feed(&mut t, &format!("three\r\n{}", bash_prompt(0)));
+    assert_eq!(summary(&t), s(&[(". ~/.bashrc", "0"), ("echo three", "0")]));
+    // A healthy prompt asks nothing: readline's line ends after `D`.
+    feed(&mut t, &bash_run("true"));
+    feed(&mut t, &bash_prompt(0));
     assert_eq!(unmarked(&mut t), 0);
 }
