@@ -26,6 +26,7 @@ mod history;
 mod output;
 mod perform;
 mod print;
+mod screens;
 mod state;
 mod style;
 

@@ -1,6 +1,7 @@
 //! The terminal's state and the operations the parser performs on it: print,
-//! move, scroll, erase, switch screens, resize. Every change stamps the rows it
-//! touches with the current sequence number and marks the state dirty.
+//! move, scroll, erase (switching screens, resizing and resets are in
+//! screens.rs). Every change stamps the rows it touches with the current
+//! sequence number and marks the state dirty.
 
 use std::collections::{HashMap, VecDeque};
 use std::sync::Arc;
@@ -178,7 +179,7 @@ pub(crate) struct State {
     pub blocks: Blocks,
 }
 
-fn default_tabs(cols: u16) -> Vec<bool> {
+pub(super) fn default_tabs(cols: u16) -> Vec<bool> {
     (0..cols).map(|x| x % 8 == 0 && x != 0).collect()
 }
 
@@ -625,172 +626,6 @@ impl State {
         self.gl = s.gl;
         self.moved();
     }
-
-    // ----- screens ---------------------------------------------------------------
-
-    /// Switch to the alternate screen (or back). 1049 also saves the cursor and
-    /// clears the alternate screen; 47/1047 do not save.
-    pub fn set_alternate(&mut self, on: bool, save_cursor: bool, clear: bool) {
-        if on == self.alt() {
-            return;
-        }
-        if on {
-            self.note_full_screen();
-            if save_cursor {
-                self.save_cursor();
-            }
-            let fresh = (0..self.rows)
-                .map(|_| Row::new(self.cols, self.seq))
-                .collect();
-            self.primary = Some(std::mem::replace(&mut self.grid, fresh));
-            if clear {
-                self.cursor.pending_wrap = false;
-            }
-        } else {
-            let primary = self.primary.take().expect("on the alternate screen");
-            self.grid = primary;
-            if save_cursor {
-                self.restore_cursor();
-            }
-        }
-        // Every row of the screen is another row now.
-        self.stamp(0, self.rows);
-    }
-
-    // ----- resize ----------------------------------------------------------------
-
-    pub fn resize(&mut self, cols: u16, rows: u16) {
-        let (cols, rows) = (cols.max(1), rows.max(1));
-        if (cols, rows) == (self.cols, self.rows) {
-            return;
-        }
-        if cols != self.cols {
-            self.cols = cols;
-            self.tabs = default_tabs(cols);
-            for row in self
-                .grid
-                .iter_mut()
-                .chain(self.primary.iter_mut().flatten())
-            {
-                if row.cells.len() < usize::from(cols) {
-                    row.cells.resize(usize::from(cols), Cell::default());
-                }
-            }
-        }
-        if rows != self.rows {
-            let mut primary = self.primary.take();
-            match &mut primary {
-                // On the alternate screen: it is cut or extended at the bottom, and
-                // the primary screen beneath changes height as if shown.
-                Some(p) => {
-                    resize_alternate(&mut self.grid, rows, cols, self.seq);
-                    let cursor_y = self.saved[0].cursor.y;
-                    let shift = self.resize_primary(p, rows, cursor_y);
-                    self.saved[0].cursor.y =
-                        (i32::from(cursor_y) + shift).clamp(0, i32::from(rows) - 1) as u16;
-                }
-                None => {
-                    let mut grid = std::mem::take(&mut self.grid);
-                    let shift = self.resize_primary(&mut grid, rows, self.cursor.y);
-                    self.grid = grid;
-                    self.cursor.y =
-                        (i32::from(self.cursor.y) + shift).clamp(0, i32::from(rows) - 1) as u16;
-                }
-            }
-            self.primary = primary;
-            self.rows = rows;
-        }
-        self.top = 0;
-        self.bottom = self.rows - 1;
-        self.cursor.x = self.cursor.x.min(cols - 1);
-        self.cursor.y = self.cursor.y.min(self.rows - 1);
-        self.cursor.pending_wrap = false;
-        for s in &mut self.saved {
-            s.cursor.x = s.cursor.x.min(cols - 1);
-            s.cursor.y = s.cursor.y.min(self.rows - 1);
-        }
-        let seq = self.seq;
-        for row in self
-            .grid
-            .iter_mut()
-            .chain(self.primary.iter_mut().flatten())
-        {
-            row.seq = seq;
-        }
-        self.dirty = true;
-    }
-
-    /// Change the primary screen's height like tmux: shrinking drops blank rows
-    /// below the cursor, then pushes rows from the top into history; growing
-    /// pulls rows back from history, then adds blank rows. Returns how far the
-    /// cursor's row moved.
-    fn resize_primary(&mut self, grid: &mut VecDeque<Row>, rows: u16, cursor_y: u16) -> i32 {
-        let (old, new) = (grid.len(), usize::from(rows));
-        let mut shift = 0i32;
-        if new < old {
-            let mut excess = old - new;
-            while excess > 0 && grid.len() > usize::from(cursor_y) + 1 {
-                let last = grid.back().expect("not empty");
-                if last.used_len(usize::from(self.cols)) != 0 {
-                    break;
-                }
-                grid.pop_back();
-                excess -= 1;
-            }
-            for _ in 0..excess {
-                let row = grid.pop_front().expect("not empty");
-                self.history.push(&row, usize::from(self.cols), row.seq);
-                self.screen_start += 1;
-                shift -= 1;
-            }
-        } else {
-            for _ in 0..new - old {
-                if self.screen_start > self.history.start() && self.history.len() > 0 {
-                    let row = self.history.pop_back(self.cols).expect("history not empty");
-                    grid.push_front(row);
-                    self.screen_start -= 1;
-                    shift += 1;
-                } else {
-                    grid.push_back(Row::new(self.cols, self.seq));
-                }
-            }
-        }
-        shift
-    }
-
-    // ----- resets ----------------------------------------------------------------
-
-    /// DECSTR: modes back to defaults, screen and history kept.
-    pub fn soft_reset(&mut self) {
-        self.flags = Flags {
-            mouse_tracking: self.flags.mouse_tracking,
-            mouse_encoding: self.flags.mouse_encoding,
-            focus_events: self.flags.focus_events,
-            bracketed_paste: self.flags.bracketed_paste,
-            ..Flags::default()
-        };
-        self.pen = Style::default();
-        self.link = 0;
-        self.top = 0;
-        self.bottom = self.rows - 1;
-        self.charsets = [Charset::Ascii; 2];
-        self.gl = 0;
-        self.saved = [Saved::default(); 2];
-        self.moved();
-    }
-
-    /// RIS: everything back to the start, but history is kept (as tmux does).
-    pub fn full_reset(&mut self) {
-        if self.alt() {
-            self.set_alternate(false, false, false);
-        }
-        self.soft_reset();
-        self.flags = Flags::default();
-        self.tabs = default_tabs(self.cols);
-        self.title.clear();
-        self.erase_display(2);
-        self.goto(0, 0);
-    }
 }
 
 /// Blank a row for reuse at another position: `blanks` holds `cols` blank
@@ -805,12 +640,4 @@ fn reset_row(row: &mut Row, blanks: &[Cell], seq: u64) {
     row.combining.clear();
     row.wrapped = false;
     row.seq = seq;
-}
-
-fn resize_alternate(grid: &mut VecDeque<Row>, rows: u16, cols: u16, seq: u64) {
-    let rows = usize::from(rows);
-    grid.truncate(rows);
-    while grid.len() < rows {
-        grid.push_back(Row::new(cols, seq));
-    }
 }
