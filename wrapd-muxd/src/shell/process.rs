@@ -74,7 +74,7 @@ mod tests {
         let mut child = std::process::Command::new("bash")
             .args([
                 "-c",
-                "trap 'echo marked; exit 0' RTMAX-3; echo ready; while :; do sleep 0.05; done",
+                "trap 'echo marked; exit 0' RTMAX-3; echo ready; for i in {1..400}; do sleep 0.05; done; echo no signal",
             ])
             .stdout(std::process::Stdio::piped())
             .spawn()
