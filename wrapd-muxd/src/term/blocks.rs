@@ -132,10 +132,13 @@ pub(crate) struct Blocks {
     ours: OurMarks,
 }
 
-/// What the segmenter saw of our bash's marks since its last `C;cwd=`.
+/// What the segmenter saw of our bash's marks.
 #[derive(Debug, Default)]
 struct OurMarks {
-    /// A prompt mark (`D`, `A`, `B`) came.
+    /// Our bash marks this terminal: its `C;cwd=` came (so the cwd comes
+    /// with each command's start, not when it changes).
+    active: bool,
+    /// A prompt mark (`D`, `A`, `B`) came since our bash's last `C`.
     prompt_seen: bool,
     /// The shell was asked to mark its prompt again and has not yet shown a
     /// whole marked command since: it is not asked twice.
@@ -150,6 +153,12 @@ impl Blocks {
     pub fn get(&self, id: BlockId) -> Option<&Block> {
         let i = self.list.binary_search_by_key(&id, |b| b.id).ok()?;
         self.list.get(i)
+    }
+
+    /// Whether the cwd comes with each command's start (our bash) rather
+    /// than when it changes: between commands, the shell's may have moved on.
+    pub fn cwd_with_commands(&self) -> bool {
+        self.ours.active
     }
 
     fn running_mut(&mut self) -> Option<&mut Block> {
@@ -288,7 +297,7 @@ impl State {
     /// last one means the prompt lost its marks (a PS1 set since): the
     /// session asks the shell to mark it again, once until marks come back.
     fn command_cwd(&mut self, cwd: &str) {
-        self.cwd_with_commands = true;
+        self.blocks.ours.active = true;
         if self.cwd.as_deref() != Some(cwd) {
             self.cwd = Some(cwd.to_owned());
             self.dirty = true;
@@ -316,7 +325,7 @@ impl State {
     /// parse, asks once too: harmless, the marks are put back as they are.)
     fn check_command_start_mark(&mut self, here: Mark) {
         let p = &self.blocks.pending;
-        if !self.cwd_with_commands || p.first_input.is_none() || p.input_end.is_none() {
+        if !self.blocks.cwd_with_commands() || p.first_input.is_none() || p.input_end.is_none() {
             return;
         }
         if !self.command_from_screen(here).is_empty() {
@@ -344,7 +353,7 @@ impl State {
             return;
         }
         if self.blocks.running_mut().is_some() {
-            if self.cwd_with_commands {
+            if self.blocks.cwd_with_commands() {
                 self.ask_for_marks();
             }
             return;

@@ -342,7 +342,7 @@ impl Term {
     /// The shell reports its directory only as each command starts: a `cd`
     /// shows at the next command (the shell process knows it before).
     pub fn cwd_with_commands(&self) -> bool {
-        self.state.cwd_with_commands
+        self.state.blocks.cwd_with_commands()
     }
 
     /// The screen (and with `scrollback`, the history before it) as text, one

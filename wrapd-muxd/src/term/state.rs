@@ -153,9 +153,6 @@ pub(crate) struct State {
     pub gl: usize,
     pub title: String,
     pub cwd: Option<String>,
-    /// The cwd comes with each command's start (our bash), not when it
-    /// changes: between commands, the shell's may have moved on.
-    pub cwd_with_commands: bool,
     pub links: Links,
     pub replies: Vec<u8>,
     pub events: Vec<TermEvent>,
@@ -205,7 +202,6 @@ impl State {
             gl: 0,
             title: String::new(),
             cwd: None,
-            cwd_with_commands: false,
             links: Links::default(),
             replies: Vec::new(),
             events: Vec::new(),
