@@ -268,26 +268,36 @@ fn bash_env() -> TestEnv {
     env
 }
 
+/// A daemon and session "s" running bash with `bashrc` as the user's, once
+/// the screen shows `prompt` (if given); `None` (the test skips) without bash.
+fn bash_with_rc(bashrc: &str, prompt: Option<&str>) -> Option<(TestEnv, Daemon)> {
+    if !require("bash") {
+        return None;
+    }
+    let env = TestEnv::new();
+    std::fs::write(env.home().join(".bashrc"), bashrc).unwrap();
+    let daemon = Daemon::start(&env);
+    env.ok(&["new", "-d", "-s", "s", "--", "bash"]);
+    if let Some(prompt) = prompt {
+        wait_until(
+            &format!("the prompt `{prompt}`"),
+            || env.capture("s").contains(prompt).then_some(()),
+            || env.capture("s"),
+        );
+    }
+    Some((env, daemon))
+}
+
 /// A prompt theme that rebuilds PS1 at every prompt, and a PS1 typed at
 /// the prompt, keep their commands found.
 #[test]
 fn bash_prompts_the_user_changes_keep_their_marks() {
-    if !require("bash") {
-        return;
-    }
-    let env = TestEnv::new();
-    std::fs::write(
-        env.home().join(".bashrc"),
+    let Some((env, _daemon)) = bash_with_rc(
         "theme() { PS1=\"theme[$((++n))]\\$ \"; }\nPROMPT_COMMAND=theme\n",
-    )
-    .unwrap();
-    let _daemon = Daemon::start(&env);
-    env.ok(&["new", "-d", "-s", "s", "--", "bash"]);
-    wait_until(
-        "the theme's prompt",
-        || env.capture("s").contains("theme[1]$").then_some(()),
-        || env.capture("s"),
-    );
+        Some("theme[1]$"),
+    ) else {
+        return;
+    };
     run(&env, "s", &["echo one"], 1);
     run(&env, "s", &["false"], 2);
     run(&env, "s", &["echo \"status=$? last=$_\""], 3);
@@ -327,22 +337,10 @@ fn bash_prompts_the_user_changes_keep_their_marks() {
 /// at once and in the next block.
 #[test]
 fn bash_marks_a_prompt_set_later_again_and_follows_cd() {
-    if !require("bash") {
+    let Some((env, _daemon)) = bash_with_rc("set -u\nPS1='mine$ '\nPS0='\\e[0m'\n", Some("mine$"))
+    else {
         return;
-    }
-    let env = TestEnv::new();
-    std::fs::write(
-        env.home().join(".bashrc"),
-        "set -u\nPS1='mine$ '\nPS0='\\e[0m'\n",
-    )
-    .unwrap();
-    let _daemon = Daemon::start(&env);
-    env.ok(&["new", "-d", "-s", "s", "--", "bash"]);
-    wait_until(
-        "the user's own prompt",
-        || env.capture("s").contains("mine$").then_some(()),
-        || env.capture("s"),
-    );
+    };
     let asks = || {
         std::fs::read_to_string(env.daemon_log())
             .unwrap_or_default()
@@ -602,20 +600,15 @@ fn ctrl_c_at_a_prompt_is_no_block_and_an_interrupted_command_says_so() {
 
 #[test]
 fn a_prompt_that_marks_itself_is_not_counted_twice() {
-    if !require("bash") {
-        return;
-    }
-    let env = TestEnv::new();
     // Like starship or powerlevel10k: the user's prompt prints OSC 133 itself.
-    std::fs::write(
-        env.home().join(".bashrc"),
+    let Some((env, _daemon)) = bash_with_rc(
         "PS1='\\[\\e]133;A\\a\\]mine$ \\[\\e]133;B\\a\\]'\n\
          PROMPT_COMMAND='printf \"\\e]133;D;%s\\a\" $?'\n\
          PS0='\\e]133;C\\a'\n",
-    )
-    .unwrap();
-    let _daemon = Daemon::start(&env);
-    env.ok(&["new", "-d", "-s", "s", "--", "bash"]);
+        None,
+    ) else {
+        return;
+    };
     run(&env, "s", &["echo one"], 1);
     run(&env, "s", &["false"], 2);
     run(&env, "s", &["echo three"], 3);
@@ -633,23 +626,13 @@ fn a_prompt_that_marks_itself_is_not_counted_twice() {
 /// left alone, and every kind of command line is named.
 #[test]
 fn bash_command_lines_come_off_the_screen_and_leave_the_users_debug_trap_alone() {
-    if !require("bash") {
-        return;
-    }
-    let env = TestEnv::new();
-    std::fs::write(
-        env.home().join(".bashrc"),
+    let Some((env, _daemon)) = bash_with_rc(
         "PS1='mine$ '\nHISTFILE=~/.my_history\nHISTCONTROL=ignorespace\n\
          trap '[[ $BASH_COMMAND == echo* ]] && traced=$BASH_COMMAND' DEBUG\n",
-    )
-    .unwrap();
-    let _daemon = Daemon::start(&env);
-    env.ok(&["new", "-d", "-s", "s", "--", "bash"]);
-    wait_until(
-        "the prompt",
-        || env.capture("s").contains("mine$").then_some(()),
-        || env.capture("s"),
-    );
+        Some("mine$"),
+    ) else {
+        return;
+    };
     let (mut watcher, events) = watch(&env, "s");
     run(&env, "s", &["false"], 1);
     run(&env, "s", &["echo \"status=$? last=$_\""], 2);
