@@ -249,14 +249,7 @@ async fn stopping_a_share_cuts_everyone_off_and_kills_links_and_certificates() {
             .is_empty()
     );
     // The sessions live on.
-    owner
-        .send_input(pb::SendInputRequest {
-            target: "a".into(),
-            data: b"alive\r".to_vec(),
-        })
-        .await
-        .unwrap();
-    wait_for_screen(&mut owner, "a", "alive").await;
+    owner_types_and_sees(&mut owner, "a", "alive").await;
     d.stop().await;
 }
 
@@ -559,14 +552,7 @@ async fn limits_give_clear_messages_and_leave_the_session_alone() {
     assert_eq!(end.code(), Code::ResourceExhausted, "{end:?}");
     assert!(end.message().contains("limit"), "{end:?}");
     // The owner's session is undisturbed.
-    owner
-        .send_input(pb::SendInputRequest {
-            target: "s".into(),
-            data: b"still-here\r".to_vec(),
-        })
-        .await
-        .unwrap();
-    wait_for_screen(&mut owner, "s", "still-here").await;
+    owner_types_and_sees(&mut owner, "s", "still-here").await;
     d.stop().await;
 }
 

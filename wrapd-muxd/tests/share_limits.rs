@@ -18,14 +18,7 @@ use wrapd_proto::pb::mux_client::MuxClient;
 /// Session `s` (running `cat`) echoes what the owner types: the daemon
 /// serves on whatever sharing did.
 async fn session_still_answers(owner: &mut MuxClient<Channel>) {
-    owner
-        .send_input(pb::SendInputRequest {
-            target: "s".into(),
-            data: b"fine\r".to_vec(),
-        })
-        .await
-        .unwrap();
-    wait_for_screen(owner, "s", "fine").await;
+    owner_types_and_sees(owner, "s", "fine").await;
 }
 
 #[tokio::test]

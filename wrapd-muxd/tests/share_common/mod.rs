@@ -388,6 +388,19 @@ where
     }
 }
 
+/// The owner types `word` and Enter into `target` (a `cat`) and waits to
+/// see it: the session, and the daemon, still answer.
+pub async fn owner_types_and_sees(owner: &mut MuxClient<Channel>, target: &str, word: &str) {
+    owner
+        .send_input(pb::SendInputRequest {
+            target: target.into(),
+            data: format!("{word}\r").into_bytes(),
+        })
+        .await
+        .unwrap();
+    wait_for_screen(owner, target, word).await;
+}
+
 pub async fn wait_for_screen(c: &mut MuxClient<Channel>, target: &str, needle: &str) -> String {
     wait_for(&format!("`{needle}` on {target}"), || {
         let mut c = c.clone();
