@@ -339,9 +339,22 @@ async fn input_task(
         let msg = match msg {
             Ok(Some(pb::AttachRequest { msg: Some(m) })) => m,
             Ok(Some(pb::AttachRequest { msg: None })) => continue,
-            Ok(None) => return,
+            // The client sends nothing more (a watcher may close its side
+            // after `start`): updates go on until it goes.
+            Ok(None) => {
+                tokio::select! {
+                    _ = tx.closed() => {}
+                    _ = done.cancelled() => {}
+                    _ = cut_off.cancelled() => {}
+                }
+                return;
+            }
             Err(e) => {
                 tracing::debug!(client = attachment.client.0, "attach stream: {e}");
+                // The client may still be there (a message over the limit):
+                // the stream ends with why, not a bare OK.
+                let why = input_failed(&e);
+                let _ = tokio::time::timeout(CUT_OFF_NOTICE, tx.send(Err(why))).await;
                 return;
             }
         };
@@ -401,5 +414,22 @@ async fn input_task(
         {
             return;
         }
+    }
+}
+
+/// Why an attach stream ends when reading the client's messages failed. A
+/// message over `limits.max_message_bytes` is tonic's OUT_OF_RANGE (as for a
+/// unary call), said so that a client knows what to change.
+fn input_failed(e: &Status) -> Status {
+    match e.code() {
+        tonic::Code::OutOfRange => Status::out_of_range(format!(
+            "attach message refused, the stream ends: {} (limits.max_message_bytes; \
+             send input in smaller pieces)",
+            e.message()
+        )),
+        code => Status::new(
+            code,
+            format!("the attach stream's input failed: {}", e.message()),
+        ),
     }
 }

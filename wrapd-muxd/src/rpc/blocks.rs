@@ -87,8 +87,9 @@ pub async fn output(
     Ok(response)
 }
 
-/// Block events; a collaborator's end when their access does, or with the
-/// share's byte limit (each event counted as it goes out).
+/// Block events; a collaborator's end when their access does (with the
+/// status that says why), or with the share's byte limit (each event counted
+/// as it goes out).
 pub async fn watch(
     handle: SessionHandle,
     collab: Option<Collab>,
@@ -122,9 +123,21 @@ pub async fn watch(
             c.expire_with_certificate(stop.clone());
             let stop = stop.drop_guard();
             let token = c.token.clone();
+            // Cut off (removed, share stopped, certificate expired): the
+            // stream's last item says why, as on an attach stream.
+            let why = {
+                let (c, daemon, token) = (c.clone(), daemon.clone(), token.clone());
+                futures_util::stream::once(async move {
+                    token
+                        .is_cancelled()
+                        .then(|| Err(c.cut_off_status(&daemon.shares)))
+                })
+                .filter_map(std::future::ready)
+            };
             let mut over_limit = false;
             let counted = stream
                 .take_until(async move { token.cancelled().await })
+                .chain(why)
                 .map(move |e| {
                     let _timer = &stop;
                     let e = e?;
