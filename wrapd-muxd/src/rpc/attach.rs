@@ -217,18 +217,14 @@ async fn sync_task(
     let cut_off = collab
         .as_ref()
         .map_or_else(CancellationToken::new, |c| c.token.clone());
-    let window = collab.as_ref().map(|c| Window {
-        start_row: c.start_row,
-        start_block: c.start_block,
-    });
+    let window = collab.as_ref().map(|c| c.window);
     // The actor never builds rows the window would drop.
     let oldest = RowIndex(window.map_or(0, |w| w.start_row));
     // Collaborators at the same point share one update (see `shared_updates`).
     let view = collab.as_ref().map(|c| {
         daemon.shared_updates.view(ViewKey {
             session: c.session.clone(),
-            start_row: c.start_row,
-            start_block: c.start_block,
+            window: c.window,
             history_rows,
         })
     });
@@ -305,12 +301,15 @@ async fn fetch(
     oldest: RowIndex,
     window: Option<Window>,
 ) -> Option<(SyncPoint, pb::ScreenUpdate)> {
-    let update = attachment
+    let mut update = attachment
         .handle()
         .update(point, history_rows, oldest)
         .await
         .ok()?;
     let next = update.point();
+    if let Some(w) = window {
+        w.session_state(&mut update);
+    }
     let mut update = convert::update(update);
     if let Some(w) = window {
         w.update(&mut update);
