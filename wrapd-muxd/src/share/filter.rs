@@ -91,7 +91,8 @@ impl Window {
 
     /// An attach update: rows on screen above the start are sent blank,
     /// history rows below it not at all; older blocks and the clipboard
-    /// (owner only) are dropped. The alternate screen is never blanked: it
+    /// (owner only) are dropped; secrets in rows, blocks, the title and the
+    /// directory are masked. The alternate screen is never blanked: it
     /// is the current screen, or came after the start.
     pub fn update(&self, u: &mut pb::ScreenUpdate) {
         let start = self.start_row;
@@ -114,6 +115,8 @@ impl Window {
         u.blocks.retain(|b| b.id >= self.start_block);
         u.clipboard = None;
         redact::redact_rows(&mut u.rows);
+        redact::redact_field(&mut u.title);
+        redact::redact_field(&mut u.cwd);
         u.blocks.iter_mut().for_each(redact::redact_block);
     }
 

@@ -166,8 +166,15 @@ fn redact_line(rows: &mut [pb::Row]) {
 
 /// A block's command line, masked.
 pub fn redact_block(b: &mut pb::Block) {
-    if !secret_ranges(&b.command).is_empty() {
-        b.command = redact_text(&b.command);
+    redact_field(&mut b.command);
+    redact_field(&mut b.cwd);
+}
+
+/// A line of text that is not a row (a command line, a title, a
+/// directory), masked if it holds a secret.
+pub fn redact_field(text: &mut String) {
+    if !secret_ranges(text).is_empty() {
+        *text = redact_text(text);
     }
 }
 
