@@ -233,17 +233,17 @@ impl ShareAdminService {
         let from = start
             .and_then(|s| s.from)
             .unwrap_or(From::NoScrollback(true));
-        if let From::Scrollback(_) = from {
-            return Ok(Window::default());
-        }
         // The session now (its screen only: the rows are not needed).
-        let now = handle
-            .update(None, 0, RowIndex(u64::MAX))
-            .await
-            .map_err(status)?;
+        let now = || async {
+            handle
+                .update(None, 0, RowIndex(u64::MAX))
+                .await
+                .map_err(status)
+        };
         match from {
             From::Scrollback(_) => Ok(Window::default()),
             From::NoScrollback(_) => {
+                let now = now().await?;
                 // On the alternate screen (a full-screen program runs), the
                 // primary screen beneath was not on display: it is history
                 // too. Collaborators see it from where its content ends.
@@ -272,6 +272,7 @@ impl ShareAdminService {
                         "the session has no block {id} (see `wrapd-attach blocks`)"
                     ))
                 })?;
+                let now = now().await?;
                 Ok(Window {
                     start_row: info.block.prompt.row.0,
                     start_block: id,
@@ -340,7 +341,7 @@ impl ShareAdmin for ShareAdminService {
                 share.start_seq = window.start_seq;
                 share.start_bells = window.start_bells;
                 let id = share.id.clone();
-                tracing::info!(share = %id, session = %handle.id, start_row, start_block, "share started");
+                tracing::info!(share = %id, session = %handle.id, start_row, start_block, start_seq = window.start_seq, "share started");
                 self.shares().insert(share);
                 id
             }
