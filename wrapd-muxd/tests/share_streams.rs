@@ -128,3 +128,29 @@ async fn a_block_watch_ends_with_why_when_access_ends() {
     assert!(end.message().contains("stopped"), "{end:?}");
     d.stop().await;
 }
+
+#[tokio::test]
+async fn an_attach_client_that_closes_its_side_keeps_receiving_updates() {
+    let d = TestDaemon::start().await;
+    let (mut owner, _admin, link) = cat_shared_with_a_viewer_link(&d).await;
+    let viewer = enroll(&d, &link, "Vi").await;
+    // A watcher (the owner, and a collaborator) sends `start` and nothing more.
+    for (who, mut c) in [("owner", owner.clone()), ("viewer", viewer.mux().await)] {
+        let (tx, mut events) = attach(&mut c, "").await;
+        drop(tx);
+        let word = format!("after-close-{who}");
+        owner_types_and_sees(&mut owner, "s", &word).await;
+        next_event(&mut events, "the update after closing", |e| match e {
+            Ok(pb::AttachEvent {
+                msg: Some(pb::attach_event::Msg::Update(u)),
+            }) => u
+                .rows
+                .iter()
+                .any(|r| r.spans.iter().any(|s| s.text.contains(&word)))
+                .then_some(()),
+            _ => None,
+        })
+        .await;
+    }
+    d.stop().await;
+}
