@@ -633,7 +633,7 @@ async fn nothing_from_before_the_current_screen_reaches_a_collaborator_by_any_fi
                     msg: Some(Event::Update(u)),
                 }) => {
                     updates.push(u.clone());
-                    (u.title == "after-title" && u.cwd == "/tmp" && u.bell_count == 1).then_some(())
+                    (u.title == "after-title" && u.cwd == "/tmp" && u.bell_count >= 1).then_some(())
                 }
                 Ok(pb::AttachEvent {
                     msg: Some(Event::Presence(p)),
