@@ -383,7 +383,13 @@ impl Session {
                 ansi,
                 reply,
             } => {
-                let _ = reply.send(self.term.capture(scrollback, ansi));
+                let term = &self.term;
+                let capture = if scrollback {
+                    off_the_worker(|| term.capture(true, ansi))
+                } else {
+                    term.capture(false, ansi)
+                };
+                let _ = reply.send(capture);
             }
             SessionCmd::ReadRows { start, end, reply } => {
                 let end = RowIndex(end.0.min(start.0.saturating_add(MAX_ROWS_PER_READ)));
@@ -403,7 +409,9 @@ impl Session {
                 case_sensitive,
                 reply,
             } => {
-                let _ = reply.send(self.term.search(&query, from, backwards, case_sensitive));
+                let term = &self.term;
+                let found = off_the_worker(|| term.search(&query, from, backwards, case_sensitive));
+                let _ = reply.send(found);
             }
             SessionCmd::Rename { name } => {
                 self.name = name;
@@ -424,8 +432,10 @@ impl Session {
                     Some(id) => self.term.block(id),
                     None => self.term.blocks().next_back(),
                 };
+                let term = &self.term;
                 let found = block.map(|b| {
-                    let output = self.term.block_output(b.id, ansi).unwrap_or_default();
+                    let output =
+                        off_the_worker(|| term.block_output(b.id, ansi)).unwrap_or_default();
                     (self.block_info(b), output)
                 });
                 let _ = reply.send(found);
@@ -456,5 +466,21 @@ impl Session {
         self.last_active_ms = now_ms();
         self.pty.write(data)?;
         Ok(())
+    }
+}
+
+/// Run work that reads the whole history (a search, a capture with
+/// scrollback, a long block's output: tens of milliseconds for 100,000
+/// lines) without holding up everything else scheduled on this worker
+/// thread: on the multi-threaded runtime the worker hands its other tasks,
+/// and the I/O driver, to another thread while this one works. Elsewhere
+/// (a single-threaded runtime in tests) it just runs.
+fn off_the_worker<T>(work: impl FnOnce() -> T) -> T {
+    use tokio::runtime::{Handle, RuntimeFlavor};
+    match Handle::try_current() {
+        Ok(handle) if handle.runtime_flavor() == RuntimeFlavor::MultiThread => {
+            tokio::task::block_in_place(work)
+        }
+        _ => work(),
     }
 }
