@@ -215,9 +215,18 @@ fn session_with_blocks(shell: &Shell) {
     let screen = env.capture(target);
     assert!(screen.contains("mine"), "{screen}");
 
+    // A `cd` shows in `ls` at once and in the next block.
+    run(&env, target, &["cd /"], 9);
+    let sessions: Value = serde_json::from_str(&env.ok(&["ls", "--json"])).unwrap();
+    assert_eq!(sessions[0]["cwd"], "/", "{sessions}");
+    let list = run(&env, target, &["pwd"], 10);
+    assert_eq!(list[8]["cwd"], home.to_str().unwrap());
+    assert_eq!(list[9]["cwd"], "/");
+    assert_eq!(env.ok(&["block", "-t", target, "last"]), "/\n");
+
     // The watcher saw every block start and finish, in order.
     let mut seen = Vec::new();
-    while seen.len() < 16 {
+    while seen.len() < 2 * list.len() {
         let e = events
             .recv_timeout(TIMEOUT)
             .expect("a block event from `blocks --watch`");
