@@ -133,3 +133,25 @@ fn errors_are_clear() {
     );
     assert!(env.ok(&["ls"]).contains("dup:"), "the daemon kept serving");
 }
+
+/// A mistyped command is clap's "unrecognized subcommand" with its tip, not
+/// an address to reach (and starts no daemon); something shaped like a URL
+/// is still one.
+#[test]
+fn a_mistyped_command_is_not_taken_for_a_url() {
+    let env = TestEnv::new();
+    let out = env.attach_cmd(&["lss"]);
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{err}");
+    assert!(err.contains("unrecognized subcommand 'lss'"), "{err}");
+    assert!(
+        err.contains("similar subcommand") && err.contains("'ls'"),
+        "{err}"
+    );
+    assert!(!err.contains("ssh://"), "{err}");
+    assert!(!env.socket().exists(), "no daemon was started");
+
+    let out = env.attach_cmd(&["ssh:/box"]);
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("does not start with ssh://"), "{err}");
+}
