@@ -6,7 +6,7 @@ use std::process::ExitCode;
 use std::sync::Arc;
 
 use anyhow::Context;
-use clap::{Parser, Subcommand};
+use clap::{Args, Parser, Subcommand};
 use tokio_util::sync::CancellationToken;
 use wrapd_muxd::config::{Config, DEFAULT_TOML};
 use wrapd_muxd::daemon::Daemon;
@@ -14,9 +14,13 @@ use wrapd_muxd::systemd::{activation, notify, units};
 use wrapd_muxd::{Listener, bridge, server};
 
 /// The wrapd daemon: owns your terminal sessions and serves them to wrapd-attach.
+///
+/// With no command it serves (`serve`, whose options it takes too).
 #[derive(Parser)]
-#[command(version, about)]
+#[command(version, about, args_conflicts_with_subcommands = true)]
 struct Cli {
+    #[command(flatten)]
+    serve: ServeArgs,
     #[command(subcommand)]
     command: Option<Cmd>,
 }
@@ -25,19 +29,7 @@ struct Cli {
 enum Cmd {
     /// Serve in the foreground (the default). Under systemd: takes the socket
     /// it passes (socket activation) and reports readiness; SIGHUP re-reads the config.
-    Serve {
-        /// Socket path [default: $WRAPD_SOCKET, the config's daemon.socket,
-        /// $XDG_RUNTIME_DIR/wrapd/muxd.sock or /tmp/wrapd-$UID/muxd.sock].
-        #[arg(long)]
-        socket: Option<PathBuf>,
-        /// Config file [default: $XDG_CONFIG_HOME/wrapd/config.toml].
-        #[arg(long)]
-        config: Option<PathBuf>,
-        /// Where to listen for collaborators (TLS) [default: the config's
-        /// share.listen, 127.0.0.1:7443]; port 0 picks a free one.
-        #[arg(long, value_name = "ADDR")]
-        share_listen: Option<std::net::SocketAddr>,
-    },
+    Serve(ServeArgs),
     /// Check or print the configuration.
     #[command(subcommand)]
     Config(ConfigCmd),
@@ -56,6 +48,21 @@ enum Cmd {
         #[arg(long)]
         socket: Option<PathBuf>,
     },
+}
+
+#[derive(Args)]
+struct ServeArgs {
+    /// Socket path [default: $WRAPD_SOCKET, the config's daemon.socket,
+    /// $XDG_RUNTIME_DIR/wrapd/muxd.sock or /tmp/wrapd-$UID/muxd.sock].
+    #[arg(long)]
+    socket: Option<PathBuf>,
+    /// Config file [default: $XDG_CONFIG_HOME/wrapd/config.toml].
+    #[arg(long)]
+    config: Option<PathBuf>,
+    /// Where to listen for collaborators (TLS) [default: the config's
+    /// share.listen, 127.0.0.1:7443]; port 0 picks a free one.
+    #[arg(long, value_name = "ADDR")]
+    share_listen: Option<std::net::SocketAddr>,
 }
 
 #[derive(Subcommand)]
@@ -92,21 +99,21 @@ enum TeamCmd {
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
+    // The daemon logs what it does; a command run once (`team init`,
+    // `config check`, ...) says it in its own words on stdout, and logs only
+    // warnings and errors.
+    let serving = matches!(cli.command, None | Some(Cmd::Serve(_)));
     tracing_subscriber::fmt()
         .with_writer(std::io::stderr)
         .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
         .with_env_filter(
             tracing_subscriber::EnvFilter::try_from_env("WRAPD_LOG")
-                .unwrap_or_else(|_| "info".into()),
+                .unwrap_or_else(|_| if serving { "info" } else { "warn" }.into()),
         )
         .init();
     let result = match cli.command {
-        None => serve(None, None, None),
-        Some(Cmd::Serve {
-            socket,
-            config,
-            share_listen,
-        }) => serve(socket, config, share_listen),
+        None => serve(cli.serve),
+        Some(Cmd::Serve(args)) => serve(args),
         Some(Cmd::Config(ConfigCmd::Check { file })) => check_config(file),
         Some(Cmd::Config(ConfigCmd::Default)) => {
             print!("{DEFAULT_TOML}");
@@ -151,11 +158,12 @@ fn check_config(file: Option<PathBuf>) -> anyhow::Result<()> {
     Ok(())
 }
 
-fn serve(
-    socket: Option<PathBuf>,
-    config_path: Option<PathBuf>,
-    share_listen: Option<std::net::SocketAddr>,
-) -> anyhow::Result<()> {
+fn serve(args: ServeArgs) -> anyhow::Result<()> {
+    let ServeArgs {
+        socket,
+        config: config_path,
+        share_listen,
+    } = args;
     // SAFETY: at startup, before any thread runs.
     let (inherited, notifier) = unsafe {
         (
