@@ -155,3 +155,51 @@ fn a_mistyped_command_is_not_taken_for_a_url() {
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(err.contains("does not start with ssh://"), "{err}");
 }
+
+/// Without a terminal, `new` fails before it creates anything, and says
+/// how to create the session in the background.
+#[test]
+fn new_without_a_terminal_creates_nothing_and_suggests_d() {
+    use std::os::unix::process::CommandExt;
+    let env = TestEnv::new();
+    let _daemon = Daemon::start(&env);
+    let mut new = env.command("wrapd-attach");
+    new.args(["new", "-s", "x"])
+        .stdin(std::process::Stdio::null());
+    // SAFETY: setsid is async-signal-safe; it leaves the test's controlling
+    // terminal behind (if it has one), so /dev/tty cannot be opened.
+    unsafe {
+        new.pre_exec(|| {
+            nix::unistd::setsid()
+                .map(drop)
+                .map_err(std::io::Error::from)
+        });
+    }
+    let out = new.output().unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(!out.status.success(), "{err}");
+    assert!(err.contains("not a terminal"), "{err}");
+    assert!(err.contains("wrapd-attach new -d"), "{err}");
+    assert_eq!(env.ok(&["ls", "--json"]).trim(), "[]");
+
+    // Nor does `wrapd-attach` alone (which creates a session when there is
+    // none) start a daemon it could not show.
+    let env = TestEnv::new();
+    let mut bare = env.command("wrapd-attach");
+    bare.stdin(std::process::Stdio::null());
+    // SAFETY: as above.
+    unsafe {
+        bare.pre_exec(|| {
+            nix::unistd::setsid()
+                .map(drop)
+                .map_err(std::io::Error::from)
+        });
+    }
+    let out = bare.output().unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        !out.status.success() && err.contains("not a terminal"),
+        "{err}"
+    );
+    assert!(!env.socket().exists(), "no daemon was started");
+}

@@ -79,6 +79,10 @@ pub async fn run(cli: Cli) -> Result<ExitCode> {
             attach::run(client, opts, &config.client).await?
         }
         None => {
+            // No daemon is started for a client that cannot attach.
+            attach::terminal_available().map_err(|e| {
+                anyhow::anyhow!("this is not a terminal ({e}): wrapd-attach needs one to attach")
+            })?;
             let client = connect::connect_or_start(&socket).await?;
             let create = commands::create_request(&NewArgs::default(), terminal_size());
             let opts = AttachOptions {
@@ -92,6 +96,15 @@ pub async fn run(cli: Cli) -> Result<ExitCode> {
             attach::run(client, opts, &config.client).await?
         }
         Some(Command::New(args)) => {
+            // Attaching needs a terminal: find out before creating anything.
+            if !args.detached {
+                attach::terminal_available().map_err(|e| {
+                    anyhow::anyhow!(
+                        "`new` attaches to the session it creates, and this is not a \
+                         terminal ({e}): `wrapd-attach new -d` creates it in the background"
+                    )
+                })?;
+            }
             let mut client = connect::connect_or_start(&socket).await?;
             if args.detached {
                 commands::new_detached(&mut client, &args).await?;
