@@ -203,3 +203,29 @@ fn new_without_a_terminal_creates_nothing_and_suggests_d() {
     );
     assert!(!env.socket().exists(), "no daemon was started");
 }
+
+/// `ls --json` names a session's directory from the start: before its shell
+/// ran a command, and for a program that never reports one.
+#[test]
+fn ls_json_has_the_cwd_from_the_start() {
+    if !require("bash") {
+        return;
+    }
+    let env = TestEnv::new();
+    let _daemon = Daemon::start(&env);
+    let dir = env.dir.path().join("work");
+    std::fs::create_dir(&dir).unwrap();
+    let dir = dir.canonicalize().unwrap();
+    let dir = dir.to_str().unwrap();
+    env.ok(&["new", "-d", "-s", "shell", "-c", dir, "--", "bash"]);
+    env.ok(&["new", "-d", "-s", "quiet", "-c", dir, "--", "sleep", "1000"]);
+    wait_until(
+        "bash's prompt",
+        || env.capture("shell").contains('$').then_some(()),
+        || env.capture("shell"),
+    );
+    let list: serde_json::Value = serde_json::from_str(&env.ok(&["ls", "--json"])).unwrap();
+    for s in list.as_array().unwrap() {
+        assert_eq!(s["cwd"], dir, "{s}");
+    }
+}
