@@ -194,6 +194,11 @@ pub enum Command {
         #[arg(long, short = 'e')]
         ansi: bool,
     },
+    /// Print a shell completion script: `wrapd-attach completions bash`
+    /// (the README says where each shell looks for them).
+    Completions(wrapd_muxd::cli_docs::CompletionsArgs),
+    /// Print the man page, or write all of them with --dir.
+    Man(wrapd_muxd::cli_docs::ManArgs),
 }
 
 #[derive(Debug, Args, Default)]
@@ -268,6 +273,15 @@ mod tests {
         assert!(err.to_string().contains("'ssh://box.example.org'"), "{err}");
         let err = parse(&["--", "ls"]).unwrap_err();
         assert!(err.to_string().contains("`ls` is not a URL"), "{err}");
+    }
+
+    #[test]
+    fn every_argument_has_a_description() {
+        Cli::command().debug_assert();
+        assert_eq!(
+            wrapd_muxd::cli_docs::undescribed_arguments(&Cli::command()),
+            Vec::<String>::new()
+        );
     }
 
     #[test]

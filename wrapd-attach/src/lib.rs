@@ -29,6 +29,8 @@ pub mod ssh;
 use std::process::ExitCode;
 
 use anyhow::Result;
+use clap::CommandFactory;
+use wrapd_muxd::cli_docs;
 use wrapd_muxd::config::Config;
 
 use attach::AttachOptions;
@@ -38,6 +40,18 @@ use cli::{Cli, Command, NewArgs};
 pub async fn run(cli: Cli) -> Result<ExitCode> {
     if let (Some(url), Some(_)) = (&cli.url, &cli.command) {
         anyhow::bail!("`{url}` and a command: give one or the other");
+    }
+    // Made from the command line alone: no config, no daemon.
+    match &cli.command {
+        Some(Command::Completions(args)) => {
+            cli_docs::run_completions(Cli::command(), args)?;
+            return Ok(ExitCode::SUCCESS);
+        }
+        Some(Command::Man(args)) => {
+            cli_docs::run_man(Cli::command(), args)?;
+            return Ok(ExitCode::SUCCESS);
+        }
+        _ => {}
     }
     let config = Config::load_default()?;
     let socket = cli.socket.clone().unwrap_or_else(|| config.socket_path());
@@ -181,9 +195,12 @@ pub async fn run(cli: Cli) -> Result<ExitCode> {
                 Command::Block { target, id, ansi } => {
                     blocks::output(&mut client, target, &id, ansi).await?
                 }
-                Command::New(_) | Command::Attach(_) | Command::Share(_) | Command::Access(_) => {
-                    unreachable!("handled above")
-                }
+                Command::New(_)
+                | Command::Attach(_)
+                | Command::Share(_)
+                | Command::Access(_)
+                | Command::Completions(_)
+                | Command::Man(_) => unreachable!("handled above"),
             }
             return Ok(ExitCode::SUCCESS);
         }

@@ -19,9 +19,11 @@
 //! - `bridge`: the socket on stdio, for clients that come through `ssh`.
 //! - `background`: starting the daemon detached (for clients and the bridge).
 //! - `config`, `paths`, `error`; `human`: sizes and counts in messages.
+//! - `cli_docs`: shell completions and man pages from either program's clap command.
 
 pub mod background;
 pub mod bridge;
+pub mod cli_docs;
 pub mod config;
 pub mod daemon;
 pub mod error;

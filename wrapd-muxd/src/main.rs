@@ -6,8 +6,9 @@ use std::process::ExitCode;
 use std::sync::Arc;
 
 use anyhow::Context;
-use clap::{Args, Parser, Subcommand};
+use clap::{Args, CommandFactory, Parser, Subcommand};
 use tokio_util::sync::CancellationToken;
+use wrapd_muxd::cli_docs::{self, CompletionsArgs, ManArgs};
 use wrapd_muxd::config::{Config, DEFAULT_TOML};
 use wrapd_muxd::daemon::Daemon;
 use wrapd_muxd::systemd::{activation, notify, units};
@@ -48,6 +49,11 @@ enum Cmd {
         #[arg(long)]
         socket: Option<PathBuf>,
     },
+    /// Print a shell completion script: `wrapd-muxd completions bash`
+    /// (the README says where each shell looks for them).
+    Completions(CompletionsArgs),
+    /// Print the man page, or write all of them with --dir.
+    Man(ManArgs),
 }
 
 #[derive(Args)]
@@ -69,7 +75,7 @@ struct ServeArgs {
 enum ConfigCmd {
     /// Validate a config file; the error names the key and the line.
     Check {
-        /// [default: $XDG_CONFIG_HOME/wrapd/config.toml]
+        /// The file to check [default: $XDG_CONFIG_HOME/wrapd/config.toml].
         file: Option<PathBuf>,
     },
     /// Print the default config, commented (a starting point for your own).
@@ -81,17 +87,18 @@ enum TeamCmd {
     /// Make a team CA (kept if one exists). Daemons trust it with
     /// `share.team_ca = "DIR/ca.pem"`.
     Init {
-        /// [default: $XDG_CONFIG_HOME/wrapd/team]
+        /// Where the CA's key and certificate go [default: $XDG_CONFIG_HOME/wrapd/team].
         #[arg(long)]
         dir: Option<PathBuf>,
     },
     /// Make a member's identity (key and certificate) from the team CA.
     Issue {
+        /// The member's email: who they are in every share they join.
         email: String,
         /// Display name [default: the email's user part].
         #[arg(long)]
         name: Option<String>,
-        /// The team CA's directory [default: $XDG_CONFIG_HOME/wrapd/team]
+        /// The team CA's directory [default: $XDG_CONFIG_HOME/wrapd/team].
         #[arg(long)]
         dir: Option<PathBuf>,
     },
@@ -123,6 +130,10 @@ fn main() -> ExitCode {
         Some(Cmd::UninstallService) => uninstall_service(),
         Some(Cmd::Bridge { socket }) => run_bridge(socket),
         Some(Cmd::Team(cmd)) => team(cmd),
+        Some(Cmd::Completions(args)) => {
+            cli_docs::run_completions(Cli::command(), &args).map_err(Into::into)
+        }
+        Some(Cmd::Man(args)) => cli_docs::run_man(Cli::command(), &args).map_err(Into::into),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
@@ -348,5 +359,19 @@ fn run_bridge(socket: Option<PathBuf>) -> anyhow::Result<()> {
             eprintln!("wrapd-muxd bridge: {e}");
             std::process::exit(1)
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_argument_has_a_description() {
+        Cli::command().debug_assert();
+        assert_eq!(
+            cli_docs::undescribed_arguments(&Cli::command()),
+            Vec::<String>::new()
+        );
     }
 }
