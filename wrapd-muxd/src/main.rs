@@ -318,8 +318,11 @@ fn install_service() -> anyhow::Result<()> {
          \n    systemctl --user daemon-reload\
          \n    systemctl --user enable --now {socket}\n\
          \nto keep sessions running after you log out:\n\
-         \n    loginctl enable-linger",
-        socket = units::SOCKET
+         \n    loginctl enable-linger\n\
+         \nthe units' documentation (`systemctl --user help {service}`) is the man page:\n\
+         \n    wrapd-muxd man --dir ~/.local/share/man/man1",
+        socket = units::SOCKET,
+        service = units::SERVICE,
     );
     Ok(())
 }
