@@ -7,6 +7,7 @@
 //! - `range`: a text range dragged in scroll mode.
 //! - `presence`: who is here (shared sessions), their badges and highlights.
 //! - `menu`: the owner's share menu; `share_ops`: what its choices do.
+//! - `help`: the help overlay (every key in effect), laid out for any size.
 //! - `ui`: drawing.
 //!
 //! The loop here owns the I/O: the outer terminal's events, the attach stream,
@@ -15,6 +16,7 @@
 mod app;
 mod backend;
 mod blocks;
+mod help;
 mod input;
 mod menu;
 mod pacer;
