@@ -157,7 +157,7 @@ fn session_with_blocks(shell: &Shell) {
     let (mut watcher, events) = watch(&env, target);
 
     run(&env, target, &["greet"], 1);
-    run(&env, target, &["true"], 2);
+    run(&env, target, &["sh -c 'exit 3'"], 2);
     run(&env, target, &["false"], 3);
     run(&env, target, &["echo hi"], 4);
     run(&env, target, &["sleep 0.1"], 5);
@@ -178,7 +178,7 @@ fn session_with_blocks(shell: &Shell) {
         .collect();
     assert_eq!(
         commands[..5],
-        ["greet", "true", "false", "echo hi", "sleep 0.1"]
+        ["greet", "sh -c 'exit 3'", "false", "echo hi", "sleep 0.1"]
     );
     assert_eq!(commands[5], shell.multi_line.join("\n"), "{commands:?}");
     assert_eq!(commands[6..], ["vim -u NONE", "printf no-newline"]);
@@ -186,7 +186,7 @@ fn session_with_blocks(shell: &Shell) {
         .iter()
         .map(|b| b["exit_code"].as_i64().unwrap())
         .collect();
-    assert_eq!(codes, [0, 0, 1, 0, 0, 0, 0, 0]);
+    assert_eq!(codes, [0, 3, 1, 0, 0, 0, 0, 0]);
     let home = env.home();
     let home = home.canonicalize().unwrap();
     for b in &list {
@@ -194,7 +194,13 @@ fn session_with_blocks(shell: &Shell) {
         assert_eq!(b["state"], "finished");
         assert!(b["started_at"].as_str().unwrap().ends_with('Z'));
     }
-    assert!(list[4]["duration_ms"].is_u64(), "{}", list[4]);
+    // `sleep 0.1` lasts 100 ms at least; every finished block has a duration.
+    assert!(
+        list[4]["duration_ms"].as_u64().unwrap() >= 100,
+        "{}",
+        list[4]
+    );
+    assert!(list.iter().all(|b| b["duration_ms"].is_u64()), "{list:?}");
     assert_eq!(list[6]["full_screen"], true);
 
     let output = |id: &Value| env.ok(&["block", "-t", target, &id.to_string()]);
