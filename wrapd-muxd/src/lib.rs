@@ -18,13 +18,16 @@
 //! - `systemd`: readiness notices, socket activation, the unit files.
 //! - `bridge`: the socket on stdio, for clients that come through `ssh`.
 //! - `background`: starting the daemon detached (for clients and the bridge).
-//! - `config`, `paths`, `error`.
+//! - `config`, `paths`, `error`; `human`: sizes and counts in messages.
+//! - `cli_docs`: shell completions and man pages from either program's clap command.
 
 pub mod background;
 pub mod bridge;
+pub mod cli_docs;
 pub mod config;
 pub mod daemon;
 pub mod error;
+pub mod human;
 pub mod paths;
 pub mod pty;
 pub mod quiet_socket;

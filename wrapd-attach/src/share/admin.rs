@@ -7,6 +7,7 @@ use std::path::Path;
 use anyhow::Result;
 use serde_json::json;
 use tonic::transport::Channel;
+use wrapd_muxd::human;
 use wrapd_proto::pb;
 use wrapd_proto::pb::share_admin_client::ShareAdminClient;
 use wrapd_proto::pb::update_access_request::Change;
@@ -245,8 +246,8 @@ fn print_info(info: &pb::ShareInfo, json: bool) -> Result<()> {
         info.share_id,
         role_name(info.link_role()),
         role_name(info.team_role()),
-        megabytes(info.bytes_sent),
-        megabytes(info.bytes_limit),
+        human::bytes(info.bytes_sent),
+        human::bytes(info.bytes_limit),
     )?;
     for l in &info.links {
         // Listings carry no secrets: the daemon showed each once, when made.
@@ -267,10 +268,6 @@ fn print_info(info: &pb::ShareInfo, json: bool) -> Result<()> {
         writeln!(out, "  {}", participant_line(p))?;
     }
     Ok(())
-}
-
-fn megabytes(b: u64) -> String {
-    format!("{:.1} MB", b as f64 / 1e6)
 }
 
 /// Where a share starts, as the owner chose it: "with scrollback",

@@ -146,8 +146,8 @@ impl Share for ShareService {
                 if share.active_participants() >= limits.max_participants {
                     share.audit("", "limit", format!("{name} refused: the share is full"));
                     return Err(Status::resource_exhausted(format!(
-                        "this share already has {} participants, its limit",
-                        limits.max_participants
+                        "this share already has {}, its limit",
+                        crate::human::count(limits.max_participants as u64, "participant")
                     )));
                 }
                 CertIdentity {

@@ -121,8 +121,8 @@ impl ShareAdminService {
                 let role = Role::from_pb(inv.role)?.unwrap_or(Role::Viewer);
                 if share.active_participants() >= limits.max_participants {
                     return Err(Status::resource_exhausted(format!(
-                        "this share already has {} participants, its limit (share.max_participants)",
-                        limits.max_participants
+                        "this share already has {}, its limit (share.max_participants)",
+                        crate::human::count(limits.max_participants as u64, "participant")
                     )));
                 }
                 let secret = new_secret();

@@ -278,8 +278,8 @@ fn team_member(
                     format!("team member {} refused: the share is full", cert.email),
                 );
                 return Err(Status::resource_exhausted(format!(
-                    "this share already has {} participants, its limit",
-                    limits.max_participants
+                    "this share already has {}, its limit",
+                    crate::human::count(limits.max_participants as u64, "participant")
                 )));
             }
             let p = share.add_participant(&cert.name, &cert.email, role, Via::Team);

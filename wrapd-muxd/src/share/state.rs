@@ -422,8 +422,8 @@ impl Shares {
         }
         if used.1.saturating_add(bytes) > limits.max_daily_bytes {
             let msg = format!(
-                "you have received {} MB from shared sessions today, the daily limit: try again tomorrow",
-                limits.max_daily_bytes / 1_000_000
+                "you have received {} from shared sessions today, the daily limit: try again tomorrow",
+                crate::human::bytes(limits.max_daily_bytes)
             );
             let share = st.share_mut(share_id).expect("found above");
             share.audit(participant, "limit", msg.clone());
@@ -433,9 +433,9 @@ impl Shares {
         let share = st.share_mut(share_id).expect("found above");
         if share.bytes_sent.saturating_add(bytes) > limits.max_session_bytes {
             let msg = format!(
-                "this shared session has sent its limit of {} MB to collaborators; \
+                "this shared session has sent its limit of {} to collaborators; \
                  the owner can share it again to reset it",
-                limits.max_session_bytes / 1_000_000
+                crate::human::bytes(limits.max_session_bytes)
             );
             if !share.limit_reported {
                 share.limit_reported = true;
