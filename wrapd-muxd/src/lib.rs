@@ -15,6 +15,7 @@
 //! - `shell`: shell integration scripts and their injection into sessions.
 //! - `server`: the Unix socket, single-instance lock, serve and shut down.
 //! - `quiet_socket`: that socket's streams, which wake the runtime only for data.
+//! - `local_authority`: its HTTP/2 requests' authority made valid for any gRPC client.
 //! - `systemd`: readiness notices, socket activation, the unit files.
 //! - `bridge`: the socket on stdio, for clients that come through `ssh`.
 //! - `background`: starting the daemon detached (for clients and the bridge).
@@ -25,6 +26,7 @@ pub mod bridge;
 pub mod config;
 pub mod daemon;
 pub mod error;
+pub mod local_authority;
 pub mod paths;
 pub mod pty;
 pub mod quiet_socket;
