@@ -12,6 +12,7 @@
 //! - `daemon`: shared state and session creation.
 //! - `rpc`: the gRPC service (wire <-> internal types, errors -> statuses).
 //! - `share`: sharing sessions over mutual TLS (CA, share port, access list).
+//! - `admission`: what peers may hold on a port strangers can reach.
 //! - `shell`: shell integration scripts and their injection into sessions.
 //! - `server`: the Unix socket, single-instance lock, serve and shut down.
 //! - `quiet_socket`: that socket's streams, which wake the runtime only for data.
@@ -21,6 +22,7 @@
 //! - `background`: starting the daemon detached (for clients and the bridge).
 //! - `config`, `paths`, `error`.
 
+pub mod admission;
 pub mod background;
 pub mod bridge;
 pub mod config;

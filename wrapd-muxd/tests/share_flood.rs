@@ -1,0 +1,278 @@
+//! Strangers on the share port: connections without a certificate cannot keep
+//! collaborators out. A thousand that finish TLS and say nothing, from the
+//! participant's own address, and a thousand that trickle a handshake and
+//! come back whenever they are closed, from another: a participant enrolls,
+//! attaches and types meanwhile. Loopback only, bounded in count; the test
+//! raises its own open-file limit (soft to hard) for the flood's sockets.
+//!
+//! The join's time under the flood is printed (`-- --nocapture` shows it).
+
+mod share_common;
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::{Duration, Instant};
+
+use share_common::*;
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::net::{TcpSocket, TcpStream};
+use tokio_util::sync::CancellationToken;
+use wrapd_proto::link::SERVER_NAME;
+use wrapd_proto::pb;
+
+const IDLE: usize = 1000;
+const TRICKLE: usize = 1000;
+
+/// Enough open files for the flood (the test process holds both ends).
+fn raise_open_file_limit() {
+    use nix::libc::{RLIMIT_NOFILE, getrlimit, rlimit, setrlimit};
+    let mut lim = rlimit {
+        rlim_cur: 0,
+        rlim_max: 0,
+    };
+    // SAFETY: plain system calls on a local struct.
+    unsafe {
+        assert_eq!(getrlimit(RLIMIT_NOFILE, &mut lim), 0);
+        lim.rlim_cur = lim.rlim_max;
+        assert_eq!(setrlimit(RLIMIT_NOFILE, &lim), 0);
+    }
+    let need = (IDLE + TRICKLE) as u64 * 2 + 500;
+    assert!(
+        lim.rlim_cur >= need,
+        "this test needs {need} open files; the hard limit is {}",
+        lim.rlim_cur
+    );
+}
+
+async fn connect_from(source: &str, to: SocketAddr) -> std::io::Result<TcpStream> {
+    let socket = TcpSocket::new_v4()?;
+    socket.bind(format!("{source}:0").parse().unwrap())?;
+    socket.connect(to).await
+}
+
+/// A TLS client that trusts the daemon's CA and shows no certificate.
+fn anonymous_tls(ca_pem: &str) -> tokio_rustls::TlsConnector {
+    use rustls::pki_types::CertificateDer;
+    use rustls::pki_types::pem::PemObject;
+    let mut roots = rustls::RootCertStore::empty();
+    roots
+        .add(CertificateDer::from_pem_slice(ca_pem.as_bytes()).unwrap())
+        .unwrap();
+    let mut config = rustls::ClientConfig::builder_with_provider(Arc::new(
+        rustls::crypto::ring::default_provider(),
+    ))
+    .with_safe_default_protocol_versions()
+    .unwrap()
+    .with_root_certificates(roots)
+    .with_no_client_auth();
+    config.alpn_protocols = vec![b"h2".to_vec()];
+    tokio_rustls::TlsConnector::from(Arc::new(config))
+}
+
+/// Read until the daemon closes the connection.
+async fn until_closed<S: tokio::io::AsyncRead + Unpin>(mut conn: S) {
+    let mut buf = [0u8; 256];
+    while matches!(conn.read(&mut buf).await, Ok(n) if n > 0) {}
+}
+
+#[derive(Default)]
+struct Counts {
+    /// Connections made (TCP, and TLS for the idle ones).
+    made: AtomicUsize,
+    /// Of those, the daemon closed.
+    closed: AtomicUsize,
+    /// Closed before TLS finished.
+    refused: AtomicUsize,
+}
+
+/// `IDLE` connections from 127.0.0.1 that finish TLS without a certificate
+/// and then send nothing (each ends when the daemon closes it).
+fn idle_flood(
+    addr: SocketAddr,
+    ca_pem: &str,
+    counts: Arc<Counts>,
+) -> Vec<tokio::task::JoinHandle<()>> {
+    let tls = anonymous_tls(ca_pem);
+    (0..IDLE)
+        .map(|_| {
+            let (tls, counts) = (tls.clone(), counts.clone());
+            tokio::spawn(async move {
+                let Ok(tcp) = connect_from("127.0.0.1", addr).await else {
+                    return;
+                };
+                let name = rustls::pki_types::ServerName::try_from(SERVER_NAME).unwrap();
+                let Ok(conn) = tls.connect(name, tcp).await else {
+                    counts.refused.fetch_add(1, Ordering::Relaxed);
+                    return;
+                };
+                counts.made.fetch_add(1, Ordering::Relaxed);
+                until_closed(conn).await;
+                counts.closed.fetch_add(1, Ordering::Relaxed);
+            })
+        })
+        .collect()
+}
+
+/// `TRICKLE` connections from 127.0.0.2 that send a TLS record header and
+/// then one byte every 100 ms, and connect again a second after the daemon
+/// closes them, until `stop`.
+fn trickle_flood(
+    addr: SocketAddr,
+    counts: Arc<Counts>,
+    stop: CancellationToken,
+) -> Vec<tokio::task::JoinHandle<()>> {
+    (0..TRICKLE)
+        .map(|_| {
+            let (counts, stop) = (counts.clone(), stop.clone());
+            tokio::spawn(async move {
+                while !stop.is_cancelled() {
+                    if let Ok(mut tcp) = connect_from("127.0.0.2", addr).await {
+                        counts.made.fetch_add(1, Ordering::Relaxed);
+                        // A handshake record of 512 bytes, arriving slowly.
+                        let mut sent = tcp.write_all(&[0x16, 0x03, 0x01, 0x02, 0x00]).await.is_ok();
+                        while sent && !stop.is_cancelled() {
+                            tokio::time::sleep(Duration::from_millis(100)).await;
+                            sent = tcp.write_all(&[0]).await.is_ok();
+                        }
+                        counts.closed.fetch_add(1, Ordering::Relaxed);
+                    }
+                    tokio::select! {
+                        _ = tokio::time::sleep(Duration::from_secs(1)) => {}
+                        _ = stop.cancelled() => {}
+                    }
+                }
+            })
+        })
+        .collect()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_participant_joins_and_types_while_two_thousand_strangers_hold_connections() {
+    raise_open_file_limit();
+    let d = TestDaemon::start().await;
+    let mut owner = d.owner().await;
+    let mut admin = d.admin().await;
+    owner.create_session(create("s", &["cat"])).await.unwrap();
+    let info = admin
+        .start_share(share_req("s", pb::Role::Editor))
+        .await
+        .unwrap()
+        .into_inner();
+    let link = link(&info, "link");
+    let addr: SocketAddr = link.addr.parse().unwrap();
+
+    let idle = Arc::new(Counts::default());
+    let idle_tasks = idle_flood(addr, &d.ca_pem(), idle.clone());
+    let trickle = Arc::new(Counts::default());
+    let stop = CancellationToken::new();
+    let trickle_tasks = trickle_flood(addr, trickle.clone(), stop.clone());
+    // Every idle connection has been tried (those that are left hold their
+    // slots), and the trickle is under way.
+    wait_for("the idle flood to connect", || async {
+        let done = idle.made.load(Ordering::Relaxed) + idle.refused.load(Ordering::Relaxed);
+        let trickling = trickle.made.load(Ordering::Relaxed);
+        (
+            (done >= IDLE && trickling >= TRICKLE).then_some(()),
+            format!("idle: {done} of {IDLE} tried; trickle: {trickling} made"),
+        )
+    })
+    .await;
+    let held = idle.made.load(Ordering::Relaxed) - idle.closed.load(Ordering::Relaxed);
+    assert!(held > 0, "no idle connection is held: the flood is not on");
+    let trickle_before = trickle.made.load(Ordering::Relaxed);
+
+    let started = Instant::now();
+    let join = async {
+        let ada = enroll(&d, &link, "Ada").await;
+        let mut mux = ada.mux().await;
+        let (tx, _events) = attach(&mut mux, "s").await;
+        type_in(&tx, "ada-under-flood\r").await;
+        wait_for_screen(&mut owner, "s", "ada-under-flood").await;
+        tx
+    };
+    let _tx = tokio::time::timeout(Duration::from_secs(30), join)
+        .await
+        .expect("the join did not finish within 30 s");
+    let took = started.elapsed();
+    eprintln!(
+        "join (enroll, attach, type, seen) under {IDLE} idle and {TRICKLE} trickling \
+         connections: {} ms",
+        took.as_millis()
+    );
+    // The flood was on all along: idle connections still open, and the
+    // trickle, which was coming before the join, still comes after it.
+    let still_held = idle.made.load(Ordering::Relaxed) - idle.closed.load(Ordering::Relaxed);
+    assert!(
+        still_held > 0,
+        "the idle flood was gone before the join ended"
+    );
+    let trickle_after = trickle.made.load(Ordering::Relaxed);
+    assert!(trickle_after >= trickle_before);
+    wait_for("the trickle to go on after the join", || async {
+        let now = trickle.made.load(Ordering::Relaxed);
+        ((now > trickle_after).then_some(()), format!("{now} made"))
+    })
+    .await;
+    owner_types_and_sees(&mut owner, "s", "owner-fine").await;
+    stop.cancel();
+    for t in trickle_tasks {
+        t.await.unwrap();
+    }
+    for t in idle_tasks {
+        t.abort();
+    }
+    d.stop().await;
+}
+
+/// A connection that finishes TLS without a certificate and then sends
+/// nothing is closed by the daemon (it may hold its slot only so long).
+#[tokio::test]
+async fn a_connection_without_a_certificate_that_sends_nothing_is_closed() {
+    let d = TestDaemon::start().await;
+    let (mut owner, _admin, link) = cat_shared_with_a_viewer_link(&d).await;
+    let addr: SocketAddr = link.addr.parse().unwrap();
+    let tcp = connect_from("127.0.0.1", addr).await.unwrap();
+    let name = rustls::pki_types::ServerName::try_from(SERVER_NAME).unwrap();
+    let conn = anonymous_tls(&d.ca_pem()).connect(name, tcp).await.unwrap();
+    tokio::time::timeout(Duration::from_secs(60), until_closed(conn))
+        .await
+        .expect("an idle connection without a certificate was kept for a minute");
+    owner_types_and_sees(&mut owner, "s", "fine").await;
+    d.stop().await;
+}
+
+/// From one address, strangers hold only a few connections: each new one
+/// pushes out the oldest, the owner is served meanwhile, and a collaborator
+/// from another address enrolls.
+#[tokio::test]
+async fn connections_from_one_address_push_out_the_oldest_and_a_collaborator_gets_in() {
+    use wrapd_muxd::admission::Limits;
+    let per_source = Limits::SHARE_PORT.unauthenticated_per_source;
+    let d = TestDaemon::start().await;
+    let (mut owner, _admin, link) = cat_shared_with_a_viewer_link(&d).await;
+    let addr: SocketAddr = link.addr.parse().unwrap();
+    // The oldest has finished TLS (nothing else closes it for 20 s).
+    let tcp = connect_from("127.0.0.3", addr).await.unwrap();
+    let name = rustls::pki_types::ServerName::try_from(SERVER_NAME).unwrap();
+    let first = anonymous_tls(&d.ca_pem()).connect(name, tcp).await.unwrap();
+    let mut later = Vec::new();
+    for _ in 0..per_source {
+        later.push(connect_from("127.0.0.3", addr).await.unwrap());
+    }
+    tokio::time::timeout(Duration::from_secs(15), until_closed(first))
+        .await
+        .expect("the oldest connection from a full address was kept");
+    session_is_served(&mut owner).await;
+    // Another address is not affected by that one's.
+    let other = enroll(&d, &link, "Other").await;
+    assert_eq!(other.whoami.role, pb::Role::Viewer as i32);
+    drop(later);
+    d.stop().await;
+}
+
+async fn session_is_served(
+    owner: &mut wrapd_proto::pb::mux_client::MuxClient<tonic::transport::Channel>,
+) {
+    owner_types_and_sees(owner, "s", "still-served").await;
+}
