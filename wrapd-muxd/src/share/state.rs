@@ -1,7 +1,7 @@
 //! [`Shares`]: every share, its participants, secrets, counters and audit log,
 //! behind one lock — the live access list that `authz` checks.
 
-use std::collections::{HashMap, VecDeque};
+use std::collections::HashMap;
 use std::sync::{Mutex, MutexGuard};
 
 use tokio::sync::watch;
@@ -9,13 +9,12 @@ use tokio_util::sync::CancellationToken;
 use tonic::Status;
 use wrapd_proto::pb;
 
+use super::audit::AuditLog;
 use super::secret::SecretHash;
 use super::store::RevocationStore;
 use super::{PALETTE, Role};
 use crate::session::{SessionId, now_ms};
 
-/// Audit entries kept per share (the oldest go first).
-const AUDIT_CAP: usize = 10_000;
 /// Presence is re-sent for typing at most this often per participant.
 pub const TYPING_RESOLUTION_MS: u64 = 1000;
 
@@ -78,7 +77,7 @@ pub struct Share {
     pub participants: Vec<Participant>,
     pub bytes_sent: u64,
     pub limit_reported: bool,
-    pub audit: VecDeque<pb::AuditEntry>,
+    pub audit: AuditLog,
     /// Cancelled when the share stops.
     pub token: CancellationToken,
     next_participant: u32,
@@ -109,7 +108,7 @@ impl Share {
             participants: Vec::new(),
             bytes_sent: 0,
             limit_reported: false,
-            audit: VecDeque::new(),
+            audit: AuditLog::default(),
             token: CancellationToken::new(),
             next_participant: 0,
             joined: 0,
@@ -172,21 +171,31 @@ impl Share {
 
     /// Record what participant `id` did ("" for the owner or the daemon).
     pub fn audit(&mut self, id: &str, action: &str, detail: String) {
-        if self.audit.len() >= AUDIT_CAP {
-            self.audit.pop_front();
-        }
+        let e = self.audit_entry(id, action, detail);
+        self.audit.record(e);
+    }
+
+    /// Note something participant `id` (or a stranger: "") can repeat at
+    /// will; repeats are counted, not added (see `audit.rs`).
+    pub fn audit_repeat(&mut self, id: &str, action: &str, detail: String) {
+        let e = self.audit_entry(id, action, detail);
+        self.audit.repeat(e);
+    }
+
+    fn audit_entry(&self, id: &str, action: &str, detail: String) -> pb::AuditEntry {
         let (name, email) = self
             .participant(id)
             .map(|p| (p.name.clone(), p.email.clone()))
             .unwrap_or_default();
-        self.audit.push_back(pb::AuditEntry {
+        pb::AuditEntry {
             at_ms: now_ms(),
             participant_id: id.to_owned(),
             email,
             name,
             action: action.to_owned(),
             detail,
-        });
+            ..Default::default()
+        }
     }
 
     /// Apply a route's new role (`None`: the route is off) to everyone who
@@ -484,7 +493,8 @@ mod tests {
         let st = s.lock();
         let share = st.share("s1").unwrap();
         assert_eq!(share.bytes_sent, 900);
-        let actions: Vec<&str> = share.audit.iter().map(|e| e.action.as_str()).collect();
+        let entries = share.audit.entries();
+        let actions: Vec<&str> = entries.iter().map(|e| e.action.as_str()).collect();
         assert_eq!(actions, ["limit", "limit"]);
     }
 
