@@ -15,6 +15,11 @@
 //! Certificate holders move to their own pool, which strangers cannot touch,
 //! with a cap per identity; a full pool refuses the newcomer, with a log line.
 //! Counting is all here; the listener closes what a [`Ticket`] tells it to.
+//!
+//! Nor may strangers fill the daemon's log: warnings about peers (failed
+//! handshakes, refused certificates) are written at most
+//! [`WARNINGS_PER_MINUTE`] a minute, and the next one says how many were left
+//! out.
 
 use std::collections::{BTreeMap, HashMap};
 use std::net::IpAddr;
@@ -52,6 +57,9 @@ impl Limits {
     };
 }
 
+/// Warnings about peers written per minute at most.
+pub const WARNINGS_PER_MINUTE: u32 = 30;
+
 /// How long a connection that finished TLS may stay silent and still count
 /// as handshaking when room is needed (a client sends its first request
 /// right after the handshake; this covers the moment in between).
@@ -76,6 +84,16 @@ struct State {
     per_source: HashMap<IpAddr, usize>,
     authenticated: usize,
     per_identity: HashMap<String, usize>,
+    warnings: Warnings,
+}
+
+/// Warnings about peers in the current minute.
+#[derive(Default)]
+struct Warnings {
+    /// When the minute started (ms since the epoch).
+    since_ms: u64,
+    written: u32,
+    left_out: u64,
 }
 
 struct Waiting {
@@ -167,6 +185,30 @@ impl Admission {
         self.epoch.elapsed().as_millis() as u64
     }
 
+    /// Log a warning about `peer`, unless this minute's are used up.
+    pub fn warn(&self, peer: std::net::SocketAddr, what: std::fmt::Arguments<'_>) {
+        let now = self.now_ms();
+        let left_out = {
+            let mut st = self.lock();
+            let w = &mut st.warnings;
+            if now.saturating_sub(w.since_ms) >= 60_000 {
+                w.since_ms = now;
+                w.written = 0;
+            }
+            if w.written >= WARNINGS_PER_MINUTE {
+                w.left_out += 1;
+                return;
+            }
+            w.written += 1;
+            std::mem::take(&mut w.left_out)
+        };
+        if left_out > 0 {
+            tracing::warn!(%peer, "{what} (and {left_out} such warnings left out before)");
+        } else {
+            tracing::warn!(%peer, "{what}");
+        }
+    }
+
     /// Unauthenticated and authenticated connections held now.
     pub fn counts(&self) -> (usize, usize) {
         let st = self.lock();
@@ -219,6 +261,11 @@ pub struct Ticket {
 impl Ticket {
     pub fn source(&self) -> IpAddr {
         self.source
+    }
+
+    /// Log a warning about this connection's peer (see [`Admission::warn`]).
+    pub fn warn(&self, peer: std::net::SocketAddr, what: std::fmt::Arguments<'_>) {
+        self.admission.warn(peer, what);
     }
 
     /// It finished TLS (and has sent nothing since).
@@ -409,6 +456,18 @@ mod tests {
         drop(flood);
         drop((same, other, third));
         assert_eq!(adm.counts(), (0, 0));
+    }
+
+    #[test]
+    fn warnings_about_peers_are_limited_per_minute_and_the_rest_counted() {
+        let adm = Admission::new(limits());
+        let peer = "127.0.0.1:1".parse().unwrap();
+        for i in 0..WARNINGS_PER_MINUTE + 10 {
+            adm.warn(peer, format_args!("test warning {i}"));
+        }
+        let st = adm.lock();
+        assert_eq!(st.warnings.written, WARNINGS_PER_MINUTE);
+        assert_eq!(st.warnings.left_out, 10);
     }
 
     #[tokio::test]

@@ -381,11 +381,11 @@ pub fn accept_loop(
                     r = handshake => match r {
                         Ok(Ok(io)) => io,
                         Ok(Err(e)) => {
-                            tracing::warn!(peer = %addr, "share port: TLS handshake failed: {e}");
+                            ticket.warn(addr, format_args!("share port: TLS handshake failed: {e}"));
                             return;
                         }
                         Err(_) => {
-                            tracing::warn!(peer = %addr, "share port: TLS handshake timed out");
+                            ticket.warn(addr, format_args!("share port: TLS handshake timed out"));
                             return;
                         }
                     },
@@ -418,7 +418,7 @@ async fn serve(
     let holder = match &identity {
         PeerIdentity::Enrolled(c) | PeerIdentity::Team(c) => Some(c.serial.clone()),
         PeerIdentity::Refused(why) => {
-            tracing::warn!(peer = %addr, "share port: certificate refused: {why}");
+            ticket.warn(addr, format_args!("share port: certificate refused: {why}"));
             None
         }
         PeerIdentity::Anonymous => None,
@@ -426,7 +426,10 @@ async fn serve(
     if let Some(serial) = &holder
         && let Err(why) = ticket.authenticate(serial)
     {
-        tracing::warn!(peer = %addr, "share port: refusing a certificate holder's connection: {why}");
+        ticket.warn(
+            addr,
+            format_args!("share port: refusing a certificate holder's connection: {why}"),
+        );
         return;
     }
     let tx = if ticket.is_authenticated() {
