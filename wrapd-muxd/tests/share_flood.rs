@@ -18,8 +18,10 @@ use share_common::*;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpSocket, TcpStream};
 use tokio_util::sync::CancellationToken;
-use wrapd_proto::link::SERVER_NAME;
+use tonic::transport::Channel;
+use wrapd_proto::link::{SERVER_NAME, ShareLink};
 use wrapd_proto::pb;
+use wrapd_proto::pb::mux_client::MuxClient;
 
 const IDLE: usize = 1000;
 const TRICKLE: usize = 1000;
@@ -147,10 +149,56 @@ fn trickle_flood(
         .collect()
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_participant_joins_and_types_while_two_thousand_strangers_hold_connections() {
-    raise_open_file_limit();
-    let d = TestDaemon::start().await;
+/// Both floods, under way.
+struct Flood {
+    idle: Arc<Counts>,
+    trickle: Arc<Counts>,
+    stop: CancellationToken,
+    tasks: Vec<tokio::task::JoinHandle<()>>,
+}
+
+impl Flood {
+    /// Start both and wait until every idle connection has been tried (those
+    /// left hold their slots) and the trickle is under way.
+    async fn start(addr: SocketAddr, ca_pem: &str) -> Flood {
+        let idle = Arc::new(Counts::default());
+        let trickle = Arc::new(Counts::default());
+        let stop = CancellationToken::new();
+        let mut tasks = idle_flood(addr, ca_pem, idle.clone());
+        tasks.extend(trickle_flood(addr, trickle.clone(), stop.clone()));
+        wait_for("the flood to connect", || async {
+            let done = idle.made.load(Ordering::Relaxed) + idle.refused.load(Ordering::Relaxed);
+            let trickling = trickle.made.load(Ordering::Relaxed);
+            (
+                (done >= IDLE && trickling >= TRICKLE).then_some(()),
+                format!("idle: {done} of {IDLE} tried; trickle: {trickling} made"),
+            )
+        })
+        .await;
+        Flood {
+            idle,
+            trickle,
+            stop,
+            tasks,
+        }
+    }
+
+    /// Idle connections still open.
+    fn idle_held(&self) -> usize {
+        self.idle.made.load(Ordering::Relaxed) - self.idle.closed.load(Ordering::Relaxed)
+    }
+
+    async fn stop(self) {
+        self.stop.cancel();
+        for t in self.tasks {
+            t.abort();
+            let _ = t.await;
+        }
+    }
+}
+
+/// A session "s" running `cat`, shared with an editor link.
+async fn cat_shared_with_an_editor_link(d: &TestDaemon) -> (MuxClient<Channel>, ShareLink) {
     let mut owner = d.owner().await;
     let mut admin = d.admin().await;
     owner.create_session(create("s", &["cat"])).await.unwrap();
@@ -159,42 +207,46 @@ async fn a_participant_joins_and_types_while_two_thousand_strangers_hold_connect
         .await
         .unwrap()
         .into_inner();
-    let link = link(&info, "link");
-    let addr: SocketAddr = link.addr.parse().unwrap();
+    (owner, link(&info, "link"))
+}
 
-    let idle = Arc::new(Counts::default());
-    let idle_tasks = idle_flood(addr, &d.ca_pem(), idle.clone());
-    let trickle = Arc::new(Counts::default());
-    let stop = CancellationToken::new();
-    let trickle_tasks = trickle_flood(addr, trickle.clone(), stop.clone());
-    // Every idle connection has been tried (those that are left hold their
-    // slots), and the trickle is under way.
-    wait_for("the idle flood to connect", || async {
-        let done = idle.made.load(Ordering::Relaxed) + idle.refused.load(Ordering::Relaxed);
-        let trickling = trickle.made.load(Ordering::Relaxed);
-        (
-            (done >= IDLE && trickling >= TRICKLE).then_some(()),
-            format!("idle: {done} of {IDLE} tried; trickle: {trickling} made"),
-        )
-    })
-    .await;
-    let held = idle.made.load(Ordering::Relaxed) - idle.closed.load(Ordering::Relaxed);
-    assert!(held > 0, "no idle connection is held: the flood is not on");
-    let trickle_before = trickle.made.load(Ordering::Relaxed);
-
+/// `name` enrolls with `link`, attaches to "s" and types; the owner sees it.
+/// How long that took (it fails the test after 30 s).
+async fn join_and_type(
+    d: &TestDaemon,
+    link: &ShareLink,
+    owner: &mut MuxClient<Channel>,
+    name: &str,
+) -> Duration {
     let started = Instant::now();
+    let word = format!("{name}-typed");
     let join = async {
-        let ada = enroll(&d, &link, "Ada").await;
-        let mut mux = ada.mux().await;
+        let who = enroll(d, link, name).await;
+        let mut mux = who.mux().await;
         let (tx, _events) = attach(&mut mux, "s").await;
-        type_in(&tx, "ada-under-flood\r").await;
-        wait_for_screen(&mut owner, "s", "ada-under-flood").await;
-        tx
+        type_in(&tx, &format!("{word}\r")).await;
+        wait_for_screen(owner, "s", &word).await;
     };
-    let _tx = tokio::time::timeout(Duration::from_secs(30), join)
+    tokio::time::timeout(Duration::from_secs(30), join)
         .await
         .expect("the join did not finish within 30 s");
-    let took = started.elapsed();
+    started.elapsed()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_participant_joins_and_types_while_two_thousand_strangers_hold_connections() {
+    raise_open_file_limit();
+    let d = TestDaemon::start().await;
+    let (mut owner, link) = cat_shared_with_an_editor_link(&d).await;
+    let addr: SocketAddr = link.addr.parse().unwrap();
+    let flood = Flood::start(addr, &d.ca_pem()).await;
+    assert!(
+        flood.idle_held() > 0,
+        "no idle connection is held: the flood is not on"
+    );
+    let trickle_before = flood.trickle.made.load(Ordering::Relaxed);
+
+    let took = join_and_type(&d, &link, &mut owner, "ada").await;
     eprintln!(
         "join (enroll, attach, type, seen) under {IDLE} idle and {TRICKLE} trickling \
          connections: {} ms",
@@ -202,26 +254,59 @@ async fn a_participant_joins_and_types_while_two_thousand_strangers_hold_connect
     );
     // The flood was on all along: idle connections still open, and the
     // trickle, which was coming before the join, still comes after it.
-    let still_held = idle.made.load(Ordering::Relaxed) - idle.closed.load(Ordering::Relaxed);
     assert!(
-        still_held > 0,
+        flood.idle_held() > 0,
         "the idle flood was gone before the join ended"
     );
-    let trickle_after = trickle.made.load(Ordering::Relaxed);
+    let trickle_after = flood.trickle.made.load(Ordering::Relaxed);
     assert!(trickle_after >= trickle_before);
     wait_for("the trickle to go on after the join", || async {
-        let now = trickle.made.load(Ordering::Relaxed);
+        let now = flood.trickle.made.load(Ordering::Relaxed);
         ((now > trickle_after).then_some(()), format!("{now} made"))
     })
     .await;
     owner_types_and_sees(&mut owner, "s", "owner-fine").await;
-    stop.cancel();
-    for t in trickle_tasks {
-        t.await.unwrap();
+    flood.stop().await;
+    d.stop().await;
+}
+
+/// A measurement, not a test (run it with `cargo test -p wrapd-muxd --test
+/// share_flood -- --ignored --nocapture`): the join's time, a few rounds
+/// without a flood and a few under a fresh one, side by side.
+#[ignore]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn measure_the_join_time_with_and_without_the_flood() {
+    const ROUNDS: usize = 4;
+    raise_open_file_limit();
+    let d = TestDaemon::start().await;
+    let (mut owner, link) = cat_shared_with_an_editor_link(&d).await;
+    let addr: SocketAddr = link.addr.parse().unwrap();
+    let mut quiet = Vec::new();
+    let mut flooded = Vec::new();
+    for round in 0..ROUNDS {
+        quiet.push(join_and_type(&d, &link, &mut owner, &format!("quiet{round}")).await);
+        let flood = Flood::start(addr, &d.ca_pem()).await;
+        flooded.push(join_and_type(&d, &link, &mut owner, &format!("flood{round}")).await);
+        flood.stop().await;
     }
-    for t in idle_tasks {
-        t.abort();
-    }
+    let summary = |mut v: Vec<Duration>| {
+        v.sort();
+        format!(
+            "min {} ms, median {} ms, max {} ms",
+            v[0].as_millis(),
+            v[v.len() / 2].as_millis(),
+            v[v.len() - 1].as_millis()
+        )
+    };
+    eprintln!("join (enroll, attach, type, seen), {ROUNDS} rounds each:");
+    eprintln!(
+        "  no flood:                                  {}",
+        summary(quiet)
+    );
+    eprintln!(
+        "  {IDLE} idle + {TRICKLE} trickling connections: {}",
+        summary(flooded)
+    );
     d.stop().await;
 }
 
