@@ -169,6 +169,7 @@ impl State {
         self.flags = Flags::default();
         self.tabs = default_tabs(self.cols);
         self.title.clear();
+        self.title_seq = self.seq;
         self.erase_display(2);
         self.goto(0, 0);
     }

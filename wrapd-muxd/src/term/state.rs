@@ -152,7 +152,12 @@ pub(crate) struct State {
     /// Which charset is in GL (SI/SO).
     pub gl: usize,
     pub title: String,
+    /// Sequence number of the change that set `title` (0: never set): a
+    /// share hides a title set before it started.
+    pub title_seq: u64,
     pub cwd: Option<String>,
+    /// Sequence number of the change that set `cwd` to what it is.
+    pub cwd_seq: u64,
     pub links: Links,
     pub replies: Vec<u8>,
     pub events: Vec<TermEvent>,
@@ -201,7 +206,9 @@ impl State {
             charsets: [Charset::Ascii; 2],
             gl: 0,
             title: String::new(),
+            title_seq: 0,
             cwd: None,
+            cwd_seq: 0,
             links: Links::default(),
             replies: Vec::new(),
             events: Vec::new(),
