@@ -7,8 +7,12 @@
 //! - they share a small pool of slots, at most a few from one source address;
 //! - a newcomer is never turned away: when its address's share or the pool is
 //!   full, an older unauthenticated connection is closed to make room — first
-//!   one that finished TLS and has sent nothing since, then one still
-//!   handshaking, then one that sends requests, oldest first within each;
+//!   one that finished TLS and has sent nothing since, then one whose first
+//!   TLS message (the ClientHello) has not all come yet, then one further in
+//!   its handshake, then one that sends requests, oldest first within each
+//!   (so strangers trickling handshakes from many addresses push out each
+//!   other, not a client whose handshake is under way);
+//! - one source is an IPv4 address, or an IPv6 /64 (what one host is given);
 //! - each is closed a fixed time after it was accepted (enrolling takes one
 //!   request; a handshake that trickles in byte by byte ends too).
 //!
@@ -17,7 +21,8 @@
 //! Counting is all here; the listener closes what a [`Ticket`] tells it to.
 //!
 //! Nor may strangers fill the daemon's log: warnings about peers (failed
-//! handshakes, refused certificates) are written at most
+//! handshakes, refused certificates) and about the listener (accept failing
+//! when file descriptors run out) are written at most
 //! [`WARNINGS_PER_MINUTE`] a minute, and the next one says how many were left
 //! out.
 
@@ -47,9 +52,13 @@ pub struct Limits {
 
 impl Limits {
     /// The share port's: every connection a collaborator's client needs fits
-    /// in the authenticated pool however many strangers knock.
+    /// in the authenticated pool however many strangers knock. The
+    /// unauthenticated pool is as large as a daemon's default 1,024 open
+    /// files allow beside the authenticated one and its sessions: strangers
+    /// from many addresses churn through it, and the larger it is, the longer
+    /// a newcomer has to send its ClientHello before it could be pushed out.
     pub const SHARE_PORT: Limits = Limits {
-        unauthenticated: 64,
+        unauthenticated: 256,
         unauthenticated_per_source: 8,
         unauthenticated_lifetime: Duration::from_secs(20),
         authenticated: 192,
@@ -67,6 +76,8 @@ const QUIET_GRACE: Duration = Duration::from_secs(1);
 /// What [`Waiting::progress`] holds besides the time a connection went quiet.
 const HANDSHAKING: u64 = u64::MAX;
 const REQUESTING: u64 = u64::MAX - 1;
+/// Its ClientHello came whole; the rest of the handshake is under way.
+const HELLO: u64 = u64::MAX - 2;
 
 /// Admission for one listener.
 pub struct Admission {
@@ -98,20 +109,22 @@ struct Warnings {
 
 struct Waiting {
     source: IpAddr,
-    /// [`HANDSHAKING`], [`REQUESTING`], or when TLS finished (ms since the
-    /// epoch) and nothing has been sent since.
+    /// [`HANDSHAKING`], [`HELLO`], [`REQUESTING`], or when TLS finished (ms
+    /// since the epoch) and nothing has been sent since.
     progress: Arc<AtomicU64>,
     close: CancellationToken,
 }
 
 impl Waiting {
     /// Which goes first when room is needed (the lowest): silent since TLS,
-    /// then handshaking, then sending requests.
+    /// then still sending its ClientHello, then further in the handshake (or
+    /// just through it), then sending requests.
     fn rank(&self, now_ms: u64) -> u8 {
         match self.progress.load(Ordering::Relaxed) {
-            REQUESTING => 2,
+            REQUESTING => 3,
+            HELLO => 2,
             HANDSHAKING => 1,
-            quiet if now_ms.saturating_sub(quiet) < QUIET_GRACE.as_millis() as u64 => 1,
+            quiet if now_ms.saturating_sub(quiet) < QUIET_GRACE.as_millis() as u64 => 2,
             _ => 0,
         }
     }
@@ -146,7 +159,7 @@ impl Admission {
     /// A connection from `source` was accepted: it is let in, unauthenticated,
     /// and an older one is told to close if that makes room.
     pub fn admit(self: &Arc<Self>, source: IpAddr) -> Ticket {
-        let source = source.to_canonical();
+        let source = source_of(source);
         let progress = Arc::new(AtomicU64::new(HANDSHAKING));
         let close = CancellationToken::new();
         let now = self.now_ms();
@@ -187,26 +200,43 @@ impl Admission {
 
     /// Log a warning about `peer`, unless this minute's are used up.
     pub fn warn(&self, peer: std::net::SocketAddr, what: std::fmt::Arguments<'_>) {
-        let now = self.now_ms();
-        let left_out = {
-            let mut st = self.lock();
-            let w = &mut st.warnings;
-            if now.saturating_sub(w.since_ms) >= 60_000 {
-                w.since_ms = now;
-                w.written = 0;
+        match self.may_warn() {
+            None => {}
+            Some(0) => tracing::warn!(%peer, "{what}"),
+            Some(left_out) => {
+                tracing::warn!(%peer, "{what} (and {left_out} such warnings left out before)")
             }
-            if w.written >= WARNINGS_PER_MINUTE {
-                w.left_out += 1;
-                return;
-            }
-            w.written += 1;
-            std::mem::take(&mut w.left_out)
-        };
-        if left_out > 0 {
-            tracing::warn!(%peer, "{what} (and {left_out} such warnings left out before)");
-        } else {
-            tracing::warn!(%peer, "{what}");
         }
+    }
+
+    /// Log a warning about the listener itself (accept failing: out of file
+    /// descriptors, say, which a flood could cause), within the same limit.
+    pub fn warn_listener(&self, what: std::fmt::Arguments<'_>) {
+        match self.may_warn() {
+            None => {}
+            Some(0) => tracing::warn!("{what}"),
+            Some(left_out) => {
+                tracing::warn!("{what} (and {left_out} such warnings left out before)")
+            }
+        }
+    }
+
+    /// Whether one more warning fits in this minute: how many were left out
+    /// since the last one written, if so.
+    fn may_warn(&self) -> Option<u64> {
+        let now = self.now_ms();
+        let mut st = self.lock();
+        let w = &mut st.warnings;
+        if now.saturating_sub(w.since_ms) >= 60_000 {
+            w.since_ms = now;
+            w.written = 0;
+        }
+        if w.written >= WARNINGS_PER_MINUTE {
+            w.left_out += 1;
+            return None;
+        }
+        w.written += 1;
+        Some(std::mem::take(&mut w.left_out))
     }
 
     /// Unauthenticated and authenticated connections held now.
@@ -245,6 +275,19 @@ impl State {
     }
 }
 
+/// The source a connection counts against: its IPv4 address, or the /64 of
+/// its IPv6 address (a host is given a whole /64, so per address would be no
+/// limit at all).
+fn source_of(ip: IpAddr) -> IpAddr {
+    match ip.to_canonical() {
+        IpAddr::V6(v6) => {
+            let s = v6.segments();
+            IpAddr::V6(std::net::Ipv6Addr::new(s[0], s[1], s[2], s[3], 0, 0, 0, 0))
+        }
+        v4 => v4,
+    }
+}
+
 /// One admitted connection; dropping it gives its slot back.
 pub struct Ticket {
     admission: Arc<Admission>,
@@ -268,12 +311,24 @@ impl Ticket {
         self.admission.warn(peer, what);
     }
 
+    /// Its whole ClientHello came.
+    pub fn hello_received(&self) {
+        let _ = self.progress.compare_exchange(
+            HANDSHAKING,
+            HELLO,
+            Ordering::Relaxed,
+            Ordering::Relaxed,
+        );
+    }
+
     /// It finished TLS (and has sent nothing since).
     pub fn handshake_done(&self) {
         let now = self.admission.now_ms();
-        let _ =
-            self.progress
-                .compare_exchange(HANDSHAKING, now, Ordering::Relaxed, Ordering::Relaxed);
+        let _ = self
+            .progress
+            .fetch_update(Ordering::Relaxed, Ordering::Relaxed, |p| {
+                matches!(p, HANDSHAKING | HELLO).then_some(now)
+            });
     }
 
     /// It sent something after TLS.
@@ -424,6 +479,36 @@ mod tests {
         assert!(closed(&handshaking) && !closed(&requesting));
         let _new3 = newer(&adm);
         assert!(closed(&requesting) && !closed(&fourth));
+    }
+
+    #[test]
+    fn a_connection_whose_client_hello_came_goes_after_those_still_sending_theirs() {
+        let adm = Admission::new(Limits {
+            unauthenticated_per_source: 10,
+            ..limits()
+        });
+        let hello = adm.admit(A);
+        hello.hello_received();
+        let trickling: Vec<Ticket> = (0..3).map(|_| adm.admit(B)).collect();
+        let _newer: Vec<Ticket> = (0..3).map(|_| adm.admit(B)).collect();
+        assert!(trickling.iter().all(closed), "the oldest trickling ones go");
+        assert!(!closed(&hello));
+        hello.handshake_done();
+        hello.spoke();
+        assert_eq!(hello.progress.load(Ordering::Relaxed), REQUESTING);
+    }
+
+    #[test]
+    fn an_ipv6_host_counts_as_one_source_for_its_whole_64() {
+        let adm = Admission::new(limits());
+        let ip =
+            |last: u16| IpAddr::V6(std::net::Ipv6Addr::new(0x2001, 0xdb8, 1, 2, 9, 9, 9, last));
+        let first = adm.admit(ip(1));
+        let _second = adm.admit(ip(2));
+        let _third = adm.admit(ip(3));
+        assert!(closed(&first), "two per source here: the /64 is one source");
+        let mapped: IpAddr = "::ffff:127.0.0.1".parse().unwrap();
+        assert_eq!(source_of(mapped), A);
     }
 
     #[test]

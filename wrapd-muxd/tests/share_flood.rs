@@ -1,9 +1,11 @@
 //! Strangers on the share port: connections without a certificate cannot keep
 //! collaborators out. A thousand that finish TLS and say nothing, from the
 //! participant's own address, and a thousand that trickle a handshake and
-//! come back whenever they are closed, from another: a participant enrolls,
-//! attaches and types meanwhile. Loopback only, bounded in count; the test
-//! raises its own open-file limit (soft to hard) for the flood's sockets.
+//! come back whenever they are closed, from a hundred others (more than the
+//! pool of such connections holds, so they push each other out all along): a
+//! participant enrolls, attaches and types meanwhile. Loopback only, bounded
+//! in count; the test raises its own open-file limit (soft to hard) for the
+//! flood's sockets.
 //!
 //! The join's time under the flood is printed (`-- --nocapture` shows it).
 
@@ -25,6 +27,12 @@ use wrapd_proto::pb::mux_client::MuxClient;
 
 const IDLE: usize = 1000;
 const TRICKLE: usize = 1000;
+/// The join takes well under a second, flood or not (`-- --nocapture`
+/// shows it; the ignored measurement below compares); the test fails only
+/// past this, ten times that, to hold on a loaded machine. Before
+/// admission (one cap of 256 connections, which idle strangers held) it
+/// never finished while the flood lasted.
+const JOIN_WITHIN: Duration = Duration::from_secs(10);
 
 /// Enough open files for the flood (the test process holds both ends).
 fn raise_open_file_limit() {
@@ -116,20 +124,21 @@ fn idle_flood(
         .collect()
 }
 
-/// `TRICKLE` connections from 127.0.0.2 that send a TLS record header and
-/// then one byte every 100 ms, and connect again a second after the daemon
-/// closes them, until `stop`.
+/// `TRICKLE` connections from 127.0.1.1 to 127.0.1.100 (ten from each)
+/// that send a TLS record header and then one byte every 100 ms, and connect
+/// again a second after the daemon closes them, until `stop`.
 fn trickle_flood(
     addr: SocketAddr,
     counts: Arc<Counts>,
     stop: CancellationToken,
 ) -> Vec<tokio::task::JoinHandle<()>> {
     (0..TRICKLE)
-        .map(|_| {
+        .map(|i| {
             let (counts, stop) = (counts.clone(), stop.clone());
+            let source = format!("127.0.1.{}", i % 100 + 1);
             tokio::spawn(async move {
                 while !stop.is_cancelled() {
-                    if let Ok(mut tcp) = connect_from("127.0.0.2", addr).await {
+                    if let Ok(mut tcp) = connect_from(&source, addr).await {
                         counts.made.fetch_add(1, Ordering::Relaxed);
                         // A handshake record of 512 bytes, arriving slowly.
                         let mut sent = tcp.write_all(&[0x16, 0x03, 0x01, 0x02, 0x00]).await.is_ok();
@@ -151,41 +160,49 @@ fn trickle_flood(
 
 /// Both floods, under way.
 struct Flood {
-    idle: Arc<Counts>,
     trickle: Arc<Counts>,
     stop: CancellationToken,
     tasks: Vec<tokio::task::JoinHandle<()>>,
 }
 
 impl Flood {
-    /// Start both and wait until every idle connection has been tried (those
-    /// left hold their slots) and the trickle is under way.
+    /// Start the idle flood and wait until each of its connections has been
+    /// tried (the daemon holds a few: they are on when the trickle starts),
+    /// then the trickle, until it is under way.
     async fn start(addr: SocketAddr, ca_pem: &str) -> Flood {
         let idle = Arc::new(Counts::default());
         let trickle = Arc::new(Counts::default());
         let stop = CancellationToken::new();
         let mut tasks = idle_flood(addr, ca_pem, idle.clone());
-        tasks.extend(trickle_flood(addr, trickle.clone(), stop.clone()));
-        wait_for("the flood to connect", || async {
+        wait_for("the idle flood to connect", || async {
             let done = idle.made.load(Ordering::Relaxed) + idle.refused.load(Ordering::Relaxed);
-            let trickling = trickle.made.load(Ordering::Relaxed);
+            let held = idle.made.load(Ordering::Relaxed) - idle.closed.load(Ordering::Relaxed);
             (
-                (done >= IDLE && trickling >= TRICKLE).then_some(()),
-                format!("idle: {done} of {IDLE} tried; trickle: {trickling} made"),
+                (done >= IDLE && held > 0).then_some(()),
+                format!("{done} of {IDLE} tried, {held} held"),
             )
         })
         .await;
+        tasks.extend(trickle_flood(addr, trickle.clone(), stop.clone()));
+        wait_for("the trickle to connect", || async {
+            let made = trickle.made.load(Ordering::Relaxed);
+            ((made >= TRICKLE).then_some(()), format!("{made} made"))
+        })
+        .await;
         Flood {
-            idle,
             trickle,
             stop,
             tasks,
         }
     }
 
-    /// Idle connections still open.
-    fn idle_held(&self) -> usize {
-        self.idle.made.load(Ordering::Relaxed) - self.idle.closed.load(Ordering::Relaxed)
+    /// Trickling connections made, and of those closed (by the daemon, while
+    /// the flood lasts).
+    fn trickled(&self) -> (usize, usize) {
+        (
+            self.trickle.made.load(Ordering::Relaxed),
+            self.trickle.closed.load(Ordering::Relaxed),
+        )
     }
 
     async fn stop(self) {
@@ -211,7 +228,7 @@ async fn cat_shared_with_an_editor_link(d: &TestDaemon) -> (MuxClient<Channel>, 
 }
 
 /// `name` enrolls with `link`, attaches to "s" and types; the owner sees it.
-/// How long that took (it fails the test after 30 s).
+/// How long that took (it fails the test after [`JOIN_WITHIN`]).
 async fn join_and_type(
     d: &TestDaemon,
     link: &ShareLink,
@@ -227,9 +244,9 @@ async fn join_and_type(
         type_in(&tx, &format!("{word}\r")).await;
         wait_for_screen(owner, "s", &word).await;
     };
-    tokio::time::timeout(Duration::from_secs(30), join)
+    tokio::time::timeout(JOIN_WITHIN, join)
         .await
-        .expect("the join did not finish within 30 s");
+        .unwrap_or_else(|_| panic!("the join did not finish within {} s", JOIN_WITHIN.as_secs()));
     started.elapsed()
 }
 
@@ -240,11 +257,6 @@ async fn a_participant_joins_and_types_while_two_thousand_strangers_hold_connect
     let (mut owner, link) = cat_shared_with_an_editor_link(&d).await;
     let addr: SocketAddr = link.addr.parse().unwrap();
     let flood = Flood::start(addr, &d.ca_pem()).await;
-    assert!(
-        flood.idle_held() > 0,
-        "no idle connection is held: the flood is not on"
-    );
-    let trickle_before = flood.trickle.made.load(Ordering::Relaxed);
 
     let took = join_and_type(&d, &link, &mut owner, "ada").await;
     eprintln!(
@@ -252,17 +264,15 @@ async fn a_participant_joins_and_types_while_two_thousand_strangers_hold_connect
          connections: {} ms",
         took.as_millis()
     );
-    // The flood was on all along: idle connections still open, and the
-    // trickle, which was coming before the join, still comes after it.
-    assert!(
-        flood.idle_held() > 0,
-        "the idle flood was gone before the join ended"
-    );
-    let trickle_after = flood.trickle.made.load(Ordering::Relaxed);
-    assert!(trickle_after >= trickle_before);
+    // The flood was on all along: after the join the daemon is still closing
+    // trickling connections to make room, and they still come back.
+    let (made, closed) = flood.trickled();
     wait_for("the trickle to go on after the join", || async {
-        let now = flood.trickle.made.load(Ordering::Relaxed);
-        ((now > trickle_after).then_some(()), format!("{now} made"))
+        let (made_now, closed_now) = flood.trickled();
+        (
+            (made_now > made && closed_now > closed).then_some(()),
+            format!("made {made} then {made_now}, closed {closed} then {closed_now}"),
+        )
     })
     .await;
     owner_types_and_sees(&mut owner, "s", "owner-fine").await;
@@ -327,13 +337,12 @@ async fn a_connection_without_a_certificate_that_sends_nothing_is_closed() {
     d.stop().await;
 }
 
-/// From one address, strangers hold only a few connections: each new one
-/// pushes out the oldest, the owner is served meanwhile, and a collaborator
-/// from another address enrolls.
+/// From one address, strangers hold only a few connections: newcomers push
+/// out the older ones — one that finished TLS and then says nothing goes
+/// first, once it has been silent a moment — the owner is served meanwhile,
+/// and a collaborator from another address enrolls.
 #[tokio::test]
 async fn connections_from_one_address_push_out_the_oldest_and_a_collaborator_gets_in() {
-    use wrapd_muxd::admission::Limits;
-    let per_source = Limits::SHARE_PORT.unauthenticated_per_source;
     let d = TestDaemon::start().await;
     let (mut owner, _admin, link) = cat_shared_with_a_viewer_link(&d).await;
     let addr: SocketAddr = link.addr.parse().unwrap();
@@ -341,13 +350,19 @@ async fn connections_from_one_address_push_out_the_oldest_and_a_collaborator_get
     let tcp = connect_from("127.0.0.3", addr).await.unwrap();
     let name = rustls::pki_types::ServerName::try_from(SERVER_NAME).unwrap();
     let first = anonymous_tls(&d.ca_pem()).connect(name, tcp).await.unwrap();
+    let first = tokio::spawn(until_closed(first));
+    // Newcomers from the same address, a few a second, until it goes (they
+    // push out each other meanwhile: the daemon holds a few of them at most).
     let mut later = Vec::new();
-    for _ in 0..per_source {
+    while !first.is_finished() {
+        assert!(
+            later.len() < 100,
+            "the oldest connection from a full address was kept past {} newcomers",
+            later.len()
+        );
         later.push(connect_from("127.0.0.3", addr).await.unwrap());
+        tokio::time::sleep(Duration::from_millis(100)).await;
     }
-    tokio::time::timeout(Duration::from_secs(15), until_closed(first))
-        .await
-        .expect("the oldest connection from a full address was kept");
     session_is_served(&mut owner).await;
     // Another address is not affected by that one's.
     let other = enroll(&d, &link, "Other").await;

@@ -1,4 +1,4 @@
-//! The share port: TLS over TCP, one `TlsAcceptor` handshake per connection.
+//! The share port: TLS over TCP, one handshake per connection.
 //!
 //! Client certificates are optional (`Enroll` needs none). The TLS layer checks
 //! that a client holds the key of the certificate it presents; whether that
@@ -31,7 +31,7 @@ use rustls::{CertificateError, DigitallySignedStruct, DistinguishedName, RootCer
 use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
 use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::mpsc;
-use tokio_rustls::TlsAcceptor;
+use tokio_rustls::LazyConfigAcceptor;
 use tokio_rustls::server::TlsStream;
 use tokio_util::sync::CancellationToken;
 use tonic::transport::server::Connected;
@@ -153,7 +153,7 @@ pub struct TeamTrust {
 
 /// Everything the acceptor needs: the rustls config and the two verifiers.
 pub struct TlsSetup {
-    acceptor: TlsAcceptor,
+    config: Arc<ServerConfig>,
     ours: Arc<dyn ClientCertVerifier>,
     team: Option<(Arc<dyn ClientCertVerifier>, String)>,
 }
@@ -208,7 +208,7 @@ impl TlsSetup {
             .with_single_cert(vec![server.cert_der, ca.cert_der().clone()], server.key_der)?;
         config.alpn_protocols = vec![b"h2".to_vec()];
         Ok(TlsSetup {
-            acceptor: TlsAcceptor::from(Arc::new(config)),
+            config: Arc::new(config),
             ours,
             team,
         })
@@ -365,7 +365,7 @@ pub fn accept_loop(
                 r = listener.accept() => match r {
                     Ok(c) => c,
                     Err(e) => {
-                        tracing::warn!("share port: accept: {e}");
+                        admission.warn_listener(format_args!("share port: accept: {e}"));
                         tokio::time::sleep(Duration::from_millis(100)).await;
                         continue;
                     }
@@ -376,7 +376,15 @@ pub fn accept_loop(
             let setup = setup.clone();
             let (authenticated, unauthenticated) = (authenticated.clone(), unauthenticated.clone());
             tokio::spawn(async move {
-                let handshake = tokio::time::timeout(HANDSHAKE_TIMEOUT, setup.acceptor.accept(tcp));
+                // The client's first message whole, then the rest: a client
+                // that got that far goes after those still trickling theirs
+                // when room is needed (see `admission`).
+                let handshake = tokio::time::timeout(HANDSHAKE_TIMEOUT, async {
+                    let acceptor = rustls::server::Acceptor::default();
+                    let start = LazyConfigAcceptor::new(acceptor, tcp).await?;
+                    ticket.hello_received();
+                    start.into_stream(setup.config.clone()).await
+                });
                 let io = tokio::select! {
                     r = handshake => match r {
                         Ok(Ok(io)) => io,
