@@ -254,6 +254,53 @@ async fn a_collaborator_has_a_few_attach_streams_and_never_the_owners_slots() {
     d.stop().await;
 }
 
+/// Block watches hold memory and a timer each: a collaborator has a few at
+/// once, the next is refused saying so, and closing one makes room.
+#[tokio::test]
+async fn a_collaborator_has_a_few_block_watches() {
+    use wrapd_muxd::rpc::WATCHES_PER_PARTICIPANT;
+    let d = TestDaemon::start().await;
+    let (mut owner, _admin, l) = cat_shared_with_a_viewer_link(&d).await;
+    let one = enroll(&d, &l, "One").await;
+    let mux = one.mux().await;
+    let watch = |mut mux: MuxClient<Channel>, target: &'static str| async move {
+        mux.watch_blocks(pb::WatchBlocksRequest {
+            target: target.into(),
+        })
+        .await
+        .map(|r| r.into_inner())
+    };
+    let mut open = Vec::new();
+    for _ in 0..WATCHES_PER_PARTICIPANT {
+        open.push(watch(mux.clone(), "").await.unwrap());
+    }
+    let e = watch(mux.clone(), "").await.err().unwrap();
+    assert_eq!(e.code(), Code::ResourceExhausted, "{e:?}");
+    assert!(e.message().contains("block watches"), "{e:?}");
+    // Another participant has their own.
+    let two = enroll(&d, &l, "Two").await;
+    watch(two.mux().await, "").await.unwrap();
+    // Closing one makes room (once the daemon has seen it go).
+    drop(open.pop());
+    wait_for("room for a block watch again", || {
+        let mux = mux.clone();
+        async move {
+            match watch(mux, "").await {
+                Ok(w) => (Some(w), String::new()),
+                Err(e) => (None, format!("{e:?}")),
+            }
+        }
+    })
+    .await;
+    // The owner's watches are not counted.
+    for _ in 0..WATCHES_PER_PARTICIPANT + 1 {
+        open.push(watch(owner.clone(), "s").await.unwrap());
+    }
+    session_still_answers(&mut owner).await;
+    drop(open);
+    d.stop().await;
+}
+
 #[tokio::test]
 async fn streams_end_when_the_certificate_expires() {
     let mut config = Config::default();
