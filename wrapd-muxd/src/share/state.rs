@@ -425,6 +425,10 @@ impl Shares {
             .filter(|p| p.via != Via::Link && !p.email.is_empty())
             .map(|p| p.email.to_ascii_lowercase())
             .unwrap_or_else(|| format!("{share_id}/{participant}"));
+        if !st.daily.contains_key(&key) {
+            // Counts of earlier days are of no use: they go before one is added.
+            st.daily.retain(|_, (d, _)| *d == day);
+        }
         let used = st.daily.entry(key).or_insert((day, 0));
         if used.0 != day {
             *used = (day, 0);
@@ -434,8 +438,9 @@ impl Shares {
                 "you have received {} MB from shared sessions today, the daily limit: try again tomorrow",
                 limits.max_daily_bytes / 1_000_000
             );
+            // Refused again at each attach or request: counted, not re-added.
             let share = st.share_mut(share_id).expect("found above");
-            share.audit(participant, "limit", msg.clone());
+            share.audit_repeat(participant, "limit", msg.clone());
             return Err(Status::resource_exhausted(msg));
         }
         used.1 += bytes;
@@ -503,6 +508,45 @@ mod tests {
         let entries = share.audit.entries();
         let actions: Vec<&str> = entries.iter().map(|e| e.action.as_str()).collect();
         assert_eq!(actions, ["limit", "limit"]);
+    }
+
+    #[test]
+    fn a_collaborator_refused_by_the_daily_limit_again_and_again_fills_one_entry() {
+        let s = shares(1_000_000, 100);
+        let mut share = Share::new("s1".into(), SessionId("x".into()), "x".into(), 0, 0);
+        let a = share
+            .add_participant("A", "", Role::Viewer, Via::Link)
+            .id
+            .clone();
+        share.audit(&a, "input", "recorded".to_owned());
+        s.insert(share);
+        for _ in 0..50_000 {
+            s.account("s1", &a, 200).unwrap_err();
+        }
+        let st = s.lock();
+        let entries = st.share("s1").unwrap().audit.entries();
+        assert_eq!(entries.len(), 2, "{entries:?}");
+        assert_eq!(entries[0].detail, "recorded");
+        assert_eq!(
+            (entries[1].action.as_str(), entries[1].count),
+            ("limit", 50_000)
+        );
+    }
+
+    #[test]
+    fn counts_of_earlier_days_go_when_a_new_collaborator_is_counted() {
+        let s = shares(1_000_000, 1_000_000);
+        let mut share = Share::new("s1".into(), SessionId("x".into()), "x".into(), 0, 0);
+        let a = share
+            .add_participant("A", "", Role::Viewer, Via::Link)
+            .id
+            .clone();
+        s.insert(share);
+        s.lock().daily.insert("gone/p1".into(), (1, 10));
+        s.account("s1", &a, 1).unwrap();
+        let st = s.lock();
+        let keys: Vec<&String> = st.daily.keys().collect();
+        assert_eq!(keys, [&format!("s1/{a}")]);
     }
 
     #[test]
