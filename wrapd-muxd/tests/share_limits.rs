@@ -301,6 +301,54 @@ async fn a_collaborator_has_a_few_block_watches() {
     d.stop().await;
 }
 
+/// Selections go to every client as presence: a collaborator who sends
+/// thousands cannot make the daemon send thousands of presence messages to
+/// everyone; they are coalesced (each client is sent the latest presence
+/// when it is ready for more: some 70 messages for these 5,000 here), and
+/// the last one arrives.
+#[tokio::test]
+async fn a_storm_of_selections_is_coalesced_and_the_last_one_arrives() {
+    const SELECTIONS: u64 = 5000;
+    let d = TestDaemon::start().await;
+    let (mut owner, _admin, l) = cat_shared_with_a_viewer_link(&d).await;
+    let (_owner_tx, mut owner_events) = attach(&mut owner, "s").await;
+    let one = enroll(&d, &l, "One").await;
+    let (tx, _events) = attach(&mut one.mux().await, "").await;
+    let selection = |row: u64| pb::Selection {
+        start_row: row,
+        end_row: row,
+        end_col: 3,
+        ..Default::default()
+    };
+    for row in 1..=SELECTIONS {
+        tx.send(pb::AttachRequest {
+            msg: Some(Req::Select(selection(row))),
+        })
+        .await
+        .unwrap();
+    }
+    let mut presences = 0;
+    let last = Some(selection(SELECTIONS));
+    next_event(&mut owner_events, "One's last selection", |e| match e {
+        Ok(pb::AttachEvent {
+            msg: Some(pb::attach_event::Msg::Presence(p)),
+        }) => {
+            presences += 1;
+            p.participants
+                .iter()
+                .any(|x| x.selection == last)
+                .then_some(())
+        }
+        _ => None,
+    })
+    .await;
+    assert!(
+        presences < SELECTIONS / 10,
+        "{presences} presence messages for {SELECTIONS} selections"
+    );
+    d.stop().await;
+}
+
 #[tokio::test]
 async fn streams_end_when_the_certificate_expires() {
     let mut config = Config::default();
