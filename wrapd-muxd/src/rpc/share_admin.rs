@@ -479,10 +479,7 @@ impl ShareAdmin for ShareAdminService {
     ) -> Result<Response<pb::GetAuditLogResponse>, Status> {
         let id = self.share_id(&req.into_inner().target)?;
         let st = self.shares().lock();
-        let entries = st
-            .share(&id)
-            .map(|s| s.audit.iter().cloned().collect())
-            .unwrap_or_default();
+        let entries = st.share(&id).map(|s| s.audit.entries()).unwrap_or_default();
         Ok(Response::new(pb::GetAuditLogResponse { entries }))
     }
 }

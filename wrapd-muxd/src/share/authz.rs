@@ -272,7 +272,7 @@ fn team_member(
         Some(i) => i,
         None => {
             if share.active_participants() >= limits.max_participants {
-                share.audit(
+                share.audit_repeat(
                     "",
                     "limit",
                     format!("team member {} refused: the share is full", cert.email),
