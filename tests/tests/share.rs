@@ -40,6 +40,24 @@ fn owner_env_with(port: u16, share_settings: &str) -> TestEnv {
     env
 }
 
+/// The link the share menu shows: its rows between the box's borders, put
+/// back together (a link is cut into rows of the menu's width).
+fn shown_link(screen: &str) -> Option<String> {
+    let mut rows = screen
+        .lines()
+        .skip_while(|l| !l.contains("wrapd://"))
+        .map(|l| l.trim_matches(|c: char| c == '│' || c.is_whitespace()));
+    let first = rows.next()?;
+    let mut link = first[first.find("wrapd://")?..].to_owned();
+    for row in rows {
+        if row.is_empty() || row.contains(' ') {
+            break;
+        }
+        link.push_str(row);
+    }
+    Some(link)
+}
+
 /// The first `wrapd://` link in some output.
 fn first_link(out: &str) -> String {
     out.split_whitespace()
@@ -210,13 +228,20 @@ fn the_owner_shares_and_grants_from_the_share_menu() {
     });
 
     // Prefix S: the menu of an unshared session; Enter shares with scrollback
-    // and puts the link on the clipboard.
+    // and the menu shows the whole link, "copy" selected.
     outer.keys("main", &["C-b", "S"]);
     outer.wait_for("main", "the share menu", &owner, |s| {
         s.contains("share with scrollback")
     });
     outer.keys("main", &["Enter"]);
-    let link = wait_until(
+    let menu = outer.wait_for("main", "the link in the menu", &owner, |s| {
+        shown_link(s).is_some_and(|l| l.contains('#'))
+    });
+    let link = shown_link(&menu).unwrap();
+    assert!(menu.contains("copy link to the clipboard"), "{menu}");
+    // Enter copies it too (OSC 52, which this tmux passes on).
+    outer.keys("main", &["Enter"]);
+    let copied = wait_until(
         "the link on the clipboard",
         || {
             let b = outer.tmux(&["show-buffer"]);
@@ -224,9 +249,32 @@ fn the_owner_shares_and_grants_from_the_share_menu() {
         },
         || owner.log_tail(),
     );
+    assert_eq!(copied, link, "the clipboard has the link shown");
+    // The menu shows it again later.
+    outer.keys("main", &["C-b", "S"]);
+    let again = outer.wait_for("main", "the link in the menu again", &owner, |s| {
+        shown_link(s).is_some()
+    });
+    assert_eq!(shown_link(&again).as_deref(), Some(link.as_str()));
+    outer.keys("main", &["q"]);
     let ls = owner.ok(&["share", "ls"]);
     let share_id = link.split("/s/").nth(1).and_then(|r| r.split('?').next());
     assert!(ls.contains(share_id.unwrap()), "{link} in: {ls}");
+    // `share ls` lists the link without its secret, says so, and how to
+    // make a new one; someone given that form is told what to ask for.
+    assert!(!ls.contains('#'), "{ls}");
+    assert!(ls.contains("shown once"), "{ls}");
+    assert!(
+        ls.contains("`wrapd-attach access -t menu --link viewer`"),
+        "{ls}"
+    );
+    let listed = first_link(&ls);
+    let out = TestEnv::new().attach_cmd(&[&listed]);
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(!out.status.success(), "{err}");
+    assert!(err.contains("this link has no secret"), "{err}");
+    assert!(err.contains("access -t SESSION --link viewer"), "{err}");
+    assert!(!err.contains("team"), "not a team link: {err}");
 
     let collab = TestEnv::new();
     let join = collab.shell_line(&[&link, "--name", "Carol", "--email", "carol@example.org"]);
@@ -502,6 +550,7 @@ fn a_team_member_joins_with_the_team_identity() {
     let shared = owner.ok(&["share", "-t", "team", "--team", "viewer"]);
     let link = first_link(&shared);
     assert!(!link.contains('#'), "a team link has no secret: {link}");
+    assert!(link.ends_with("&team=1"), "a team link says so: {link}");
 
     // Without a team identity, the joiner is told what to set.
     let stranger = TestEnv::new();

@@ -180,6 +180,8 @@ pub(crate) enum Reply {
     Copy(String),
     /// The current session's share (`None`: not shared), for the menu.
     ShareInfo(Option<pb::ShareInfo>),
+    /// A share or link just made: the menu shows its link.
+    ShareMade(pb::ShareInfo),
     /// Something to tell the user.
     Notice(String),
     Failed(String),
@@ -313,6 +315,7 @@ pub async fn run(
                 Reply::Copy(text) => { copy(&mut app, &text)?; vec![] }
                 Reply::Failed(msg) | Reply::Notice(msg) => { app.notice = Some(msg); app.dirty = true; vec![] }
                 Reply::ShareInfo(info) => { app.on_share_info(info); vec![] }
+                Reply::ShareMade(info) => { app.on_share_made(info); vec![] }
             },
             _ = winch.recv() => match crossterm::terminal::size() {
                 // Crossterm reports resizes too; this catches the ones it missed.
@@ -511,7 +514,8 @@ fn copy(app: &mut App, text: &str) -> io::Result<()> {
     write_clipboard(&mut out, "c", text.as_bytes())?;
     out.flush()?;
     app.notice = Some(if wrapd_proto::link::ShareLink::looks_like_link(text) {
-        "share link copied to the clipboard (OSC 52): send it to whoever should join".to_owned()
+        "share link sent to your terminal's clipboard (OSC 52); not there? prefix S shows it"
+            .to_owned()
     } else {
         format!("copied {} bytes", text.len())
     });

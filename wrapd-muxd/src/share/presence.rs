@@ -126,21 +126,22 @@ pub fn share_info(
 }
 
 /// The links of a share without their secrets (what `ListShares` shows):
-/// the link and team kinds, and each pending invitation.
-pub fn secretless_links(share: &Share, url: impl Fn(Option<&str>) -> String) -> Vec<pb::ShareLink> {
+/// the link and team kinds, and each pending invitation. `url(team)`
+/// formats one.
+pub fn secretless_links(share: &Share, url: impl Fn(bool) -> String) -> Vec<pb::ShareLink> {
     let mut links = Vec::new();
     if let Some(role) = share.link_role {
         links.push(pb::ShareLink {
             kind: "link".to_owned(),
             role: role.to_pb() as i32,
-            url: url(None),
+            url: url(false),
         });
     }
     if let Some(role) = share.team_role {
         links.push(pb::ShareLink {
             kind: "team".to_owned(),
             role: role.to_pb() as i32,
-            url: url(None),
+            url: url(true),
         });
     }
     for p in &share.participants {
@@ -150,7 +151,7 @@ pub fn secretless_links(share: &Share, url: impl Fn(Option<&str>) -> String) -> 
             links.push(pb::ShareLink {
                 kind: p.email.clone(),
                 role: p.role.to_pb() as i32,
-                url: url(None),
+                url: url(false),
             });
         }
     }
