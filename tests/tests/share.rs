@@ -132,7 +132,7 @@ fn a_collaborator_joins_asks_for_control_is_granted_and_types() {
     });
     assert!(!at_owner.contains("sneaky"), "{at_owner}");
     // Bob highlights his block (scroll mode selects the last one); the owner
-    // jumps to it from Bob's avatar (the first besides the owner).
+    // jumps to it from Bob's avatar (the second badge: the owner's is first).
     outer.keys("bob", &["C-b", "{"]);
     outer.wait_for("bob", "Bob's block selected", &owner, |s| {
         s.contains("[block ")
@@ -145,7 +145,7 @@ fn a_collaborator_joins_asks_for_control_is_granted_and_types() {
         },
         || owner.log_tail(),
     );
-    outer.keys("main", &["C-b", "1"]);
+    outer.keys("main", &["C-b", "2"]);
     let jumped = wait_until(
         "the owner at Bob's highlight",
         || {
@@ -153,7 +153,7 @@ fn a_collaborator_joins_asks_for_control_is_granted_and_types() {
             if s.contains("highlights nothing") {
                 // Its presence update was still on the way: again (a
                 // failed jump stays in normal mode, so nothing is typed).
-                outer.keys("main", &["C-b", "1"]);
+                outer.keys("main", &["C-b", "2"]);
             }
             s.contains("Bob Builder's highlight").then_some(s)
         },

@@ -274,9 +274,6 @@ pub async fn run(
     let outcome = loop {
         let draw_at = if app.dirty {
             pacer.draw_at()
-        } else if app.presence.someone_typing() {
-            // Typing marks go out by themselves: look again in a second.
-            Instant::now() + Duration::from_secs(1)
         } else {
             Instant::now() + Duration::from_secs(3600)
         };
@@ -291,12 +288,12 @@ pub async fn run(
                 Ok(Some(pb::AttachEvent { msg: Some(Event::Notice(n)) })) => { app.notice = Some(n.message); app.dirty = true; vec![] }
                 Ok(Some(pb::AttachEvent { msg: Some(Event::Ended(e)) })) => break ended(&app, e),
                 Ok(Some(pb::AttachEvent { msg: Some(Event::Presence(p)) })) => {
-                    // Badges show only with someone else here: alone, a presence
-                    // change (our own typing) draws nothing, and a frame drawn
-                    // for it would make the echo of that key wait for the next.
-                    let shown_before = app.presence.shows_badges();
+                    // Redraw only for what shows: a frame drawn for a change
+                    // nobody sees (our own typing) would make the echo of
+                    // that key wait for the next frame.
+                    let before = app.presence.on_screen();
                     if let Some(n) = app.presence.apply(p) { app.notice = Some(n); app.dirty = true; }
-                    if shown_before || app.presence.shows_badges() { app.dirty = true; }
+                    if before != app.presence.on_screen() { app.dirty = true; }
                     vec![]
                 }
                 Ok(Some(_)) => vec![],

@@ -105,6 +105,7 @@ impl ShareAdminService {
             &self.daemon.owner(),
             links,
             self.shares().limits().max_session_bytes,
+            self.daemon.presence_clock(),
         )
     }
 
