@@ -74,7 +74,7 @@ fn a_collaborator_joins_asks_for_control_is_granted_and_types() {
     let port = free_port();
     let owner = owner_env(port);
     let _daemon = Daemon::start(&owner);
-    let outer = Outer::start(&owner.shell_line(&["new", "-s", "main"]), 90, 24);
+    let outer = Outer::start(&owner.shell_line(&["new", "-s", "main"]), 120, 24);
     outer.wait_for("main", "the owner's prompt", &owner, prompt_ready);
 
     let shared = owner.ok(&["share", "-t", "main", "--link", "viewer"]);
@@ -83,7 +83,7 @@ fn a_collaborator_joins_asks_for_control_is_granted_and_types() {
 
     let collab = TestEnv::new();
     let join = collab.shell_line(&[&link, "--name", "Bob Builder", "--email", "bob@example.org"]);
-    outer.open("bob", &join, 90, 24);
+    outer.open("bob", &join, 120, 24);
     outer.wait_for("bob", "Bob joined as a viewer", &owner, |s| {
         s.contains("[viewer · shared by") && prompt_ready(s)
     });
@@ -173,7 +173,7 @@ fn a_collaborator_joins_asks_for_control_is_granted_and_types() {
     let first_cert = fs::read_to_string(&cert).unwrap();
     outer.keys("bob", &["C-b", "d"]);
     assert_eq!(outer.wait_exit("bob", &owner), 0);
-    outer.open("bob2", &join, 90, 24);
+    outer.open("bob2", &join, 120, 24);
     outer.wait_for("bob2", "Bob back", &owner, |s| {
         s.contains("typed-by-bob-42")
     });
@@ -218,7 +218,7 @@ fn the_owner_shares_and_grants_from_the_share_menu() {
     let port = free_port();
     let owner = owner_env(port);
     let _daemon = Daemon::start(&owner);
-    let outer = Outer::start(&owner.shell_line(&["new", "-s", "menu"]), 90, 24);
+    let outer = Outer::start(&owner.shell_line(&["new", "-s", "menu"]), 120, 24);
     outer.tmux(&["set", "-g", "set-clipboard", "on"]);
     outer.tmux(&["set-buffer", "nothing copied yet"]);
     outer.wait_for("main", "the owner's prompt", &owner, prompt_ready);
@@ -278,7 +278,7 @@ fn the_owner_shares_and_grants_from_the_share_menu() {
 
     let collab = TestEnv::new();
     let join = collab.shell_line(&[&link, "--name", "Carol", "--email", "carol@example.org"]);
-    outer.open("carol", &join, 90, 24);
+    outer.open("carol", &join, 120, 24);
     outer.wait_for("carol", "Carol sees the history", &owner, |s| {
         s.contains("before-sharing-42") && s.contains("[viewer · shared by")
     });

@@ -71,7 +71,7 @@ pub fn draw(frame: &mut Frame<'_>, app: &App) {
 
 const STATUS: Style = Style::new().bg(Color::Green).fg(Color::Black);
 
-/// The status line's left part: session, mode, role, notice, title.
+/// The status line's left part: session, mode, role, exit, notice, title.
 fn status_left(app: &App) -> Vec<Span<'static>> {
     let m = &app.mirror;
     let base = STATUS;
