@@ -222,9 +222,16 @@ fn session_with_blocks(shell: &Shell) {
     assert!(screen.contains("mine"), "{screen}");
 
     // A `cd` shows in `ls` at once and in the next block.
+    // (The shell reports its directory with the prompt after the block's end.)
     run(&env, target, &["cd /"], 9);
-    let sessions: Value = serde_json::from_str(&env.ok(&["ls", "--json"])).unwrap();
-    assert_eq!(sessions[0]["cwd"], "/", "{sessions}");
+    wait_until(
+        "ls --json to show the new directory",
+        || {
+            let sessions: Value = serde_json::from_str(&env.ok(&["ls", "--json"])).unwrap();
+            (sessions[0]["cwd"] == "/").then_some(())
+        },
+        || env.ok(&["ls", "--json"]),
+    );
     let list = run(&env, target, &["pwd"], 10);
     assert_eq!(list[8]["cwd"], home.to_str().unwrap());
     assert_eq!(list[9]["cwd"], "/");
