@@ -40,6 +40,7 @@ pub fn row(index: RowIndex, line: Line) -> pb::Row {
                 style: style(&s.style),
                 text: s.text,
                 wide: s.wide,
+                cluster: s.cluster,
                 link: s.link.map(|l| l.to_string()).unwrap_or_default(),
             })
             .collect(),

@@ -13,6 +13,7 @@
 //! Layout:
 //! - `style`: colours and attributes of a cell.
 //! - `grid`: cells and screen rows.
+//! - `cluster`: grapheme clusters: which characters share a cell, its width.
 //! - `history`: the compact scrollback.
 //! - `state`: the terminal's state and its operations (print, scroll, erase...).
 //! - `perform`: the `vte` performer mapping sequences to operations.
@@ -21,6 +22,7 @@
 //! - `blocks`: the block segmenter (commands found by shell integration marks).
 
 mod blocks;
+mod cluster;
 mod grid;
 mod history;
 mod output;
@@ -62,11 +64,15 @@ impl Default for TermConfig {
 /// A run of cells with one style, as sent to clients.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Span {
-    /// The graphemes of the run; zero-width characters follow their base.
+    /// The cells' text. A character of nonzero width starts a cell and
+    /// characters of width zero join it, unless `cluster` is set.
     pub text: String,
     pub style: Style,
-    /// Every grapheme of `text` takes two columns.
+    /// Every cell of the run takes two columns.
     pub wide: bool,
+    /// `text` is one cell: a grapheme cluster that the rule above would cut
+    /// into several (an emoji ZWJ sequence, a flag...).
+    pub cluster: bool,
     /// OSC 8 hyperlink target.
     pub link: Option<Arc<str>>,
 }
@@ -426,6 +432,8 @@ fn utf8_missing_at_end(bytes: &[u8]) -> usize {
     len.saturating_sub(tail.len() - lead)
 }
 
+#[cfg(test)]
+mod cluster_tests;
 #[cfg(test)]
 mod print_tests;
 #[cfg(test)]

@@ -338,6 +338,7 @@ impl State {
                     }
                 }
                 2026 => self.flags.synchronized = on,
+                2027 => self.flags.clusters = on,
                 _ => {}
             }
         }
@@ -366,6 +367,7 @@ impl State {
                 1015 => state(f.mouse_encoding == MouseEncoding::Urxvt),
                 2004 => state(f.bracketed_paste),
                 2026 => state(f.synchronized),
+                2027 => state(f.clusters),
                 _ => 0,
             }
         } else {

@@ -1,4 +1,4 @@
-//! Printing: characters into cells, wrapping, combining marks, REP.
+//! Printing: characters into cells, wrapping, grapheme clusters, REP.
 //!
 //! Most output is runs of printable ASCII. The performer does not write those
 //! one character at a time: it collects them in `State::pending_text` and
@@ -10,7 +10,8 @@
 //! what `print_any` would, character by character (`print_tests.rs` checks it
 //! against random input).
 
-use super::grid::{Cell, SPACER, char_width};
+use super::cluster::{self, single_width};
+use super::grid::{Cell, SPACER};
 use super::state::{Charset, State};
 use super::style::Style;
 
@@ -121,12 +122,25 @@ impl State {
     /// Print one character of any kind: the reference path.
     pub fn print_any(&mut self, c: char) {
         let c = self.charsets[self.gl].map(c);
-        let w = char_width(c);
+        let clusters = self.flags.clusters;
+        // Printable ASCII always starts a cell (the run path never looks
+        // back), so a cluster goes on only with other characters.
+        if clusters && !is_printable_ascii(c) && self.join_cluster(c) {
+            return;
+        }
+        let w = single_width(c, clusters);
         if w == 0 {
             self.combine(c);
             return;
         }
         self.last_char = Some(c);
+        let (pen, link) = (self.pen, self.link);
+        self.put(c, w, pen, link);
+    }
+
+    /// Write a character `w` columns wide at the cursor (wrapping first if it
+    /// must) and move past it; returns where it went.
+    fn put(&mut self, c: char, w: u8, style: Style, link: u16) -> (u16, u16) {
         let cols = self.cols;
         // A wide character cannot show in a one-column terminal.
         let (c, w) = if w == 2 && cols < 2 { (' ', 1) } else { (c, w) };
@@ -145,7 +159,7 @@ impl State {
             }
         }
         let (x, y) = (usize::from(self.cursor.x), self.cursor.y);
-        let (pen, link, insert) = (self.pen, self.link, self.flags.insert);
+        let insert = self.flags.insert;
         let w = usize::from(w);
         let row = self.row_mut(y);
         if insert {
@@ -159,19 +173,25 @@ impl State {
         }
         row.cells[x] = Cell {
             ch: c,
-            style: pen,
+            style,
             link,
             wide: w == 2,
         };
         if w == 2 {
             row.cells[x + 1] = Cell {
                 ch: SPACER,
-                style: pen,
+                style,
                 link,
                 wide: false,
             };
         }
-        let next = x + w;
+        self.advance_past(x + w);
+        (x as u16, y)
+    }
+
+    /// The cursor after a cell that ends before column `next`.
+    fn advance_past(&mut self, next: usize) {
+        let cols = self.cols;
         if next >= usize::from(cols) {
             self.cursor.x = cols - 1;
             self.cursor.pending_wrap = self.flags.autowrap;
@@ -181,26 +201,108 @@ impl State {
         }
     }
 
+    /// The column of the cell just before the cursor (the one at it, when a
+    /// wrap is pending): where a character that joins a cell goes.
+    fn cell_before_cursor(&self) -> Option<u16> {
+        let mut x = self.cursor.x;
+        if !self.cursor.pending_wrap {
+            x = x.checked_sub(1)?;
+        }
+        let row = &self.grid[usize::from(self.cursor.y)];
+        if row.cells.get(usize::from(x))?.ch == SPACER && x > 0 {
+            x -= 1;
+        }
+        Some(x)
+    }
+
     /// A zero-width character joins the cell before the cursor.
     fn combine(&mut self, c: char) {
         // C0 and C1 controls (C1 may come UTF-8 encoded) are no marks.
         if c.is_control() {
             return;
         }
-        let (mut x, y) = (self.cursor.x, self.cursor.y);
-        if !self.cursor.pending_wrap {
-            if x == 0 {
-                return;
-            }
-            x -= 1;
-        }
-        let row = self.row_mut(y);
-        if row.cells[usize::from(x)].ch == SPACER && x > 0 {
-            x -= 1;
-        }
-        row.combine(x, c);
+        let Some(x) = self.cell_before_cursor() else {
+            return;
+        };
+        let y = self.cursor.y;
+        self.row_mut(y).combine(x, c);
     }
 
+    /// Grapheme-cluster mode: if `c` continues the cluster of the cell before
+    /// the cursor, add it there (the cell may get wider or narrower) and say so.
+    fn join_cluster(&mut self, c: char) -> bool {
+        let Some(x) = self.cell_before_cursor() else {
+            return false;
+        };
+        let row = &self.grid[usize::from(self.cursor.y)];
+        let cell = row.cells[usize::from(x)];
+        let tail = if row.combining.is_empty() {
+            ""
+        } else {
+            row.combining_at(x).unwrap_or("")
+        };
+        if !cluster::joins(cell.ch, tail, c) {
+            return false;
+        }
+        let y = self.cursor.y;
+        let row = self.row_mut(y);
+        if !row.combine(x, c) {
+            // The cluster is full: the character is dropped.
+            return true;
+        }
+        let tail = row.combining_at(x).unwrap_or("");
+        let (was, now) = (1 + u8::from(cell.wide), cluster::width(cell.ch, tail));
+        if now < was {
+            self.narrow_cluster(x);
+        } else if now > was {
+            self.widen_cluster(x);
+        }
+        true
+    }
+
+    /// The wide cluster at `x`, on the cursor's row, now takes one column: its
+    /// right half is blanked and the cursor comes back next to it.
+    fn narrow_cluster(&mut self, x: u16) {
+        let y = self.cursor.y;
+        let row = self.row_mut(y);
+        let x = usize::from(x);
+        row.cells[x].wide = false;
+        row.cells[x + 1] = Cell::blank(row.cells[x].style);
+        self.advance_past(x + 1);
+    }
+
+    /// The narrow cluster at `x`, on the cursor's row, now takes two columns:
+    /// it covers the cell after it, or moves to the next row (as a wide
+    /// character that does not fit would) when it is in the last column.
+    fn widen_cluster(&mut self, x: u16) {
+        let (y, cols) = (self.cursor.y, self.cols);
+        if cols < 2 {
+            return;
+        }
+        let insert = self.flags.insert;
+        let row = self.row_mut(y);
+        let cell = row.cells[usize::from(x)];
+        if x + 1 < cols {
+            let (x, cols) = (usize::from(x), usize::from(cols));
+            if insert {
+                row.insert_cells(x + 1, 1, cols, Style::default());
+            }
+            row.split_wide_at(x + 2);
+            row.take_tail(x as u16 + 1);
+            row.cells[x].wide = true;
+            row.cells[x + 1] = Cell {
+                ch: SPACER,
+                wide: false,
+                ..cell
+            };
+            self.advance_past(x + 2);
+            return;
+        }
+        let tail = row.take_tail(x).unwrap_or_default();
+        row.cells[usize::from(x)] = Cell::blank(cell.style);
+        let (nx, ny) = self.put(cell.ch, 2, cell.style, cell.link);
+        self.row_mut(ny).set_tail(nx, tail);
+    }
     /// Soft-wrap: mark the row and move to the start of the next.
     fn wrap(&mut self) {
         let y = self.cursor.y;

@@ -76,6 +76,8 @@ pub(crate) struct Flags {
     pub cursor_shape: CursorShape,
     pub cursor_blink: bool,
     pub synchronized: bool,
+    /// Mode 2027: a cell holds a whole grapheme cluster (see cluster.rs).
+    pub clusters: bool,
 }
 
 impl Default for Flags {
@@ -95,6 +97,7 @@ impl Default for Flags {
             cursor_shape: CursorShape::Default,
             cursor_blink: false,
             synchronized: false,
+            clusters: true,
         }
     }
 }
