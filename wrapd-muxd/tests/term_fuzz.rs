@@ -19,28 +19,52 @@ fn chunk() -> impl Strategy<Value = Vec<u8>> {
     .prop_map(|b| vec![b]);
     let params = prop::collection::vec(prop_oneof![0u32..10, 0u32..70000], 0..5)
         .prop_map(|ps| ps.iter().map(u32::to_string).collect::<Vec<_>>().join(";"));
+    // A private marker before the parameters, an intermediate after them.
     let csi = (
-        prop::sample::select(vec!["", "?", ">", "!", " ", "$"]),
+        prop::sample::select(vec!["", "?", ">", "=", "!", " ", "$"]),
         params,
-        prop::sample::select(b"@ABCDEFGHIJKLMPSTXZ`abcdefghlmnpqrstu".to_vec()),
+        prop::sample::select(vec!["", "", "", "$", " ", "\"", "*", "'"]),
+        prop::sample::select(b"@ABCDEFGHIJKLMPSTXZ`abcdefghlmnpqrstuvxyz{}~".to_vec()),
     )
-        .prop_map(|(pre, ps, f)| format!("\x1b[{pre}{ps}{}", f as char).into_bytes());
+        .prop_map(|(pre, ps, mid, f)| format!("\x1b[{pre}{ps}{mid}{}", f as char).into_bytes());
     let private_modes = (
         prop::sample::select(vec![
-            1u16, 4, 6, 7, 25, 47, 1000, 1002, 1003, 1006, 1047, 1048, 1049, 2004, 2027,
+            1u16, 4, 6, 7, 25, 45, 47, 69, 69, 1000, 1002, 1003, 1006, 1047, 1048, 1049, 2004, 2027,
         ]),
         any::<bool>(),
     )
         .prop_map(|(m, on)| format!("\x1b[?{m}{}", if on { 'h' } else { 'l' }).into_bytes());
     let esc = prop::sample::select(vec![
-        "\x1b7", "\x1b8", "\x1bD", "\x1bE", "\x1bM", "\x1bc", "\x1b#8", "\x1b(0", "\x1b(B",
-        "\x1b=", "\x1b>",
+        "\x1b7",
+        "\x1b8",
+        "\x1bD",
+        "\x1bE",
+        "\x1bM",
+        "\x1bc",
+        "\x1b#8",
+        "\x1b(0",
+        "\x1b(B",
+        "\x1bV",
+        "\x1bW",
+        "\x1b=",
+        "\x1b>",
+        "\x1bP$qm\x1b\\",
+        "\x1bP$q\"p\x1b\\",
+        "\x1bP$q",
+        "\x1bP+q544e\x1b\\",
+        "\x1b]4;1;?;2;#123\x07",
+        "\x1b]104\x07",
+        "\x1b]10;?;rgb:1/2/3;?\x1b\\",
+        "\x1b]111\x07",
     ])
     .prop_map(|s| s.as_bytes().to_vec());
     let osc =
         ("[0-9]{1,2}", "[ -~]{0,30}").prop_map(|(n, s)| format!("\x1b]{n};{s}\x07").into_bytes());
     let raw = prop::collection::vec(any::<u8>(), 0..30);
     let region = (1u16..4, 2u16..8).prop_map(|(t, b)| format!("\x1b[{t};{b}r").into_bytes());
+    // Left/right margins (with mode 69 on), often narrow.
+    let margins =
+        (0u16..6, 2u16..30).prop_map(|(l, r)| format!("\x1b[?69h\x1b[{l};{r}s").into_bytes());
     let numbered_lines = (0u32..1000, 1usize..8).prop_map(|(n, k)| {
         (0..k)
             .map(|i| format!("line {}\r\n", n + i as u32))
@@ -49,7 +73,7 @@ fn chunk() -> impl Strategy<Value = Vec<u8>> {
     });
     prop_oneof![
         4 => text, 2 => utf8, 2 => clusters, 3 => control, 4 => csi, 2 => private_modes, 2 => esc, 1 => osc, 2 => raw,
-        2 => region, 4 => numbered_lines,
+        2 => region, 2 => margins, 4 => numbered_lines,
     ]
 }
 

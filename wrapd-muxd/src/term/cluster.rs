@@ -15,13 +15,15 @@
 //! letter in a box, drawn as wide as a flag).
 //!
 //! With the mode off, every character of nonzero width starts a cell as wide
-//! as the character (as in xterm and tmux) and characters of width zero join
-//! the cell before them.
+//! as the character (as in xterm and tmux). In both modes a character of
+//! width zero joins the cell before it (it has no cell of its own), and
+//! printable ASCII always starts a cell (the fast path for it never looks
+//! back: a Prepend character before it is not joined).
 
-use unicode_segmentation::GraphemeCursor;
+use unicode_segmentation::{GraphemeCursor, GraphemeIncomplete};
 use unicode_width::UnicodeWidthStr;
 
-use super::grid::{Cell, MAX_CLUSTER_TAIL, char_width};
+use super::grid::{Cell, char_width};
 
 /// A regional indicator symbol (half of a flag).
 #[inline]
@@ -41,33 +43,73 @@ pub(crate) fn single_width(c: char, clusters: bool) -> u8 {
     }
 }
 
-/// The width of a cell holding `base` followed by `tail` (see the module docs).
-pub(crate) fn width(base: char, tail: &str) -> u8 {
+/// The width of a cell holding `base` followed by `tail` (see the module
+/// docs); `scratch` holds the cluster's text meanwhile.
+pub(crate) fn width(base: char, tail: &str, scratch: &mut String) -> u8 {
     if tail.is_empty() || is_regional_indicator(base) {
         return single_width(base, true).max(1);
     }
-    let mut buf = [0u8; 4 + MAX_CLUSTER_TAIL];
-    let text = concat(&mut buf, base, tail, None);
-    text.width().clamp(1, 2) as u8
+    scratch.clear();
+    scratch.push(base);
+    scratch.push_str(tail);
+    scratch.width().clamp(1, 2) as u8
 }
 
 /// Characters whose Grapheme_Cluster_Break property is Other, Control or a
 /// precomposed Hangul syllable (LV, LVT): no two of them ever share a
-/// cluster, so a cell holding one alone is never extended by another one
-/// (the common case, decided without the segmentation tables). The blocks of
-/// the most common scripts; tests check every character in them.
+/// cluster (printed ones: CR LF is never printed), so a cell holding one
+/// alone is never extended by another one (the common case, decided without
+/// the segmentation tables). The blocks of the most common scripts and of
+/// emoji; tests check every character in them.
+/// Those the lookup below does not decide come first.
+const SIMPLE_RANGES: [std::ops::RangeInclusive<u32>; 12] = [
+    // Emoji, but regional indicators and skin tones.
+    0x1f400..=0x1faff,
+    0x1f200..=0x1f3fa,
+    0x1f000..=0x1f1e5,
+    0x3040..=0x3098,
+    0x30a0..=0x30ff,
+    0..=0x2ff,
+    0x370..=0x482,
+    0x2010..=0x20cf,
+    0x2100..=0x2bff,
+    0x4e00..=0x9fff,
+    0xac00..=0xd7a3,
+    0xff01..=0xff60,
+];
+
+/// Statics, not consts: a const array used at run time may be copied onto
+/// the stack at every use.
+static SIMPLE: [std::ops::RangeInclusive<u32>; 12] = SIMPLE_RANGES;
+
+/// The 128-character stretches of the BMP that lie wholly in `SIMPLE`, a
+/// bit each: most characters are decided by one lookup.
+static SIMPLE_STRETCHES: [u64; 8] = stretches(&SIMPLE_RANGES);
+
+const fn stretches(ranges: &[std::ops::RangeInclusive<u32>]) -> [u64; 8] {
+    let mut bits = [0u64; 8];
+    let mut stretch = 0;
+    while stretch < 512 {
+        let (first, last) = (stretch * 128, stretch * 128 + 127);
+        let mut r = 0;
+        while r < ranges.len() {
+            if *ranges[r].start() <= first && last <= *ranges[r].end() {
+                bits[(stretch / 64) as usize] |= 1 << (stretch % 64);
+            }
+            r += 1;
+        }
+        stretch += 1;
+    }
+    bits
+}
+
 #[inline]
 pub(crate) fn is_simple(c: char) -> bool {
     let c = c as u32;
-    c < 0x300
-        || (0x370..=0x482).contains(&c)
-        || (0x2010..=0x20cf).contains(&c)
-        || (0x2100..=0x2bff).contains(&c)
-        || (0x3041..=0x3096).contains(&c)
-        || (0x30a1..=0x30fa).contains(&c)
-        || (0x4e00..=0x9fff).contains(&c)
-        || (0xac00..=0xd7a3).contains(&c)
-        || (0xff01..=0xff60).contains(&c)
+    if c < 0x10000 && SIMPLE_STRETCHES[(c >> 13) as usize] >> ((c >> 7) & 63) & 1 != 0 {
+        return true;
+    }
+    SIMPLE.iter().any(|r| r.contains(&c))
 }
 
 /// Whether `c` continues the cluster `base` + `tail` (UAX #29: no boundary
@@ -76,30 +118,26 @@ pub(crate) fn joins(base: char, tail: &str, c: char) -> bool {
     if tail.is_empty() && is_simple(base) && is_simple(c) {
         return false;
     }
-    let mut buf = [0u8; 8 + MAX_CLUSTER_TAIL];
-    let text = concat(&mut buf, base, tail, Some(c));
-    let at = text.len() - c.len_utf8();
-    // The whole cluster is given from its start: no context is missing.
-    GraphemeCursor::new(at, text.len(), true)
-        .is_boundary(text, 0)
-        .is_ok_and(|boundary| !boundary)
-}
-
-/// `base`, `tail` and `c` written into `buf`; `tail` is cut to what fits
-/// (a row never stores more than `MAX_CLUSTER_TAIL` bytes of it).
-fn concat<'a>(buf: &'a mut [u8], base: char, tail: &str, c: Option<char>) -> &'a str {
-    let mut n = base.encode_utf8(buf).len();
-    let room = buf.len() - n - c.map_or(0, char::len_utf8);
-    let mut cut = tail.len().min(room);
-    while !tail.is_char_boundary(cut) {
-        cut -= 1;
+    let (mut base_buf, mut c_buf) = ([0u8; 4], [0u8; 4]);
+    let base = &*base.encode_utf8(&mut base_buf);
+    let c = &*c.encode_utf8(&mut c_buf);
+    let at = base.len() + tail.len();
+    let mut cursor = GraphemeCursor::new(at, at + c.len(), true);
+    // The cluster before `c` is handed over as the cursor asks for it: the
+    // tail, then the base (the start of the text: nothing more is asked).
+    for _ in 0..3 {
+        match cursor.is_boundary(c, at) {
+            Ok(boundary) => return !boundary,
+            Err(GraphemeIncomplete::PreContext(end)) if end == at && !tail.is_empty() => {
+                cursor.provide_context(tail, base.len());
+            }
+            Err(GraphemeIncomplete::PreContext(end)) if end == base.len() => {
+                cursor.provide_context(base, 0);
+            }
+            Err(_) => return false,
+        }
     }
-    buf[n..n + cut].copy_from_slice(&tail.as_bytes()[..cut]);
-    n += cut;
-    if let Some(c) = c {
-        n += c.encode_utf8(&mut buf[n..]).len();
-    }
-    std::str::from_utf8(&buf[..n]).expect("whole characters")
+    false
 }
 
 /// Whether the per-character rule gives this cell back from its text: every
@@ -109,11 +147,14 @@ fn concat<'a>(buf: &'a mut [u8], base: char, tail: &str, c: Option<char>) -> &'a
 /// their extent spelt out.
 #[inline]
 pub(crate) fn follows_char_rule(cell: &Cell, tail: Option<&str>) -> bool {
-    if cell.ch.is_ascii() && tail.is_none() {
-        return !cell.wide;
+    match tail {
+        // Alone, a cell got its character's width: only a regional
+        // indicator is made wider.
+        None => !(cell.wide && is_regional_indicator(cell.ch)),
+        Some(tail) => {
+            tail.chars().all(|c| char_width(c) == 0) && cell.wide == (char_width(cell.ch) == 2)
+        }
     }
-    tail.is_none_or(|t| t.chars().all(|c| char_width(c) == 0))
-        && cell.wide == (char_width(cell.ch) == 2)
 }
 
 #[cfg(test)]
@@ -132,7 +173,7 @@ mod tests {
             }
         }
         out.into_iter()
-            .map(|(b, t)| (format!("{b}{t}"), width(b, &t)))
+            .map(|(b, t)| (format!("{b}{t}"), width(b, &t, &mut String::new())))
             .collect()
     }
 
@@ -174,19 +215,8 @@ mod tests {
         // Each simple character is Other, Control, LV or LVT: it neither
         // extends 'a' (Extend, SpacingMark, ZWJ) nor is extended by it
         // (Prepend), nor joins jamo or regional indicators.
-        let blocks = [
-            0..0x300,
-            0x370..0x483,
-            0x2010..0x20d0,
-            0x2100..0x2c00,
-            0x3041..0x3097,
-            0x30a1..0x30fb,
-            0x4e00..0xa000,
-            0xac00..0xd7a4,
-            0xff01..0xff61,
-        ];
         let mut seen = 0;
-        for c in blocks.into_iter().flatten().filter_map(char::from_u32) {
+        for c in SIMPLE.iter().cloned().flatten().filter_map(char::from_u32) {
             assert!(is_simple(c), "U+{:04X}", c as u32);
             seen += 1;
             for s in [
@@ -206,7 +236,7 @@ mod tests {
             '\u{1f1e6}',
             '\u{1161}',
             '\u{ff9e}',
-            '🙂',
+            '\u{1f3fd}',
         ] {
             assert!(!is_simple(c), "U+{:04X}", c as u32);
         }
@@ -229,9 +259,23 @@ mod tests {
     }
 
     #[test]
-    fn a_tail_too_long_is_cut_not_overflowed() {
-        let tail = "\u{301}".repeat(MAX_CLUSTER_TAIL);
+    fn the_stretches_lie_in_the_blocks() {
+        for c in 0..0x10000u32 {
+            if SIMPLE_STRETCHES[(c >> 13) as usize] >> ((c >> 7) & 63) & 1 != 0 {
+                assert!(SIMPLE.iter().any(|r| r.contains(&c)), "U+{c:04X}");
+            }
+        }
+        assert_ne!(SIMPLE_STRETCHES, [0; 8]);
+    }
+
+    #[test]
+    fn long_clusters_join_whole() {
+        let tail = "\u{301}".repeat(100);
         assert!(joins('e', &tail, '\u{302}'));
-        assert_eq!(width('e', &tail), 1);
+        assert!(!joins('e', &tail, 'x'));
+        assert_eq!(width('e', &tail, &mut String::new()), 1);
+        // Regional indicators pair up however long the run before them.
+        assert!(!joins('🇦', "🇧", '🇨'));
+        assert!(joins('🇦', "", '🇧'));
     }
 }

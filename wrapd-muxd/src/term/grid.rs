@@ -230,10 +230,13 @@ impl Row {
         self.shift_combining(at, n as i64, cols);
     }
 
-    fn shift_combining(&mut self, from: usize, by: i64, cols: usize) {
+    /// Move the clusters of columns `from..end` by `by`; those moved out of
+    /// that range go (the rest stay: a right margin may end the range).
+    fn shift_combining(&mut self, from: usize, by: i64, end: usize) {
+        let cols = end;
         self.combining.retain_mut(|(c, _)| {
             let col = usize::from(*c);
-            if col < from {
+            if col < from || col >= end {
                 return true;
             }
             let moved = col as i64 + by;

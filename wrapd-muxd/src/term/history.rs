@@ -398,7 +398,9 @@ pub(crate) fn encode_into(row: &Row, cols: usize, buf: &mut Vec<u8>) {
                 out[n..n + comb.len()].copy_from_slice(comb.as_bytes());
                 n += comb.len();
             }
-            if c.ch != SPACER && !follows_char_rule(c, tail) {
+            // Only a cluster, or a regional indicator (four bytes) alone, may
+            // break the rule.
+            if (tail.is_some() || n - start == 4) && !follows_char_rule(c, tail) {
                 clusters.push((x, n - start, 1 + u8::from(c.wide)));
             }
         }

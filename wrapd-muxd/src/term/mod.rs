@@ -17,22 +17,31 @@
 //! - `history`: the compact scrollback.
 //! - `state`: the terminal's state and its operations (print, scroll, erase...).
 //! - `perform`: the `vte` performer mapping sequences to operations.
+//! - `reports`: answers to queries (DA, DSR, DECRQM, DECRQSS, XTWINOPS).
+//! - `colors`: colours programs set and ask for (OSC 4, 5, 10-19).
+//! - `margins`: left/right margins, scrolling a rectangle, DECIC/DECDC.
+//! - `rect`: rectangular-area operations, character protection.
 //! - `print`: characters into cells (runs of ASCII at once), wrapping.
 //! - `output`: rows as spans, capture text, search.
 //! - `blocks`: the block segmenter (commands found by shell integration marks).
 
 mod blocks;
 mod cluster;
+mod colors;
 mod grid;
 mod history;
+mod margins;
 mod output;
 mod perform;
 mod print;
+mod rect;
+mod reports;
 mod screens;
 mod state;
 mod style;
 
 pub use blocks::{Block, BlockEvent, BlockId, BlockState, MAX_BLOCKS, Mark, unescape_command};
+pub use colors::{Rgb, TerminalLook, parse_color};
 pub use style::{Attrs, Color, Style};
 
 use state::State;
@@ -217,9 +226,16 @@ impl Term {
     }
 
     /// Bytes the terminal must send back to the program (answers to DA1, DA2,
-    /// DSR, DECRQM, ...), in order, since the last call.
+    /// DSR, DECRQM, DECRQSS, colour queries...), in order, since the last call.
     pub fn take_replies(&mut self) -> Vec<u8> {
         std::mem::take(&mut self.state.replies)
+    }
+
+    /// What the viewer's own terminal looks like (its client asked it): the
+    /// program's colour and pixel-size queries answer with it, where the
+    /// program set nothing of its own.
+    pub fn set_terminal_look(&mut self, look: TerminalLook) {
+        self.state.colors.viewer = look;
     }
 
     /// Events since the last call.
@@ -435,6 +451,12 @@ fn utf8_missing_at_end(bytes: &[u8]) -> usize {
 #[cfg(test)]
 mod cluster_tests;
 #[cfg(test)]
+mod margins_tests;
+#[cfg(test)]
 mod print_tests;
+#[cfg(test)]
+mod rect_tests;
+#[cfg(test)]
+mod reports_tests;
 #[cfg(test)]
 mod tests;
