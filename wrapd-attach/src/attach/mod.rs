@@ -16,6 +16,7 @@ mod app;
 mod backend;
 mod blocks;
 mod input;
+mod look;
 mod menu;
 mod pacer;
 mod presence;
@@ -162,6 +163,13 @@ impl Stream {
         }
     }
 
+    /// Tell the daemon what the user's terminal looks like (if asked).
+    async fn tell_look(&self, look: &Option<pb::TerminalLook>) {
+        if let Some(look) = look {
+            self.send(Req::TerminalLook(look.clone())).await;
+        }
+    }
+
     async fn send(&self, msg: Req) {
         // A closed stream shows up as an error on `events`.
         let _ = self
@@ -260,6 +268,17 @@ pub async fn run(
         io::stdout(),
         crossterm::terminal::Clear(crossterm::terminal::ClearType::All)
     )?;
+    // Before anything else reads the terminal: its answers must not reach
+    // the key parser. A read-only client's look would be ignored.
+    let mut terminal_look = None;
+    if !opts.read_only {
+        let (found, typed) = look::ask().context("asking the terminal what it looks like")?;
+        stream.send(Req::TerminalLook(found.clone())).await;
+        if !typed.is_empty() {
+            stream.send(Req::Input(typed)).await;
+        }
+        terminal_look = Some(found);
+    }
     let mut input = input::Input::new().context("reading the terminal")?;
     let (reply_tx, mut replies) = mpsc::channel::<Reply>(16);
     let mut sigterm = signal(SignalKind::terminate())?;
@@ -302,7 +321,7 @@ pub async fn run(
                 // A refusal (removed, share stopped) is final: no retrying.
                 Err(s) if is_refusal(&s) => break Outcome::Refused(status_message(&s)),
                 Err(_) => match reconnect(&mut client, &app, &opts, &stream).await {
-                    Ok(s2) => { stream = s2; vec![] }
+                    Ok(s2) => { stream = s2; stream.tell_look(&terminal_look).await; vec![] }
                     Err(why) => break Outcome::LostServer(why),
                 },
             },
@@ -340,6 +359,14 @@ pub async fn run(
                             rows: u32::from(rows),
                         };
                         stream.send(Req::Resize(size)).await;
+                        // A font change resizes too: the cell size may be new.
+                        if let Some(look) = &mut terminal_look {
+                            let cell = look::cell_pixels();
+                            if cell != (look.cell_width_px, look.cell_height_px) {
+                                (look.cell_width_px, look.cell_height_px) = cell;
+                                stream.send(Req::TerminalLook(look.clone())).await;
+                            }
+                        }
                     }
                 }
                 Action::Detach => {
@@ -437,6 +464,7 @@ pub async fn run(
                         match Stream::open(&mut client, start).await {
                             Ok((s, _)) => {
                                 stream = s;
+                                stream.tell_look(&terminal_look).await;
                                 app.mirror = Default::default();
                                 app.dirty = true;
                             }
