@@ -110,6 +110,7 @@ pub fn registry() -> Vec<Box<dyn Scenario>> {
     vec![
         Box::new(throughput::Throughput),
         Box::new(latency::Latency),
+        Box::new(load::Load),
         Box::new(memory::Memory),
         Box::new(attach::Attach),
         Box::new(blocks::Blocks),

@@ -39,6 +39,14 @@ impl Stats {
         }
     }
 
+    /// The 90th percentile (nearest rank) of the samples kept.
+    pub fn p90(&self) -> f64 {
+        let mut sorted = self.samples.clone();
+        sorted.sort_by(f64::total_cmp);
+        let rank = ((sorted.len() as f64 * 0.9).ceil() as usize).clamp(1, sorted.len()) - 1;
+        sorted[rank]
+    }
+
     /// The same summary with the p99 as its median (to report a tail).
     pub fn tail(&self) -> Stats {
         Stats {

@@ -305,6 +305,60 @@ impl Relay {
     }
 }
 
+/// What the owner had before sharing — the window title, rows, and the
+/// shell's screen beneath a full-screen program — never shows at a joiner's;
+/// the full-screen program's screen and what comes after do.
+#[test]
+fn a_joiner_sees_nothing_from_before_the_share_not_even_the_title() {
+    if !tools() || !require("less") {
+        return;
+    }
+    let port = free_port();
+    let owner = owner_env(port);
+    let _daemon = Daemon::start(&owner);
+    let page = owner.home().join("page.txt");
+    fs::write(&page, "SHOWN-AT-SHARE\n").unwrap();
+    let outer = Outer::start(&owner.shell_line(&["new", "-s", "pre"]), 90, 24);
+    outer.wait_for("main", "the owner's prompt", &owner, prompt_ready);
+    outer.run(
+        "main",
+        "printf '\\033]0;PRETITLE\\007'; echo PRE-ROW-$((6*7))",
+    );
+    outer.wait_for(
+        "main",
+        "the title and the row at the owner's",
+        &owner,
+        |s| s.contains("PRE-ROW-42\n") && s.contains("PRETITLE"),
+    );
+    outer.run("main", &format!("less {}", page.display()));
+    outer.wait_for("main", "less at the owner's", &owner, |s| {
+        s.contains("SHOWN-AT-SHARE")
+    });
+    let link = first_link(&owner.ok(&["share", "-t", "pre", "--link", "viewer"]));
+
+    let collab = TestEnv::new();
+    outer.open("eve", &collab.shell_line(&[&link, "--name", "Eve"]), 90, 24);
+    let at_share = outer.wait_for("eve", "less at Eve's", &owner, |s| {
+        s.contains("[viewer · shared by") && s.contains("SHOWN-AT-SHARE")
+    });
+    assert!(!at_share.contains("PRETITLE"), "{at_share}");
+    outer.keys("main", &["q"]);
+    outer.wait_for(
+        "main",
+        "the shell's screen again at the owner's",
+        &owner,
+        |s| s.contains("PRE-ROW-42\n") && !s.contains("SHOWN-AT-SHARE"),
+    );
+    outer.run("main", "echo after-$((6*7))");
+    let eve = outer.wait_for("eve", "the echo at Eve's", &owner, |s| {
+        s.contains("after-42\n")
+    });
+    assert!(
+        !eve.contains("PRE-ROW") && !eve.contains("PRETITLE"),
+        "{eve}"
+    );
+}
+
 #[test]
 fn a_collaborator_who_loses_the_network_reconnects_and_catches_up() {
     if !tools() {

@@ -272,11 +272,20 @@ async fn streams_end_when_the_certificate_expires() {
     let end = stream_end(&mut ev).await;
     assert_eq!(end.code(), Code::Unauthenticated, "{end:?}");
     assert!(end.message().contains("expired"), "{end:?}");
+    // The block watch ended too, saying why.
     let watch_end = tokio::time::timeout(Duration::from_secs(10), async {
-        while let Some(Ok(_)) = blocks.next().await {}
+        loop {
+            match blocks.next().await {
+                Some(Ok(_)) => {}
+                Some(Err(st)) => return st,
+                None => return tonic::Status::ok(""),
+            }
+        }
     })
-    .await;
-    assert!(watch_end.is_ok(), "the block watch ended too");
+    .await
+    .expect("the block watch ended too");
+    assert_eq!(watch_end.code(), Code::Unauthenticated, "{watch_end:?}");
+    assert!(watch_end.message().contains("expired"), "{watch_end:?}");
     let e = mux
         .read_rows(pb::ReadRowsRequest {
             target: "".into(),

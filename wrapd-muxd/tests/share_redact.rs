@@ -1,6 +1,7 @@
 //! Secrets a session prints are masked in everything a collaborator receives
-//! — the live screen, history rows, block command lines and block output —
-//! while the owner sees them as they are.
+//! — the live screen, history rows, the title, the working directory, block
+//! command lines, directories and output — while the owner sees them as they
+//! are.
 
 mod share_common;
 
@@ -27,6 +28,17 @@ async fn collaborators_see_secrets_masked_and_the_owner_does_not() {
     let mut mux = c.mux().await;
     let (_tx, mut events) = attach(&mut mux, "").await;
 
+    // A title and a directory holding the token: the next command runs there.
+    let setup = format!(
+        "T={TOKEN}; mkdir -p \"$HOME/$T\" && cd \"$HOME/$T\" && printf '\\033]0;GITHUB_TOKEN=%s\\007' \"$T\"\r"
+    );
+    owner
+        .send_input(pb::SendInputRequest {
+            target: "s".into(),
+            data: setup.into_bytes(),
+        })
+        .await
+        .unwrap();
     let line = format!("echo GITHUB_TOKEN={TOKEN} password=hunter2hunter2; echo done-$((6*7))\r");
     owner
         .send_input(pb::SendInputRequest {
@@ -37,6 +49,7 @@ async fn collaborators_see_secrets_masked_and_the_owner_does_not() {
         .unwrap();
     let mut seen = Vec::new();
     let mut screen = std::collections::BTreeMap::new();
+    let mut title = String::new();
     next_event(
         &mut events,
         "the output on the collaborator's screen",
@@ -46,6 +59,7 @@ async fn collaborators_see_secrets_masked_and_the_owner_does_not() {
                 msg: Some(Event::Update(u)),
             }) = e
             {
+                title = u.title.clone();
                 for r in &u.rows {
                     let text: String = r.spans.iter().map(|s| s.text.as_str()).collect();
                     screen.insert(r.index, text);
@@ -63,6 +77,7 @@ async fn collaborators_see_secrets_masked_and_the_owner_does_not() {
         "*".repeat("hunter2hunter2".len())
     );
     assert!(all.contains(&want), "{screen:?}");
+    assert_eq!(title, format!("GITHUB_TOKEN={}", "*".repeat(TOKEN.len())));
 
     let rows = mux
         .read_rows(pb::ReadRowsRequest {

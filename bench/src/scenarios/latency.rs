@@ -47,14 +47,15 @@ impl Scenario for Latency {
                 gate.go()?;
                 let client = attached_client(mux.as_ref(), COLS, ROWS)?;
                 samples[i].extend(
-                    echo_times(&client, n).with_context(|| format!("{} echo", kind.name()))?,
+                    echo_times(&client, n, None)
+                        .with_context(|| format!("{} echo", kind.name()))?,
                 );
             }
             over_tls.extend(tls_echo_times(ctx, n).context("wrapd echo over TLS")?);
             let mut cmd = std::process::Command::new("sh");
             cmd.args(["-c", PROGRAM]);
             let bare = PtyChild::spawn(cmd, COLS, ROWS)?;
-            floor.extend(echo_times(&bare, n).context("bare PTY echo")?);
+            floor.extend(echo_times(&bare, n, None).context("bare PTY echo")?);
         }
         let [wrapd, tmux] = samples.map(Stats::of);
         let over_tls = Stats::of(over_tls);
@@ -116,12 +117,15 @@ fn tls_echo_times(ctx: &Ctx, n: usize) -> anyhow::Result<Vec<f64>> {
     let mut cmd = wrapd.attach_command();
     cmd.args([link.as_str(), "--name", "bench"]);
     let client = drawn_client(cmd, "wrapd over TLS", COLS, ROWS)?;
-    echo_times(&client, n)
+    echo_times(&client, n, None)
 }
 
 /// Milliseconds from typing each of `n` letters into `term` until it is echoed.
-fn echo_times(term: &PtyChild, n: usize) -> anyhow::Result<Vec<f64>> {
+/// Keystrokes follow each other once the redraw is over (3 ms of quiet), or
+/// with `spaced` (a seed), after a pseudo-random 5–15 ms of quiet.
+pub fn echo_times(term: &PtyChild, n: usize, spaced: Option<u64>) -> anyhow::Result<Vec<f64>> {
     let mut times = Vec::with_capacity(n);
+    let mut gaps = spaced.map(Gaps::new);
     let mut buf = vec![0u8; 64 * 1024];
     for i in 0..n {
         let letter = b'a' + (i % 26) as u8;
@@ -145,9 +149,28 @@ fn echo_times(term: &PtyChild, n: usize) -> anyhow::Result<Vec<f64>> {
         }
         times.push(start.elapsed().as_secs_f64() * 1e3);
         // Let the rest of the redraw pass before the next key.
-        term.drain(Duration::from_millis(3), Duration::from_secs(2))?;
+        let quiet = gaps.as_mut().map_or(Duration::from_millis(3), Gaps::next);
+        term.drain(quiet, Duration::from_secs(2))?;
     }
     Ok(times)
+}
+
+/// Pseudo-random gaps of 5 to 15 ms, the same sequence for the same seed.
+struct Gaps(u64);
+
+impl Gaps {
+    fn new(seed: u64) -> Gaps {
+        Gaps(seed.wrapping_mul(0x9e37_79b9_7f4a_7c15) | 1)
+    }
+
+    fn next(&mut self) -> Duration {
+        // A 64-bit LCG (Knuth's MMIX constants); its high bits are the random ones.
+        self.0 = self
+            .0
+            .wrapping_mul(6_364_136_223_846_793_005)
+            .wrapping_add(1_442_695_040_888_963_407);
+        Duration::from_micros(5_000 + (self.0 >> 33) % 10_000)
+    }
 }
 
 /// Finds printed characters in terminal output, skipping escape sequences.

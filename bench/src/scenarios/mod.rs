@@ -4,6 +4,7 @@ pub mod attach;
 pub mod blocks;
 pub mod fanout;
 pub mod latency;
+pub mod load;
 pub mod memory;
 pub mod throughput;
 

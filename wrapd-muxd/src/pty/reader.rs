@@ -9,8 +9,9 @@ use std::io::{self, Read};
 
 use tokio::io::unix::AsyncFd;
 
-/// Bytes read at most at once.
-const READ_CHUNK: usize = 64 * 1024;
+/// Bytes read at most at once: the session's actor parses what it reads
+/// before it can let anything else run (see `session::actor`'s turns).
+const READ_CHUNK: usize = 16 * 1024;
 
 pub struct PtyReader {
     master: AsyncFd<File>,

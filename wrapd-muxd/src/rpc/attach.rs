@@ -217,18 +217,14 @@ async fn sync_task(
     let cut_off = collab
         .as_ref()
         .map_or_else(CancellationToken::new, |c| c.token.clone());
-    let window = collab.as_ref().map(|c| Window {
-        start_row: c.start_row,
-        start_block: c.start_block,
-    });
+    let window = collab.as_ref().map(|c| c.window);
     // The actor never builds rows the window would drop.
     let oldest = RowIndex(window.map_or(0, |w| w.start_row));
     // Collaborators at the same point share one update (see `shared_updates`).
     let view = collab.as_ref().map(|c| {
         daemon.shared_updates.view(ViewKey {
             session: c.session.clone(),
-            start_row: c.start_row,
-            start_block: c.start_block,
+            window: c.window,
             history_rows,
         })
     });
@@ -305,12 +301,15 @@ async fn fetch(
     oldest: RowIndex,
     window: Option<Window>,
 ) -> Option<(SyncPoint, pb::ScreenUpdate)> {
-    let update = attachment
+    let mut update = attachment
         .handle()
         .update(point, history_rows, oldest)
         .await
         .ok()?;
     let next = update.point();
+    if let Some(w) = window {
+        w.session_state(&mut update);
+    }
     let mut update = convert::update(update);
     if let Some(w) = window {
         w.update(&mut update);
@@ -339,9 +338,22 @@ async fn input_task(
         let msg = match msg {
             Ok(Some(pb::AttachRequest { msg: Some(m) })) => m,
             Ok(Some(pb::AttachRequest { msg: None })) => continue,
-            Ok(None) => return,
+            // The client sends nothing more (a watcher may close its side
+            // after `start`): updates go on until it goes.
+            Ok(None) => {
+                tokio::select! {
+                    _ = tx.closed() => {}
+                    _ = done.cancelled() => {}
+                    _ = cut_off.cancelled() => {}
+                }
+                return;
+            }
             Err(e) => {
                 tracing::debug!(client = attachment.client.0, "attach stream: {e}");
+                // The client may still be there (a message over the limit):
+                // the stream ends with why, not a bare OK.
+                let why = input_failed(&e);
+                let _ = tokio::time::timeout(CUT_OFF_NOTICE, tx.send(Err(why))).await;
                 return;
             }
         };
@@ -412,5 +424,22 @@ async fn input_task(
         {
             return;
         }
+    }
+}
+
+/// Why an attach stream ends when reading the client's messages failed. A
+/// message over `limits.max_message_bytes` is tonic's OUT_OF_RANGE (as for a
+/// unary call), said so that a client knows what to change.
+fn input_failed(e: &Status) -> Status {
+    match e.code() {
+        tonic::Code::OutOfRange => Status::out_of_range(format!(
+            "attach message refused, the stream ends: {} (limits.max_message_bytes; \
+             send input in smaller pieces)",
+            e.message()
+        )),
+        code => Status::new(
+            code,
+            format!("the attach stream's input failed: {}", e.message()),
+        ),
     }
 }

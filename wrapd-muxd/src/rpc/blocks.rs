@@ -15,7 +15,7 @@ use crate::daemon::Daemon;
 use crate::session::SessionHandle;
 use crate::share::authz::Collab;
 use crate::share::filter::Window;
-use crate::term::BlockId;
+use crate::term::{BlockEvent, BlockId};
 
 /// Blocks per page when the caller does not say, and at most.
 const DEFAULT_PAGE: u32 = 100;
@@ -40,8 +40,13 @@ pub async fn list(
     let mut response = pb::ListBlocksResponse {
         blocks: page
             .blocks
-            .iter()
-            .map(|b| convert::block(&b.block, b.output_trimmed))
+            .into_iter()
+            .map(|mut b| {
+                if let Some(w) = window {
+                    w.block(&mut b.block);
+                }
+                convert::block(&b.block, b.output_trimmed)
+            })
             .collect(),
         more: page.more,
     };
@@ -62,7 +67,7 @@ pub async fn output(
     let found = found.filter(|(info, _)| {
         window.is_none_or(|w| w.block_visible(&convert::block(&info.block, false)))
     });
-    let Some((info, output)) = found else {
+    let Some((mut info, output)) = found else {
         let session = handle.info().await.map_err(status)?.name;
         let what = match id {
             Some(id) => format!("session `{session}` has no block {}", id.0),
@@ -74,6 +79,9 @@ pub async fn output(
             "{what} (see `wrapd-attach blocks -t {session}`)"
         )));
     };
+    if let Some(w) = window {
+        w.block(&mut info.block);
+    }
     let mut response = pb::GetBlockOutputResponse {
         block: Some(convert::block(
             &info.block,
@@ -87,21 +95,23 @@ pub async fn output(
     Ok(response)
 }
 
-/// Block events; a collaborator's end when their access does, or with the
-/// share's byte limit (each event counted as it goes out).
+/// Block events; a collaborator's end when their access does (with the
+/// status that says why), or with the share's byte limit (each event counted
+/// as it goes out).
 pub async fn watch(
     handle: SessionHandle,
     collab: Option<Collab>,
     daemon: Arc<Daemon>,
 ) -> Result<BlockEventStream, Status> {
     let events = handle.watch_blocks().await.map_err(status)?;
-    let window = collab.as_ref().map(|c| Window {
-        start_row: c.start_row,
-        start_block: c.start_block,
-    });
+    let window = collab.as_ref().map(|c| c.window);
     let stream = BroadcastStream::new(events).filter_map(move |e| async move {
         match e {
-            Ok(e) => {
+            Ok(mut e) => {
+                if let Some(w) = window {
+                    let (BlockEvent::Started(b) | BlockEvent::Finished(b)) = &mut e;
+                    w.block(b);
+                }
                 let mut e = convert::block_event(&e);
                 window
                     .is_none_or(|w| w.block_event(&mut e))
@@ -122,9 +132,21 @@ pub async fn watch(
             c.expire_with_certificate(stop.clone());
             let stop = stop.drop_guard();
             let token = c.token.clone();
+            // Cut off (removed, share stopped, certificate expired): the
+            // stream's last item says why, as on an attach stream.
+            let why = {
+                let (c, daemon, token) = (c.clone(), daemon.clone(), token.clone());
+                futures_util::stream::once(async move {
+                    token
+                        .is_cancelled()
+                        .then(|| Err(c.cut_off_status(&daemon.shares)))
+                })
+                .filter_map(std::future::ready)
+            };
             let mut over_limit = false;
             let counted = stream
                 .take_until(async move { token.cancelled().await })
+                .chain(why)
                 .map(move |e| {
                     let _timer = &stop;
                     let e = e?;

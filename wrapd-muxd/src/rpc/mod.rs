@@ -109,10 +109,7 @@ impl MuxService {
 }
 
 fn window(c: &Option<Collab>) -> Option<Window> {
-    c.as_ref().map(|c| Window {
-        start_row: c.start_row,
-        start_block: c.start_block,
-    })
+    c.as_ref().map(|c| c.window)
 }
 
 /// Count a response to a collaborator against their share's byte limits

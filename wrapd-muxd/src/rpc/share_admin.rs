@@ -11,6 +11,7 @@ use wrapd_proto::pb::share_admin_server::ShareAdmin;
 use super::{new_session, status};
 use crate::daemon::Daemon;
 use crate::session::SessionHandle;
+use crate::share::filter::Window;
 use crate::share::presence::{secretless_links, share_info};
 use crate::share::secret::{SecretHash, new_id, new_secret};
 use crate::share::state::{Share, State, Via};
@@ -227,19 +228,26 @@ impl ShareAdminService {
     async fn start_point(
         handle: &SessionHandle,
         start: Option<pb::ShareStart>,
-    ) -> Result<(u64, u64), Status> {
+    ) -> Result<Window, Status> {
         use pb::share_start::From;
         let from = start
             .and_then(|s| s.from)
             .unwrap_or(From::NoScrollback(true));
+        // The session now (its screen only: the rows are not needed).
+        let now = || async {
+            handle
+                .update(None, 0, RowIndex(u64::MAX))
+                .await
+                .map_err(status)
+        };
         match from {
-            From::Scrollback(_) => Ok((0, 0)),
+            From::Scrollback(_) => Ok(Window::default()),
             From::NoScrollback(_) => {
-                let rows = handle
-                    .read_rows(RowIndex(0), RowIndex(0))
-                    .await
-                    .map_err(status)?;
-                let start_row = rows.screen_start.0;
+                let now = now().await?;
+                // On the alternate screen (a full-screen program runs), the
+                // primary screen beneath was not on display: it is history
+                // too. Collaborators see it from where its content ends.
+                let start_row = now.primary_end.unwrap_or(now.screen_start).0;
                 let page = handle.list_blocks(None, 1000).await.map_err(status)?;
                 let start_block = page
                     .blocks
@@ -247,7 +255,12 @@ impl ShareAdminService {
                     .find(|b| b.block.prompt.row.0 >= start_row)
                     .map(|b| b.block.id.0)
                     .unwrap_or_else(|| page.blocks.last().map_or(1, |b| b.block.id.0 + 1));
-                Ok((start_row, start_block))
+                Ok(Window {
+                    start_row,
+                    start_block,
+                    start_seq: now.seq + 1,
+                    start_bells: now.bell_count,
+                })
             }
             From::BlockId(id) => {
                 let found = handle
@@ -259,7 +272,13 @@ impl ShareAdminService {
                         "the session has no block {id} (see `wrapd-attach blocks`)"
                     ))
                 })?;
-                Ok((info.block.prompt.row.0, id))
+                let now = now().await?;
+                Ok(Window {
+                    start_row: info.block.prompt.row.0,
+                    start_block: id,
+                    start_seq: info.block.started_seq,
+                    start_bells: now.bell_count,
+                })
             }
         }
     }
@@ -309,7 +328,8 @@ impl ShareAdmin for ShareAdminService {
                     .unwrap_or(pb::ShareStart {
                         from: Some(pb::share_start::From::NoScrollback(true)),
                     });
-                let (start_row, start_block) = Self::start_point(&handle, req.start).await?;
+                let window = Self::start_point(&handle, req.start).await?;
+                let (start_row, start_block) = (window.start_row, window.start_block);
                 let mut share = Share::new(
                     new_id(),
                     handle.id.clone(),
@@ -318,8 +338,10 @@ impl ShareAdmin for ShareAdminService {
                     start_block,
                 );
                 share.start = start;
+                share.start_seq = window.start_seq;
+                share.start_bells = window.start_bells;
                 let id = share.id.clone();
-                tracing::info!(share = %id, session = %handle.id, start_row, start_block, "share started");
+                tracing::info!(share = %id, session = %handle.id, start_row, start_block, start_seq = window.start_seq, "share started");
                 self.shares().insert(share);
                 id
             }

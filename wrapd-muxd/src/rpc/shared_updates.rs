@@ -16,14 +16,14 @@ use std::sync::{Arc, Mutex, Weak};
 use wrapd_proto::pb;
 
 use crate::session::{SessionId, SyncPoint};
+use crate::share::filter::Window;
 
 /// What an update depends on besides the sync point it starts from.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct ViewKey {
     pub session: SessionId,
     /// The share's window.
-    pub start_row: u64,
-    pub start_block: u64,
+    pub window: Window,
     /// History rows a snapshot carries (asked for at attach).
     pub history_rows: u32,
 }
@@ -108,8 +108,7 @@ mod tests {
     fn key(session: &str) -> ViewKey {
         ViewKey {
             session: SessionId(session.into()),
-            start_row: 0,
-            start_block: 0,
+            window: Window::default(),
             history_rows: 0,
         }
     }

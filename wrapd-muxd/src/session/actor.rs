@@ -4,6 +4,14 @@
 //! typing stays responsive under heavy output), program output, and the
 //! program's exit. Each batch of output is parsed in one go and committed as one
 //! sequence number, which wakes the clients' sync tasks.
+//!
+//! Every session's actor shares the runtime's few worker threads with every
+//! other session and client, so a turn of the loop does bounded work: at most
+//! [`TURN_BYTES`] of output are parsed before the actor gives its thread back
+//! to the runtime. Without that, a program printing without pause kept its
+//! actor running for a whole cooperative budget (128 reads, up to ~1 s of
+//! parsing), and nothing else on that thread ran meanwhile — not even the
+//! I/O driver, so other sessions' keystrokes waited for it.
 
 use std::time::Duration;
 
@@ -22,8 +30,10 @@ use super::handle::{BlockInfo, BlockPage, Rows, SessionCmd, SessionHandle};
 use super::sync::{Clipboard, Pulse, SessionMeta, build_update};
 use super::{ClientId, EndReason, SessionId, SessionInfo, Size, now_ms};
 
-/// Output chunks parsed together before clients are woken.
-const CHUNKS_PER_BATCH: usize = 4;
+/// Output parsed in one turn at most (a little more: the last read may end
+/// past it): under a millisecond of parsing for dense colour. Once this much
+/// has been parsed, the actor yields to the runtime before it parses more.
+const TURN_BYTES: usize = 32 * 1024;
 /// How long to wait for the rest of the output once the program has exited
 /// (a background job may hold the terminal open forever).
 const DRAIN_AFTER_EXIT: Duration = Duration::from_millis(250);
@@ -136,6 +146,9 @@ impl Session {
         let mut output_open = true;
         let mut exit_status: Option<ExitStatus> = None;
         let mut drain_deadline: Option<Instant> = None;
+        // Output parsed since the actor last gave its thread back: batches
+        // that each find less than a turn's worth still add up to one.
+        let mut parsed = 0;
         let reason = loop {
             tokio::select! {
                 biased;
@@ -152,7 +165,15 @@ impl Session {
                     }
                 }
                 chunk = chunks.recv(), if output_open => match chunk {
-                    Some(chunk) => self.feed(chunk, &mut chunks),
+                    Some(chunk) => {
+                        parsed += self.feed(chunk, &mut chunks);
+                        if parsed >= TURN_BYTES {
+                            // More is likely waiting: let every other task
+                            // (and the I/O driver) run before we parse it.
+                            parsed = 0;
+                            tokio::task::yield_now().await;
+                        }
+                    }
                     None => output_open = false,
                 },
                 status = async { exit.as_mut().expect("guarded").await }, if exit.is_some() => {
@@ -187,13 +208,18 @@ impl Session {
         reason
     }
 
-    /// Parse a batch of output and wake the clients.
-    fn feed(&mut self, first: Vec<u8>, chunks: &mut PtyReader) {
+    /// Parse a batch of output (what is there, up to about [`TURN_BYTES`])
+    /// and wake the clients; the bytes parsed.
+    fn feed(&mut self, first: Vec<u8>, chunks: &mut PtyReader) -> usize {
         self.term.set_clock(now_ms());
         self.term.feed(&first);
-        for _ in 1..CHUNKS_PER_BATCH {
+        let mut parsed = first.len();
+        while parsed < TURN_BYTES {
             match chunks.try_recv() {
-                Some(chunk) => self.term.feed(&chunk),
+                Some(chunk) => {
+                    self.term.feed(&chunk);
+                    parsed += chunk.len();
+                }
                 None => break,
             }
         }
@@ -211,6 +237,7 @@ impl Session {
                 seq,
             });
         }
+        parsed
     }
 
     /// Act on the terminal's events; the last clipboard the program set, if any.
@@ -362,7 +389,13 @@ impl Session {
                 ansi,
                 reply,
             } => {
-                let _ = reply.send(self.term.capture(scrollback, ansi));
+                let term = &self.term;
+                let capture = if scrollback {
+                    off_the_worker(|| term.capture(true, ansi))
+                } else {
+                    term.capture(false, ansi)
+                };
+                let _ = reply.send(capture);
             }
             SessionCmd::ReadRows { start, end, reply } => {
                 let end = RowIndex(end.0.min(start.0.saturating_add(MAX_ROWS_PER_READ)));
@@ -382,7 +415,9 @@ impl Session {
                 case_sensitive,
                 reply,
             } => {
-                let _ = reply.send(self.term.search(&query, from, backwards, case_sensitive));
+                let term = &self.term;
+                let found = off_the_worker(|| term.search(&query, from, backwards, case_sensitive));
+                let _ = reply.send(found);
             }
             SessionCmd::Rename { name } => {
                 self.name = name;
@@ -403,8 +438,10 @@ impl Session {
                     Some(id) => self.term.block(id),
                     None => self.term.blocks().next_back(),
                 };
+                let term = &self.term;
                 let found = block.map(|b| {
-                    let output = self.term.block_output(b.id, ansi).unwrap_or_default();
+                    let output =
+                        off_the_worker(|| term.block_output(b.id, ansi)).unwrap_or_default();
                     (self.block_info(b), output)
                 });
                 let _ = reply.send(found);
@@ -435,5 +472,21 @@ impl Session {
         self.last_active_ms = now_ms();
         self.pty.write(data)?;
         Ok(())
+    }
+}
+
+/// Run work that reads the whole history (a search, a capture with
+/// scrollback, a long block's output: tens of milliseconds for 100,000
+/// lines) without holding up everything else scheduled on this worker
+/// thread: on the multi-threaded runtime the worker hands its other tasks,
+/// and the I/O driver, to another thread while this one works. Elsewhere
+/// (a single-threaded runtime in tests) it just runs.
+fn off_the_worker<T>(work: impl FnOnce() -> T) -> T {
+    use tokio::runtime::{Handle, RuntimeFlavor};
+    match Handle::try_current() {
+        Ok(handle) if handle.runtime_flavor() == RuntimeFlavor::MultiThread => {
+            tokio::task::block_in_place(work)
+        }
+        _ => work(),
     }
 }

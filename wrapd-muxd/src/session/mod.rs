@@ -8,7 +8,7 @@
 mod actor;
 mod clients;
 mod handle;
-mod sync;
+pub(crate) mod sync;
 
 pub use actor::{SessionSpec, spawn};
 pub use handle::{Attachment, BlockInfo, BlockPage, SessionHandle};

@@ -67,6 +67,13 @@ pub struct Update {
     pub modes: Modes,
     pub title: String,
     pub cwd: String,
+    /// Sequence numbers of the changes that set `title` and `cwd` (a share
+    /// hides what was set before it started).
+    pub title_seq: u64,
+    pub cwd_seq: u64,
+    /// On the alternate screen: where the primary screen beneath ends (see
+    /// `Term::primary_end`).
+    pub primary_end: Option<RowIndex>,
     pub bell_count: u64,
     /// Set by the program since the client's sync point (never replayed to a
     /// client that attaches later).
@@ -172,6 +179,9 @@ pub fn build_update(
         modes: term.modes(),
         title: term.title().to_owned(),
         cwd: term.cwd().unwrap_or_default().to_owned(),
+        title_seq: term.title_seq(),
+        cwd_seq: term.cwd_seq(),
+        primary_end: term.primary_end(),
         bell_count: meta.bell_count,
         clipboard,
         clients: meta.clients,

@@ -19,6 +19,7 @@ use std::time::SystemTime;
 use tokio_util::sync::CancellationToken;
 use tonic::{Request, Status};
 
+use super::filter::Window;
 use super::identity::PeerCert;
 use super::state::Via;
 use super::tls::{PeerIdentity, PeerInfo};
@@ -67,8 +68,8 @@ pub struct Collab {
     pub share_id: String,
     pub participant_id: String,
     pub session: SessionId,
-    pub start_row: u64,
-    pub start_block: u64,
+    /// What of the session they may see (the share's starting point).
+    pub window: Window,
     /// Cancelled when they are removed or the share stops (and, for a
     /// stream, when their certificate expires: [`Collab::expire_with_certificate`]).
     pub token: CancellationToken,
@@ -210,8 +211,7 @@ fn enrolled(shares: &Shares, cert: &PeerCert, named: Option<&SessionId>) -> Resu
     if named.is_some_and(|s| s != &share.session) {
         return Err(not_shared());
     }
-    let (session, start_row, start_block) =
-        (share.session.clone(), share.start_row, share.start_block);
+    let (session, window) = (share.session.clone(), Window::of(share));
     let p = share
         .participant_mut(participant_id)
         .ok_or_else(|| Status::permission_denied("you are not a participant of this share"))?;
@@ -230,8 +230,7 @@ fn enrolled(shares: &Shares, cert: &PeerCert, named: Option<&SessionId>) -> Resu
         share_id: share_id.clone(),
         participant_id: participant_id.clone(),
         session,
-        start_row,
-        start_block,
+        window,
         token: p.token.clone(),
         expires: cert.not_after,
     })
@@ -289,12 +288,7 @@ fn team_member(
             share.participants.len() - 1
         }
     };
-    let (share_id, session, start_row, start_block) = (
-        share.id.clone(),
-        share.session.clone(),
-        share.start_row,
-        share.start_block,
-    );
+    let (share_id, session, window) = (share.id.clone(), share.session.clone(), Window::of(share));
     let p = &mut share.participants[i];
     if !p.serials.contains(&cert.serial) {
         p.serials.push(cert.serial.clone());
@@ -304,8 +298,7 @@ fn team_member(
         share_id,
         participant_id: p.id.clone(),
         session,
-        start_row,
-        start_block,
+        window,
         token: p.token.clone(),
         expires: cert.not_after,
     };

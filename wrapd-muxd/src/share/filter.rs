@@ -1,21 +1,89 @@
-//! A share's starting point: collaborators never receive a row below
-//! `start_row` or a block below `start_block`. Applied to everything that goes
-//! to them — attach updates, rows, searches, blocks — after the session built
-//! it and before it is sent. Secrets in what they do receive are masked
+//! A share's starting point: collaborators never receive anything from
+//! before it — no row below `start_row`, no block below `start_block`, no
+//! title or working directory set before `start_seq`, no bell rung before it,
+//! no highlight of what they cannot see. Applied to everything that goes to
+//! them — attach updates, rows, searches, blocks, presence — after the session
+//! built it and before it is sent. Secrets in what they do receive are masked
 //! ([`redact`]).
+//!
+//! Sharing "from the current screen" while a full-screen program shows the
+//! alternate screen: that screen is the current one, and is shared; the
+//! primary screen beneath it was not on display, so it counts as history —
+//! `start_row` is where its content ends (see `Term::primary_end`), and the
+//! alternate screen's rows are not blanked for being above it.
 
 use wrapd_proto::pb;
 
 use super::redact;
+use super::state::Share;
+use crate::session::Update;
+use crate::term::Block;
 
 /// What a collaborator may see of a session.
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash)]
 pub struct Window {
     pub start_row: u64,
     pub start_block: u64,
+    /// The first sequence number whose changes they see: a title or working
+    /// directory set before it is not sent (nor a block's directory).
+    pub start_seq: u64,
+    /// Bells rung before the start: their bell count starts from there.
+    pub start_bells: u64,
 }
 
 impl Window {
+    pub fn of(share: &Share) -> Window {
+        Window {
+            start_row: share.start_row,
+            start_block: share.start_block,
+            start_seq: share.start_seq,
+            start_bells: share.start_bells,
+        }
+    }
+
+    /// The session's own state in an update, before it is converted: a
+    /// title or directory set before the start is sent empty, bells count
+    /// from the start, the clipboard is the owner's.
+    pub fn session_state(&self, u: &mut Update) {
+        if u.title_seq < self.start_seq {
+            u.title.clear();
+        }
+        if u.cwd_seq < self.start_seq {
+            u.cwd.clear();
+        }
+        u.bell_count = u.bell_count.saturating_sub(self.start_bells);
+        u.clipboard = None;
+        u.blocks.iter_mut().for_each(|b| self.block(b));
+    }
+
+    /// A block they may see: without its directory if that was set before
+    /// the start (the command ran there, but the shell went there before).
+    pub fn block(&self, b: &mut Block) {
+        if b.cwd_seq < self.start_seq {
+            b.cwd = None;
+        }
+    }
+
+    /// A participant as they see them: a highlight of what is before the
+    /// start is not shown, nor activity from before the share began.
+    pub fn participant(&self, p: &mut pb::Participant, shared_at_ms: u64) {
+        let hidden = |s: &pb::Selection| {
+            if s.block_id != 0 {
+                s.block_id < self.start_block
+            } else {
+                s.start_row.min(s.end_row) < self.start_row
+            }
+        };
+        if p.selection.as_ref().is_some_and(hidden) {
+            p.selection = None;
+        }
+        if p.last_input_ms < shared_at_ms {
+            p.last_input_ms = 0;
+        }
+        if p.last_seen_ms < shared_at_ms {
+            p.last_seen_ms = 0;
+        }
+    }
     /// The oldest row a collaborator is told exists.
     fn history_start(&self, history_start: u64, screen_start: u64) -> u64 {
         history_start.max(self.start_row.min(screen_start))
@@ -23,14 +91,22 @@ impl Window {
 
     /// An attach update: rows on screen above the start are sent blank,
     /// history rows below it not at all; older blocks and the clipboard
-    /// (owner only) are dropped.
+    /// (owner only) are dropped; secrets in rows, blocks, the title and the
+    /// directory are masked. The alternate screen is never blanked: it
+    /// is the current screen, or came after the start.
     pub fn update(&self, u: &mut pb::ScreenUpdate) {
         let start = self.start_row;
         let screen_start = u.screen_start;
+        let alternate = u.modes.as_ref().is_some_and(|m| m.alternate_screen);
+        let blank_below = if alternate {
+            start.min(screen_start)
+        } else {
+            start
+        };
         u.rows
             .retain(|r| r.index >= start || r.index >= screen_start);
         for r in &mut u.rows {
-            if r.index < start {
+            if r.index < blank_below {
                 r.spans.clear();
                 r.wrapped = false;
             }
@@ -39,6 +115,8 @@ impl Window {
         u.blocks.retain(|b| b.id >= self.start_block);
         u.clipboard = None;
         redact::redact_rows(&mut u.rows);
+        redact::redact_field(&mut u.title);
+        redact::redact_field(&mut u.cwd);
         u.blocks.iter_mut().for_each(redact::redact_block);
     }
 
@@ -133,6 +211,7 @@ mod tests {
         let w = Window {
             start_row: 12,
             start_block: 3,
+            ..Window::default()
         };
         let mut u = pb::ScreenUpdate {
             reset: true,
@@ -182,5 +261,94 @@ mod tests {
             }
         );
         assert_eq!(w.search_from(2, false), Some(12));
+    }
+
+    #[test]
+    fn the_alternate_screen_is_not_blanked_above_the_primary_screens_start() {
+        let w = Window {
+            start_row: 14,
+            ..Window::default()
+        };
+        let update = |alternate| pb::ScreenUpdate {
+            screen_start: 10,
+            rows: (10..20).map(|i| row(i, "x")).collect(),
+            modes: Some(pb::Modes {
+                alternate_screen: alternate,
+                ..Default::default()
+            }),
+            ..Default::default()
+        };
+        let mut u = update(true);
+        w.update(&mut u);
+        assert!(u.rows.iter().all(|r| !r.spans.is_empty()));
+        let mut u = update(false);
+        w.update(&mut u);
+        for r in &u.rows {
+            assert_eq!(r.spans.is_empty(), r.index < 14, "row {}", r.index);
+        }
+    }
+
+    #[test]
+    fn state_and_highlights_from_before_the_start_are_left_out() {
+        let w = Window {
+            start_row: 12,
+            start_block: 3,
+            start_seq: 50,
+            start_bells: 4,
+        };
+        let mut term = crate::term::Term::new(20, 5, Default::default());
+        term.feed(b"\x1b]0;old title\x07\x1b]7;file:///old\x07");
+        let meta = crate::session::sync::SessionMeta {
+            name: "s",
+            clients: 1,
+            bell_count: 6,
+            clipboard: None,
+            exited: None,
+        };
+        let mut u =
+            crate::session::sync::build_update(&term, &meta, None, 0, crate::term::RowIndex(0));
+        assert_eq!((u.title.as_str(), u.cwd.as_str()), ("old title", "/old"));
+        let (mut title_new, mut cwd_new) = (u.clone(), u.clone());
+        title_new.title_seq = 50;
+        cwd_new.cwd_seq = 50;
+        w.session_state(&mut u);
+        assert_eq!(
+            (u.title.as_str(), u.cwd.as_str(), u.bell_count),
+            ("", "", 2)
+        );
+        w.session_state(&mut title_new);
+        assert_eq!(
+            (title_new.title.as_str(), title_new.cwd.as_str()),
+            ("old title", "")
+        );
+        w.session_state(&mut cwd_new);
+        assert_eq!((cwd_new.title.as_str(), cwd_new.cwd.as_str()), ("", "/old"));
+
+        let selected = |sel: pb::Selection| pb::Participant {
+            selection: Some(sel),
+            last_input_ms: 900,
+            last_seen_ms: 1100,
+            ..Default::default()
+        };
+        let old_block = pb::Selection {
+            block_id: 2,
+            ..Default::default()
+        };
+        let old_rows = pb::Selection {
+            start_row: 11,
+            end_row: 13,
+            ..Default::default()
+        };
+        let new_rows = pb::Selection {
+            start_row: 12,
+            end_row: 13,
+            ..Default::default()
+        };
+        for (sel, shown) in [(old_block, false), (old_rows, false), (new_rows, true)] {
+            let mut p = selected(sel);
+            w.participant(&mut p, 1000);
+            assert_eq!(p.selection.is_some(), shown, "{sel:?}");
+            assert_eq!((p.last_input_ms, p.last_seen_ms), (0, 1100));
+        }
     }
 }

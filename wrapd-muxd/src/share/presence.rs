@@ -2,6 +2,7 @@
 
 use wrapd_proto::pb;
 
+use super::filter::Window;
 use super::state::{Participant, Share, State, Via};
 use super::{PALETTE, initials, role_pb};
 use crate::session::SessionId;
@@ -82,6 +83,11 @@ pub fn presence(st: &State, session: &SessionId, owner: &Owner, you: &str) -> pb
                 .participant(you)
                 .filter(|p| !p.removed)
                 .map_or(pb::Role::Unspecified as i32, |p| p.role.to_pb() as i32);
+            // Nothing from before the share's start: see `Window::participant`.
+            let window = Window::of(share);
+            for p in &mut participants {
+                window.participant(p, share.created_at_ms);
+            }
         }
     }
     pb::Presence {

@@ -1,7 +1,8 @@
 //! Secret redaction for collaborators: tokens, keys and passwords that a
 //! session prints are masked (`*`, one per character, so columns stay where
-//! they are) in everything a share sends — screen and history rows, block
-//! command lines and block output. The owner always sees the real text.
+//! they are) in everything a share sends — screen and history rows (and
+//! their links' targets), the title and working directory, block command
+//! lines, directories and output. The owner always sees the real text.
 //!
 //! Patterns are single-row and ASCII (a secret is never a wide character, so
 //! masking never changes a row's width). What they catch: well-known token
@@ -143,6 +144,12 @@ fn redact_line(rows: &mut [pb::Row]) {
         .iter()
         .flat_map(|r| r.spans.iter().map(|s| s.text.as_str()))
         .collect();
+    // A link's target may hold a secret its text does not show.
+    for span in rows.iter_mut().flat_map(|r| r.spans.iter_mut()) {
+        if !span.link.is_empty() && !secret_ranges(&span.link).is_empty() {
+            span.link.clear();
+        }
+    }
     let ranges = secret_ranges(&text);
     if ranges.is_empty() {
         return;
@@ -166,8 +173,15 @@ fn redact_line(rows: &mut [pb::Row]) {
 
 /// A block's command line, masked.
 pub fn redact_block(b: &mut pb::Block) {
-    if !secret_ranges(&b.command).is_empty() {
-        b.command = redact_text(&b.command);
+    redact_field(&mut b.command);
+    redact_field(&mut b.cwd);
+}
+
+/// A line of text that is not a row (a command line, a title, a
+/// directory), masked if it holds a secret.
+pub fn redact_field(text: &mut String) {
+    if !secret_ranges(text).is_empty() {
+        *text = redact_text(text);
     }
 }
 
@@ -248,6 +262,21 @@ mod tests {
         let texts: Vec<&str> = rows[0].spans.iter().map(|s| s.text.as_str()).collect();
         assert_eq!(texts, ["$ export TOKEN=", "***", "****** ok"]);
         assert!(rows[0].spans[1].link.is_empty());
+    }
+
+    #[test]
+    fn a_link_whose_target_holds_a_secret_loses_it() {
+        let mut rows = [pb::Row {
+            index: 1,
+            spans: vec![span("open the report"), span(" plain")],
+            wrapped: false,
+        }];
+        rows[0].spans[0].link = "https://x/?access_token=abcdef123456".into();
+        rows[0].spans[1].link = "https://example.org/docs".into();
+        redact_rows(&mut rows);
+        assert_eq!(rows[0].spans[0].text, "open the report");
+        assert!(rows[0].spans[0].link.is_empty());
+        assert_eq!(rows[0].spans[1].link, "https://example.org/docs");
     }
 
     #[test]

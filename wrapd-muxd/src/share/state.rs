@@ -72,6 +72,11 @@ pub struct Share {
     /// Collaborators never see a row below this or a block below `start_block`.
     pub start_row: u64,
     pub start_block: u64,
+    /// The first sequence number whose changes collaborators see (a title or
+    /// working directory set before it is not sent), and the bells rung
+    /// before it (they count from there). See `filter::Window`.
+    pub start_seq: u64,
+    pub start_bells: u64,
     pub link_role: Option<Role>,
     pub link_secret: Option<SecretHash>,
     pub team_role: Option<Role>,
@@ -102,6 +107,8 @@ impl Share {
             created_at_ms: now_ms(),
             start_row,
             start_block,
+            start_seq: 0,
+            start_bells: 0,
             start: pb::ShareStart::default(),
             link_role: None,
             link_secret: None,

@@ -65,6 +65,9 @@ pub struct Block {
     /// The working directory when the command started (OSC 7, or our
     /// bash's `C;cwd=`).
     pub cwd: Option<String>,
+    /// Sequence number of the change that set the terminal's directory to
+    /// `cwd` (a share hides a directory from before it started).
+    pub cwd_seq: u64,
     pub started_at_ms: u64,
     pub ended_at_ms: Option<u64>,
     pub state: BlockState,
@@ -81,6 +84,9 @@ pub struct Block {
     pub full_screen: bool,
     /// Sequence number of its last change (for "changed since" updates).
     pub seq: u64,
+    /// Sequence number its prompt began at (its output, with no prompt
+    /// mark): a share from this block sees what changed from then on.
+    pub started_seq: u64,
 }
 
 impl Block {
@@ -107,6 +113,8 @@ pub enum BlockEvent {
 #[derive(Debug, Default)]
 struct Pending {
     prompt: Option<Mark>,
+    /// The sequence number `prompt` came at.
+    prompt_seq: u64,
     /// Where the command line (or its current continuation line) began.
     input: Option<Mark>,
     /// Where the line editor left that line (bracketed paste turned off).
@@ -300,6 +308,7 @@ impl State {
         self.blocks.ours.active = true;
         if self.cwd.as_deref() != Some(cwd) {
             self.cwd = Some(cwd.to_owned());
+            self.cwd_seq = self.seq;
             self.dirty = true;
         }
         let ours = std::mem::take(&mut self.blocks.ours.prompt_seen);
@@ -310,11 +319,12 @@ impl State {
         self.blocks.ours.asked = false;
         // A `C` of the user's own in PS0 came first and started the block:
         // this one still names its directory.
-        let seq = self.seq;
+        let (seq, cwd_seq) = (self.seq, self.cwd_seq);
         if let Some(block) = self.blocks.running_mut()
             && block.cwd.as_deref() != Some(cwd)
         {
             block.cwd = Some(cwd.to_owned());
+            block.cwd_seq = cwd_seq;
             block.seq = seq;
         }
     }
@@ -395,6 +405,7 @@ impl State {
         }
         self.blocks.pending = Pending {
             prompt: Some(here),
+            prompt_seq: self.seq,
             ..Pending::default()
         };
     }
@@ -407,6 +418,10 @@ impl State {
             self.blocks.pending.command = Some(self.command_from_screen(here));
         }
         let pending = std::mem::take(&mut self.blocks.pending);
+        let started_seq = match pending.prompt {
+            Some(_) => pending.prompt_seq,
+            None => self.seq,
+        };
         let prompt = pending.prompt.or(pending.input).unwrap_or(here);
         let command = pending.command.unwrap_or_default();
         let full_screen = self.alt();
@@ -416,6 +431,7 @@ impl State {
             id: BlockId(blocks.next_id),
             command,
             cwd: self.cwd.clone(),
+            cwd_seq: self.cwd_seq,
             started_at_ms: blocks.now_ms,
             ended_at_ms: None,
             state: BlockState::Running,
@@ -425,6 +441,7 @@ impl State {
             end: None,
             full_screen,
             seq: self.seq,
+            started_seq,
         };
         if blocks.list.len() >= MAX_BLOCKS {
             blocks.list.pop_front();

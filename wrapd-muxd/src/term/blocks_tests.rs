@@ -644,3 +644,22 @@ fn a_prompt_without_any_mark_asks_for_them_when_its_line_is_done() {
     feed(&mut t, &bash_prompt(0));
     assert_eq!(unmarked(&mut t), 0);
 }
+
+#[test]
+fn a_block_knows_when_its_prompt_came_and_when_its_directory_was_set() {
+    let mut t = term();
+    feed(&mut t, &bash_prompt(0));
+    let prompt_seq = t.commit().unwrap();
+    feed(&mut t, &bash_run("ls"));
+    let cwd_set = t.commit().unwrap();
+    feed(&mut t, &bash_prompt(0));
+    t.commit();
+    // Typed at the next prompt, run in the same directory: set before.
+    feed(&mut t, &bash_run("pwd"));
+    t.commit();
+    let first = t.block(BlockId(1)).unwrap();
+    assert_eq!((first.started_seq, first.cwd_seq), (prompt_seq, cwd_set));
+    let second = t.block(BlockId(2)).unwrap();
+    assert!(second.started_seq > cwd_set, "{second:?}");
+    assert_eq!(second.cwd_seq, cwd_set);
+}

@@ -355,6 +355,34 @@ impl Term {
         &self.state.title
     }
 
+    /// Sequence number of the change that set the title (0: never set).
+    pub fn title_seq(&self) -> u64 {
+        self.state.title_seq
+    }
+
+    /// Sequence number of the change that set the working directory to what
+    /// it is (0: never set).
+    pub fn cwd_seq(&self) -> u64 {
+        self.state.cwd_seq
+    }
+
+    /// On the alternate screen: the row of the primary screen beneath (its
+    /// stable index) from which on it holds nothing yet — its cursor's row,
+    /// or the row after its last written one if that is further down. `None`
+    /// on the primary screen.
+    pub fn primary_end(&self) -> Option<RowIndex> {
+        let primary = self.state.primary.as_ref()?;
+        let cols = usize::from(self.state.cols);
+        let written = primary
+            .iter()
+            .rposition(|row| row.used_len(cols) != 0)
+            .map_or(0, |y| y + 1);
+        let cursor = usize::from(self.state.saved[0].cursor.y);
+        Some(RowIndex(
+            self.state.screen_start + written.max(cursor) as u64,
+        ))
+    }
+
     /// Working directory reported by OSC 7 (the path part, percent-decoded),
     /// or with the last command's start (see [`Term::cwd_with_commands`]).
     pub fn cwd(&self) -> Option<&str> {

@@ -234,12 +234,17 @@ impl Perform for State {
                     .collect();
                 if self.title != title {
                     self.title = title;
+                    self.title_seq = self.seq;
                     self.dirty = true;
                 }
             }
             b"7" => {
                 if let Some(uri) = text(1) {
-                    self.cwd = parse_file_uri(&uri);
+                    let cwd = parse_file_uri(&uri);
+                    if self.cwd != cwd {
+                        self.cwd = cwd;
+                        self.cwd_seq = self.seq;
+                    }
                     self.dirty = true;
                 }
             }

@@ -239,6 +239,7 @@ impl State {
                     && title != self.title
                 {
                     self.title = title;
+                    self.title_seq = self.seq;
                     self.dirty = true;
                 }
             }

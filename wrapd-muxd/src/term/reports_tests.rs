@@ -196,8 +196,11 @@ fn window_reports_and_the_title_stack() {
     );
     let mut t = Term::new(80, 24, TermConfig::default());
     t.feed(b"\x1b]2;one\x07\x1b[22;0t\x1b]2;two\x07\x1b[22t\x1b]2;three\x07");
+    let set_at = t.title_seq();
+    t.commit();
     t.feed(b"\x1b[23;0t");
     assert_eq!(t.title(), "two");
+    assert!(t.title_seq() > set_at, "a title popped is set now");
     t.feed(b"\x1b[23t");
     assert_eq!(t.title(), "one");
     t.feed(b"\x1b[23t");

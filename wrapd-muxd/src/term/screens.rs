@@ -194,6 +194,7 @@ impl State {
         self.flags = Flags::default();
         self.tabs = default_tabs(self.cols);
         self.title.clear();
+        self.title_seq = self.seq;
         self.title_stack.clear();
         self.colors.forget_program_colors();
         self.erase_display(2);

@@ -176,6 +176,9 @@ pub(crate) struct State {
     /// Which charset is in GL (SI/SO).
     pub gl: usize,
     pub title: String,
+    /// Sequence number of the change that set `title` (0: never set): a
+    /// share hides a title set before it started.
+    pub title_seq: u64,
     /// Titles saved by XTWINOPS 22, newest last.
     pub title_stack: Vec<String>,
     /// Colours the program set (OSC 4, 5, 10-19), for its queries.
@@ -188,6 +191,8 @@ pub(crate) struct State {
     /// The DECRQSS request being received (`DCS $ q`), if one is.
     pub setting_request: Option<Vec<u8>>,
     pub cwd: Option<String>,
+    /// Sequence number of the change that set `cwd` to what it is.
+    pub cwd_seq: u64,
     pub links: Links,
     pub replies: Vec<u8>,
     pub events: Vec<TermEvent>,
@@ -241,12 +246,14 @@ impl State {
             charsets: [Charset::Ascii; 2],
             gl: 0,
             title: String::new(),
+            title_seq: 0,
             title_stack: Vec::new(),
             colors: Colors::default(),
             setting_request: None,
             iso_protection: false,
             rect_attrs_exact: false,
             cwd: None,
+            cwd_seq: 0,
             links: Links::default(),
             replies: Vec::new(),
             events: Vec::new(),

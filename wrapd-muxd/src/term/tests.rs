@@ -391,3 +391,32 @@ fn huge_parameters_and_strings_are_harmless() {
     let c = t.cursor();
     assert!(c.col < 10 && c.row < 3);
 }
+
+#[test]
+fn title_and_cwd_remember_the_change_that_set_them() {
+    let mut t = term(20, 5);
+    assert_eq!((t.title_seq(), t.cwd_seq()), (0, 0));
+    t.feed(b"\x1b]0;first\x07");
+    let set = t.commit().unwrap();
+    assert_eq!(t.title_seq(), set);
+    // Set again to the same: still from then.
+    t.feed(b"x\x1b]0;first\x07\x1b]7;file:///srv\x07");
+    let cwd_set = t.commit().unwrap();
+    assert_eq!((t.title_seq(), t.cwd_seq()), (set, cwd_set));
+    t.feed(b"\x1b]0;second\x07\x1b]7;file:///srv\x07");
+    let now = t.commit().unwrap();
+    assert_eq!((t.title_seq(), t.cwd_seq()), (now, cwd_set));
+}
+
+#[test]
+fn the_primary_screen_beneath_ends_at_its_cursor_or_past_its_content() {
+    let mut t = term(20, 5);
+    assert_eq!(t.primary_end(), None);
+    t.feed(b"one\r\ntwo\r\n\x1b[?1049h");
+    assert_eq!(t.primary_end(), Some(RowIndex(2)));
+    // Written further down than the cursor: past the last written row.
+    t.feed(b"\x1b[?1049l\x1b[5;1Hlast\x1b[1;1H\x1b[?1049h");
+    assert_eq!(t.primary_end(), Some(RowIndex(5)));
+    t.feed(b"\x1b[?1049l");
+    assert_eq!(t.primary_end(), None);
+}
