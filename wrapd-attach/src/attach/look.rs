@@ -3,10 +3,12 @@
 //! (OSC 4) or the window's size in pixels get the answers this terminal
 //! would give (see `TerminalLook` in mux.proto).
 //!
-//! Asked once, right after attaching, before anything else reads the
-//! terminal: the colour queries go out followed by a DA1 request, which every
-//! terminal answers, so the answers are complete when its reply comes (a
-//! terminal that ignores a colour query simply leaves that colour unset).
+//! Asked once, right after attaching: the colour queries go out followed by a
+//! DA1 request, which every terminal answers, so the answers are complete
+//! when its reply comes (a terminal that ignores a colour query simply leaves
+//! that colour unset). The answers are read on a thread of their own while
+//! the client draws (the first frame does not wait for them); the key parser
+//! starts reading the terminal only after them.
 //! Whatever else arrives meanwhile (the user typing) is kept and handed back
 //! to be sent to the program: nothing typed is lost (focus reports, which
 //! the client asked for itself, are dropped). The cell size comes from
@@ -151,18 +153,23 @@ pub(crate) fn cell_pixels() -> (u32, u32) {
     }
 }
 
-/// Ask the terminal (in raw mode, before anything else reads it) what it
-/// looks like. Returns the look and what the user typed meanwhile.
-pub(crate) fn ask() -> io::Result<(pb::TerminalLook, Vec<u8>)> {
+/// Ask the terminal (in raw mode) what it looks like; read the answers with
+/// [`read_answers`] before anything else reads the terminal.
+pub(crate) fn send_queries() -> io::Result<()> {
+    let mut out = io::stdout();
+    out.write_all(queries().as_bytes())?;
+    out.flush()
+}
+
+/// The answers to [`send_queries`] (blocking, for at most a second): the
+/// look and what the user typed meanwhile.
+pub(crate) fn read_answers() -> io::Result<(pb::TerminalLook, Vec<u8>)> {
     let stdin = io::stdin();
     let fd: OwnedFd = if stdin.is_terminal() {
         stdin.as_fd().try_clone_to_owned()?
     } else {
         OwnedFd::from(File::open("/dev/tty")?)
     };
-    let mut out = io::stdout();
-    out.write_all(queries().as_bytes())?;
-    out.flush()?;
     let mut tty = File::from(fd);
     let mut answers = Answers::default();
     let (mut pending, mut buf) = (Vec::new(), [0u8; 4096]);

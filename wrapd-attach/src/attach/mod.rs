@@ -268,16 +268,14 @@ pub async fn run(
         io::stdout(),
         crossterm::terminal::Clear(crossterm::terminal::ClearType::All)
     )?;
-    // Before anything else reads the terminal: its answers must not reach
-    // the key parser. A read-only client's look would be ignored.
+    // Ask the terminal what it looks like; its answers are read on a thread
+    // of their own, and the key parser reads nothing until they are in (they
+    // must not reach it). A read-only client's look would be ignored.
     let mut terminal_look = None;
+    let mut asking = None;
     if !opts.read_only {
-        let (found, typed) = look::ask().context("asking the terminal what it looks like")?;
-        stream.send(Req::TerminalLook(found.clone())).await;
-        if !typed.is_empty() {
-            stream.send(Req::Input(typed)).await;
-        }
-        terminal_look = Some(found);
+        look::send_queries().context("asking the terminal what it looks like")?;
+        asking = Some(tokio::task::spawn_blocking(look::read_answers));
     }
     let mut input = input::Input::new().context("reading the terminal")?;
     let (reply_tx, mut replies) = mpsc::channel::<Reply>(16);
@@ -298,7 +296,22 @@ pub async fn run(
             Instant::now() + Duration::from_secs(3600)
         };
         let actions = tokio::select! {
-            events = input.next() => match events {
+            answers = async { asking.as_mut().expect("asking").await }, if asking.is_some() => {
+                asking = None;
+                match answers {
+                    Ok(Ok((found, typed))) => {
+                        stream.send(Req::TerminalLook(found.clone())).await;
+                        if !typed.is_empty() {
+                            stream.send(Req::Input(typed)).await;
+                        }
+                        terminal_look = Some(found);
+                    }
+                    Ok(Err(e)) => break Outcome::LostServer(format!("reading the terminal: {e}")),
+                    Err(e) => break Outcome::LostServer(format!("reading the terminal: {e}")),
+                }
+                vec![]
+            }
+            events = input.next(), if asking.is_none() => match events {
                 Ok(Some(events)) => events.into_iter().flat_map(|ev| app.on_event(ev)).collect(),
                 Ok(None) => break Outcome::Terminated,
                 Err(e) => break Outcome::LostServer(format!("reading the terminal: {e}")),
