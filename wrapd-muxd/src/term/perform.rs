@@ -94,6 +94,11 @@ impl Perform for State {
         if ignore {
             return;
         }
+        // SGR, by far the most frequent, before the long match.
+        if action == 'm' && intermediates.is_empty() {
+            self.sgr(params);
+            return;
+        }
         let a0 = |d| arg(params, 0, d);
         match (intermediates, action) {
             ([], '@') => self.insert_chars(a0(1)),
@@ -146,7 +151,6 @@ impl Perform for State {
             ([], 'l') => self.set_ansi_modes(params, false),
             ([b'?'], 'h') => self.set_private_modes(params, true),
             ([b'?'], 'l') => self.set_private_modes(params, false),
-            ([], 'm') => self.sgr(params),
             ([], 'n') => self.report_status(params, false),
             ([b'?'], 'n') => self.report_status(params, true),
             ([], 'r') => {
