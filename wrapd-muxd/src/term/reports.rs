@@ -228,6 +228,8 @@ impl State {
             19 => self.reply(&format!("\x1b[9;{};{}t", self.rows, self.cols)),
             20 => self.reply("\x1b]L\x1b\\"),
             21 => self.reply("\x1b]l\x1b\\"),
+            // 22;1 and 23;1 are the icon title's, which wrapd does not keep.
+            22 | 23 if param(params, 1) == 1 => {}
             22 => {
                 if self.title_stack.len() == MAX_SAVED_TITLES {
                     self.title_stack.remove(0);

@@ -203,8 +203,12 @@ fn window_reports_and_the_title_stack() {
     assert!(t.title_seq() > set_at, "a title popped is set now");
     t.feed(b"\x1b[23t");
     assert_eq!(t.title(), "one");
-    t.feed(b"\x1b[23t");
-    assert_eq!(t.title(), "one", "an empty stack changes nothing");
+    t.feed(b"\x1b[22t\x1b]2;other\x07\x1b[22;1t\x1b[23t");
+    assert_eq!(t.title(), "one", "22;1 saved the icon title, not this one");
+    t.feed(b"\x1b]2;x\x07\x1b[22t\x1b]2;y\x07\x1b[23;1t");
+    assert_eq!(t.title(), "y", "23;1 restores the icon title");
+    t.feed(b"\x1b[23t\x1b[23t");
+    assert_eq!(t.title(), "x", "an empty stack changes nothing");
     for i in 0..100 {
         t.feed(format!("\x1b]2;{i}\x07\x1b[22t").as_bytes());
     }
