@@ -15,7 +15,7 @@
 
 mod attach;
 mod attach_slots;
-pub use attach_slots::AttachSlots;
+pub use attach_slots::{AttachSlots, WATCHES_PER_PARTICIPANT};
 mod blocks;
 pub mod convert;
 pub mod owner_only;

@@ -110,7 +110,7 @@ impl Share for ShareService {
                 }
                 if matches!(p.via, Via::Invite { used: true, .. }) {
                     let id = p.id.clone();
-                    share.audit(
+                    share.audit_repeat(
                         &id,
                         "refused",
                         "a used invitation was presented again".to_owned(),
@@ -144,10 +144,10 @@ impl Share for ShareService {
                     return Err(refused_link());
                 }
                 if share.active_participants() >= limits.max_participants {
-                    share.audit("", "limit", format!("{name} refused: the share is full"));
+                    share.audit_repeat("", "limit", format!("{name} refused: the share is full"));
                     return Err(Status::resource_exhausted(format!(
-                        "this share already has {} participants, its limit",
-                        limits.max_participants
+                        "this share already has {}, its limit",
+                        crate::human::count(limits.max_participants as u64, "participant")
                     )));
                 }
                 CertIdentity {
@@ -238,8 +238,12 @@ impl Share for ShareService {
             if p.role == Role::Editor {
                 return Err(Status::failed_precondition("you already have control"));
             }
-            p.control_requested = true;
-            share.audit(&c.participant_id, "control-requested", String::new());
+            // Asking again changes nothing anyone sees: counted, not re-sent.
+            let again = std::mem::replace(&mut p.control_requested, true);
+            share.audit_repeat(&c.participant_id, "control-requested", String::new());
+            if again {
+                return Ok(Response::new(pb::RequestControlResponse {}));
+            }
         }
         self.daemon.shares.bump();
         Ok(Response::new(pb::RequestControlResponse {}))

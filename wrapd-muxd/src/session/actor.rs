@@ -291,10 +291,12 @@ impl Session {
     }
 
     /// The shell's directory: as it last reported it, or, from a shell that
-    /// reports it only with each command (our bash), as it is now.
+    /// reports it only with each command (our bash), from a program that has
+    /// reported none yet (or never does), as it is now.
     fn cwd(&self) -> String {
         let reported = || self.term.cwd().unwrap_or_default().to_owned();
-        if self.term.cwd_with_commands() && !self.reaped {
+        let ask = self.term.cwd_with_commands() || self.term.cwd().is_none();
+        if ask && !self.reaped {
             return shell::process::cwd(self.pty.pid).unwrap_or_else(reported);
         }
         reported()
