@@ -60,8 +60,16 @@ impl ShareAdminService {
             })
     }
 
-    /// A link to `share` as joiners see it.
-    fn url(&self, share_id: &str, host: &str, via: &str, secret: Option<&str>) -> String {
+    /// A link to `share` as joiners see it: with a secret, or a team link,
+    /// or (listings) neither.
+    fn url(
+        &self,
+        share_id: &str,
+        host: &str,
+        via: &str,
+        secret: Option<&str>,
+        team: bool,
+    ) -> String {
         let ca = self
             .daemon
             .ca
@@ -85,6 +93,7 @@ impl ShareAdminService {
             ca_sha256: ca,
             via: Some(via.to_owned()).filter(|v| !v.is_empty()),
             secret: secret.map(str::to_owned),
+            team,
         }
         .to_string()
     }
@@ -96,6 +105,7 @@ impl ShareAdminService {
             &self.daemon.owner(),
             links,
             self.shares().limits().max_session_bytes,
+            self.daemon.presence_clock(),
         )
     }
 
@@ -140,7 +150,7 @@ impl ShareAdminService {
                 links.push(pb::ShareLink {
                     kind: email,
                     role: role.to_pb() as i32,
-                    url: self.url(&share.id, host, via, Some(&secret)),
+                    url: self.url(&share.id, host, via, Some(&secret), false),
                 });
             }
             Change::Link(role) => {
@@ -152,7 +162,7 @@ impl ShareAdminService {
                     links.push(pb::ShareLink {
                         kind: "link".to_owned(),
                         role: role.to_pb() as i32,
-                        url: self.url(&share.id, host, via, Some(&secret)),
+                        url: self.url(&share.id, host, via, Some(&secret), false),
                     });
                 }
                 share.audit(
@@ -168,7 +178,7 @@ impl ShareAdminService {
                     links.push(pb::ShareLink {
                         kind: "team".to_owned(),
                         role: role.to_pb() as i32,
-                        url: self.url(&share.id, host, via, None),
+                        url: self.url(&share.id, host, via, None, true),
                     });
                 }
                 share.audit(
@@ -216,7 +226,7 @@ impl ShareAdminService {
                     links.push(pb::ShareLink {
                         kind: "link".to_owned(),
                         role: role.to_pb() as i32,
-                        url: self.url(&share.id, host, via, Some(&secret)),
+                        url: self.url(&share.id, host, via, Some(&secret), false),
                     });
                 }
             }
@@ -397,7 +407,7 @@ impl ShareAdmin for ShareAdminService {
             .shares
             .iter()
             .map(|s| {
-                let links = secretless_links(s, |secret| self.url(&s.id, "", "", secret));
+                let links = secretless_links(s, |team| self.url(&s.id, "", "", None, team));
                 self.info(&st, s, links)
             })
             .collect();
