@@ -143,7 +143,7 @@ fn draw_row(row: &pb::Row, ox: u16, width: u16, line: Rect, buf: &mut Buffer) {
     for span in &row.spans {
         let style = span.style.as_ref().map(to_style).unwrap_or_default();
         let w: u32 = if span.wide { 2 } else { 1 };
-        for g in graphemes(&span.text) {
+        for g in span_cells(span) {
             let at = col;
             col += w;
             if at + w <= u32::from(ox) {
@@ -168,24 +168,34 @@ fn draw_row(row: &pb::Row, ox: u16, width: u16, line: Rect, buf: &mut Buffer) {
     }
 }
 
-/// Split text into cells' graphemes: a character and the zero-width ones
-/// after it. Control characters never reach the outer terminal.
-fn graphemes(text: &str) -> impl Iterator<Item = &str> {
-    let mut rest = text;
+/// The text of each cell of a span (see `Span` in mux.proto): a character
+/// and the zero-width ones after it, or the whole text of a cluster span.
+/// Control characters never reach the outer terminal.
+pub fn span_cells(span: &pb::Span) -> impl Iterator<Item = &str> {
+    let mut rest = span.text.as_str();
+    let cluster = span.cluster;
     std::iter::from_fn(move || {
         let mut chars = rest.char_indices();
         let (_, first) = chars.next()?;
         let mut end = first.len_utf8();
-        for (i, c) in chars {
-            if c.width() == Some(0) && !c.is_control() {
-                end = i + c.len_utf8();
-            } else {
-                break;
+        if cluster {
+            end = rest.len();
+        } else {
+            for (i, c) in chars {
+                if c.width() == Some(0) && !c.is_control() {
+                    end = i + c.len_utf8();
+                } else {
+                    break;
+                }
             }
         }
         let g = &rest[..end];
         rest = &rest[end..];
-        Some(if first.is_control() { " " } else { g })
+        Some(if g.chars().any(char::is_control) {
+            " "
+        } else {
+            g
+        })
     })
 }
 
@@ -239,7 +249,7 @@ mod tests {
             text: text.to_owned(),
             style,
             wide,
-            link: String::new(),
+            ..Default::default()
         }
     }
 
@@ -326,6 +336,32 @@ mod tests {
         assert_eq!(buf[(3, 0)].symbol(), "本");
         assert_eq!(buf[(5, 0)].symbol(), "e\u{301}");
         assert_eq!(buf[(6, 0)].symbol(), "x");
+    }
+
+    #[test]
+    fn a_cluster_span_is_one_cell() {
+        let cluster = |text: &str, wide: bool| pb::Span {
+            cluster: true,
+            ..span(text, wide, None)
+        };
+        let m = mirror(
+            10,
+            1,
+            vec![vec![
+                cluster("👩\u{200d}💻", true),
+                cluster("🇦🇧", true),
+                span("x", false, None),
+                cluster("☔\u{fe0e}", false),
+                span("y", false, None),
+            ]],
+            (0, 0),
+        );
+        let (buf, _) = draw(&m, 10, 1);
+        assert_eq!(buf[(0, 0)].symbol(), "👩\u{200d}💻");
+        assert_eq!(buf[(2, 0)].symbol(), "🇦🇧");
+        assert_eq!(buf[(4, 0)].symbol(), "x");
+        assert_eq!(buf[(5, 0)].symbol(), "☔\u{fe0e}");
+        assert_eq!(buf[(6, 0)].symbol(), "y");
     }
 
     #[test]

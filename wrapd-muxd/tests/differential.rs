@@ -150,6 +150,13 @@ fn run_in_tmux(name: &str) -> TmuxView {
 fn cells(line: &Line) -> Vec<(String, Style)> {
     let mut out = Vec::new();
     for span in &line.spans {
+        if span.cluster {
+            out.push((span.text.clone(), normalize(span.style)));
+            if span.wide {
+                out.push((String::new(), normalize(span.style)));
+            }
+            continue;
+        }
         let mut chars = span.text.chars().peekable();
         while let Some(c) = chars.next() {
             let mut g = c.to_string();

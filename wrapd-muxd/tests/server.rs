@@ -700,3 +700,81 @@ async fn blocks_are_listed_in_pages_read_watched_and_carried_by_attach() {
     assert!(blocks[&2].output_row > blocks[&1].output_row);
     d.stop().await;
 }
+
+/// A look whose background is `rgb`.
+fn look_with_background(red: u32, green: u32, blue: u32) -> pb::AttachRequest {
+    pb::AttachRequest {
+        msg: Some(Req::TerminalLook(pb::TerminalLook {
+            background: Some(pb::Rgb { red, green, blue }),
+            ..Default::default()
+        })),
+    }
+}
+
+/// The next notice on `events` (updates and presence skipped).
+async fn next_notice(events: &mut tonic::Streaming<pb::AttachEvent>) -> pb::Notice {
+    loop {
+        let msg = tokio::time::timeout(Duration::from_secs(10), events.next())
+            .await
+            .expect("a notice in time");
+        if let Some(Ok(pb::AttachEvent {
+            msg: Some(Event::Notice(n)),
+        })) = msg
+        {
+            return n;
+        }
+    }
+}
+
+#[tokio::test]
+async fn colour_queries_answer_the_writing_clients_terminal() {
+    let d = TestDaemon::start().await;
+    let mut c = d.client().await;
+    // Each byte typed makes the program ask for the background and show the
+    // answer (25 bytes) as `cat -v` prints it.
+    let program = "stty raw -echo; while head -c 1 >/dev/null; do \
+                   printf '\\033]11;?\\033\\\\'; head -c 25 | cat -v; printf '\\r\\n'; done";
+    c.create_session(create("s", &["sh", "-c", program]))
+        .await
+        .unwrap();
+    let (writer, mut writer_events, _) = attach(&mut c, start("s", 40, 10)).await;
+    let mut read_only = start("s", 40, 10);
+    read_only.read_only = true;
+    let (viewer, mut viewer_events, _) = attach(&mut c, read_only).await;
+    // A read-only client's look is ignored (its input, refused, comes after it).
+    viewer
+        .send(look_with_background(0x1111, 0x1111, 0x1111))
+        .await
+        .unwrap();
+    viewer
+        .send(pb::AttachRequest {
+            msg: Some(Req::Input(b"x".to_vec())),
+        })
+        .await
+        .unwrap();
+    assert_eq!(
+        next_notice(&mut viewer_events).await.code,
+        "PermissionDenied"
+    );
+    let input = |data: &[u8]| pb::AttachRequest {
+        msg: Some(Req::Input(data.to_vec())),
+    };
+    writer.send(input(b"x")).await.unwrap();
+    wait_for_screen(&mut c, "s", "^[]11;rgb:0000/0000/0000^[\\").await;
+    writer
+        .send(look_with_background(0xfafa, 0xfbfb, 0xfcfc))
+        .await
+        .unwrap();
+    writer.send(input(b"x")).await.unwrap();
+    wait_for_screen(&mut c, "s", "^[]11;rgb:fafa/fbfb/fcfc^[\\").await;
+    // A look that is no colour is refused, saying why, and changes nothing.
+    writer
+        .send(look_with_background(70000, 0, 0))
+        .await
+        .unwrap();
+    let n = next_notice(&mut writer_events).await;
+    assert_eq!(n.code, "InvalidArgument");
+    assert!(n.message.contains("65535"), "{n:?}");
+    drop(viewer);
+    d.stop().await;
+}

@@ -2,41 +2,69 @@
 //! bound, or leaves it inconsistent.
 
 use proptest::prelude::*;
-use wrapd_muxd::term::{RowIndex, Term, TermConfig};
+use wrapd_muxd::term::{Line, RowIndex, Term, TermConfig};
 
 /// Bytes that look like terminal output: text, controls, and escape
 /// sequences with arbitrary (often huge) parameters.
 fn chunk() -> impl Strategy<Value = Vec<u8>> {
     let text = "[ -~]{0,40}".prop_map(String::into_bytes);
     let utf8 = "[日本語🙂é\u{301}a-z ]{0,20}".prop_map(String::into_bytes);
+    // Pieces of grapheme clusters (joined, widened and narrowed at any column).
+    let clusters =
+        "[👩💻🏳🌈❤☔1\u{200d}\u{fe0f}\u{fe0e}\u{20e3}\u{1f3fd}\u{1f1e6}\u{1f1e7}\u{1100}\u{1161}\u{11a8}x]{0,20}"
+            .prop_map(String::into_bytes);
     let control = prop::sample::select(vec![
         b'\r', b'\n', b'\t', 8u8, 7, 0x0e, 0x0f, 0x1b, 0x84, 0x85, 0x8d,
     ])
     .prop_map(|b| vec![b]);
     let params = prop::collection::vec(prop_oneof![0u32..10, 0u32..70000], 0..5)
         .prop_map(|ps| ps.iter().map(u32::to_string).collect::<Vec<_>>().join(";"));
+    // A private marker before the parameters, an intermediate after them.
     let csi = (
-        prop::sample::select(vec!["", "?", ">", "!", " ", "$"]),
+        prop::sample::select(vec!["", "?", ">", "=", "!", " ", "$"]),
         params,
-        prop::sample::select(b"@ABCDEFGHIJKLMPSTXZ`abcdefghlmnpqrstu".to_vec()),
+        prop::sample::select(vec!["", "", "", "$", " ", "\"", "*", "'"]),
+        prop::sample::select(b"@ABCDEFGHIJKLMPSTXZ`abcdefghlmnpqrstuvxyz{}~".to_vec()),
     )
-        .prop_map(|(pre, ps, f)| format!("\x1b[{pre}{ps}{}", f as char).into_bytes());
+        .prop_map(|(pre, ps, mid, f)| format!("\x1b[{pre}{ps}{mid}{}", f as char).into_bytes());
     let private_modes = (
         prop::sample::select(vec![
-            1u16, 6, 7, 25, 47, 1000, 1002, 1003, 1006, 1047, 1048, 1049, 2004,
+            1u16, 4, 6, 7, 25, 45, 47, 69, 69, 1000, 1002, 1003, 1006, 1047, 1048, 1049, 2004, 2027,
         ]),
         any::<bool>(),
     )
         .prop_map(|(m, on)| format!("\x1b[?{m}{}", if on { 'h' } else { 'l' }).into_bytes());
     let esc = prop::sample::select(vec![
-        "\x1b7", "\x1b8", "\x1bD", "\x1bE", "\x1bM", "\x1bc", "\x1b#8", "\x1b(0", "\x1b(B",
-        "\x1b=", "\x1b>",
+        "\x1b7",
+        "\x1b8",
+        "\x1bD",
+        "\x1bE",
+        "\x1bM",
+        "\x1bc",
+        "\x1b#8",
+        "\x1b(0",
+        "\x1b(B",
+        "\x1bV",
+        "\x1bW",
+        "\x1b=",
+        "\x1b>",
+        "\x1bP$qm\x1b\\",
+        "\x1bP$q\"p\x1b\\",
+        "\x1bP$q",
+        "\x1bP+q544e\x1b\\",
+        "\x1b]4;1;?;2;#123\x07",
+        "\x1b]104\x07",
+        "\x1b]10;?;rgb:1/2/3;?\x1b\\",
+        "\x1b]111\x07",
     ])
     .prop_map(|s| s.as_bytes().to_vec());
     let osc =
         ("[0-9]{1,2}", "[ -~]{0,30}").prop_map(|(n, s)| format!("\x1b]{n};{s}\x07").into_bytes());
     let raw = prop::collection::vec(any::<u8>(), 0..30);
     let region = (1u16..4, 2u16..8).prop_map(|(t, b)| format!("\x1b[{t};{b}r").into_bytes());
+    // Left/right margins (with mode 69 on), often narrow.
+    let margins =
+        (0u16..6, 2u16..30).prop_map(|(l, r)| format!("\x1b[?69h\x1b[{l};{r}s").into_bytes());
     let numbered_lines = (0u32..1000, 1usize..8).prop_map(|(n, k)| {
         (0..k)
             .map(|i| format!("line {}\r\n", n + i as u32))
@@ -44,9 +72,27 @@ fn chunk() -> impl Strategy<Value = Vec<u8>> {
             .into_bytes()
     });
     prop_oneof![
-        4 => text, 2 => utf8, 3 => control, 4 => csi, 2 => private_modes, 2 => esc, 1 => osc, 2 => raw,
-        2 => region, 4 => numbered_lines,
+        4 => text, 2 => utf8, 2 => clusters, 3 => control, 4 => csi, 2 => private_modes, 2 => esc, 1 => osc, 2 => raw,
+        2 => region, 2 => margins, 4 => numbered_lines,
     ]
+}
+
+/// Columns a row's cells take, as a client counts them (see `Span`).
+fn line_width(line: &Line) -> usize {
+    line.spans
+        .iter()
+        .map(|s| {
+            let cells = if s.cluster {
+                1
+            } else {
+                s.text
+                    .chars()
+                    .filter(|c| unicode_width::UnicodeWidthChar::width(*c) != Some(0))
+                    .count()
+            };
+            cells * (1 + usize::from(s.wide))
+        })
+        .sum()
 }
 
 #[derive(Debug, Clone)]
@@ -97,6 +143,11 @@ proptest! {
             }
             let c = t.cursor();
             prop_assert!(c.col < t.cols() && c.row < t.rows(), "cursor {:?} outside {}x{}", c, t.cols(), t.rows());
+            for y in 0..u64::from(t.rows()) {
+                let line = t.line(RowIndex(t.screen_start().0 + y)).unwrap_or_default();
+                let width = line_width(&line);
+                prop_assert!(width <= usize::from(t.cols()), "row {} is {} columns in {}: {:?}", y, width, t.cols(), line);
+            }
             let history = t.screen_start().0 - t.history_start().0;
             prop_assert!(history <= 50, "history {} rows over the cap", history);
             prop_assert!(t.history_bytes() <= 16 * 1024 + 4096, "history {} bytes over the cap", t.history_bytes());

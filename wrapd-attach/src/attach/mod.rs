@@ -18,6 +18,7 @@ mod backend;
 mod blocks;
 mod help;
 mod input;
+mod look;
 mod menu;
 mod pacer;
 mod presence;
@@ -165,6 +166,13 @@ impl Stream {
         }
     }
 
+    /// Tell the daemon what the user's terminal looks like (if asked).
+    async fn tell_look(&self, look: &Option<pb::TerminalLook>) {
+        if let Some(look) = look {
+            self.send(Req::TerminalLook(look.clone())).await;
+        }
+    }
+
     async fn send(&self, msg: Req) {
         // A closed stream shows up as an error on `events`.
         let _ = self
@@ -272,6 +280,15 @@ pub async fn run(
         io::stdout(),
         crossterm::terminal::Clear(crossterm::terminal::ClearType::All)
     )?;
+    // Ask the terminal what it looks like; its answers are read on a thread
+    // of their own, and the key parser reads nothing until they are in (they
+    // must not reach it). A read-only client's look would be ignored.
+    let mut terminal_look = None;
+    let mut asking = None;
+    if !opts.read_only {
+        look::send_queries().context("asking the terminal what it looks like")?;
+        asking = Some(tokio::task::spawn_blocking(look::read_answers));
+    }
     let mut input = input::Input::new().context("reading the terminal")?;
     let (reply_tx, mut replies) = mpsc::channel::<Reply>(16);
     let mut sigterm = signal(SignalKind::terminate())?;
@@ -288,7 +305,22 @@ pub async fn run(
             Instant::now() + Duration::from_secs(3600)
         };
         let actions = tokio::select! {
-            events = input.next() => match events {
+            answers = async { asking.as_mut().expect("asking").await }, if asking.is_some() => {
+                asking = None;
+                match answers {
+                    Ok(Ok((found, typed))) => {
+                        stream.send(Req::TerminalLook(found.clone())).await;
+                        if !typed.is_empty() {
+                            stream.send(Req::Input(typed)).await;
+                        }
+                        terminal_look = Some(found);
+                    }
+                    Ok(Err(e)) => break Outcome::LostServer(format!("reading the terminal: {e}")),
+                    Err(e) => break Outcome::LostServer(format!("reading the terminal: {e}")),
+                }
+                vec![]
+            }
+            events = input.next(), if asking.is_none() => match events {
                 Ok(Some(events)) => events.into_iter().flat_map(|ev| app.on_event(ev)).collect(),
                 Ok(None) => break Outcome::Terminated,
                 Err(e) => break Outcome::LostServer(format!("reading the terminal: {e}")),
@@ -311,7 +343,7 @@ pub async fn run(
                 // A refusal (removed, share stopped) is final: no retrying.
                 Err(s) if is_refusal(&s) => break Outcome::Refused(status_message(&s)),
                 Err(_) => match reconnect(&mut client, &app, &opts, &stream).await {
-                    Ok(s2) => { stream = s2; vec![] }
+                    Ok(s2) => { stream = s2; stream.tell_look(&terminal_look).await; vec![] }
                     Err(why) => break Outcome::LostServer(why),
                 },
             },
@@ -350,6 +382,14 @@ pub async fn run(
                             rows: u32::from(rows),
                         };
                         stream.send(Req::Resize(size)).await;
+                        // A font change resizes too: the cell size may be new.
+                        if let Some(look) = &mut terminal_look {
+                            let cell = look::cell_pixels();
+                            if cell != (look.cell_width_px, look.cell_height_px) {
+                                (look.cell_width_px, look.cell_height_px) = cell;
+                                stream.send(Req::TerminalLook(look.clone())).await;
+                            }
+                        }
                     }
                 }
                 Action::Detach => {
@@ -447,6 +487,7 @@ pub async fn run(
                         match Stream::open(&mut client, start).await {
                             Ok((s, _)) => {
                                 stream = s;
+                                stream.tell_look(&terminal_look).await;
                                 app.mirror = Default::default();
                                 app.dirty = true;
                             }

@@ -4,10 +4,10 @@
 use ratatui::buffer::Buffer;
 use ratatui::layout::Rect;
 use ratatui::style::Modifier;
-use unicode_width::UnicodeWidthStr;
 use wrapd_proto::pb;
 
 use crate::mirror::Mirror;
+use crate::render::span_cells;
 
 /// From `start` to `end` inclusive, (row, column), `start` first.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -86,29 +86,14 @@ impl TextRange {
 fn row_cells(row: Option<&pb::Row>) -> Vec<Option<String>> {
     let mut cells = Vec::new();
     for span in row.map(|r| r.spans.as_slice()).unwrap_or_default() {
-        let mut grapheme = String::new();
-        for ch in span.text.chars() {
-            // A zero-width character joins the grapheme before it.
-            if !grapheme.is_empty() && ch.to_string().width() == 0 {
-                grapheme.push(ch);
-                continue;
+        for cell in span_cells(span) {
+            cells.push(Some(cell.to_owned()));
+            if span.wide {
+                cells.push(None);
             }
-            push_cell(&mut cells, &mut grapheme, span.wide);
-            grapheme.push(ch);
         }
-        push_cell(&mut cells, &mut grapheme, span.wide);
     }
     cells
-}
-
-fn push_cell(cells: &mut Vec<Option<String>>, grapheme: &mut String, wide: bool) {
-    if grapheme.is_empty() {
-        return;
-    }
-    cells.push(Some(std::mem::take(grapheme)));
-    if wide {
-        cells.push(None);
-    }
 }
 
 #[cfg(test)]
@@ -183,5 +168,35 @@ mod tests {
             ..Default::default()
         });
         assert_eq!(TextRange::between((0, 2), (0, 4)).text(&m), "本g");
+    }
+
+    #[test]
+    fn a_cluster_is_copied_whole() {
+        let mut m = mirror(&[""]);
+        m.apply(&pb::ScreenUpdate {
+            seq: 2,
+            rows: vec![pb::Row {
+                index: 0,
+                spans: vec![
+                    pb::Span {
+                        text: "a".into(),
+                        ..Default::default()
+                    },
+                    pb::Span {
+                        text: "👩\u{200d}💻".into(),
+                        wide: true,
+                        cluster: true,
+                        ..Default::default()
+                    },
+                    pb::Span {
+                        text: "b".into(),
+                        ..Default::default()
+                    },
+                ],
+                wrapped: false,
+            }],
+            ..Default::default()
+        });
+        assert_eq!(TextRange::between((0, 1), (0, 3)).text(&m), "👩\u{200d}💻b");
     }
 }

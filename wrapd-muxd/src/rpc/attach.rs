@@ -359,13 +359,15 @@ async fn input_task(
         };
         // A collaborator's role now decides input and resizes.
         let may_write = match (&msg, presence.collab()) {
-            (Req::Input(_) | Req::Resize(_), Some(_)) => match presence.role() {
-                Ok(role) => role == Role::Editor && !read_only,
-                Err(st) => {
-                    let _ = tx.send(Err(st)).await;
-                    return;
+            (Req::Input(_) | Req::Resize(_) | Req::TerminalLook(_), Some(_)) => {
+                match presence.role() {
+                    Ok(role) => role == Role::Editor && !read_only,
+                    Err(st) => {
+                        let _ = tx.send(Err(st)).await;
+                        return;
+                    }
                 }
-            },
+            }
             _ => writer,
         };
         if may_write != writer {
@@ -407,6 +409,15 @@ async fn input_task(
                 presence.select(sel);
                 None
             }
+            // A read-only client or a viewer does not say what the program
+            // sees: ignored (their client sends it unasked).
+            Req::TerminalLook(_) if read_only || !writer => None,
+            Req::TerminalLook(look) => match convert::terminal_look(&look) {
+                Ok(look) => attachment.terminal_look(look).await.err().map(status),
+                Err(why) => Some(status(Error::InvalidArgument(format!(
+                    "terminal look ignored: {why}"
+                )))),
+            },
         };
         if let Some(st) = refusal
             && tx.send(notice(&st)).await.is_err()

@@ -6,7 +6,7 @@ use crate::pty::ExitStatus;
 use crate::session::{EndReason, SessionInfo, Size, Update};
 use crate::term::{
     Attrs, Block, BlockEvent, BlockState, Color, Cursor, CursorShape, Line, Modes, MouseEncoding,
-    MouseTracking, RowIndex, Style,
+    MouseTracking, Rgb, RowIndex, Style, TerminalLook,
 };
 
 pub fn color(c: Color) -> u32 {
@@ -25,7 +25,8 @@ pub fn style(s: &Style) -> Option<pb::Style> {
         fg: color(s.fg),
         bg: color(s.bg),
         underline_color: color(s.underline_color),
-        attrs: u32::from(s.attrs.bits()),
+        // Protection is the model's business, not a client's.
+        attrs: u32::from((s.attrs - Attrs::PROTECTED).bits()),
     })
 }
 
@@ -40,6 +41,7 @@ pub fn row(index: RowIndex, line: Line) -> pb::Row {
                 style: style(&s.style),
                 text: s.text,
                 wide: s.wide,
+                cluster: s.cluster,
                 link: s.link.map(|l| l.to_string()).unwrap_or_default(),
             })
             .collect(),
@@ -213,3 +215,31 @@ const _: () = {
     assert!(Attrs::DASHED_UNDERLINE.bits() as u32 == wrapd_proto::attrs::DASHED_UNDERLINE);
     assert!(Attrs::OVERLINE.bits() as u32 == wrapd_proto::attrs::OVERLINE);
 };
+
+/// A client's report of its terminal, checked: a channel over 16 bits or a
+/// palette index over 255 is refused, with what is wrong.
+pub fn terminal_look(look: &pb::TerminalLook) -> Result<TerminalLook, String> {
+    let rgb = |c: &pb::Rgb| {
+        let channel = |v: u32| u16::try_from(v).map_err(|_| format!("colour channel {v} > 65535"));
+        Ok::<_, String>(Rgb(channel(c.red)?, channel(c.green)?, channel(c.blue)?))
+    };
+    let optional = |c: &Option<pb::Rgb>| c.as_ref().map(rgb).transpose();
+    let palette = look
+        .palette
+        .iter()
+        .map(|e| {
+            let index =
+                u8::try_from(e.index).map_err(|_| format!("palette index {} > 255", e.index))?;
+            let color = e.color.as_ref().ok_or("palette entry without a colour")?;
+            Ok((index, rgb(color)?))
+        })
+        .collect::<Result<Vec<_>, String>>()?;
+    let px = |v: u32| u16::try_from(v).unwrap_or(0);
+    Ok(TerminalLook {
+        foreground: optional(&look.foreground)?,
+        background: optional(&look.background)?,
+        cursor: optional(&look.cursor)?,
+        palette,
+        cell_pixels: (px(look.cell_width_px), px(look.cell_height_px)),
+    })
+}

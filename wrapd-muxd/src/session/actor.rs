@@ -357,6 +357,12 @@ impl Session {
                     self.publish();
                 }
             }
+            SessionCmd::TerminalLook { client, look } => {
+                // The most recent report wins; a viewer's does not count.
+                if !self.clients.is_read_only(client) {
+                    self.term.set_terminal_look(look);
+                }
+            }
             SessionCmd::SetReadOnly { client, read_only } => {
                 self.clients.set_read_only(client, read_only);
                 self.fit_to_clients();

@@ -3,7 +3,7 @@
 use tokio::sync::{broadcast, mpsc, oneshot, watch};
 
 use crate::error::{Error, Result};
-use crate::term::{Block, BlockEvent, BlockId, BlockOutput, Line, Match, RowIndex};
+use crate::term::{Block, BlockEvent, BlockId, BlockOutput, Line, Match, RowIndex, TerminalLook};
 
 use super::sync::{Pulse, SyncPoint, Update};
 use super::{ClientId, SessionId, SessionInfo, Size};
@@ -32,6 +32,11 @@ pub(super) enum SessionCmd {
     SetReadOnly {
         client: ClientId,
         read_only: bool,
+    },
+    /// What a client's own terminal looks like.
+    TerminalLook {
+        client: ClientId,
+        look: TerminalLook,
     },
     Update {
         since: Option<SyncPoint>,
@@ -153,6 +158,14 @@ impl Attachment {
         let client = self.client;
         self.handle
             .send(SessionCmd::SetReadOnly { client, read_only })
+            .await
+    }
+
+    /// What this client's own terminal looks like (colours, cell size).
+    pub async fn terminal_look(&self, look: TerminalLook) -> Result<()> {
+        let client = self.client;
+        self.handle
+            .send(SessionCmd::TerminalLook { client, look })
             .await
     }
 

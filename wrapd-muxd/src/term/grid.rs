@@ -1,8 +1,9 @@
 //! Cells and rows of a screen.
 //!
-//! A screen cell is small and `Copy`; the rare zero-width characters that
-//! combine with a cell live in a per-row side list so they cost nothing
-//! elsewhere. A row may hold more cells than the terminal is wide: after the
+//! A screen cell is small and `Copy`; the rest of a grapheme cluster (the
+//! rare characters after a cell's first: combining marks, variation
+//! selectors, the rest of an emoji sequence) lives in a per-row side list so
+//! it costs nothing elsewhere. A row may hold more cells than the terminal is wide: after the
 //! terminal narrows, cells past the edge stay hidden until the row is next
 //! written to, so narrowing and widening again loses nothing.
 
@@ -12,6 +13,11 @@ use super::style::{Color, Style};
 
 /// The character of the right half of a wide character.
 pub(crate) const SPACER: char = '\0';
+
+/// Bytes of a cluster kept after its first character at most: the longest
+/// emoji sequences fit (a kiss with two skin tones takes 31); a flood of
+/// combining marks does not grow a row.
+pub(crate) const MAX_CLUSTER_TAIL: usize = 60;
 
 /// CJK Unified Ideographs, Hangul Syllables, Hiragana and Katakana letters:
 /// two columns each.
@@ -100,7 +106,8 @@ impl Default for Cell {
 pub(crate) struct Row {
     /// At least as many cells as the terminal is wide (see the module docs).
     pub cells: Vec<Cell>,
-    /// Zero-width characters combining with the cell at a column, by column.
+    /// The rest of the grapheme cluster of the cell at a column (the
+    /// characters after its first), by column.
     pub combining: Vec<(u16, String)>,
     /// The text continues on the next row (soft wrap).
     pub wrapped: bool,
@@ -143,7 +150,7 @@ impl Row {
     }
 
     /// If a wide character straddles the boundary before column `x`, blank
-    /// both halves.
+    /// both halves (and drop the rest of its cluster).
     pub fn split_wide_at(&mut self, x: usize) {
         if x == 0 || x >= self.cells.len() {
             return;
@@ -152,19 +159,38 @@ impl Row {
             let style = self.cells[x - 1].style;
             self.cells[x - 1] = Cell::blank(style);
             self.cells[x] = Cell::blank(style);
+            if !self.combining.is_empty() {
+                self.take_tail(x as u16 - 1);
+            }
         }
     }
 
-    /// Add a zero-width character to the cell at `x`.
-    pub fn combine(&mut self, x: u16, c: char) {
+    /// Add a character to the cluster of the cell at `x`; false when the
+    /// cluster is full (see [`MAX_CLUSTER_TAIL`]) and `c` was dropped.
+    pub fn combine(&mut self, x: u16, c: char) -> bool {
         match self.combining.iter_mut().find(|(col, _)| *col == x) {
             Some((_, s)) => {
-                // A cap keeps a flood of combining marks from growing a row.
-                if s.len() < 32 {
-                    s.push(c);
+                if s.len() + c.len_utf8() > MAX_CLUSTER_TAIL {
+                    return false;
                 }
+                s.push(c);
             }
             None => self.combining.push((x, c.to_string())),
+        }
+        true
+    }
+
+    /// Take the rest of the cluster at `x` out of the side list.
+    pub fn take_tail(&mut self, x: u16) -> Option<String> {
+        let i = self.combining.iter().position(|(c, _)| *c == x)?;
+        Some(self.combining.swap_remove(i).1)
+    }
+
+    /// Make `tail` the rest of the cluster at `x` (nothing when empty).
+    pub fn set_tail(&mut self, x: u16, tail: String) {
+        self.combining.retain(|(c, _)| *c != x);
+        if !tail.is_empty() {
+            self.combining.push((x, tail));
         }
     }
 
@@ -204,10 +230,13 @@ impl Row {
         self.shift_combining(at, n as i64, cols);
     }
 
-    fn shift_combining(&mut self, from: usize, by: i64, cols: usize) {
+    /// Move the clusters of columns `from..end` by `by`; those moved out of
+    /// that range go (the rest stay: a right margin may end the range).
+    fn shift_combining(&mut self, from: usize, by: i64, end: usize) {
+        let cols = end;
         self.combining.retain_mut(|(c, _)| {
             let col = usize::from(*c);
-            if col < from {
+            if col < from || col >= end {
                 return true;
             }
             let moved = col as i64 + by;

@@ -2,9 +2,12 @@
 //!
 //! A history row is a byte string: a flags byte, the row's text as UTF-8 (wide
 //! characters once, combining marks after their base, trailing default blanks
-//! left out) and — only when some cell is not default-styled — the style runs,
-//! each a column count and a tagged style (colours take one byte for a palette
-//! index, three for RGB). Plain text costs little more than its characters.
+//! left out), then — only when some cell is a grapheme cluster that the
+//! per-character rule would not give back (see cluster.rs) — where those
+//! cells are (column, bytes of text, width), and — only when some cell is not
+//! default-styled — the style runs, each a column count and a tagged style
+//! (colours take one byte for a palette index, three for RGB). Plain text
+//! costs little more than its characters.
 //!
 //! Rows are stored back to back in blocks of about [`BLOCK_BYTES`], not one
 //! allocation each (which costs more than an 80-column row's text). A full
@@ -15,6 +18,7 @@
 use std::collections::VecDeque;
 use std::sync::Mutex;
 
+use super::cluster::follows_char_rule;
 use super::grid::{Cell, Row, SPACER, char_width};
 use super::style::{Attrs, Color, Style};
 
@@ -25,6 +29,7 @@ const BLOCK_BYTES: usize = 32 * 1024;
 
 const FLAG_WRAPPED: u8 = 1;
 const FLAG_STYLED: u8 = 2;
+const FLAG_CLUSTERS: u8 = 4;
 
 /// Rows stored back to back.
 struct Block {
@@ -364,6 +369,8 @@ pub(crate) fn encode_into(row: &Row, cols: usize, buf: &mut Vec<u8>) {
         printable_ascii &= (c.ch as u32).wrapping_sub(0x20) < 0x5f;
     }
     let styled = !unstyled;
+    // Cells the per-character rule would not give back: (column, bytes, width).
+    let mut clusters: Vec<(usize, usize, u8)> = Vec::new();
     if printable_ascii {
         buf.extend(cells.iter().map(|c| c.ch as u8));
     } else {
@@ -375,15 +382,26 @@ pub(crate) fn encode_into(row: &Row, cols: usize, buf: &mut Vec<u8>) {
         let out = &mut buf[text_at..];
         let mut n = 0;
         for (x, c) in cells.iter().enumerate() {
+            let start = n;
             if c.ch.is_ascii() {
                 out[n] = c.ch as u8;
                 n += usize::from(c.ch != SPACER);
             } else {
                 n += c.ch.encode_utf8(&mut out[n..]).len();
             }
-            if combining && let Some(comb) = row.combining_at(x as u16) {
+            let tail = if combining {
+                row.combining_at(x as u16)
+            } else {
+                None
+            };
+            if let Some(comb) = tail {
                 out[n..n + comb.len()].copy_from_slice(comb.as_bytes());
                 n += comb.len();
+            }
+            // Only a cluster, or a regional indicator (four bytes) alone, may
+            // break the rule.
+            if (tail.is_some() || n - start == 4) && !follows_char_rule(c, tail) {
+                clusters.push((x, n - start, 1 + u8::from(c.wide)));
             }
         }
         buf.truncate(text_at + n);
@@ -395,6 +413,15 @@ pub(crate) fn encode_into(row: &Row, cols: usize, buf: &mut Vec<u8>) {
         let mut len = Vec::with_capacity(3);
         put_varint(&mut len, text_len as u64);
         buf.splice(len_at..text_at, len);
+    }
+    if !clusters.is_empty() {
+        buf[flags_at] |= FLAG_CLUSTERS;
+        put_varint(buf, clusters.len() as u64);
+        for (x, len, width) in clusters {
+            put_varint(buf, x as u64);
+            put_varint(buf, len as u64);
+            buf.push(width);
+        }
     }
     if styled {
         buf[flags_at] |= FLAG_STYLED;
@@ -424,9 +451,43 @@ pub(crate) fn decode(data: &[u8], cols: u16) -> Row {
     let text_end = (pos + text_len).min(data.len());
     let text = std::str::from_utf8(&data[pos..text_end]).unwrap_or("");
     pos = text_end;
+    let mut clusters = Vec::new();
+    if flags & FLAG_CLUSTERS != 0 {
+        let count = get_varint(data, &mut pos).min(usize::from(u16::MAX) as u64);
+        for _ in 0..count {
+            let x = get_varint(data, &mut pos) as usize;
+            let len = get_varint(data, &mut pos) as usize;
+            let width = data.get(pos).copied().unwrap_or(1).clamp(1, 2);
+            pos += 1;
+            clusters.push((x, len, width));
+        }
+    }
+    let mut clusters = clusters.into_iter().peekable();
     let mut x = 0usize;
+    let mut at = 0usize;
     let mut last_base = None;
-    for c in text.chars() {
+    while at < text.len() {
+        while clusters.next_if(|&(cx, _, _)| cx < x).is_some() {}
+        // A cell spelt out: its text, as wide as it says.
+        if let Some(&(cx, len, width)) = clusters.peek()
+            && cx == x
+            && let Some(cluster) = text
+                .get(at..at.saturating_add(len))
+                .filter(|t| !t.is_empty())
+        {
+            clusters.next();
+            let mut chars = cluster.chars();
+            let base = chars.next().expect("not empty");
+            let w = usize::from(width);
+            put_cell(&mut row, x, base, w);
+            row.set_tail(x as u16, chars.as_str().to_owned());
+            last_base = Some(x);
+            x += w;
+            at += len;
+            continue;
+        }
+        let c = text[at..].chars().next().expect("not at the end");
+        at += c.len_utf8();
         let w = usize::from(char_width(c));
         if w == 0 {
             if let Some(b) = last_base {
@@ -434,17 +495,7 @@ pub(crate) fn decode(data: &[u8], cols: u16) -> Row {
             }
             continue;
         }
-        if row.cells.len() < x + w {
-            row.cells.resize(x + w, Cell::default());
-        }
-        row.cells[x] = Cell {
-            ch: c,
-            wide: w == 2,
-            ..Cell::default()
-        };
-        if w == 2 {
-            row.cells[x + 1].ch = SPACER;
-        }
+        put_cell(&mut row, x, c, w);
         last_base = Some(x);
         x += w;
     }
@@ -461,6 +512,21 @@ pub(crate) fn decode(data: &[u8], cols: u16) -> Row {
         }
     }
     row
+}
+
+/// A decoded cell: `c` at `x`, `w` columns wide (the row grows if it must).
+fn put_cell(row: &mut Row, x: usize, c: char, w: usize) {
+    if row.cells.len() < x + w {
+        row.cells.resize(x + w, Cell::default());
+    }
+    row.cells[x] = Cell {
+        ch: c,
+        wide: w == 2,
+        ..Cell::default()
+    };
+    if w == 2 {
+        row.cells[x + 1].ch = SPACER;
+    }
 }
 
 #[cfg(test)]

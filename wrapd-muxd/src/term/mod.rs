@@ -13,24 +13,35 @@
 //! Layout:
 //! - `style`: colours and attributes of a cell.
 //! - `grid`: cells and screen rows.
+//! - `cluster`: grapheme clusters: which characters share a cell, its width.
 //! - `history`: the compact scrollback.
 //! - `state`: the terminal's state and its operations (print, scroll, erase...).
 //! - `perform`: the `vte` performer mapping sequences to operations.
+//! - `reports`: answers to queries (DA, DSR, DECRQM, DECRQSS, XTWINOPS).
+//! - `colors`: colours programs set and ask for (OSC 4, 5, 10-19).
+//! - `margins`: left/right margins, scrolling a rectangle, DECIC/DECDC.
+//! - `rect`: rectangular-area operations, character protection.
 //! - `print`: characters into cells (runs of ASCII at once), wrapping.
 //! - `output`: rows as spans, capture text, search.
 //! - `blocks`: the block segmenter (commands found by shell integration marks).
 
 mod blocks;
+mod cluster;
+mod colors;
 mod grid;
 mod history;
+mod margins;
 mod output;
 mod perform;
 mod print;
+mod rect;
+mod reports;
 mod screens;
 mod state;
 mod style;
 
 pub use blocks::{Block, BlockEvent, BlockId, BlockState, MAX_BLOCKS, Mark, unescape_command};
+pub use colors::{Rgb, TerminalLook, parse_color};
 pub use style::{Attrs, Color, Style};
 
 use state::State;
@@ -62,11 +73,15 @@ impl Default for TermConfig {
 /// A run of cells with one style, as sent to clients.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Span {
-    /// The graphemes of the run; zero-width characters follow their base.
+    /// The cells' text. A character of nonzero width starts a cell and
+    /// characters of width zero join it, unless `cluster` is set.
     pub text: String,
     pub style: Style,
-    /// Every grapheme of `text` takes two columns.
+    /// Every cell of the run takes two columns.
     pub wide: bool,
+    /// `text` is one cell: a grapheme cluster that the rule above would cut
+    /// into several (an emoji ZWJ sequence, a flag...).
+    pub cluster: bool,
     /// OSC 8 hyperlink target.
     pub link: Option<Arc<str>>,
 }
@@ -211,9 +226,16 @@ impl Term {
     }
 
     /// Bytes the terminal must send back to the program (answers to DA1, DA2,
-    /// DSR, DECRQM, ...), in order, since the last call.
+    /// DSR, DECRQM, DECRQSS, colour queries...), in order, since the last call.
     pub fn take_replies(&mut self) -> Vec<u8> {
         std::mem::take(&mut self.state.replies)
+    }
+
+    /// What the viewer's own terminal looks like (its client asked it): the
+    /// program's colour and pixel-size queries answer with it, where the
+    /// program set nothing of its own.
+    pub fn set_terminal_look(&mut self, look: TerminalLook) {
+        self.state.colors.viewer = look;
     }
 
     /// Events since the last call.
@@ -455,6 +477,14 @@ fn utf8_missing_at_end(bytes: &[u8]) -> usize {
 }
 
 #[cfg(test)]
+mod cluster_tests;
+#[cfg(test)]
+mod margins_tests;
+#[cfg(test)]
 mod print_tests;
+#[cfg(test)]
+mod rect_tests;
+#[cfg(test)]
+mod reports_tests;
 #[cfg(test)]
 mod tests;

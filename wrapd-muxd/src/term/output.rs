@@ -4,7 +4,8 @@
 use std::fmt::Write;
 
 use super::blocks::Mark;
-use super::grid::{Row, SPACER, char_width};
+use super::cluster::follows_char_rule;
+use super::grid::{Row, SPACER};
 use super::state::{Links, State};
 use super::style::{Attrs, Color, Style};
 use super::{Line, Match, RowIndex, Span};
@@ -127,8 +128,13 @@ impl State {
             };
             if let Some(s) = hit {
                 let col = cols[s];
-                let last = s + needle.len() - 1;
-                let end_col = cols[last] + u16::from(char_width(chars[last]).max(1));
+                let last = cols[s + needle.len() - 1];
+                let last_wide = row
+                    .row()
+                    .cells
+                    .get(usize::from(last))
+                    .is_some_and(|c| c.wide);
+                let end_col = last + 1 + u16::from(last_wide);
                 return Some(Match {
                     row: RowIndex(i),
                     col,
@@ -155,34 +161,48 @@ impl RowRef<'_> {
     }
 }
 
-/// A row as spans of one style and width.
+/// A row as spans of one style and width; a cell that the per-character
+/// rule would not give back is a span of its own (see `Span::cluster`).
 pub(crate) fn row_line(row: &Row, cols: u16, links: &Links) -> Line {
     let used = row.used_len(usize::from(cols));
     let mut spans: Vec<Span> = Vec::new();
+    let with_tails = !row.combining.is_empty();
     for (x, cell) in row.cells[..used].iter().enumerate() {
         if cell.ch == SPACER {
             continue;
+        }
+        if cell.wide && x + 1 >= usize::from(cols) {
+            // Its right half is past the edge (the terminal narrowed): not shown.
+            break;
         }
         let link = if cell.link == 0 {
             None
         } else {
             links.get(cell.link).cloned()
         };
-        let same = spans
-            .last()
-            .is_some_and(|s| s.style == cell.style && s.wide == cell.wide && s.link == link);
+        let tail = if with_tails {
+            row.combining_at(x as u16)
+        } else {
+            None
+        };
+        let cluster = !follows_char_rule(cell, tail);
+        let same = !cluster
+            && spans.last().is_some_and(|s| {
+                !s.cluster && s.style == cell.style && s.wide == cell.wide && s.link == link
+            });
         if !same {
             spans.push(Span {
                 text: String::new(),
                 style: cell.style,
                 wide: cell.wide,
+                cluster,
                 link,
             });
         }
         let span = spans.last_mut().expect("pushed");
         span.text.push(cell.ch);
-        if let Some(comb) = row.combining_at(x as u16) {
-            span.text.push_str(comb);
+        if let Some(tail) = tail {
+            span.text.push_str(tail);
         }
     }
     Line {

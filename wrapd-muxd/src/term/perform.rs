@@ -3,6 +3,8 @@
 
 use vte::{Params, Perform};
 
+use super::rect::Erase;
+use super::reports::MAX_SETTING_REQUEST;
 use super::state::{Charset, MAX_LINK_LEN, State};
 use super::style::{Attrs, Color, Style};
 use super::{CursorShape, MouseEncoding, MouseTracking, TermEvent};
@@ -56,6 +58,8 @@ impl Perform for State {
             }
             0x88 => self.set_tab(),
             0x8d => self.reverse_index(),
+            0x96 => self.guarded_area(true),
+            0x97 => self.guarded_area(false),
             _ => {}
         }
     }
@@ -75,6 +79,8 @@ impl Perform for State {
             ([], b'c') => self.full_reset(),
             ([], b'=') => self.flags.app_keypad = true,
             ([], b'>') => self.flags.app_keypad = false,
+            ([], b'V') => self.guarded_area(true),
+            ([], b'W') => self.guarded_area(false),
             ([b'#'], b'8') => self.screen_alignment(),
             ([slot @ (b'(' | b')')], set) => {
                 let charset = if set == b'0' {
@@ -94,13 +100,18 @@ impl Perform for State {
         if ignore {
             return;
         }
+        // SGR, by far the most frequent, before the long match.
+        if action == 'm' && intermediates.is_empty() {
+            self.sgr(params);
+            return;
+        }
         let a0 = |d| arg(params, 0, d);
         match (intermediates, action) {
             ([], '@') => self.insert_chars(a0(1)),
             ([], 'A') => self.move_rows(-i32::from(a0(1))),
             ([], 'B' | 'e') => self.move_rows(i32::from(a0(1))),
-            ([], 'C' | 'a') => self.move_cols(i32::from(a0(1))),
-            ([], 'D') => self.move_cols(-i32::from(a0(1))),
+            ([], 'C' | 'a') => self.cursor_forward(a0(1)),
+            ([], 'D') => self.cursor_back(a0(1)),
             ([], 'E') => {
                 self.move_rows(i32::from(a0(1)));
                 self.carriage_return();
@@ -110,14 +121,15 @@ impl Perform for State {
                 self.carriage_return();
             }
             ([], 'G' | '`') => {
-                let y = self.cursor.y;
-                self.goto(a0(1) - 1, y);
+                let (_, y) = self.cursor_from_origin();
+                self.goto_origin(a0(1) - 1, y);
             }
             ([], 'H' | 'f') => self.goto_origin(arg(params, 1, 1) - 1, a0(1) - 1),
             ([], 'I') => self.tab(a0(1)),
             ([], 'J') => self.erase_display(raw(params, 0)),
-            ([b'?'], 'J') => self.erase_display(raw(params, 0)),
-            ([], 'K') | ([b'?'], 'K') => self.erase_line(raw(params, 0)),
+            ([b'?'], 'J') => self.erase_display_as(raw(params, 0), Erase::Selective),
+            ([], 'K') => self.erase_line(raw(params, 0)),
+            ([b'?'], 'K') => self.erase_line_as(raw(params, 0), Erase::Selective),
             ([], 'L') => self.insert_lines(a0(1)),
             ([], 'M') => self.delete_lines(a0(1)),
             ([], 'P') => self.delete_chars(a0(1)),
@@ -126,14 +138,12 @@ impl Perform for State {
             ([], 'X') => self.erase_chars(a0(1)),
             ([], 'Z') => self.back_tab(a0(1)),
             ([], 'b') => self.repeat(a0(1)),
-            ([], 'c') if raw(params, 0) == 0 => self.replies.extend_from_slice(b"\x1b[?62;22c"),
-            ([b'>'], 'c') if raw(params, 0) == 0 => {
-                self.replies.extend_from_slice(b"\x1b[>1;10;0c")
-            }
+            ([], 'c') if raw(params, 0) == 0 => self.report_primary_attributes(),
+            ([b'>'], 'c') if raw(params, 0) == 0 => self.report_secondary_attributes(),
+            ([b'='], 'c') if raw(params, 0) == 0 => self.report_unit_id(),
             ([], 'd') => {
-                let x = self.cursor.x;
-                let y = a0(1) - 1;
-                self.goto_origin(x, y);
+                let (x, _) = self.cursor_from_origin();
+                self.goto_origin(x, a0(1) - 1);
             }
             ([], 'g') => match raw(params, 0) {
                 0 => {
@@ -147,23 +157,22 @@ impl Perform for State {
             ([], 'l') => self.set_ansi_modes(params, false),
             ([b'?'], 'h') => self.set_private_modes(params, true),
             ([b'?'], 'l') => self.set_private_modes(params, false),
-            ([], 'm') => self.sgr(params),
-            ([], 'n') => match raw(params, 0) {
-                5 => self.replies.extend_from_slice(b"\x1b[0n"),
-                6 => self.report_cursor(false),
-                _ => {}
-            },
-            ([b'?'], 'n') if raw(params, 0) == 6 => self.report_cursor(true),
+            ([], 'n') => self.report_status(params, false),
+            ([b'?'], 'n') => self.report_status(params, true),
             ([], 'r') => {
                 let bottom = arg(params, 1, self.rows);
                 self.set_region(a0(1) - 1, bottom - 1);
             }
-            ([], 's') => self.save_cursor(),
-            ([], 'u') => self.restore_cursor(),
-            ([], 't') if raw(params, 0) == 18 => {
-                let reply = format!("\x1b[8;{};{}t", self.rows, self.cols);
-                self.replies.extend_from_slice(reply.as_bytes());
+            // DECSLRM with left/right margins on, else SCOSC.
+            ([], 's') if self.flags.lr_margins => {
+                let right = arg(params, 1, self.cols);
+                self.set_lr_margins(a0(1) - 1, right - 1);
             }
+            ([], 's') => self.save_cursor(),
+            ([b'\''], '}') => self.insert_columns(a0(1)),
+            ([b'\''], '~') => self.delete_columns(a0(1)),
+            ([], 'u') => self.restore_cursor(),
+            ([], 't') => self.window_op(params),
             ([b' '], 'q') => {
                 let (shape, blink) = match raw(params, 0) {
                     0 => (CursorShape::Default, false),
@@ -182,11 +191,36 @@ impl Perform for State {
             ([b'!'], 'p') => self.soft_reset(),
             ([b'?', b'$'], 'p') => self.report_mode(raw(params, 0), true),
             ([b'$'], 'p') => self.report_mode(raw(params, 0), false),
-            ([b'>'], 'q') => {
-                let reply = format!("\x1bP>|wrapd {}\x1b\\", env!("CARGO_PKG_VERSION"));
-                self.replies.extend_from_slice(reply.as_bytes());
-            }
+            ([b'>'], 'q') if raw(params, 0) == 0 => self.report_version(),
+            ([b'*'], 'y') => self.report_checksum(params),
+            ([b'"'], 'q') => self.set_protection(raw(params, 0)),
+            ([b'$'], 'z') => self.erase_rect(params, Erase::Normal),
+            ([b'$'], '{') => self.erase_rect(params, Erase::Selective),
+            ([b'$'], 'x') => self.fill_rect(params),
+            ([b'$'], 'v') => self.copy_rect(params),
+            ([b'$'], 'r') => self.change_rect_attrs(params, false),
+            ([b'$'], 't') => self.change_rect_attrs(params, true),
+            ([b'*'], 'x') => self.set_attr_change_extent(raw(params, 0)),
             _ => {}
+        }
+    }
+
+    fn hook(&mut self, _params: &Params, intermediates: &[u8], ignore: bool, action: char) {
+        self.flush_text();
+        self.setting_request = (intermediates == b"$" && action == 'q' && !ignore).then(Vec::new);
+    }
+
+    fn put(&mut self, byte: u8) {
+        if let Some(request) = &mut self.setting_request
+            && request.len() <= MAX_SETTING_REQUEST
+        {
+            request.push(byte);
+        }
+    }
+
+    fn unhook(&mut self) {
+        if let Some(request) = self.setting_request.take() {
+            self.report_setting(&request);
         }
     }
 
@@ -194,6 +228,8 @@ impl Perform for State {
         self.flush_text();
         let Some(kind) = params.first() else { return };
         let text = |i: usize| params.get(i).map(|p| String::from_utf8_lossy(p));
+        // Replies end as the request did.
+        let end = if bell_terminated { "\x07" } else { "\x1b\\" };
         match *kind {
             b"0" | b"2" => {
                 // A title may contain `;`: rejoin what vte split.
@@ -245,16 +281,13 @@ impl Perform for State {
                     self.dirty = true;
                 }
             }
-            b"10" | b"11" | b"12" if params.get(1) == Some(&&b"?"[..]) => {
-                let rgb = match *kind {
-                    b"11" => "0000/0000/0000",
-                    _ => "ffff/ffff/ffff",
-                };
-                let end = if bell_terminated { "\x07" } else { "\x1b\\" };
-                let reply = format!("\x1b]{};rgb:{rgb}{end}", String::from_utf8_lossy(kind));
-                self.replies.extend_from_slice(reply.as_bytes());
-            }
-            _ => {}
+            b"4" | b"5" => self.osc_palette(&params[1..], *kind == b"5", end),
+            b"104" | b"105" => self.osc_reset_palette(&params[1..], *kind == b"105"),
+            _ => match osc_number(kind) {
+                Some(n @ 10..=19) => self.osc_dynamic(n, &params[1..], end),
+                Some(n @ 110..=119) => self.osc_reset_dynamic(n - 110),
+                _ => {}
+            },
         }
     }
 }
@@ -265,17 +298,6 @@ impl State {
         if let Some(t) = self.tabs.get_mut(x) {
             *t = true;
         }
-    }
-
-    fn report_cursor(&mut self, private: bool) {
-        let y = if self.flags.origin {
-            self.cursor.y.saturating_sub(self.top)
-        } else {
-            self.cursor.y
-        };
-        let q = if private { "?" } else { "" };
-        let reply = format!("\x1b[{q}{};{}R", y + 1, self.cursor.x + 1);
-        self.replies.extend_from_slice(reply.as_bytes());
     }
 
     fn set_ansi_modes(&mut self, params: &Params, on: bool) {
@@ -295,6 +317,7 @@ impl State {
             let tracking = |t| if on { t } else { MouseTracking::None };
             match mode {
                 1 => self.flags.app_cursor = on,
+                66 => self.flags.app_keypad = on,
                 6 => {
                     self.flags.origin = on;
                     self.goto_origin(0, 0);
@@ -349,51 +372,24 @@ impl State {
                     }
                 }
                 2026 => self.flags.synchronized = on,
+                2027 => self.flags.clusters = on,
+                45 => self.flags.reverse_wrap = on,
+                3 => self.set_column_mode(on),
+                40 => self.flags.allow_column_mode = on,
+                95 => self.flags.keep_screen_on_column_mode = on,
+                69 => self.set_lr_mode(on),
                 _ => {}
             }
         }
         self.dirty = true;
     }
 
-    /// DECRQM: 1 set, 2 reset, 0 not recognised.
-    fn report_mode(&mut self, mode: u16, private: bool) {
-        let f = &self.flags;
-        let state = |on: bool| if on { 1 } else { 2 };
-        let value = if private {
-            match mode {
-                1 => state(f.app_cursor),
-                6 => state(f.origin),
-                7 => state(f.autowrap),
-                9 => state(f.mouse_tracking == MouseTracking::X10),
-                12 => state(f.cursor_blink),
-                25 => state(f.cursor_visible),
-                47 | 1047 | 1049 => state(self.primary.is_some()),
-                1000 => state(f.mouse_tracking == MouseTracking::Normal),
-                1002 => state(f.mouse_tracking == MouseTracking::Button),
-                1003 => state(f.mouse_tracking == MouseTracking::Any),
-                1004 => state(f.focus_events),
-                1005 => state(f.mouse_encoding == MouseEncoding::Utf8),
-                1006 => state(f.mouse_encoding == MouseEncoding::Sgr),
-                1015 => state(f.mouse_encoding == MouseEncoding::Urxvt),
-                2004 => state(f.bracketed_paste),
-                2026 => state(f.synchronized),
-                _ => 0,
-            }
-        } else {
-            match mode {
-                4 => state(f.insert),
-                20 => state(f.newline),
-                _ => 0,
-            }
-        };
-        let q = if private { "?" } else { "" };
-        let reply = format!("\x1b[{q}{mode};{value}$y");
-        self.replies.extend_from_slice(reply.as_bytes());
-    }
-
     fn sgr(&mut self, params: &Params) {
+        // SGR 0 leaves DECSCA's protection as it is.
+        let protected = self.pen.attrs & Attrs::PROTECTED;
         if params.is_empty() {
             self.pen = Style::default();
+            self.pen.attrs |= protected;
             return;
         }
         let mut it = params.iter();
@@ -401,7 +397,10 @@ impl State {
             let code = p.first().copied().unwrap_or(0);
             let pen = &mut self.pen;
             match code {
-                0 => *pen = Style::default(),
+                0 => {
+                    *pen = Style::default();
+                    pen.attrs |= protected;
+                }
                 1 => pen.attrs |= Attrs::BOLD,
                 2 => pen.attrs |= Attrs::DIM,
                 3 => pen.attrs |= Attrs::ITALIC,
@@ -494,6 +493,11 @@ fn extended_color_params<'a>(it: &mut impl Iterator<Item = &'a [u16]>) -> Option
         }
         _ => None,
     }
+}
+
+/// An OSC's number (`None` if it is not one).
+fn osc_number(kind: &[u8]) -> Option<usize> {
+    std::str::from_utf8(kind).ok()?.parse().ok()
 }
 
 /// The path of an OSC 7 `file://host/path` URI, percent-decoded.

@@ -1,4 +1,4 @@
-//! Printing: characters into cells, wrapping, combining marks, REP.
+//! Printing: characters into cells, wrapping, grapheme clusters, REP.
 //!
 //! Most output is runs of printable ASCII. The performer does not write those
 //! one character at a time: it collects them in `State::pending_text` and
@@ -10,13 +10,26 @@
 //! what `print_any` would, character by character (`print_tests.rs` checks it
 //! against random input).
 
-use super::grid::{Cell, SPACER, char_width};
+use super::cluster::{self, single_width};
+use super::grid::{Cell, Row, SPACER};
+use super::margins::shift_cells;
 use super::state::{Charset, State};
 use super::style::Style;
 
 /// Printable ASCII held back at most before it is written: a long line of
 /// text without any control is written in pieces, so the buffer stays small.
 pub(crate) const PENDING_TEXT_MAX: usize = 4096;
+
+/// The column of the cell before column `x` of `row` (the one at `x` when
+/// a wrap is pending), stepping over the right half of a wide character.
+#[inline]
+fn before_cursor(row: &Row, x: u16, pending_wrap: bool) -> Option<u16> {
+    let x = if pending_wrap { x } else { x.checked_sub(1)? };
+    if row.cells.get(usize::from(x))?.ch == SPACER && x > 0 {
+        return Some(x - 1);
+    }
+    Some(x)
+}
 
 /// Printable ASCII: written by the run path.
 #[inline]
@@ -72,7 +85,11 @@ impl State {
         if len == 0 {
             return;
         }
-        if self.flags.insert || !self.flags.autowrap || self.charsets[self.gl] != Charset::Ascii {
+        if self.flags.insert
+            || !self.flags.autowrap
+            || self.charsets[self.gl] != Charset::Ascii
+            || self.margins_narrow()
+        {
             for i in 0..len {
                 self.print_any(char::from(self.pending_text[i]));
             }
@@ -121,35 +138,55 @@ impl State {
     /// Print one character of any kind: the reference path.
     pub fn print_any(&mut self, c: char) {
         let c = self.charsets[self.gl].map(c);
-        let w = char_width(c);
+        let clusters = self.flags.clusters;
+        let w = single_width(c, clusters);
         if w == 0 {
             self.combine(c);
             return;
         }
+        // Printable ASCII always starts a cell (the run path never looks
+        // back), so a cluster goes on only with other characters.
+        if clusters && !is_printable_ascii(c) && self.join_cluster(c) {
+            return;
+        }
         self.last_char = Some(c);
-        let cols = self.cols;
-        // A wide character cannot show in a one-column terminal.
-        let (c, w) = if w == 2 && cols < 2 { (' ', 1) } else { (c, w) };
+        let (pen, link) = (self.pen, self.link);
+        self.put(c, w, pen, link);
+    }
+
+    /// Write a character `w` columns wide at the cursor (wrapping first if it
+    /// must) and move past it; returns where it went.
+    fn put(&mut self, c: char, w: u8, style: Style, link: u16) -> (u16, u16) {
         if self.cursor.pending_wrap && self.flags.autowrap {
             self.wrap();
         }
-        if w == 2 && self.cursor.x + 1 >= cols {
+        // The line ends at the right margin (or the screen's edge).
+        let edge = self.wrap_edge(self.cursor.x);
+        let (start, _) = self.line_span(self.cursor.x);
+        // A wide character cannot show in a line one column wide.
+        let (c, w) = if w == 2 && edge - start < 2 {
+            (' ', 1)
+        } else {
+            (c, w)
+        };
+        if w == 2 && self.cursor.x + 1 >= edge {
             if self.flags.autowrap {
                 // Does not fit: blank the last column and wrap.
                 let (y, x, pen) = (self.cursor.y, self.cursor.x, self.pen);
                 self.row_mut(y)
-                    .erase(usize::from(x), usize::from(cols), pen);
+                    .erase(usize::from(x), usize::from(edge), pen);
                 self.wrap();
             } else {
-                self.cursor.x = cols - 2;
+                self.cursor.x = edge - 2;
             }
         }
         let (x, y) = (usize::from(self.cursor.x), self.cursor.y);
-        let (pen, link, insert) = (self.pen, self.link, self.flags.insert);
+        let insert = self.flags.insert;
         let w = usize::from(w);
+        let edge = usize::from(self.wrap_edge(self.cursor.x));
         let row = self.row_mut(y);
         if insert {
-            row.insert_cells(x, w, usize::from(cols), Style::default());
+            shift_cells(row, x, w, edge, Style::default(), true);
         }
         row.split_wide_at(x);
         row.split_wide_at(x + w);
@@ -159,21 +196,28 @@ impl State {
         }
         row.cells[x] = Cell {
             ch: c,
-            style: pen,
+            style,
             link,
             wide: w == 2,
         };
         if w == 2 {
             row.cells[x + 1] = Cell {
                 ch: SPACER,
-                style: pen,
+                style,
                 link,
                 wide: false,
             };
         }
-        let next = x + w;
-        if next >= usize::from(cols) {
-            self.cursor.x = cols - 1;
+        self.advance_past(x + w);
+        (x as u16, y)
+    }
+
+    /// The cursor after a cell that ends before column `next` (the cursor
+    /// is on the cell's row, not past the line's end).
+    fn advance_past(&mut self, next: usize) {
+        let edge = self.wrap_edge(self.cursor.x);
+        if next >= usize::from(edge) {
+            self.cursor.x = edge - 1;
             self.cursor.pending_wrap = self.flags.autowrap;
         } else {
             self.cursor.x = next as u16;
@@ -181,31 +225,128 @@ impl State {
         }
     }
 
-    /// A zero-width character joins the cell before the cursor.
+    /// The column of the cell just before the cursor (the one at it, when a
+    /// wrap is pending): where a character that joins a cell goes.
+    #[inline]
+    fn cell_before_cursor(&self) -> Option<u16> {
+        let row = &self.grid[usize::from(self.cursor.y)];
+        before_cursor(row, self.cursor.x, self.cursor.pending_wrap)
+    }
+
+    /// A zero-width character joins the cell before the cursor (whatever
+    /// UAX #29 says: it has no cell of its own). In grapheme-cluster mode a
+    /// variation selector may make that cell wider or narrower.
     fn combine(&mut self, c: char) {
         // C0 and C1 controls (C1 may come UTF-8 encoded) are no marks.
         if c.is_control() {
             return;
         }
-        let (mut x, y) = (self.cursor.x, self.cursor.y);
-        if !self.cursor.pending_wrap {
-            if x == 0 {
-                return;
-            }
-            x -= 1;
+        let Some(x) = self.cell_before_cursor() else {
+            return;
+        };
+        let y = self.cursor.y;
+        if self.row_mut(y).combine(x, c)
+            && self.flags.clusters
+            && matches!(c, '\u{fe0e}' | '\u{fe0f}')
+        {
+            self.fit_cluster(x);
         }
-        let row = self.row_mut(y);
-        if row.cells[usize::from(x)].ch == SPACER && x > 0 {
-            x -= 1;
-        }
-        row.combine(x, c);
     }
 
-    /// Soft-wrap: mark the row and move to the start of the next.
+    /// Grapheme-cluster mode: if `c` (of nonzero width) continues the cluster
+    /// of the cell before the cursor, add it there (the cell may get wider or
+    /// narrower) and say so.
+    fn join_cluster(&mut self, c: char) -> bool {
+        let row = &self.grid[usize::from(self.cursor.y)];
+        let Some(x) = before_cursor(row, self.cursor.x, self.cursor.pending_wrap) else {
+            return false;
+        };
+        let base = row.cells[usize::from(x)].ch;
+        let tail = if row.combining.is_empty() {
+            // The common case: two characters that never join.
+            if cluster::is_simple(c) && cluster::is_simple(base) {
+                return false;
+            }
+            ""
+        } else {
+            row.combining_at(x).unwrap_or("")
+        };
+        if !cluster::joins(base, tail, c) {
+            return false;
+        }
+        let y = self.cursor.y;
+        // A full cluster drops the character.
+        if self.row_mut(y).combine(x, c) {
+            self.fit_cluster(x);
+        }
+        true
+    }
+
+    /// The cluster at `x` on the cursor's row grew: make its cell as wide as
+    /// the cluster now is.
+    fn fit_cluster(&mut self, x: u16) {
+        let row = &self.grid[usize::from(self.cursor.y)];
+        let cell = row.cells[usize::from(x)];
+        let tail = row.combining_at(x).unwrap_or("");
+        let now = cluster::width(cell.ch, tail, &mut self.cluster_text);
+        let was = 1 + u8::from(cell.wide);
+        if now < was {
+            self.narrow_cluster(x);
+        } else if now > was {
+            self.widen_cluster(x);
+        }
+    }
+
+    /// The wide cluster at `x`, on the cursor's row, now takes one column: its
+    /// right half is blanked and the cursor comes back next to it.
+    fn narrow_cluster(&mut self, x: u16) {
+        let y = self.cursor.y;
+        let row = self.row_mut(y);
+        let x = usize::from(x);
+        row.cells[x].wide = false;
+        row.cells[x + 1] = Cell::blank(row.cells[x].style);
+        self.advance_past(x + 1);
+    }
+
+    /// The narrow cluster at `x`, on the cursor's row, now takes two columns:
+    /// it covers the cell after it, or moves to the next row (as a wide
+    /// character that does not fit would) when it is in the last column.
+    fn widen_cluster(&mut self, x: u16) {
+        let y = self.cursor.y;
+        let (start, edge) = (self.line_span(x).0, self.wrap_edge(x));
+        if edge - start < 2 {
+            return;
+        }
+        let insert = self.flags.insert;
+        let row = self.row_mut(y);
+        let cell = row.cells[usize::from(x)];
+        if x + 1 < edge {
+            let (x, edge) = (usize::from(x), usize::from(edge));
+            if insert {
+                shift_cells(row, x + 1, 1, edge, Style::default(), true);
+            }
+            row.split_wide_at(x + 2);
+            row.take_tail(x as u16 + 1);
+            row.cells[x].wide = true;
+            row.cells[x + 1] = Cell {
+                ch: SPACER,
+                wide: false,
+                ..cell
+            };
+            self.advance_past(x + 2);
+            return;
+        }
+        let tail = row.take_tail(x).unwrap_or_default();
+        row.cells[usize::from(x)] = Cell::blank(cell.style);
+        let (nx, ny) = self.put(cell.ch, 2, cell.style, cell.link);
+        self.row_mut(ny).set_tail(nx, tail);
+    }
+    /// Soft-wrap: mark the row and move to the start of the next (at the
+    /// left margin).
     fn wrap(&mut self) {
         let y = self.cursor.y;
         self.row_mut(y).wrapped = true;
-        self.cursor.x = 0;
+        self.cursor.x = self.wrap_start();
         self.cursor.pending_wrap = false;
         self.index();
     }

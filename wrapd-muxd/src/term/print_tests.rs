@@ -119,6 +119,11 @@ fn chunk() -> impl Strategy<Value = Vec<u8>> {
     let ascii = "[ -~]{0,30}".prop_map(String::into_bytes);
     let long = "[a-z]{20,120}".prop_map(String::into_bytes);
     let utf8 = "[日本🙂é\u{301}\u{200b}a-c ]{0,8}".prop_map(String::into_bytes);
+    // Pieces of grapheme clusters: ZWJ, variation selectors, skin tones,
+    // regional indicators, keycaps, conjoining jamo.
+    let clusters =
+        "[👩💻🏳🌈❤☔1\u{200d}\u{fe0f}\u{fe0e}\u{20e3}\u{1f3fd}\u{1f1e6}\u{1f1e7}\u{1100}\u{1161}\u{11a8}x]{0,8}"
+            .prop_map(String::into_bytes);
     let control = prop::sample::select(vec![
         "\r",
         "\n",
@@ -150,6 +155,8 @@ fn chunk() -> impl Strategy<Value = Vec<u8>> {
         "\x1b[r",
         "\x1b[K",
         "\x1b[2J",
+        "\x1b[?2027l",
+        "\x1b[?2027h",
     ])
     .prop_map(|s| s.as_bytes().to_vec());
     let numbered = prop::sample::select(b"HfGdbr@PXLMST".to_vec());
@@ -157,7 +164,7 @@ fn chunk() -> impl Strategy<Value = Vec<u8>> {
         .prop_map(|(a, b, f)| format!("\x1b[{a};{b}{}", f as char).into_bytes());
     let raw = prop::collection::vec(any::<u8>(), 0..8);
     prop_oneof![
-        6 => ascii, 3 => long, 3 => utf8, 5 => control, 4 => csi, 1 => raw,
+        6 => ascii, 3 => long, 3 => utf8, 3 => clusters, 5 => control, 4 => csi, 1 => raw,
     ]
 }
 

@@ -83,6 +83,8 @@ impl State {
         }
         self.top = 0;
         self.bottom = self.rows - 1;
+        self.left = 0;
+        self.right = cols - 1;
         self.cursor.x = self.cursor.x.min(cols - 1);
         self.cursor.y = self.cursor.y.min(self.rows - 1);
         self.cursor.pending_wrap = false;
@@ -139,6 +141,25 @@ impl State {
         shift
     }
 
+    /// DECCOLM (mode 3), when mode 40 allows it: as xterm, the margins go,
+    /// the cursor goes home and the screen is cleared (unless DECNCSM, mode
+    /// 95). The width stays the session's: it is the clients' terminals'
+    /// (the mode is still reported as the program set it).
+    pub fn set_column_mode(&mut self, on: bool) {
+        if !self.flags.allow_column_mode {
+            return;
+        }
+        self.flags.column_mode = on;
+        self.top = 0;
+        self.bottom = self.rows - 1;
+        self.left = 0;
+        self.right = self.cols - 1;
+        if !self.flags.keep_screen_on_column_mode {
+            self.erase_display(2);
+        }
+        self.goto(0, 0);
+    }
+
     // ----- resets ----------------------------------------------------------------
 
     /// DECSTR: modes back to defaults, screen and history kept.
@@ -154,9 +175,13 @@ impl State {
         self.link = 0;
         self.top = 0;
         self.bottom = self.rows - 1;
+        self.left = 0;
+        self.right = self.cols - 1;
         self.charsets = [Charset::Ascii; 2];
         self.gl = 0;
         self.saved = [Saved::default(); 2];
+        self.iso_protection = false;
+        self.rect_attrs_exact = false;
         self.moved();
     }
 
@@ -170,6 +195,8 @@ impl State {
         self.tabs = default_tabs(self.cols);
         self.title.clear();
         self.title_seq = self.seq;
+        self.title_stack.clear();
+        self.colors.forget_program_colors();
         self.erase_display(2);
         self.goto(0, 0);
     }

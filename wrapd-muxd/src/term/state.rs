@@ -7,9 +7,12 @@ use std::collections::{HashMap, VecDeque};
 use std::sync::Arc;
 
 use super::blocks::Blocks;
+use super::colors::Colors;
 use super::grid::{Cell, Row};
 use super::history::History;
+use super::margins::shift_cells;
 use super::print::PENDING_TEXT_MAX;
+use super::rect::Erase;
 use super::style::Style;
 use super::{CursorShape, MouseEncoding, MouseTracking, TermConfig, TermEvent};
 
@@ -76,6 +79,18 @@ pub(crate) struct Flags {
     pub cursor_shape: CursorShape,
     pub cursor_blink: bool,
     pub synchronized: bool,
+    /// Mode 2027: a cell holds a whole grapheme cluster (see cluster.rs).
+    pub clusters: bool,
+    /// DECLRMM (mode 69): left and right margins (see margins.rs).
+    pub lr_margins: bool,
+    /// Mode 45: backspace at the left edge goes to the end of the row above.
+    pub reverse_wrap: bool,
+    /// Mode 40: DECCOLM is allowed.
+    pub allow_column_mode: bool,
+    /// DECCOLM (mode 3): the program asked for 132 columns.
+    pub column_mode: bool,
+    /// DECNCSM (mode 95): DECCOLM does not clear the screen.
+    pub keep_screen_on_column_mode: bool,
 }
 
 impl Default for Flags {
@@ -95,6 +110,12 @@ impl Default for Flags {
             cursor_shape: CursorShape::Default,
             cursor_blink: false,
             synchronized: false,
+            clusters: true,
+            lr_margins: false,
+            reverse_wrap: false,
+            allow_column_mode: false,
+            column_mode: false,
+            keep_screen_on_column_mode: false,
         }
     }
 }
@@ -146,6 +167,9 @@ pub(crate) struct State {
     /// Scroll region, inclusive.
     pub top: u16,
     pub bottom: u16,
+    /// Left and right margins, inclusive (the whole width unless DECLRMM).
+    pub left: u16,
+    pub right: u16,
     pub tabs: Vec<bool>,
     pub flags: Flags,
     pub charsets: [Charset; 2],
@@ -155,6 +179,17 @@ pub(crate) struct State {
     /// Sequence number of the change that set `title` (0: never set): a
     /// share hides a title set before it started.
     pub title_seq: u64,
+    /// Titles saved by XTWINOPS 22, newest last.
+    pub title_stack: Vec<String>,
+    /// Colours the program set (OSC 4, 5, 10-19), for its queries.
+    pub colors: Colors,
+    /// SPA/EPA protection (ISO) was the last turned on: every erase keeps
+    /// protected characters, not only selective ones (see rect.rs).
+    pub iso_protection: bool,
+    /// DECSACE 2: DECCARA/DECRARA change a rectangle, not a run of text.
+    pub rect_attrs_exact: bool,
+    /// The DECRQSS request being received (`DCS $ q`), if one is.
+    pub setting_request: Option<Vec<u8>>,
     pub cwd: Option<String>,
     /// Sequence number of the change that set `cwd` to what it is.
     pub cwd_seq: u64,
@@ -174,6 +209,9 @@ pub(crate) struct State {
     /// first `pending_len` bytes.
     pub pending_text: Box<[u8; PENDING_TEXT_MAX]>,
     pub pending_len: usize,
+    /// A cluster's text while its width is worked out (kept: no allocation
+    /// per character).
+    pub cluster_text: String,
     /// Tests only: print every character through the reference path.
     #[cfg(test)]
     pub char_by_char: bool,
@@ -201,12 +239,19 @@ impl State {
             saved: [Saved::default(); 2],
             top: 0,
             bottom: rows - 1,
+            left: 0,
+            right: cols - 1,
             tabs: default_tabs(cols),
             flags: Flags::default(),
             charsets: [Charset::Ascii; 2],
             gl: 0,
             title: String::new(),
             title_seq: 0,
+            title_stack: Vec::new(),
+            colors: Colors::default(),
+            setting_request: None,
+            iso_protection: false,
+            rect_attrs_exact: false,
             cwd: None,
             cwd_seq: 0,
             links: Links::default(),
@@ -218,6 +263,7 @@ impl State {
             blank_cells: Vec::new(),
             pending_text: Box::new([0; PENDING_TEXT_MAX]),
             pending_len: 0,
+            cluster_text: String::new(),
             #[cfg(test)]
             char_by_char: false,
             blocks: Blocks::default(),
@@ -263,10 +309,17 @@ impl State {
 
     // ----- line feeds and scrolling -----------------------------------------------
 
+    /// Whether the cursor's column is one the scroll region's scrolling
+    /// moves (outside the left/right margins, IND and RI only move it).
+    #[inline]
+    fn column_scrolls(&self) -> bool {
+        !self.margins_narrow() || (self.left..=self.right).contains(&self.cursor.x)
+    }
+
     /// IND / LF: down one row, scrolling at the bottom of the region.
     pub fn index(&mut self) {
         self.cursor.pending_wrap = false;
-        if self.cursor.y == self.bottom {
+        if self.cursor.y == self.bottom && self.column_scrolls() {
             self.scroll_up(1);
         } else if self.cursor.y + 1 < self.rows {
             self.cursor.y += 1;
@@ -284,7 +337,7 @@ impl State {
     /// RI: up one row, scrolling down at the top of the region.
     pub fn reverse_index(&mut self) {
         self.cursor.pending_wrap = false;
-        if self.cursor.y == self.top {
+        if self.cursor.y == self.top && self.column_scrolls() {
             self.scroll_down(1);
         } else if self.cursor.y > 0 {
             self.cursor.y -= 1;
@@ -292,8 +345,14 @@ impl State {
         self.moved();
     }
 
+    /// CR: to the left margin (to column 0 from left of it, outside origin mode).
     pub fn carriage_return(&mut self) {
-        self.cursor.x = 0;
+        let left = self.margin_left();
+        self.cursor.x = if self.flags.origin || self.cursor.x >= left {
+            left
+        } else {
+            0
+        };
         self.cursor.pending_wrap = false;
         self.moved();
     }
@@ -305,6 +364,11 @@ impl State {
         let (top, bottom) = (self.top, self.bottom);
         let n = n.min(bottom - top + 1);
         if n == 0 {
+            return;
+        }
+        if self.margins_narrow() {
+            let (left, right) = (self.left, self.right + 1);
+            self.scroll_rect_up(top, bottom, left, right, n);
             return;
         }
         self.dirty = true;
@@ -361,6 +425,11 @@ impl State {
         if n == 0 {
             return;
         }
+        if self.margins_narrow() {
+            let (left, right) = (self.left, self.right + 1);
+            self.scroll_rect_down(top, bottom, left, right, n);
+            return;
+        }
         self.blank_cells_for_pen();
         for _ in 0..n {
             let mut row = self.grid.remove(usize::from(bottom)).expect("in range");
@@ -370,23 +439,32 @@ impl State {
         self.stamp(top, bottom + 1);
     }
 
-    /// IL: insert blank rows at the cursor (inside the region only).
+    /// IL: insert blank rows at the cursor (inside the region and the
+    /// left/right margins only); the cursor goes to the left margin.
     pub fn insert_lines(&mut self, n: u16) {
         let y = self.cursor.y;
-        if y < self.top || y > self.bottom {
+        if y < self.top || y > self.bottom || !self.column_scrolls() {
             return;
         }
         let top = std::mem::replace(&mut self.top, y);
         self.scroll_down(n);
         self.top = top;
-        self.cursor.x = 0;
+        self.cursor.x = self.margin_left();
         self.cursor.pending_wrap = false;
     }
 
-    /// DL: delete rows at the cursor (inside the region only); never into history.
+    /// DL: delete rows at the cursor (inside the region and the left/right
+    /// margins only); never into history.
     pub fn delete_lines(&mut self, n: u16) {
         let y = self.cursor.y;
-        if y < self.top || y > self.bottom {
+        if y < self.top || y > self.bottom || !self.column_scrolls() {
+            return;
+        }
+        if self.margins_narrow() {
+            let (bottom, left, right) = (self.bottom, self.left, self.right + 1);
+            self.scroll_rect_up(y, bottom, left, right, n);
+            self.cursor.x = left;
+            self.cursor.pending_wrap = false;
             return;
         }
         let n = n.min(self.bottom - y + 1);
@@ -397,7 +475,7 @@ impl State {
             self.grid.insert(usize::from(self.bottom), row);
         }
         self.stamp(y, self.bottom + 1);
-        self.cursor.x = 0;
+        self.cursor.x = self.margin_left();
         self.cursor.pending_wrap = false;
     }
 
@@ -405,6 +483,10 @@ impl State {
 
     /// ED: 0 below, 1 above, 2 all, 3 history.
     pub fn erase_display(&mut self, mode: u16) {
+        if self.iso_protection && mode <= 2 {
+            self.erase_display_as(mode, Erase::Normal);
+            return;
+        }
         let (x, y, pen, cols) = (
             self.cursor.x,
             self.cursor.y,
@@ -454,6 +536,10 @@ impl State {
 
     /// EL: 0 right, 1 left, 2 all.
     pub fn erase_line(&mut self, mode: u16) {
+        if self.iso_protection {
+            self.erase_line_as(mode, Erase::Normal);
+            return;
+        }
         let (x, y, pen, cols) = (
             usize::from(self.cursor.x),
             self.cursor.y,
@@ -478,33 +564,31 @@ impl State {
 
     /// ECH: blank `n` cells from the cursor.
     pub fn erase_chars(&mut self, n: u16) {
-        let (x, y, pen) = (usize::from(self.cursor.x), self.cursor.y, self.pen);
-        self.row_mut(y).erase(x, x + usize::from(n.max(1)), pen);
+        let (x, y) = (usize::from(self.cursor.x), self.cursor.y);
+        self.erase_cells(y, x, x + usize::from(n.max(1)), Erase::Normal);
         self.cursor.pending_wrap = false;
     }
 
+    /// DCH: delete `n` cells at the cursor, up to the right margin (nothing
+    /// outside the left/right margins).
     pub fn delete_chars(&mut self, n: u16) {
-        let (x, y, pen, cols) = (
-            usize::from(self.cursor.x),
-            self.cursor.y,
-            self.pen,
-            usize::from(self.cols),
-        );
-        self.row_mut(y)
-            .delete_cells(x, usize::from(n.max(1)), cols, pen);
-        self.cursor.pending_wrap = false;
+        self.shift_chars(n, false);
     }
 
+    /// ICH: insert `n` blank cells at the cursor, likewise.
     pub fn insert_chars(&mut self, n: u16) {
-        let (x, y, pen, cols) = (
-            usize::from(self.cursor.x),
-            self.cursor.y,
-            self.pen,
-            usize::from(self.cols),
-        );
-        self.row_mut(y)
-            .insert_cells(x, usize::from(n.max(1)), cols, pen);
+        self.shift_chars(n, true);
+    }
+
+    fn shift_chars(&mut self, n: u16, insert: bool) {
         self.cursor.pending_wrap = false;
+        if !self.column_scrolls() {
+            return;
+        }
+        let (x, y, pen) = (self.cursor.x, self.cursor.y, self.pen);
+        let end = usize::from(self.wrap_edge(x));
+        let row = self.row_mut(y);
+        shift_cells(row, usize::from(x), usize::from(n.max(1)), end, pen, insert);
     }
 
     /// DECALN: fill the screen with `E`.
@@ -532,13 +616,32 @@ impl State {
         self.moved();
     }
 
-    /// CUP / HVP with 0-based row and column, honouring origin mode.
+    /// CUP / HVP with 0-based row and column, honouring origin mode (from
+    /// the region's top and the left margin, and not past them).
     pub fn goto_origin(&mut self, x: u16, y: u16) {
         if self.flags.origin {
             let y = self.top.saturating_add(y).min(self.bottom);
-            self.goto(x, y);
+            let left = self.margin_left();
+            let right = if self.flags.lr_margins {
+                self.right
+            } else {
+                self.cols - 1
+            };
+            self.goto(left.saturating_add(x).min(right), y);
         } else {
             self.goto(x, y);
+        }
+    }
+
+    /// The cursor's position as origin mode counts it (column, row).
+    pub fn cursor_from_origin(&self) -> (u16, u16) {
+        if self.flags.origin {
+            (
+                self.cursor.x.saturating_sub(self.margin_left()),
+                self.cursor.y.saturating_sub(self.top),
+            )
+        } else {
+            (self.cursor.x, self.cursor.y)
         }
     }
 
@@ -555,39 +658,80 @@ impl State {
         self.goto(x, ny);
     }
 
-    pub fn move_cols(&mut self, dx: i32) {
-        let nx = (i32::from(self.cursor.x) + dx).clamp(0, i32::from(self.cols) - 1) as u16;
-        let y = self.cursor.y;
-        self.goto(nx, y);
+    /// CUF: right, not past the right margin (if left of it).
+    pub fn cursor_forward(&mut self, n: u16) {
+        let edge = if self.flags.lr_margins && self.cursor.x <= self.right {
+            self.right
+        } else {
+            self.cols - 1
+        };
+        let (x, y) = (self.cursor.x.saturating_add(n).min(edge), self.cursor.y);
+        self.goto(x, y);
+    }
+
+    /// BS and CUB: left `n` columns, not past the left margin (if right of
+    /// it). With reverse wraparound (mode 45, and autowrap) a pending wrap
+    /// counts as one step, and from the left margin the cursor goes on at
+    /// the right margin of the row above if that row wrapped onto this one
+    /// (never above the region's top), as in xterm.
+    pub fn cursor_back(&mut self, n: u16) {
+        let reverse = self.flags.reverse_wrap && self.flags.autowrap;
+        let (mut x, mut y) = (i32::from(self.cursor.x), self.cursor.y);
+        let left = i32::from(self.margin_left());
+        let left = if x < left { 0 } else { left };
+        let right = if self.flags.lr_margins {
+            self.right
+        } else {
+            self.cols - 1
+        };
+        let mut steps = i32::from(n);
+        if reverse && self.cursor.pending_wrap {
+            steps -= 1;
+        }
+        x -= steps;
+        while x < left {
+            if reverse && y <= self.top {
+                (x, y) = (left, self.top);
+                break;
+            }
+            if !reverse || !self.grid[usize::from(y - 1)].wrapped {
+                x = left;
+                break;
+            }
+            y -= 1;
+            x += i32::from(right) + 1 - left;
+        }
+        self.goto(x as u16, y);
     }
 
     pub fn backspace(&mut self) {
-        if self.cursor.pending_wrap {
-            self.cursor.pending_wrap = false;
-        } else if self.cursor.x > 0 {
-            self.cursor.x -= 1;
-        }
-        self.moved();
+        self.cursor_back(1);
     }
 
+    /// HT / CHT: to the `n`th next tab stop, or the right margin (if left of
+    /// it) or the last column.
     pub fn tab(&mut self, n: u16) {
+        let edge = self.wrap_edge(self.cursor.x) - 1;
         for _ in 0..n.min(self.cols) {
             let from = usize::from(self.cursor.x) + 1;
             let next = self.tabs[from.min(self.tabs.len())..]
                 .iter()
                 .position(|&t| t);
-            self.cursor.x = next
-                .map_or(self.cols - 1, |i| (from + i) as u16)
-                .min(self.cols - 1);
+            self.cursor.x = next.map_or(edge, |i| (from + i) as u16).min(edge);
         }
         self.cursor.pending_wrap = false;
         self.moved();
     }
 
+    /// CBT: to the `n`th previous tab stop, or the left margin (if right of
+    /// it) or column 0.
     pub fn back_tab(&mut self, n: u16) {
+        let left = self.margin_left();
+        let edge = if self.cursor.x >= left { left } else { 0 };
         for _ in 0..n.min(self.cols) {
             let x = usize::from(self.cursor.x);
-            self.cursor.x = self.tabs[..x].iter().rposition(|&t| t).unwrap_or(0) as u16;
+            let stop = self.tabs[..x].iter().rposition(|&t| t).unwrap_or(0) as u16;
+            self.cursor.x = stop.max(edge);
         }
         self.cursor.pending_wrap = false;
         self.moved();

@@ -17,6 +17,9 @@ bitflags::bitflags! {
         const OVERLINE = 1024;
         const DOTTED_UNDERLINE = 2048;
         const DASHED_UNDERLINE = 4096;
+        /// Internal, never sent to clients: protected from erasing (see
+        /// rect.rs).
+        const PROTECTED = 1 << 14;
     }
 }
 
