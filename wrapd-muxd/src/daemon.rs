@@ -1,5 +1,6 @@
 //! The daemon's shared state: its sessions, its settings, its shutdown token.
-//! The RPC layer calls into it; it knows nothing of the wire.
+//! The doors (the RPC layer; later the web) call into it; it knows nothing of
+//! the wire and imports none of them.
 
 use std::ffi::OsString;
 use std::net::SocketAddr;
@@ -8,6 +9,7 @@ use std::sync::{Arc, RwLock};
 
 use tokio_util::sync::CancellationToken;
 
+use crate::collab::{AttachSlots, SharedUpdates};
 use crate::config::Config;
 use crate::error::{Error, Result};
 use crate::paths;
@@ -51,9 +53,9 @@ pub struct Daemon {
     /// Every share and participant (the live access list).
     pub shares: Arc<Shares>,
     /// Collaborators' open attach streams (apart from the owner's clients).
-    pub attach_slots: crate::rpc::AttachSlots,
+    pub attach_slots: AttachSlots,
     /// The latest update of each collaborators' view, shared by their streams.
-    pub shared_updates: crate::rpc::SharedUpdates,
+    pub shared_updates: SharedUpdates,
     /// The daemon's CA, loaded when sharing first needs it.
     pub ca: DaemonCa,
     /// The share port (TLS for collaborators), once a share opened it.

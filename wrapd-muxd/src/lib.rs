@@ -10,6 +10,8 @@
 //! - `session`: one actor per session, its handle, clients and sync updates.
 //! - `registry`: sessions by id and name.
 //! - `daemon`: shared state and session creation.
+//! - `collab`: what collaborators' streams need whatever door they use
+//!   (attach slots, shared updates); transport-neutral.
 //! - `rpc`: the gRPC service (wire <-> internal types, errors -> statuses).
 //! - `share`: sharing sessions over mutual TLS (CA, share port, access list).
 //! - `shell`: shell integration scripts and their injection into sessions.
@@ -22,6 +24,7 @@
 
 pub mod background;
 pub mod bridge;
+pub mod collab;
 pub mod config;
 pub mod daemon;
 pub mod error;
