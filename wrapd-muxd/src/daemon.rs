@@ -60,6 +60,9 @@ pub struct Daemon {
     pub ca: DaemonCa,
     /// The share port (TLS for collaborators), once a share opened it.
     pub share_port: SharePort,
+    /// Where browsers reach the web door (`http(s)://host:port`), while it
+    /// listens: the web door sets it, share links are made from it.
+    web_base: RwLock<Option<String>>,
 }
 
 /// The share limits of a config.
@@ -118,6 +121,7 @@ impl Daemon {
             shared_updates: Default::default(),
             ca,
             share_port: SharePort::default(),
+            web_base: RwLock::new(None),
             registry: Arc::new(Registry::new(started_at_ms)),
             config: RwLock::new(Arc::new(config)),
             shutdown,
@@ -147,6 +151,17 @@ impl Daemon {
         {
             tracing::warn!("share.listen or share.team_ca changed: restart wrapd-muxd to use it");
         }
+        if (
+            &old.share.web_listen,
+            &old.share.web_certificate,
+            &old.share.web_key,
+        ) != (
+            &config.share.web_listen,
+            &config.share.web_certificate,
+            &config.share.web_key,
+        ) {
+            tracing::warn!("share.web_* changed: restart wrapd-muxd to use it");
+        }
         *self
             .shares
             .limits
@@ -164,6 +179,21 @@ impl Daemon {
     /// The owner as collaborators see them.
     pub fn owner(&self) -> Owner {
         Owner::from_config(&self.config().identity)
+    }
+
+    /// Where browsers reach the web door, if it listens.
+    pub fn web_base(&self) -> Option<String> {
+        self.web_base
+            .read()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .clone()
+    }
+
+    pub fn set_web_base(&self, base: Option<String>) {
+        *self
+            .web_base
+            .write()
+            .unwrap_or_else(std::sync::PoisonError::into_inner) = base;
     }
 
     /// The share port's address, once it listens.

@@ -14,6 +14,7 @@
 //!   (attach slots, shared updates); transport-neutral.
 //! - `rpc`: the gRPC service (wire <-> internal types, errors -> statuses).
 //! - `share`: sharing sessions over mutual TLS (CA, share port, access list).
+//! - `web`: the web door, browsers joining shares (`[share] web_listen`).
 //! - `shell`: shell integration scripts and their injection into sessions.
 //! - `server`: the Unix socket, single-instance lock, serve and shut down.
 //! - `quiet_socket`: that socket's streams, which wake the runtime only for data.
@@ -39,5 +40,6 @@ pub mod share;
 pub mod shell;
 pub mod systemd;
 pub mod term;
+pub mod web;
 
 pub use server::{Listener, run};
