@@ -63,6 +63,8 @@ pub struct Daemon {
     /// Where browsers reach the web door (`http(s)://host:port`), while it
     /// listens: the web door sets it, share links are made from it.
     web_base: RwLock<Option<String>>,
+    /// Counts reloads of the config, for whoever re-reads files it names.
+    reloads: tokio::sync::watch::Sender<u64>,
 }
 
 /// The share limits of a config.
@@ -122,6 +124,7 @@ impl Daemon {
             ca,
             share_port: SharePort::default(),
             web_base: RwLock::new(None),
+            reloads: tokio::sync::watch::channel(0).0,
             registry: Arc::new(Registry::new(started_at_ms)),
             config: RwLock::new(Arc::new(config)),
             shutdown,
@@ -174,6 +177,12 @@ impl Daemon {
             .config
             .write()
             .unwrap_or_else(std::sync::PoisonError::into_inner) = Arc::new(config);
+        self.reloads.send_modify(|n| *n += 1);
+    }
+
+    /// Changes with every reload of the config.
+    pub fn reloads(&self) -> tokio::sync::watch::Receiver<u64> {
+        self.reloads.subscribe()
     }
 
     /// The owner as collaborators see them.

@@ -426,26 +426,26 @@ async fn plain_http_off_loopback_is_refused_and_the_daemon_serves_on() {
     d.stop().await;
 }
 
-#[tokio::test]
-async fn https_with_the_owners_certificate_and_secure_cookies() {
-    install_crypto();
-    let dir = tempfile::tempdir().unwrap();
+/// A certificate for `localhost` (what the owner would get from ACME or
+/// mkcert), written to `cert_path` and `key_path`; its DER.
+fn owner_certificate(
+    cert_path: &std::path::Path,
+    key_path: &std::path::Path,
+) -> rustls_pki_types::CertificateDer<'static> {
     let key = rcgen::KeyPair::generate().unwrap();
     let cert = rcgen::CertificateParams::new(vec!["localhost".to_owned()])
         .unwrap()
         .self_signed(&key)
         .unwrap();
-    let (cert_path, key_path) = (dir.path().join("web.pem"), dir.path().join("web.key"));
-    std::fs::write(&cert_path, cert.pem()).unwrap();
-    std::fs::write(&key_path, key.serialize_pem()).unwrap();
-    let mut config = web_config();
-    config.share.web_certificate = cert_path;
-    config.share.web_key = key_path;
-    let d = TestDaemon::start_with(config).await;
-    let (_owner, _admin, link) = cat_shared_with_a_viewer_link(&d).await;
+    std::fs::write(cert_path, cert.pem()).unwrap();
+    std::fs::write(key_path, key.serialize_pem()).unwrap();
+    cert.der().clone()
+}
 
+/// A TLS client that trusts `cert` only.
+fn trusting(cert: &rustls_pki_types::CertificateDer<'static>) -> tokio_rustls::TlsConnector {
     let mut roots = rustls::RootCertStore::empty();
-    roots.add(cert.der().clone()).unwrap();
+    roots.add(cert.clone()).unwrap();
     let tls = rustls::ClientConfig::builder_with_provider(Arc::new(
         rustls::crypto::ring::default_provider(),
     ))
@@ -453,11 +453,32 @@ async fn https_with_the_owners_certificate_and_secure_cookies() {
     .unwrap()
     .with_root_certificates(roots)
     .with_no_client_auth();
+    tokio_rustls::TlsConnector::from(Arc::new(tls))
+}
+
+/// A daemon serving HTTPS with an owner's certificate in `dir`; its DER.
+async fn https_daemon(
+    dir: &std::path::Path,
+) -> (TestDaemon, rustls_pki_types::CertificateDer<'static>) {
+    install_crypto();
+    let (cert_path, key_path) = (dir.join("web.pem"), dir.join("web.key"));
+    let cert = owner_certificate(&cert_path, &key_path);
+    let mut config = web_config();
+    config.share.web_certificate = cert_path;
+    config.share.web_key = key_path;
+    (TestDaemon::start_with(config).await, cert)
+}
+
+#[tokio::test]
+async fn https_with_the_owners_certificate_and_secure_cookies() {
+    let dir = tempfile::tempdir().unwrap();
+    let (d, cert) = https_daemon(dir.path()).await;
+    let (_owner, _admin, link) = cat_shared_with_a_viewer_link(&d).await;
     let base = d.daemon.web_base().unwrap();
     assert!(base.starts_with("https://"), "{base}");
     let web = Client {
         base,
-        tls: Some(tokio_rustls::TlsConnector::from(Arc::new(tls))),
+        tls: Some(trusting(&cert)),
     };
     assert_eq!(
         web.get(&format!("/s/{}/", link.share_id), None)
@@ -470,5 +491,43 @@ async fn https_with_the_owners_certificate_and_secure_cookies() {
     let (cookie, attrs) = r.cookie();
     assert!(attrs.contains("Secure"), "{attrs}");
     assert_eq!(web.whoami(&link.share_id, Some(&cookie)).await.status, 200);
+    d.stop().await;
+}
+
+/// Does a TLS handshake with the web door at `addr` succeed, trusting `cert` only?
+async fn handshake(
+    addr: String,
+    cert: rustls_pki_types::CertificateDer<'static>,
+) -> Result<(), String> {
+    let tcp = tokio::net::TcpStream::connect(&addr).await.unwrap();
+    let name = rustls_pki_types::ServerName::try_from("localhost").unwrap();
+    trusting(&cert)
+        .connect(name, tcp)
+        .await
+        .map(|_| ())
+        .map_err(|e| e.to_string())
+}
+
+#[tokio::test]
+async fn a_reload_serves_a_renewed_certificate() {
+    let dir = tempfile::tempdir().unwrap();
+    let (d, old) = https_daemon(dir.path()).await;
+    let addr = d.daemon.web_base().unwrap()["https://".len()..].to_owned();
+    handshake(addr.clone(), old.clone()).await.unwrap();
+    // Renewed in place (as ACME clients do), then SIGHUP.
+    let new = owner_certificate(&dir.path().join("web.pem"), &dir.path().join("web.key"));
+    d.daemon.reload((*d.daemon.config()).clone());
+    wait_for("the renewed certificate", || {
+        let (addr, new) = (addr.clone(), new.clone());
+        async move {
+            match handshake(addr, new).await {
+                Ok(()) => (Some(()), String::new()),
+                Err(e) => (None, e),
+            }
+        }
+    })
+    .await;
+    let e = handshake(addr, old).await.unwrap_err();
+    assert!(e.contains("certificate"), "{e}");
     d.stop().await;
 }

@@ -2,12 +2,18 @@
 //! owner's certificate (`web_certificate`, `web_key`: PEM), or plain HTTP —
 //! only on a loopback address, for `ssh -L` or a TLS-terminating reverse proxy
 //! on the same machine. Anything else is refused before a socket opens.
+//!
+//! The certificate and key are re-read when the daemon reloads (SIGHUP), so a
+//! renewed certificate (ACME) takes over without a restart: [`WebCert`].
 
 use std::net::SocketAddr;
 use std::path::Path;
-use std::sync::Arc;
+use std::sync::{Arc, PoisonError, RwLock};
 
 use rustls::ServerConfig;
+use rustls::crypto::CryptoProvider;
+use rustls::server::{ClientHello, ResolvesServerCert};
+use rustls::sign::CertifiedKey;
 use rustls_pki_types::pem::PemObject;
 use rustls_pki_types::{CertificateDer, PrivateKeyDer};
 use tokio::net::TcpListener;
@@ -19,6 +25,8 @@ use crate::config::ShareConfig;
 pub struct WebListener {
     pub listener: TcpListener,
     pub tls: Option<TlsAcceptor>,
+    /// The certificate `tls` serves, to re-read on reload.
+    pub cert: Option<Arc<WebCert>>,
     addr: SocketAddr,
 }
 
@@ -48,9 +56,9 @@ pub fn bind(share: &ShareConfig) -> Result<Option<WebListener>, String> {
     };
     let cert = &share.web_certificate;
     let key = &share.web_key;
-    let tls = match (cert.as_os_str().is_empty(), key.as_os_str().is_empty()) {
+    let cert = match (cert.as_os_str().is_empty(), key.as_os_str().is_empty()) {
         (true, true) => None,
-        (false, false) => Some(load_tls(cert, key)?),
+        (false, false) => Some(Arc::new(WebCert::load(cert, key)?)),
         _ => {
             return Err(
                 "share.web_certificate and share.web_key go together: set both (PEM files) \
@@ -59,7 +67,7 @@ pub fn bind(share: &ShareConfig) -> Result<Option<WebListener>, String> {
             );
         }
     };
-    if tls.is_none() && !addr.ip().is_loopback() {
+    if cert.is_none() && !addr.ip().is_loopback() {
         return Err(plain_http_refused(addr));
     }
     let listener = std::net::TcpListener::bind(addr)
@@ -74,7 +82,8 @@ pub fn bind(share: &ShareConfig) -> Result<Option<WebListener>, String> {
     let addr = listener.local_addr().unwrap_or(addr);
     Ok(Some(WebListener {
         listener,
-        tls,
+        tls: cert.as_ref().map(|c| acceptor(c.clone())).transpose()?,
+        cert,
         addr,
     }))
 }
@@ -89,9 +98,58 @@ fn plain_http_refused(addr: SocketAddr) -> String {
     )
 }
 
-/// A TLS acceptor for browsers: the owner's certificate chain and key, no
-/// client certificates, HTTP/1.1 (a WebSocket is an HTTP/1.1 upgrade).
-fn load_tls(cert: &Path, key: &Path) -> Result<TlsAcceptor, String> {
+fn provider() -> Arc<CryptoProvider> {
+    Arc::new(rustls::crypto::ring::default_provider())
+}
+
+/// A TLS acceptor for browsers: the owner's certificate, no client
+/// certificates, HTTP/1.1 (a WebSocket is an HTTP/1.1 upgrade).
+fn acceptor(cert: Arc<WebCert>) -> Result<TlsAcceptor, String> {
+    let mut config = ServerConfig::builder_with_provider(provider())
+        .with_safe_default_protocol_versions()
+        .map_err(|e| format!("cannot set up TLS for browsers: {e}"))?
+        .with_no_client_auth()
+        .with_cert_resolver(cert);
+    config.alpn_protocols = vec![b"http/1.1".to_vec()];
+    Ok(TlsAcceptor::from(Arc::new(config)))
+}
+
+/// The web door's certificate chain and key. [`WebCert::reload`] swaps in
+/// new files for the connections that follow; files that do not load leave
+/// the old pair serving.
+#[derive(Debug)]
+pub struct WebCert {
+    current: RwLock<Arc<CertifiedKey>>,
+}
+
+impl WebCert {
+    fn load(cert: &Path, key: &Path) -> Result<WebCert, String> {
+        Ok(WebCert {
+            current: RwLock::new(Arc::new(read_pair(cert, key)?)),
+        })
+    }
+
+    /// Re-read the files `share` names (SIGHUP).
+    pub fn reload(&self, share: &ShareConfig) -> Result<(), String> {
+        let pair = read_pair(&share.web_certificate, &share.web_key)?;
+        *self.current.write().unwrap_or_else(PoisonError::into_inner) = Arc::new(pair);
+        Ok(())
+    }
+}
+
+impl ResolvesServerCert for WebCert {
+    fn resolve(&self, _hello: ClientHello<'_>) -> Option<Arc<CertifiedKey>> {
+        Some(
+            self.current
+                .read()
+                .unwrap_or_else(PoisonError::into_inner)
+                .clone(),
+        )
+    }
+}
+
+/// A certificate chain and its key from PEM files, checked to belong together.
+fn read_pair(cert: &Path, key: &Path) -> Result<CertifiedKey, String> {
     let chain: Vec<CertificateDer<'static>> = CertificateDer::pem_file_iter(cert)
         .and_then(|certs| certs.collect::<Result<_, _>>())
         .map_err(|e| {
@@ -112,17 +170,9 @@ fn load_tls(cert: &Path, key: &Path) -> Result<TlsAcceptor, String> {
             key.display()
         )
     })?;
-    let mut config =
-        ServerConfig::builder_with_provider(Arc::new(rustls::crypto::ring::default_provider()))
-            .with_safe_default_protocol_versions()
-            .map_err(|e| format!("cannot set up TLS for browsers: {e}"))?
-            .with_no_client_auth()
-            .with_single_cert(chain, key)
-            .map_err(|e| {
-                format!("share.web_certificate and share.web_key do not make a TLS identity: {e}")
-            })?;
-    config.alpn_protocols = vec![b"http/1.1".to_vec()];
-    Ok(TlsAcceptor::from(Arc::new(config)))
+    CertifiedKey::from_der(chain, key, &provider()).map_err(|e| {
+        format!("share.web_certificate and share.web_key do not make a TLS identity: {e}")
+    })
 }
 
 #[cfg(test)]
@@ -166,5 +216,44 @@ mod tests {
         std::fs::write(&s.web_certificate, "not pem").unwrap();
         let e = bind(&s).err().unwrap();
         assert!(e.contains("share.web_certificate"), "{e}");
+        // A certificate with another key than its own.
+        let (cert, _) = self_signed();
+        let (_, other_key) = self_signed();
+        std::fs::write(&s.web_certificate, cert).unwrap();
+        std::fs::write(&s.web_key, other_key).unwrap();
+        let e = bind(&s).err().unwrap();
+        assert!(e.contains("do not make a TLS identity"), "{e}");
+    }
+
+    fn self_signed() -> (String, String) {
+        let key = rcgen::KeyPair::generate().unwrap();
+        let cert = rcgen::CertificateParams::new(vec!["localhost".to_owned()])
+            .unwrap()
+            .self_signed(&key)
+            .unwrap();
+        (cert.pem(), key.serialize_pem())
+    }
+
+    #[test]
+    fn a_reload_swaps_the_pair_and_a_bad_file_keeps_the_old_one() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut s = share("127.0.0.1:0");
+        s.web_certificate = dir.path().join("cert.pem");
+        s.web_key = dir.path().join("key.pem");
+        let write = |(cert, key): (String, String)| {
+            std::fs::write(&s.web_certificate, cert).unwrap();
+            std::fs::write(&s.web_key, key).unwrap();
+        };
+        write(self_signed());
+        let web = WebCert::load(&s.web_certificate, &s.web_key).unwrap();
+        let served = |w: &WebCert| w.current.read().unwrap().cert[0].clone();
+        let first = served(&web);
+        write(self_signed());
+        web.reload(&s).unwrap();
+        let second = served(&web);
+        assert_ne!(first, second);
+        std::fs::write(&s.web_key, "garbage").unwrap();
+        assert!(web.reload(&s).is_err());
+        assert_eq!(served(&web), second);
     }
 }

@@ -60,9 +60,10 @@ pub fn start(daemon: &Arc<Daemon>) -> Option<JoinHandle<()>> {
 /// Serve browsers on `web` until the daemon shuts down.
 pub async fn serve(daemon: Arc<Daemon>, web: WebListener) {
     let shutdown = daemon.shutdown.clone();
+    let mut reloads = daemon.reloads();
     let router = routes::router(Web {
         secure: web.secure(),
-        daemon,
+        daemon: daemon.clone(),
         credentials: Default::default(),
         enrollments: Default::default(),
     });
@@ -77,6 +78,10 @@ pub async fn serve(daemon: Arc<Daemon>, web: WebListener) {
                     continue;
                 }
             },
+            Ok(()) = reloads.changed(), if web.cert.is_some() => {
+                reload_certificate(&daemon, web.cert.as_deref());
+                continue;
+            }
             _ = shutdown.cancelled() => return,
         };
         let Ok(slot) = slots.clone().try_acquire_owned() else {
@@ -95,6 +100,15 @@ pub async fn serve(daemon: Arc<Daemon>, web: WebListener) {
                 Err(_) => tracing::debug!(%peer, "web door: TLS handshake timed out"),
             }
         });
+    }
+}
+
+/// The config was reloaded (SIGHUP): re-read the certificate and key.
+fn reload_certificate(daemon: &Daemon, cert: Option<&listener::WebCert>) {
+    let Some(cert) = cert else { return };
+    match cert.reload(&daemon.config().share) {
+        Ok(()) => tracing::info!("web door: certificate re-read"),
+        Err(why) => tracing::error!("web door: kept the certificate it had: {why}"),
     }
 }
 
