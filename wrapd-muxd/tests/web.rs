@@ -531,3 +531,99 @@ async fn a_reload_serves_a_renewed_certificate() {
     assert!(e.contains("certificate"), "{e}");
     d.stop().await;
 }
+
+/// The web's column of the role × RPC matrix: every kind of caller against
+/// every web endpoint. Personal answers go only to the live participant the
+/// credential names; everyone else is refused, with the status that says why.
+#[tokio::test]
+async fn every_caller_on_every_web_endpoint() {
+    let d = TestDaemon::start_with(web_config()).await;
+    let (mut owner, mut admin, s) = cat_shared_with_a_viewer_link(&d).await;
+    let mut shares = vec![s];
+    for name in ["t", "u"] {
+        owner.create_session(create(name, &["cat"])).await.unwrap();
+        let info = admin
+            .start_share(share_req(name, pb::Role::Viewer))
+            .await
+            .unwrap()
+            .into_inner();
+        shares.push(link(&info, "link"));
+    }
+    let (s, t, u) = (&shares[0], &shares[1], &shares[2]);
+    let web = Client::plain(&d);
+    let enroll = |l: &ShareLink, name: &'static str| {
+        let (web, l) = (&web, l.clone());
+        async move {
+            let r = web.enroll(&l.share_id, secret(&l), name).await;
+            let pid = r.json()["participant_id"].as_str().unwrap().to_owned();
+            (r.cookie().0, pid)
+        }
+    };
+    let (viewer, _) = enroll(s, "Vera").await;
+    let (editor, editor_id) = enroll(s, "Ed").await;
+    update_access(&d, Change::GrantEdit(editor_id)).await;
+    let (removed, removed_id) = enroll(s, "Rem").await;
+    update_access(&d, Change::Remove(removed_id)).await;
+    let (other_share, _) = enroll(t, "Otto").await;
+    let (stopped, _) = enroll(u, "Stu").await;
+    admin
+        .stop_share(pb::StopShareRequest {
+            target: "u".into(),
+            all: false,
+        })
+        .await
+        .unwrap();
+
+    // (caller, their cookie, the share they call, whoami's expected status)
+    let bogus = format!("wrapd={}", "ab".repeat(32));
+    let callers: Vec<(&str, Option<&str>, &ShareLink, u16)> = vec![
+        ("no credential", None, s, 401),
+        ("unknown credential", Some(&bogus), s, 401),
+        ("viewer", Some(&viewer), s, 200),
+        ("editor", Some(&editor), s, 200),
+        ("removed", Some(&removed), s, 403),
+        ("another share's", Some(&other_share), s, 403),
+        ("stopped share's", Some(&stopped), u, 403),
+    ];
+    let mut wrong = Vec::new();
+    for (who, cookie, share, whoami_status) in &callers {
+        let id = &share.share_id;
+        // Public: the same bytes for everyone, nothing personal.
+        for path in [format!("/s/{id}/"), "/assets/app.js".to_owned()] {
+            let r = web.get(&path, *cookie).await;
+            if r.status != 200 || r.headers.get("set-cookie").is_some() {
+                wrong.push(format!("{who}: GET {path} → {}", r.status));
+            }
+        }
+        let r = web.whoami(id, *cookie).await;
+        if r.status != *whoami_status {
+            wrong.push(format!("{who}: whoami → {} {}", r.status, r.body));
+        }
+        if r.status == 200 {
+            let role = r.json()["role"].as_str().unwrap_or_default().to_owned();
+            if role != *who {
+                wrong.push(format!("{who}: whoami says {role}"));
+            }
+        }
+        // Enrollment wants the secret, whatever cookie comes with it (the
+        // address may also be out of attempts by now: 429).
+        let headers: Vec<(&str, &str)> = cookie.map(|c| ("cookie", c)).into_iter().collect();
+        let r = web
+            .send(
+                "POST",
+                &format!("/s/{id}/api/enroll"),
+                &headers,
+                r#"{"secret": "wrong"}"#,
+            )
+            .await;
+        if !matches!(r.status, 403 | 429) || r.headers.get("set-cookie").is_some() {
+            wrong.push(format!("{who}: enroll with a wrong secret → {}", r.status));
+        }
+    }
+    assert!(
+        wrong.is_empty(),
+        "unauthorised or wrong answers:\n{}",
+        wrong.join("\n")
+    );
+    d.stop().await;
+}
