@@ -627,3 +627,44 @@ async fn every_caller_on_every_web_endpoint() {
     );
     d.stop().await;
 }
+
+#[tokio::test]
+async fn share_links_come_with_their_web_twin_which_joins() {
+    let d = TestDaemon::start_with(web_config()).await;
+    let mut owner = d.owner().await;
+    owner.create_session(create("s", &["cat"])).await.unwrap();
+    let mut req = share_req("s", pb::Role::Viewer);
+    req.invites.push(pb::Invite {
+        email: "ada@example.org".into(),
+        role: pb::Role::Editor as i32,
+    });
+    let info = d.admin().await.start_share(req).await.unwrap().into_inner();
+    let base = d.daemon.web_base().unwrap();
+    let web = Client::plain(&d);
+    for kind in ["link", "ada@example.org"] {
+        let l = info.links.iter().find(|l| l.kind == kind).unwrap();
+        let wrapd = ShareLink::parse(&l.url).unwrap();
+        // The same share and secret, for a browser.
+        let (path, secret) = l
+            .web_url
+            .strip_prefix(&base)
+            .unwrap()
+            .split_once('#')
+            .unwrap();
+        assert_eq!(path, format!("/s/{}/", wrapd.share_id), "{l:?}");
+        assert_eq!(Some(secret), wrapd.secret.as_deref(), "{l:?}");
+        assert_eq!(web.get(path, None).await.status, 200);
+        let r = web.enroll(&wrapd.share_id, secret, "").await;
+        assert_eq!(r.status, 200, "{kind}: {r:#?}");
+    }
+    // Listings carry no secrets, so no web links either.
+    let listed = d
+        .admin()
+        .await
+        .list_shares(pb::ListSharesRequest::default())
+        .await
+        .unwrap()
+        .into_inner();
+    assert!(listed.shares[0].links.iter().all(|l| l.web_url.is_empty()));
+    d.stop().await;
+}

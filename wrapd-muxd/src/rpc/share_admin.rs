@@ -89,6 +89,13 @@ impl ShareAdminService {
         .to_string()
     }
 
+    /// The web twin of a link with `secret`, while the web door listens.
+    fn web_url(&self, share_id: &str, secret: &str) -> String {
+        self.daemon
+            .web_base()
+            .map_or_else(String::new, |base| format!("{base}/s/{share_id}/#{secret}"))
+    }
+
     fn info(&self, st: &State, share: &Share, links: Vec<pb::ShareLink>) -> pb::ShareInfo {
         share_info(
             st,
@@ -141,6 +148,7 @@ impl ShareAdminService {
                     kind: email,
                     role: role.to_pb() as i32,
                     url: self.url(&share.id, host, via, Some(&secret)),
+                    web_url: self.web_url(&share.id, &secret),
                 });
             }
             Change::Link(role) => {
@@ -153,6 +161,7 @@ impl ShareAdminService {
                         kind: "link".to_owned(),
                         role: role.to_pb() as i32,
                         url: self.url(&share.id, host, via, Some(&secret)),
+                        web_url: self.web_url(&share.id, &secret),
                     });
                 }
                 share.audit(
@@ -169,6 +178,7 @@ impl ShareAdminService {
                         kind: "team".to_owned(),
                         role: role.to_pb() as i32,
                         url: self.url(&share.id, host, via, None),
+                        web_url: String::new(),
                     });
                 }
                 share.audit(
@@ -217,6 +227,7 @@ impl ShareAdminService {
                         kind: "link".to_owned(),
                         role: role.to_pb() as i32,
                         url: self.url(&share.id, host, via, Some(&secret)),
+                        web_url: self.web_url(&share.id, &secret),
                     });
                 }
             }
