@@ -310,3 +310,103 @@ fn losing_the_daemon_restores_the_terminal() {
     outer.wait_exit("main", &env);
     assert_eq!(outer.format("main", "#{alternate_on}"), "0");
 }
+
+/// The help box as a screen shows it.
+struct HelpBox {
+    /// Its rows, between its side borders.
+    rows: Vec<String>,
+    /// Its bottom title's `FIRST-LAST of TOTAL` (`None`: all of it shows).
+    range: Option<(usize, usize, usize)>,
+}
+
+fn help_box(screen: &str) -> Option<HelpBox> {
+    let mut lines = screen.lines().skip_while(|l| !l.contains("wrapd keys"));
+    lines.next()?;
+    let mut rows = Vec::new();
+    for line in lines {
+        if let Some(inner) = line.trim_end().strip_prefix('│') {
+            rows.push(inner.trim_end_matches('│').trim_end().to_owned());
+            continue;
+        }
+        let bottom = line.strip_prefix('└')?;
+        let range = bottom
+            .split(" of ")
+            .next()
+            .and_then(|l| l.rsplit(' ').next())
+            .and_then(|r| r.split_once('-'))
+            .zip(
+                bottom
+                    .split(" of ")
+                    .nth(1)
+                    .and_then(|t| t.split(',').next()),
+            )
+            .and_then(|((a, b), n)| Some((a.parse().ok()?, b.parse().ok()?, n.parse().ok()?)));
+        return Some(HelpBox { rows, range });
+    }
+    None
+}
+
+/// `C-b ?` in a small terminal: the help fits it, each description whole
+/// (wrapped, not cut), scrolls to show the rest, and lists every key in
+/// effect: the user's own binding, the digits, scroll mode's keys.
+#[test]
+fn help_fits_a_small_terminal_and_lists_every_key() {
+    if !tools() {
+        return;
+    }
+    let env = TestEnv::new();
+    let dir = env.dir.path().join("config/wrapd");
+    std::fs::create_dir_all(&dir).unwrap();
+    std::fs::write(
+        dir.join("config.toml"),
+        "[client.bindings]\nx = \"detach\"\n4 = \"choose-session\"\n",
+    )
+    .unwrap();
+    let _daemon = Daemon::start(&env);
+    let outer = Outer::start(&env.shell_line(&["new", "-s", "small"]), 36, 10);
+    outer.wait_for("main", "a prompt", &env, prompt_ready);
+    outer.keys("main", &["C-b", "?"]);
+    let mut seen = std::collections::BTreeMap::new();
+    let mut last_page = None;
+    let total = loop {
+        let screen = outer.wait_for("main", "the next page of help", &env, |s| {
+            help_box(s).is_some_and(|b| b.range.is_some() && b.range != last_page)
+        });
+        let HelpBox { rows, range } = help_box(&screen).unwrap();
+        let (first, last, total) = range.unwrap();
+        assert_eq!(rows.len(), last + 1 - first, "{screen}");
+        for (n, row) in (first..=last).zip(rows) {
+            seen.insert(n, row);
+        }
+        if last == total {
+            break total;
+        }
+        last_page = range;
+        outer.keys("main", &["Space"]);
+    };
+    assert_eq!(seen.len(), total, "every row was shown: {seen:#?}");
+    let words = |text: &str| text.split_whitespace().collect::<Vec<_>>().join(" ");
+    let help = words(&seen.into_values().collect::<Vec<_>>().join(" "));
+    for entry in [
+        "C-b x detach (the session keeps running)",
+        "C-b d detach (the session keeps running)",
+        "C-b 4 choose a session",
+        "C-b 1..3 5..9 in a shared session: jump to the highlight of the participant \
+         with that number on the status line",
+        "C-b C-b send the prefix key itself",
+        "C-b ? this help",
+        "In scroll mode:",
+        "q Esc leave scroll mode",
+    ] {
+        assert!(help.contains(entry), "`{entry}` in: {help}");
+    }
+    // Any key that does not scroll closes it; the session is still there.
+    outer.keys("main", &["q"]);
+    outer.wait_for("main", "the help closed", &env, |s| {
+        !s.contains("wrapd keys") && prompt_ready(s)
+    });
+    outer.run("main", "echo still-attached");
+    outer.wait_for("main", "the shell", &env, |s| {
+        s.contains("\nstill-attached")
+    });
+}

@@ -157,7 +157,7 @@ fn session_with_blocks(shell: &Shell) {
     let (mut watcher, events) = watch(&env, target);
 
     run(&env, target, &["greet"], 1);
-    run(&env, target, &["true"], 2);
+    run(&env, target, &["sh -c 'exit 3'"], 2);
     run(&env, target, &["false"], 3);
     run(&env, target, &["echo hi"], 4);
     run(&env, target, &["sleep 0.1"], 5);
@@ -178,7 +178,7 @@ fn session_with_blocks(shell: &Shell) {
         .collect();
     assert_eq!(
         commands[..5],
-        ["greet", "true", "false", "echo hi", "sleep 0.1"]
+        ["greet", "sh -c 'exit 3'", "false", "echo hi", "sleep 0.1"]
     );
     assert_eq!(commands[5], shell.multi_line.join("\n"), "{commands:?}");
     assert_eq!(commands[6..], ["vim -u NONE", "printf no-newline"]);
@@ -186,7 +186,7 @@ fn session_with_blocks(shell: &Shell) {
         .iter()
         .map(|b| b["exit_code"].as_i64().unwrap())
         .collect();
-    assert_eq!(codes, [0, 0, 1, 0, 0, 0, 0, 0]);
+    assert_eq!(codes, [0, 3, 1, 0, 0, 0, 0, 0]);
     let home = env.home();
     let home = home.canonicalize().unwrap();
     for b in &list {
@@ -194,7 +194,13 @@ fn session_with_blocks(shell: &Shell) {
         assert_eq!(b["state"], "finished");
         assert!(b["started_at"].as_str().unwrap().ends_with('Z'));
     }
-    assert!(list[4]["duration_ms"].is_u64(), "{}", list[4]);
+    // `sleep 0.1` lasts 100 ms at least; every finished block has a duration.
+    assert!(
+        list[4]["duration_ms"].as_u64().unwrap() >= 100,
+        "{}",
+        list[4]
+    );
+    assert!(list.iter().all(|b| b["duration_ms"].is_u64()), "{list:?}");
     assert_eq!(list[6]["full_screen"], true);
 
     let output = |id: &Value| env.ok(&["block", "-t", target, &id.to_string()]);
@@ -215,9 +221,18 @@ fn session_with_blocks(shell: &Shell) {
     let screen = env.capture(target);
     assert!(screen.contains("mine"), "{screen}");
 
+    // A `cd` shows in `ls` at once and in the next block.
+    run(&env, target, &["cd /"], 9);
+    let sessions: Value = serde_json::from_str(&env.ok(&["ls", "--json"])).unwrap();
+    assert_eq!(sessions[0]["cwd"], "/", "{sessions}");
+    let list = run(&env, target, &["pwd"], 10);
+    assert_eq!(list[8]["cwd"], home.to_str().unwrap());
+    assert_eq!(list[9]["cwd"], "/");
+    assert_eq!(env.ok(&["block", "-t", target, "last"]), "/\n");
+
     // The watcher saw every block start and finish, in order.
     let mut seen = Vec::new();
-    while seen.len() < 16 {
+    while seen.len() < 2 * list.len() {
         let e = events
             .recv_timeout(TIMEOUT)
             .expect("a block event from `blocks --watch`");

@@ -133,3 +133,99 @@ fn errors_are_clear() {
     );
     assert!(env.ok(&["ls"]).contains("dup:"), "the daemon kept serving");
 }
+
+/// A mistyped command is clap's "unrecognized subcommand" with its tip, not
+/// an address to reach (and starts no daemon); something shaped like a URL
+/// is still one.
+#[test]
+fn a_mistyped_command_is_not_taken_for_a_url() {
+    let env = TestEnv::new();
+    let out = env.attach_cmd(&["lss"]);
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{err}");
+    assert!(err.contains("unrecognized subcommand 'lss'"), "{err}");
+    assert!(
+        err.contains("similar subcommand") && err.contains("'ls'"),
+        "{err}"
+    );
+    assert!(!err.contains("ssh://"), "{err}");
+    assert!(!env.socket().exists(), "no daemon was started");
+
+    let out = env.attach_cmd(&["ssh:/box"]);
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("does not start with ssh://"), "{err}");
+}
+
+/// Without a terminal, `new` fails before it creates anything, and says
+/// how to create the session in the background.
+#[test]
+fn new_without_a_terminal_creates_nothing_and_suggests_d() {
+    use std::os::unix::process::CommandExt;
+    let env = TestEnv::new();
+    let _daemon = Daemon::start(&env);
+    let mut new = env.command("wrapd-attach");
+    new.args(["new", "-s", "x"])
+        .stdin(std::process::Stdio::null());
+    // SAFETY: setsid is async-signal-safe; it leaves the test's controlling
+    // terminal behind (if it has one), so /dev/tty cannot be opened.
+    unsafe {
+        new.pre_exec(|| {
+            nix::unistd::setsid()
+                .map(drop)
+                .map_err(std::io::Error::from)
+        });
+    }
+    let out = new.output().unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(!out.status.success(), "{err}");
+    assert!(err.contains("not a terminal"), "{err}");
+    assert!(err.contains("wrapd-attach new -d"), "{err}");
+    assert_eq!(env.ok(&["ls", "--json"]).trim(), "[]");
+
+    // Nor does `wrapd-attach` alone (which creates a session when there is
+    // none) start a daemon it could not show.
+    let env = TestEnv::new();
+    let mut bare = env.command("wrapd-attach");
+    bare.stdin(std::process::Stdio::null());
+    // SAFETY: as above.
+    unsafe {
+        bare.pre_exec(|| {
+            nix::unistd::setsid()
+                .map(drop)
+                .map_err(std::io::Error::from)
+        });
+    }
+    let out = bare.output().unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        !out.status.success() && err.contains("not a terminal"),
+        "{err}"
+    );
+    assert!(!env.socket().exists(), "no daemon was started");
+}
+
+/// `ls --json` names a session's directory from the start: before its shell
+/// ran a command, and for a program that never reports one.
+#[test]
+fn ls_json_has_the_cwd_from_the_start() {
+    if !require("bash") {
+        return;
+    }
+    let env = TestEnv::new();
+    let _daemon = Daemon::start(&env);
+    let dir = env.dir.path().join("work");
+    std::fs::create_dir(&dir).unwrap();
+    let dir = dir.canonicalize().unwrap();
+    let dir = dir.to_str().unwrap();
+    env.ok(&["new", "-d", "-s", "shell", "-c", dir, "--", "bash"]);
+    env.ok(&["new", "-d", "-s", "quiet", "-c", dir, "--", "sleep", "1000"]);
+    wait_until(
+        "bash's prompt",
+        || env.capture("shell").contains('$').then_some(()),
+        || env.capture("shell"),
+    );
+    let list: serde_json::Value = serde_json::from_str(&env.ok(&["ls", "--json"])).unwrap();
+    for s in list.as_array().unwrap() {
+        assert_eq!(s["cwd"], dir, "{s}");
+    }
+}

@@ -4,7 +4,7 @@
 
 use std::fs;
 
-use wrapd_e2e::{Outer, TestEnv, require, terminate};
+use wrapd_e2e::{Outer, TestEnv, require, terminate, wait_until};
 
 #[test]
 fn config_default_passes_check_and_mistakes_name_key_and_line() {
@@ -37,6 +37,65 @@ fn config_default_passes_check_and_mistakes_name_key_and_line() {
         err.contains("line 3") && err.contains("unknown field `status`"),
         "{err}"
     );
+
+    // A number where a number belongs, said in words.
+    fs::write(&bad, "[limits]\nmax_sessions = \"ten\"\n").unwrap();
+    let err = String::from_utf8_lossy(&check(&bad).stderr).into_owned();
+    assert!(err.contains("expected a whole number"), "{err}");
+    assert!(!err.contains("usize"), "{err}");
+    // A missing file: the OS's reason, once.
+    let out = check(&env.dir.path().join("missing.toml"));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(!out.status.success());
+    assert_eq!(err.matches("No such file or directory").count(), 1, "{err}");
+}
+
+/// `serve` is the default command, and takes its options without the word
+/// (`wrapd-muxd --share-listen ADDR`, as the share port's hint says).
+#[test]
+fn serve_options_need_no_serve() {
+    let env = TestEnv::new();
+    let mut daemon = env
+        .command("wrapd-muxd")
+        .args(["--share-listen", "127.0.0.1:0", "--socket"])
+        .arg(env.socket())
+        .stdin(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let socket = env.socket();
+    wait_until(
+        "the daemon's socket",
+        || socket.exists().then_some(()),
+        || "no socket: the daemon did not serve".to_owned(),
+    );
+    env.ok(&["ls"]);
+    wrapd_e2e::stop_child(&mut daemon);
+    // Other commands do not take them.
+    let out = env
+        .command("wrapd-muxd")
+        .args(["--socket", "/tmp/x", "config", "check"])
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("cannot be used with"), "{err}");
+}
+
+/// A command run once says what it did on stdout, with no log lines on
+/// stderr.
+#[test]
+fn team_init_prints_no_log_lines() {
+    let env = TestEnv::new();
+    let out = env
+        .command("wrapd-muxd")
+        .args(["team", "init"])
+        .env_remove("WRAPD_LOG")
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{out:?}");
+    assert!(String::from_utf8_lossy(&out.stdout).contains("made the team CA"));
+    assert_eq!(String::from_utf8_lossy(&out.stderr), "");
 }
 
 #[test]

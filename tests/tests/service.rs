@@ -122,7 +122,7 @@ fn socket_activation_starts_the_daemon_on_the_first_connection() {
 
 #[test]
 fn installed_units_pass_systemd_analyze_verify() {
-    if !require("systemd-analyze") {
+    if !require("systemd-analyze") || !require("man") {
         return;
     }
     let env = TestEnv::new();
@@ -145,8 +145,25 @@ fn installed_units_pass_systemd_analyze_verify() {
         "{text}"
     );
 
+    // The units' documentation is our man page: installed where `man` looks,
+    // systemd-analyze finds it.
+    assert!(
+        text.contains("\nDocumentation=man:wrapd-muxd(1)\n"),
+        "{text}"
+    );
+    let man = env.dir.path().join("man");
+    let out = env
+        .command("wrapd-muxd")
+        .arg("man")
+        .arg("--dir")
+        .arg(man.join("man1"))
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{out:?}");
+
     let verify = Command::new("systemd-analyze")
         .envs(env.vars())
+        .env("MANPATH", &man)
         .args(["verify", "--user"])
         .arg(&service)
         .arg(units.join("wrapd-muxd.socket"))

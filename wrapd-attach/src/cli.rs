@@ -1,8 +1,10 @@
 //! The command line: `wrapd-attach [COMMAND]`.
 
+use std::ffi::OsString;
 use std::path::PathBuf;
 
-use clap::{Args, Parser, Subcommand};
+use clap::error::{ContextKind, ContextValue, ErrorKind};
+use clap::{Args, CommandFactory, Parser, Subcommand};
 
 /// Attach to, create and script wrapd terminal sessions.
 ///
@@ -41,6 +43,65 @@ pub struct Cli {
 
     #[command(subcommand)]
     pub command: Option<Command>,
+}
+
+impl Cli {
+    /// Parse a command line (the program's name first). A first word that is
+    /// neither a command nor shaped like a URL (`scheme:…`) is a mistyped
+    /// command: clap's error for an unknown command, with its "a similar
+    /// subcommand exists" tip, rather than an attempt to reach it as an
+    /// address.
+    pub fn parse_args<I, T>(args: I) -> Result<Cli, clap::Error>
+    where
+        I: IntoIterator<Item = T>,
+        T: Into<OsString> + Clone,
+    {
+        let cli = Cli::try_parse_from(args)?;
+        match cli.url.as_deref() {
+            Some(word) if !looks_like_url(word) => Err(unknown_command(word)),
+            _ => Ok(cli),
+        }
+    }
+}
+
+/// Whether `s` starts with a URL scheme and a colon (`ssh:`, `wrapd:`).
+fn looks_like_url(s: &str) -> bool {
+    let Some((scheme, _)) = s.split_once(':') else {
+        return false;
+    };
+    let mut chars = scheme.chars();
+    chars.next().is_some_and(|c| c.is_ascii_alphabetic())
+        && chars.all(|c| c.is_ascii_alphanumeric() || "+-.".contains(c))
+}
+
+/// clap's own error for `word` given as a command: what it says for the
+/// commands alone (no URL argument to take the word), with the whole usage.
+fn unknown_command(word: &str) -> clap::Error {
+    // (Rendering builds the command, adding `help`: the commands come from
+    // an unbuilt one.)
+    let usage = Cli::command().render_usage().to_string();
+    let mut commands = clap::Command::new("wrapd-attach")
+        .override_usage(usage.trim_start_matches("Usage: ").to_owned())
+        .subcommands(Cli::command().get_subcommands().cloned());
+    match commands.try_get_matches_from_mut(["wrapd-attach", word]) {
+        Err(mut e) => {
+            // Shaped like a host (no command has `.` or `@`): the scheme
+            // left out, perhaps.
+            if word.contains(['.', '@']) {
+                let tip = format!("to attach on another machine, give a URL: 'ssh://{word}'");
+                e.insert(
+                    ContextKind::Suggested,
+                    ContextValue::StyledStrs(vec![tip.into()]),
+                );
+            }
+            e
+        }
+        // A command's name after `--`.
+        Ok(_) => commands.error(
+            ErrorKind::InvalidValue,
+            format!("`{word}` is not a URL (ssh://… or wrapd://…)"),
+        ),
+    }
 }
 
 #[derive(Debug, Subcommand)]
@@ -133,6 +194,11 @@ pub enum Command {
         #[arg(long, short = 'e')]
         ansi: bool,
     },
+    /// Print a shell completion script: `wrapd-attach completions bash`
+    /// (the README says where each shell looks for them).
+    Completions(wrapd_muxd::cli_docs::CompletionsArgs),
+    /// Print the man page, or write all of them with --dir.
+    Man(wrapd_muxd::cli_docs::ManArgs),
 }
 
 #[derive(Debug, Args, Default)]
@@ -172,4 +238,67 @@ pub struct AttachArgs {
     /// Read-only: never type into the session or resize it.
     #[arg(short = 'r', long)]
     pub read_only: bool,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parse(args: &[&str]) -> Result<Cli, clap::Error> {
+        Cli::parse_args(std::iter::once("wrapd-attach").chain(args.iter().copied()))
+    }
+
+    #[test]
+    fn a_mistyped_command_is_clap_s_unknown_command_not_a_url() {
+        let err = parse(&["lss"]).unwrap_err();
+        assert_eq!(err.kind(), ErrorKind::InvalidSubcommand);
+        let text = err.to_string();
+        assert!(text.contains("unrecognized subcommand 'lss'"), "{text}");
+        assert!(
+            text.contains("similar subcommand") && text.contains("'ls'"),
+            "{text}"
+        );
+        assert!(
+            text.contains("Usage: wrapd-attach [OPTIONS] [URL] [COMMAND]"),
+            "{text}"
+        );
+        assert!(!text.contains("ssh://"), "{text}");
+        let err = parse(&["ada@box", "ls"]).unwrap_err();
+        assert_eq!(err.kind(), ErrorKind::InvalidSubcommand, "{err}");
+        assert!(
+            err.to_string().contains("give a URL: 'ssh://ada@box'"),
+            "{err}"
+        );
+        let err = parse(&["box.example.org"]).unwrap_err();
+        assert!(err.to_string().contains("'ssh://box.example.org'"), "{err}");
+        let err = parse(&["--", "ls"]).unwrap_err();
+        assert!(err.to_string().contains("`ls` is not a URL"), "{err}");
+    }
+
+    #[test]
+    fn every_argument_has_a_description() {
+        Cli::command().debug_assert();
+        assert_eq!(
+            wrapd_muxd::cli_docs::undescribed_arguments(&Cli::command()),
+            Vec::<String>::new()
+        );
+    }
+
+    #[test]
+    fn urls_are_urls() {
+        for url in [
+            "ssh://box/work",
+            "wrapd://h:7443/s/x?ca=sha256:AB#S",
+            "ssh:box",
+        ] {
+            assert_eq!(parse(&[url]).unwrap().url.as_deref(), Some(url));
+        }
+        assert!(matches!(
+            parse(&["ls"]).unwrap().command,
+            Some(Command::Ls { .. })
+        ));
+        for word in ["lss", "box", "/path", "1http:x", ":x"] {
+            assert!(!looks_like_url(word), "{word}");
+        }
+    }
 }

@@ -29,6 +29,8 @@ pub mod ssh;
 use std::process::ExitCode;
 
 use anyhow::Result;
+use clap::CommandFactory;
+use wrapd_muxd::cli_docs;
 use wrapd_muxd::config::Config;
 
 use attach::AttachOptions;
@@ -38,6 +40,18 @@ use cli::{Cli, Command, NewArgs};
 pub async fn run(cli: Cli) -> Result<ExitCode> {
     if let (Some(url), Some(_)) = (&cli.url, &cli.command) {
         anyhow::bail!("`{url}` and a command: give one or the other");
+    }
+    // Made from the command line alone: no config, no daemon.
+    match &cli.command {
+        Some(Command::Completions(args)) => {
+            cli_docs::run_completions(Cli::command(), args)?;
+            return Ok(ExitCode::SUCCESS);
+        }
+        Some(Command::Man(args)) => {
+            cli_docs::run_man(Cli::command(), args)?;
+            return Ok(ExitCode::SUCCESS);
+        }
+        _ => {}
     }
     let config = Config::load_default()?;
     let socket = cli.socket.clone().unwrap_or_else(|| config.socket_path());
@@ -79,6 +93,10 @@ pub async fn run(cli: Cli) -> Result<ExitCode> {
             attach::run(client, opts, &config.client).await?
         }
         None => {
+            // No daemon is started for a client that cannot attach.
+            attach::terminal_available().map_err(|e| {
+                anyhow::anyhow!("this is not a terminal ({e}): wrapd-attach needs one to attach")
+            })?;
             let client = connect::connect_or_start(&socket).await?;
             let create = commands::create_request(&NewArgs::default(), terminal_size());
             let opts = AttachOptions {
@@ -92,6 +110,15 @@ pub async fn run(cli: Cli) -> Result<ExitCode> {
             attach::run(client, opts, &config.client).await?
         }
         Some(Command::New(args)) => {
+            // Attaching needs a terminal: find out before creating anything.
+            if !args.detached {
+                attach::terminal_available().map_err(|e| {
+                    anyhow::anyhow!(
+                        "`new` attaches to the session it creates, and this is not a \
+                         terminal ({e}): `wrapd-attach new -d` creates it in the background"
+                    )
+                })?;
+            }
             let mut client = connect::connect_or_start(&socket).await?;
             if args.detached {
                 commands::new_detached(&mut client, &args).await?;
@@ -168,9 +195,12 @@ pub async fn run(cli: Cli) -> Result<ExitCode> {
                 Command::Block { target, id, ansi } => {
                     blocks::output(&mut client, target, &id, ansi).await?
                 }
-                Command::New(_) | Command::Attach(_) | Command::Share(_) | Command::Access(_) => {
-                    unreachable!("handled above")
-                }
+                Command::New(_)
+                | Command::Attach(_)
+                | Command::Share(_)
+                | Command::Access(_)
+                | Command::Completions(_)
+                | Command::Man(_) => unreachable!("handled above"),
             }
             return Ok(ExitCode::SUCCESS);
         }

@@ -2,11 +2,10 @@
 
 use std::process::ExitCode;
 
-use clap::Parser;
 use wrapd_attach::cli::Cli;
 
 fn main() -> ExitCode {
-    let cli = Cli::parse();
+    let cli = Cli::parse_args(std::env::args_os()).unwrap_or_else(|e| e.exit());
     // One thread: a key read, sent, echoed and drawn never waits for a
     // wake-up on another thread (half the echo latency, measured).
     let runtime = match tokio::runtime::Builder::new_current_thread()

@@ -327,11 +327,12 @@ fn email<'de, D: Deserializer<'de>>(d: D) -> Result<String, D::Error> {
 
 #[derive(Debug, thiserror::Error)]
 pub enum ConfigError {
-    #[error("cannot read {path}: {source}")]
+    /// (The OS error is in the message, not also a source: printed with its
+    /// chain, it would be said twice.)
+    #[error("cannot read {path}: {error}")]
     Read {
         path: PathBuf,
-        #[source]
-        source: std::io::Error,
+        error: std::io::Error,
     },
     #[error("{path}: {message}")]
     Parse { path: PathBuf, message: String },
@@ -353,9 +354,9 @@ impl Config {
     }
 
     pub fn load(path: &Path) -> Result<Config, ConfigError> {
-        let text = std::fs::read_to_string(path).map_err(|source| ConfigError::Read {
+        let text = std::fs::read_to_string(path).map_err(|error| ConfigError::Read {
             path: path.to_owned(),
-            source,
+            error,
         })?;
         Self::parse(&text).map_err(|message| ConfigError::Parse {
             path: path.to_owned(),
@@ -400,16 +401,31 @@ fn describe(text: &str, key: &str, e: &toml::de::Error) -> String {
         if !key.is_empty() {
             out.push_str(&format!("{key}: "));
         }
-        out.push_str(e.message().trim_end());
+        out.push_str(&plain_types(e.message().trim_end()));
         let source_line = text.lines().nth(line - 1).unwrap_or("");
         out.push_str(&format!("\n  {line} | {source_line}"));
     } else {
         if !key.is_empty() {
             out.push_str(&format!("{key}: "));
         }
-        out.push_str(e.message().trim_end());
+        out.push_str(&plain_types(e.message().trim_end()));
     }
     out
+}
+
+/// serde's "…, expected usize" (or u16, i64, f64, ...) in words a user knows.
+fn plain_types(message: &str) -> String {
+    let Some((head, ty)) = message.rsplit_once("expected ") else {
+        return message.to_owned();
+    };
+    let words = match ty {
+        "u8" | "u16" | "u32" | "u64" | "usize" | "i8" | "i16" | "i32" | "i64" | "isize" => {
+            "a whole number"
+        }
+        "f32" | "f64" => "a number",
+        _ => return message.to_owned(),
+    };
+    format!("{head}expected {words}")
 }
 
 #[cfg(test)]
@@ -530,7 +546,11 @@ mod tests {
             ),
             (
                 "[limits]\nmax_clients = -1\n",
-                &["line 2", "limits.max_clients"],
+                &["line 2", "limits.max_clients", "expected a whole number"],
+            ),
+            (
+                "[terminal]\nscrollback_lines = 1.5\n",
+                &["terminal.scrollback_lines", "expected a whole number"],
             ),
             ("[sharing]\n", &["line 1", "unknown field `sharing`"]),
             ("[client\nprefix = 1\n", &["line 1"]),

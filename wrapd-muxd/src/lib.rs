@@ -15,20 +15,27 @@
 //! - `rpc`: the gRPC service (wire <-> internal types, errors -> statuses).
 //! - `share`: sharing sessions over mutual TLS (CA, share port, access list).
 //! - `web`: the web door, browsers joining shares (`[share] web_listen`).
+//! - `admission`: what peers may hold on a port strangers can reach.
 //! - `shell`: shell integration scripts and their injection into sessions.
 //! - `server`: the Unix socket, single-instance lock, serve and shut down.
 //! - `quiet_socket`: that socket's streams, which wake the runtime only for data.
+//! - `local_authority`: its HTTP/2 requests' authority made valid for any gRPC client.
 //! - `systemd`: readiness notices, socket activation, the unit files.
 //! - `bridge`: the socket on stdio, for clients that come through `ssh`.
 //! - `background`: starting the daemon detached (for clients and the bridge).
-//! - `config`, `paths`, `error`.
+//! - `config`, `paths`, `error`; `human`: sizes and counts in messages.
+//! - `cli_docs`: shell completions and man pages from either program's clap command.
 
+pub mod admission;
 pub mod background;
 pub mod bridge;
+pub mod cli_docs;
 pub mod collab;
 pub mod config;
 pub mod daemon;
 pub mod error;
+pub mod human;
+pub mod local_authority;
 pub mod paths;
 pub mod pty;
 pub mod quiet_socket;

@@ -6,17 +6,22 @@ use std::process::ExitCode;
 use std::sync::Arc;
 
 use anyhow::Context;
-use clap::{Parser, Subcommand};
+use clap::{Args, CommandFactory, Parser, Subcommand};
 use tokio_util::sync::CancellationToken;
+use wrapd_muxd::cli_docs::{self, CompletionsArgs, ManArgs};
 use wrapd_muxd::config::{Config, DEFAULT_TOML};
 use wrapd_muxd::daemon::Daemon;
 use wrapd_muxd::systemd::{activation, notify, units};
 use wrapd_muxd::{Listener, bridge, server};
 
 /// The wrapd daemon: owns your terminal sessions and serves them to wrapd-attach.
+///
+/// With no command it serves (`serve`, whose options it takes too).
 #[derive(Parser)]
-#[command(version, about)]
+#[command(version, about, args_conflicts_with_subcommands = true)]
 struct Cli {
+    #[command(flatten)]
+    serve: ServeArgs,
     #[command(subcommand)]
     command: Option<Cmd>,
 }
@@ -25,19 +30,7 @@ struct Cli {
 enum Cmd {
     /// Serve in the foreground (the default). Under systemd: takes the socket
     /// it passes (socket activation) and reports readiness; SIGHUP re-reads the config.
-    Serve {
-        /// Socket path [default: $WRAPD_SOCKET, the config's daemon.socket,
-        /// $XDG_RUNTIME_DIR/wrapd/muxd.sock or /tmp/wrapd-$UID/muxd.sock].
-        #[arg(long)]
-        socket: Option<PathBuf>,
-        /// Config file [default: $XDG_CONFIG_HOME/wrapd/config.toml].
-        #[arg(long)]
-        config: Option<PathBuf>,
-        /// Where to listen for collaborators (TLS) [default: the config's
-        /// share.listen, 127.0.0.1:7443]; port 0 picks a free one.
-        #[arg(long, value_name = "ADDR")]
-        share_listen: Option<std::net::SocketAddr>,
-    },
+    Serve(ServeArgs),
     /// Check or print the configuration.
     #[command(subcommand)]
     Config(ConfigCmd),
@@ -56,13 +49,33 @@ enum Cmd {
         #[arg(long)]
         socket: Option<PathBuf>,
     },
+    /// Print a shell completion script: `wrapd-muxd completions bash`
+    /// (the README says where each shell looks for them).
+    Completions(CompletionsArgs),
+    /// Print the man page, or write all of them with --dir.
+    Man(ManArgs),
+}
+
+#[derive(Args)]
+struct ServeArgs {
+    /// Socket path [default: $WRAPD_SOCKET, the config's daemon.socket,
+    /// $XDG_RUNTIME_DIR/wrapd/muxd.sock or /tmp/wrapd-$UID/muxd.sock].
+    #[arg(long)]
+    socket: Option<PathBuf>,
+    /// Config file [default: $XDG_CONFIG_HOME/wrapd/config.toml].
+    #[arg(long)]
+    config: Option<PathBuf>,
+    /// Where to listen for collaborators (TLS) [default: the config's
+    /// share.listen, 127.0.0.1:7443]; port 0 picks a free one.
+    #[arg(long, value_name = "ADDR")]
+    share_listen: Option<std::net::SocketAddr>,
 }
 
 #[derive(Subcommand)]
 enum ConfigCmd {
     /// Validate a config file; the error names the key and the line.
     Check {
-        /// [default: $XDG_CONFIG_HOME/wrapd/config.toml]
+        /// The file to check [default: $XDG_CONFIG_HOME/wrapd/config.toml].
         file: Option<PathBuf>,
     },
     /// Print the default config, commented (a starting point for your own).
@@ -74,17 +87,18 @@ enum TeamCmd {
     /// Make a team CA (kept if one exists). Daemons trust it with
     /// `share.team_ca = "DIR/ca.pem"`.
     Init {
-        /// [default: $XDG_CONFIG_HOME/wrapd/team]
+        /// Where the CA's key and certificate go [default: $XDG_CONFIG_HOME/wrapd/team].
         #[arg(long)]
         dir: Option<PathBuf>,
     },
     /// Make a member's identity (key and certificate) from the team CA.
     Issue {
+        /// The member's email: who they are in every share they join.
         email: String,
         /// Display name [default: the email's user part].
         #[arg(long)]
         name: Option<String>,
-        /// The team CA's directory [default: $XDG_CONFIG_HOME/wrapd/team]
+        /// The team CA's directory [default: $XDG_CONFIG_HOME/wrapd/team].
         #[arg(long)]
         dir: Option<PathBuf>,
     },
@@ -92,21 +106,21 @@ enum TeamCmd {
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
+    // The daemon logs what it does; a command run once (`team init`,
+    // `config check`, ...) says it in its own words on stdout, and logs only
+    // warnings and errors.
+    let serving = matches!(cli.command, None | Some(Cmd::Serve(_)));
     tracing_subscriber::fmt()
         .with_writer(std::io::stderr)
         .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
         .with_env_filter(
             tracing_subscriber::EnvFilter::try_from_env("WRAPD_LOG")
-                .unwrap_or_else(|_| "info".into()),
+                .unwrap_or_else(|_| if serving { "info" } else { "warn" }.into()),
         )
         .init();
     let result = match cli.command {
-        None => serve(None, None, None),
-        Some(Cmd::Serve {
-            socket,
-            config,
-            share_listen,
-        }) => serve(socket, config, share_listen),
+        None => serve(cli.serve),
+        Some(Cmd::Serve(args)) => serve(args),
         Some(Cmd::Config(ConfigCmd::Check { file })) => check_config(file),
         Some(Cmd::Config(ConfigCmd::Default)) => {
             print!("{DEFAULT_TOML}");
@@ -116,6 +130,10 @@ fn main() -> ExitCode {
         Some(Cmd::UninstallService) => uninstall_service(),
         Some(Cmd::Bridge { socket }) => run_bridge(socket),
         Some(Cmd::Team(cmd)) => team(cmd),
+        Some(Cmd::Completions(args)) => {
+            cli_docs::run_completions(Cli::command(), &args).map_err(Into::into)
+        }
+        Some(Cmd::Man(args)) => cli_docs::run_man(Cli::command(), &args).map_err(Into::into),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
@@ -151,11 +169,12 @@ fn check_config(file: Option<PathBuf>) -> anyhow::Result<()> {
     Ok(())
 }
 
-fn serve(
-    socket: Option<PathBuf>,
-    config_path: Option<PathBuf>,
-    share_listen: Option<std::net::SocketAddr>,
-) -> anyhow::Result<()> {
+fn serve(args: ServeArgs) -> anyhow::Result<()> {
+    let ServeArgs {
+        socket,
+        config: config_path,
+        share_listen,
+    } = args;
     // SAFETY: at startup, before any thread runs.
     let (inherited, notifier) = unsafe {
         (
@@ -299,8 +318,11 @@ fn install_service() -> anyhow::Result<()> {
          \n    systemctl --user daemon-reload\
          \n    systemctl --user enable --now {socket}\n\
          \nto keep sessions running after you log out:\n\
-         \n    loginctl enable-linger",
-        socket = units::SOCKET
+         \n    loginctl enable-linger\n\
+         \nthe units' documentation (`systemctl --user help {service}`) is the man page:\n\
+         \n    wrapd-muxd man --dir ~/.local/share/man/man1",
+        socket = units::SOCKET,
+        service = units::SERVICE,
     );
     Ok(())
 }
@@ -340,5 +362,19 @@ fn run_bridge(socket: Option<PathBuf>) -> anyhow::Result<()> {
             eprintln!("wrapd-muxd bridge: {e}");
             std::process::exit(1)
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_argument_has_a_description() {
+        Cli::command().debug_assert();
+        assert_eq!(
+            cli_docs::undescribed_arguments(&Cli::command()),
+            Vec::<String>::new()
+        );
     }
 }

@@ -20,6 +20,7 @@ use tokio_util::sync::CancellationToken;
 
 use crate::config::Config;
 use crate::daemon::Daemon;
+use crate::local_authority::LocalAuthority;
 use crate::paths;
 use crate::quiet_socket::QuietUnixStream;
 use crate::rpc::MuxService;
@@ -172,7 +173,9 @@ pub async fn serve(
     let uid = nix::unistd::getuid().as_raw();
     let incoming = UnixListenerStream::new(listener).filter_map(move |conn| async move {
         match conn {
-            Ok(stream) => same_user(stream, uid).map(QuietUnixStream::new),
+            Ok(stream) => {
+                same_user(stream, uid).map(|s| QuietUnixStream::new(s).map(LocalAuthority::new))
+            }
             // Accept errors (EMFILE...) are logged by the caller of the stream.
             Err(e) => Some(Err(e)),
         }

@@ -533,7 +533,10 @@ async fn limits_give_clear_messages_and_leave_the_session_alone() {
     let one = enroll(&d, &l, "One").await;
     let e = try_enroll(&d, &l, None, "Two", "").await.err().unwrap();
     assert_eq!(e.code(), Code::ResourceExhausted, "{e:?}");
-    assert!(e.message().contains("participants"), "{e:?}");
+    assert!(
+        e.message().contains("already has 1 participant, its limit"),
+        "{e:?}"
+    );
 
     // More history than the share may send: the first snapshot is over it.
     let line = "x".repeat(30);
@@ -550,7 +553,7 @@ async fn limits_give_clear_messages_and_leave_the_session_alone() {
     let (_tx, mut ev) = attach(&mut one.mux().await, "").await;
     let end = stream_end(&mut ev).await;
     assert_eq!(end.code(), Code::ResourceExhausted, "{end:?}");
-    assert!(end.message().contains("limit"), "{end:?}");
+    assert!(end.message().contains("its limit of 3 kB"), "{end:?}");
     // The owner's session is undisturbed.
     owner_types_and_sees(&mut owner, "s", "still-here").await;
     d.stop().await;

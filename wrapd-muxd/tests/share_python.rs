@@ -1,6 +1,7 @@
 //! An independent gRPC client — Python's grpcio, the .proto files compiled at
 //! test time — holding a real viewer certificate tries every RPC a viewer must
-//! not use: each is refused by the daemon.
+//! not use: each is refused by the daemon. On the Unix socket, the same client
+//! (grpc-core names the socket's path as the authority) is served.
 //!
 //! Needs `python3` with `grpc` and `grpc_tools` (`pip install grpcio
 //! grpcio-tools`; `.ci/run` installs them): skipped loudly without them, a
@@ -141,6 +142,86 @@ async fn a_python_grpc_client_with_a_viewer_certificate_is_refused_everything_el
             .shares
             .len(),
         1
+    );
+    d.stop().await;
+}
+
+/// grpc-core clients name the socket's path as the HTTP/2 authority: Python's
+/// grpcio on the Unix socket, with no authority override, creates a session,
+/// types into it, reads it back, attaches and lists shares.
+#[tokio::test]
+async fn a_python_grpc_client_on_the_unix_socket_is_served() {
+    let Some(python) = python() else {
+        let msg =
+            "python3 with grpcio and grpcio-tools is missing (pip install grpcio grpcio-tools)";
+        if std::env::var("CI").is_ok_and(|v| v == "true") {
+            panic!("{msg}");
+        }
+        eprintln!("SKIPPED: {msg}");
+        return;
+    };
+    let d = TestDaemon::start().await;
+    let manifest = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let script = manifest.join("tests/python/unix_client.py");
+    let protos = manifest.join("../proto");
+    let out = tokio::task::spawn_blocking({
+        let python = python.to_owned();
+        let socket = d.socket.clone();
+        move || {
+            Command::new(python)
+                .arg(script)
+                .arg(protos)
+                .arg(socket)
+                .output()
+                .unwrap()
+        }
+    })
+    .await
+    .unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        out.status.success(),
+        "the Python client failed:\n{stdout}\n{stderr}"
+    );
+    let results: std::collections::BTreeMap<String, (String, String)> = stdout
+        .lines()
+        .map(|l| {
+            let v: serde_json::Value = serde_json::from_str(l).unwrap();
+            let s = |k: &str| v[k].as_str().unwrap().to_owned();
+            (s("rpc"), (s("code"), s("detail")))
+        })
+        .collect();
+    let expect = [
+        ("GetServerInfo", "OK", ""),
+        ("CreateSession", "OK", "py"),
+        ("SendInput", "OK", ""),
+        ("ListSessions", "OK", "py"),
+        ("Attach", "OK", "attached"),
+        ("ShareAdmin.ListShares", "OK", "0"),
+    ];
+    let mut wrong = Vec::new();
+    for (rpc, code, detail) in expect {
+        match results.get(rpc) {
+            Some((c, d)) if c == code && d == detail => {}
+            other => wrong.push(format!("{rpc}: want {code} {detail:?}, got {other:?}")),
+        }
+    }
+    assert!(
+        wrong.is_empty(),
+        "{}\nstdout:\n{stdout}\nstderr:\n{stderr}",
+        wrong.join("\n")
+    );
+    assert!(
+        results["Capture.text"].1.contains("typed-from-python"),
+        "{stdout}"
+    );
+    // The session is real: the owner's own client sees what Python typed.
+    let mut owner = d.owner().await;
+    assert!(
+        capture(&mut owner, "py")
+            .await
+            .contains("typed-from-python")
     );
     d.stop().await;
 }

@@ -9,6 +9,7 @@ use crossterm::event::{
 use wrapd_proto::pb;
 
 use super::blocks;
+use super::help;
 use super::menu::{Item, ShareMenu, ShareOp};
 use super::presence::{self, Presence, Side};
 use super::range::TextRange;
@@ -62,7 +63,10 @@ pub enum Mode {
         sessions: Option<Vec<pb::SessionInfo>>,
         selected: usize,
     },
-    Help,
+    /// The help; `top`: its first row shown (it scrolls when it does not fit).
+    Help {
+        top: usize,
+    },
     ShareMenu(ShareMenu),
 }
 
@@ -259,8 +263,9 @@ impl App {
                 }
                 vec![]
             }
-            Mode::Help => {
-                self.mode = Mode::Normal;
+            Mode::Help { top } => {
+                let top = *top;
+                self.on_help_key(key, top);
                 vec![]
             }
             Mode::ShareMenu(menu) => {
@@ -283,6 +288,35 @@ impl App {
                 vec![]
             }
         }
+    }
+
+    /// The help as it is laid out in the session's area now.
+    pub fn help_page(&self) -> help::Page {
+        let (cols, rows) = self.session_area();
+        let entries = help::entries(&self.prefix, &self.bindings);
+        help::Page::new(&entries, ratatui::layout::Rect::new(0, 0, cols, rows))
+    }
+
+    /// Help that does not fit scrolls with the usual keys; any other key
+    /// (any key at all, when it fits) closes it.
+    fn on_help_key(&mut self, key: KeyEvent, top: usize) {
+        let page = self.help_page();
+        let (max, step) = (page.max_top(), page.visible().max(1));
+        let moved = match key.code {
+            KeyCode::Down | KeyCode::Char('j') => Some(top + 1),
+            KeyCode::Up | KeyCode::Char('k') => Some(top.saturating_sub(1)),
+            KeyCode::PageDown | KeyCode::Char(' ') => Some(top + step),
+            KeyCode::PageUp => Some(top.saturating_sub(step)),
+            KeyCode::Home | KeyCode::Char('g') => Some(0),
+            KeyCode::End | KeyCode::Char('G') => Some(max),
+            _ => None,
+        };
+        self.mode = match moved {
+            Some(top) if max > 0 && key.modifiers.difference(KeyModifiers::SHIFT).is_empty() => {
+                Mode::Help { top: top.min(max) }
+            }
+            _ => Mode::Normal,
+        };
     }
 
     fn open_share_menu(&mut self) -> Vec<Action> {
@@ -357,7 +391,7 @@ impl App {
                 vec![Action::ListSessions]
             }
             Some(Binding::Help) => {
-                self.mode = Mode::Help;
+                self.mode = Mode::Help { top: 0 };
                 vec![]
             }
             Some(Binding::SendPrefix) => {

@@ -34,7 +34,7 @@ fn prefix_and_bindings_come_from_the_config() {
     );
     press(&mut app, KeyCode::Char('a'), ctrl);
     press(&mut app, KeyCode::Char('?'), none);
-    assert_eq!(app.mode, Mode::Help);
+    assert_eq!(app.mode, Mode::Help { top: 0 });
     let help: Vec<String> = app.bindings.iter().map(|(k, _)| k.to_string()).collect();
     assert!(help.contains(&"x".to_owned()) && !help.contains(&"d".to_owned()));
 }
@@ -309,4 +309,30 @@ fn without_blocks_the_user_is_told() {
     app.on_event(key('{'));
     assert!(app.notice.as_deref().unwrap().contains("no blocks"));
     assert_eq!(app.on_event(key('y')), vec![]);
+}
+
+#[test]
+fn help_that_does_not_fit_scrolls_and_any_other_key_closes_it() {
+    let mut app = App::new(&Config::default().client, false, (40, 10));
+    app.on_event(ctrl_b());
+    app.on_event(key('?'));
+    assert_eq!(app.mode, Mode::Help { top: 0 });
+    let max = app.help_page().max_top();
+    assert!(max > 0, "the help is longer than 9 rows");
+    press(&mut app, KeyCode::Down, KeyModifiers::NONE);
+    assert_eq!(app.mode, Mode::Help { top: 1 });
+    press(&mut app, KeyCode::Char('G'), KeyModifiers::NONE);
+    assert_eq!(app.mode, Mode::Help { top: max });
+    press(&mut app, KeyCode::Down, KeyModifiers::NONE);
+    assert_eq!(app.mode, Mode::Help { top: max }, "no further than the end");
+    press(&mut app, KeyCode::Char('x'), KeyModifiers::NONE);
+    assert_eq!(app.mode, Mode::Normal);
+
+    // All of it shows: any key closes it, arrows too.
+    let mut app = App::new(&Config::default().client, false, (100, 50));
+    app.on_event(ctrl_b());
+    app.on_event(key('?'));
+    assert_eq!(app.help_page().max_top(), 0);
+    press(&mut app, KeyCode::Down, KeyModifiers::NONE);
+    assert_eq!(app.mode, Mode::Normal);
 }

@@ -7,6 +7,7 @@
 //! - `range`: a text range dragged in scroll mode.
 //! - `presence`: who is here (shared sessions), their badges and highlights.
 //! - `menu`: the owner's share menu; `share_ops`: what its choices do.
+//! - `help`: the help overlay (every key in effect), laid out for any size.
 //! - `ui`: drawing.
 //!
 //! The loop here owns the I/O: the outer terminal's events, the attach stream,
@@ -15,6 +16,7 @@
 mod app;
 mod backend;
 mod blocks;
+mod help;
 mod input;
 mod menu;
 mod pacer;
@@ -51,6 +53,7 @@ use crate::connect::{Client, status_message};
 use app::{Action, App};
 use pacer::Pacer;
 use terminal::TerminalGuard;
+pub use terminal::available as terminal_available;
 pub use terminal::restore as restore_terminal;
 
 /// What to attach to.
@@ -226,9 +229,15 @@ pub async fn run(
 ) -> Result<Outcome> {
     // Listen for SIGWINCH before reading the size: a resize that lands while we
     // attach (before crossterm's event stream exists) must not be lost.
+    // Nothing is created without a terminal to show it in. (Attaching to an
+    // existing session checks after the daemon answered: a wrong name is
+    // the error to hear first.)
+    let no_terminal = "this is not a terminal: wrapd-attach needs one to attach";
+    if opts.create.is_some() {
+        terminal::available().context(no_terminal)?;
+    }
     let mut winch = signal(SignalKind::window_change())?;
-    let outer = crossterm::terminal::size()
-        .context("this is not a terminal: wrapd-attach needs one to attach")?;
+    let outer = crossterm::terminal::size().context(no_terminal)?;
     let mut app = App::new(config, opts.read_only, outer);
     app.presence = presence::Presence::new(match &opts.share {
         ShareSide::None => presence::Side::None,
@@ -242,6 +251,7 @@ pub async fn run(
             .await
             .map_err(|s| anyhow!("{}", status_message(&s)))?;
 
+    terminal::available().context(no_terminal)?;
     let mut guard = TerminalGuard::enter().context("setting up the terminal")?;
     // A fixed viewport, resized when the client sees the outer terminal
     // resize: ratatui's full-screen one asked the terminal for its size at

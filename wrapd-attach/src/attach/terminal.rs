@@ -15,6 +15,16 @@ use crossterm::terminal::{
     EnterAlternateScreen, LeaveAlternateScreen, disable_raw_mode, enable_raw_mode,
 };
 
+/// Whether there is a terminal to attach in: the one raw mode and input use
+/// (stdin, or else the process's controlling terminal, /dev/tty). Its size
+/// is no test: without a terminal crossterm still gives terminfo's.
+pub fn available() -> io::Result<()> {
+    if io::IsTerminal::is_terminal(&io::stdin()) {
+        return Ok(());
+    }
+    std::fs::File::open("/dev/tty").map(drop)
+}
+
 /// Whether the terminal is in our modes right now (the panic hook checks it).
 static ACTIVE: AtomicBool = AtomicBool::new(false);
 static HOOK: Once = Once::new();

@@ -60,7 +60,7 @@ pub fn draw(frame: &mut Frame<'_>, app: &App) {
         frame.render_widget(status_line(app), status_area);
     }
     match &app.mode {
-        Mode::Help => draw_help(frame, session_area, app),
+        Mode::Help { top } => app.help_page().draw(frame, *top),
         Mode::Chooser { sessions, selected } => {
             draw_chooser(frame, session_area, sessions.as_deref(), *selected)
         }
@@ -179,34 +179,6 @@ fn centered(area: Rect, width: u16, height: u16) -> Rect {
         w,
         h,
     )
-}
-
-fn draw_help(frame: &mut Frame<'_>, area: Rect, app: &App) {
-    let prefix = app.prefix.to_string();
-    let mut lines: Vec<Line> = app
-        .bindings
-        .iter()
-        .map(|(key, action)| {
-            Line::from(format!(
-                " {prefix} {:<6} {}",
-                key.to_string(),
-                action.describe()
-            ))
-        })
-        .collect();
-    lines.push(Line::from(format!(
-        " {prefix} {prefix:<6} send the prefix key itself"
-    )));
-    let rect = centered(area, 64, lines.len() as u16 + 2);
-    frame.render_widget(Clear, rect);
-    frame.render_widget(
-        Paragraph::new(lines).block(
-            Block::default()
-                .borders(Borders::ALL)
-                .title(" wrapd keys (any key closes) "),
-        ),
-        rect,
-    );
 }
 
 fn draw_chooser(

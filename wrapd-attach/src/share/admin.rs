@@ -7,6 +7,7 @@ use std::path::Path;
 use anyhow::Result;
 use serde_json::json;
 use tonic::transport::Channel;
+use wrapd_muxd::human;
 use wrapd_proto::pb;
 use wrapd_proto::pb::share_admin_client::ShareAdminClient;
 use wrapd_proto::pb::update_access_request::Change;
@@ -254,8 +255,8 @@ fn print_info(info: &pb::ShareInfo, json: bool) -> Result<()> {
         info.share_id,
         role_name(info.link_role()),
         role_name(info.team_role()),
-        megabytes(info.bytes_sent),
-        megabytes(info.bytes_limit),
+        human::bytes(info.bytes_sent),
+        human::bytes(info.bytes_limit),
     )?;
     for l in &info.links {
         // Listings carry no secrets: the daemon showed each once, when made.
@@ -279,10 +280,6 @@ fn print_info(info: &pb::ShareInfo, json: bool) -> Result<()> {
         writeln!(out, "  {}", participant_line(p))?;
     }
     Ok(())
-}
-
-fn megabytes(b: u64) -> String {
-    format!("{:.1} MB", b as f64 / 1e6)
 }
 
 /// Where a share starts, as the owner chose it: "with scrollback",
@@ -380,6 +377,8 @@ fn print_audit(entries: &[pb::AuditEntry], json: bool) -> Result<()> {
                 json!({
                     "at": iso8601(e.at_ms), "at_ms": e.at_ms, "participant_id": e.participant_id,
                     "name": e.name, "email": e.email, "action": e.action, "detail": e.detail,
+                    "count": e.count.max(1),
+                    "last_at": (e.count > 1).then(|| iso8601(e.last_at_ms)),
                 })
             })
             .collect();
@@ -387,21 +386,53 @@ fn print_audit(entries: &[pb::AuditEntry], json: bool) -> Result<()> {
         return Ok(());
     }
     for e in entries {
-        let who = match (e.name.is_empty(), e.email.is_empty()) {
-            _ if e.participant_id.is_empty() => "owner".to_owned(),
-            (false, false) => format!("{} <{}>", e.name, e.email),
-            (false, true) => e.name.clone(),
-            (true, false) => e.email.clone(),
-            (true, true) => e.participant_id.clone(),
-        };
-        writeln!(out, "{} {who} {}: {}", iso8601(e.at_ms), e.action, e.detail)?;
+        writeln!(out, "{}", audit_line(e))?;
     }
     Ok(())
+}
+
+/// One entry as `share audit` prints it; repeats say how often and when last.
+fn audit_line(e: &pb::AuditEntry) -> String {
+    let who = match (e.name.is_empty(), e.email.is_empty()) {
+        _ if e.action == "dropped" => "daemon".to_owned(),
+        _ if e.participant_id.is_empty() => "owner".to_owned(),
+        (false, false) => format!("{} <{}>", e.name, e.email),
+        (false, true) => e.name.clone(),
+        (true, false) => e.email.clone(),
+        (true, true) => e.participant_id.clone(),
+    };
+    let mut line = format!("{} {who} {}: {}", iso8601(e.at_ms), e.action, e.detail);
+    if e.count > 1 {
+        line.push_str(&format!(" (×{}, last {})", e.count, iso8601(e.last_at_ms)));
+    }
+    line
 }
 
 #[cfg(test)]
 mod rotation_tests {
     use super::*;
+
+    #[test]
+    fn a_repeated_audit_entry_says_how_often_and_when_last() {
+        let e = pb::AuditEntry {
+            at_ms: 0,
+            participant_id: "p2".into(),
+            name: "Vic".into(),
+            action: "control-requested".into(),
+            count: 500,
+            last_at_ms: 60_000,
+            ..Default::default()
+        };
+        let line = audit_line(&e);
+        assert!(line.starts_with(&iso8601(0)), "{line}");
+        assert!(line.contains("Vic control-requested: "), "{line}");
+        assert!(
+            line.ends_with(&format!("(×500, last {})", iso8601(60_000))),
+            "{line}"
+        );
+        let once = pb::AuditEntry { count: 0, ..e };
+        assert!(!audit_line(&once).contains('×'));
+    }
 
     #[test]
     fn a_rotated_link_is_printed_with_a_warning_about_the_old_one() {

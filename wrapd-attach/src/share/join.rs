@@ -78,6 +78,9 @@ pub async fn join_storing_in(
         known_ca_pem: None,
         identity: None,
     };
+    for dir in store::prune_expired(data_dir) {
+        tracing::debug!("removed {}: its certificate has expired", dir.display());
+    }
     let joined = JoinedShare::under(data_dir, &link);
     let stored = joined
         .load()

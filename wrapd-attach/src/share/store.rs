@@ -1,7 +1,8 @@
 //! What joining a share leaves behind: our key, the certificate the daemon
 //! issued and its CA, under `$XDG_DATA_HOME/wrapd/joined/<share-id>@<host>/`
 //! (directories 0700, files 0600), so that joining again reconnects without
-//! a second enrollment while the certificate lasts.
+//! a second enrollment while the certificate lasts. Each join removes the
+//! folders whose certificate has expired.
 
 use std::fs;
 use std::io::{self, Write};
@@ -44,11 +45,38 @@ pub struct Stored {
 impl Stored {
     /// Still good for at least a minute.
     pub fn is_current(&self) -> bool {
-        let now = SystemTime::now()
-            .duration_since(UNIX_EPOCH)
-            .map_or(0, |d| d.as_secs() as i64);
-        self.not_after > now + 60
+        self.not_after > now() + 60
     }
+}
+
+fn now() -> i64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs() as i64)
+}
+
+/// Remove the folders under `data_dir/joined/` whose certificate has
+/// expired: they can never connect again (joining that share again enrolls
+/// anew, if its link still can). Folders without a readable certificate,
+/// and anything that is not a folder, stay. The folders removed.
+pub fn prune_expired(data_dir: &Path) -> Vec<PathBuf> {
+    let Ok(entries) = fs::read_dir(data_dir.join("joined")) else {
+        return Vec::new();
+    };
+    let now = now();
+    entries
+        .flatten()
+        // (The entry's own type: a symbolic link is not followed.)
+        .filter(|e| e.file_type().is_ok_and(|t| t.is_dir()))
+        .map(|e| e.path())
+        .filter(|dir| {
+            fs::read_to_string(dir.join(CERTIFICATE))
+                .ok()
+                .and_then(|pem| not_after(&pem))
+                .is_some_and(|end| end <= now)
+        })
+        .filter(|dir| fs::remove_dir_all(dir).is_ok())
+        .collect()
 }
 
 impl JoinedShare {
@@ -173,13 +201,52 @@ mod tests {
         assert_eq!(share.load().unwrap().identity.key_pem, "KEY2");
     }
 
-    #[test]
-    fn an_expired_certificate_is_not_current() {
+    fn expired_certificate_pem() -> String {
         let key = rcgen::KeyPair::generate().unwrap();
         let mut params = rcgen::CertificateParams::new(vec!["me".to_owned()]).unwrap();
         params.not_before = rcgen::date_time_ymd(2020, 1, 1);
         params.not_after = rcgen::date_time_ymd(2020, 1, 2);
-        let pem = params.self_signed(&key).unwrap().pem();
+        params.self_signed(&key).unwrap().pem()
+    }
+
+    #[test]
+    fn folders_of_expired_certificates_are_pruned_and_nothing_else() {
+        let tmp = tempfile::tempdir().unwrap();
+        let joined = tmp.path().join("joined");
+        let current = joined.join("current@box");
+        let expired = joined.join("expired@box");
+        let unreadable = joined.join("no-certificate@box");
+        for (dir, cert) in [
+            (&current, certificate_pem()),
+            (&expired, expired_certificate_pem()),
+        ] {
+            JoinedShare { dir: dir.clone() }
+                .save("KEY", &cert, "CA")
+                .unwrap();
+        }
+        fs::create_dir_all(&unreadable).unwrap();
+        fs::write(joined.join("a-file"), "").unwrap();
+        // A link to an expired folder is not followed.
+        let outside = tmp.path().join("outside");
+        JoinedShare {
+            dir: outside.clone(),
+        }
+        .save("KEY", &expired_certificate_pem(), "CA")
+        .unwrap();
+        std::os::unix::fs::symlink(&outside, joined.join("link@box")).unwrap();
+
+        assert_eq!(prune_expired(tmp.path()), vec![expired.clone()]);
+        assert!(!expired.exists());
+        for kept in [&current, &unreadable, &joined.join("a-file"), &outside] {
+            assert!(kept.exists(), "{kept:?}");
+        }
+        assert!(prune_expired(tmp.path()).is_empty());
+        assert!(prune_expired(&tmp.path().join("none")).is_empty());
+    }
+
+    #[test]
+    fn an_expired_certificate_is_not_current() {
+        let pem = expired_certificate_pem();
         let stored = Stored {
             identity: ClientIdentity {
                 certificate_pem: pem.clone(),

@@ -97,12 +97,18 @@ pub async fn output(
 
 /// Block events; a collaborator's end when their access does (with the
 /// status that says why), or with the share's byte limit (each event counted
-/// as it goes out).
+/// as it goes out). A collaborator has a few watches at once (see
+/// `collab::slots`).
 pub async fn watch(
     handle: SessionHandle,
     collab: Option<Collab>,
     daemon: Arc<Daemon>,
 ) -> Result<BlockEventStream, Status> {
+    let slot = collab
+        .as_ref()
+        .map(|c| daemon.attach_slots.take_watch(c))
+        .transpose()
+        .map_err(status)?;
     let events = handle.watch_blocks().await.map_err(status)?;
     let window = collab.as_ref().map(|c| c.window);
     let stream = BroadcastStream::new(events).filter_map(move |e| async move {
@@ -148,7 +154,8 @@ pub async fn watch(
                 .take_until(async move { token.cancelled().await })
                 .chain(why)
                 .map(move |e| {
-                    let _timer = &stop;
+                    // The timer and the slot last as long as the stream.
+                    let _held = (&stop, &slot);
                     let e = e?;
                     daemon.shares.account(
                         &c.share_id,

@@ -47,7 +47,7 @@ impl Presence {
                             p.streams += 1;
                             p.last_seen_ms = now;
                         }
-                        share.audit(&c.participant_id, "join", "attached".to_owned());
+                        share.audit_repeat(&c.participant_id, "join", "attached".to_owned());
                     }
                 }
             }
@@ -107,7 +107,7 @@ impl Presence {
                         p.last_seen_ms = now;
                     }
                     let text = data.escape_ascii().to_string();
-                    match share.audit.back_mut() {
+                    match share.audit.last_record_mut() {
                         Some(e)
                             if e.action == "input"
                                 && e.participant_id == c.participant_id
@@ -115,6 +115,7 @@ impl Presence {
                                 && e.detail.len() + text.len() <= AUDIT_INPUT_CHARS =>
                         {
                             e.detail.push_str(&text);
+                            share.audit.record_grew(text.len());
                         }
                         _ => {
                             let text: String = text.chars().take(AUDIT_INPUT_CHARS).collect();
@@ -134,18 +135,11 @@ impl Presence {
         let Some(c) = &self.collab else { return };
         let mut st = self.daemon.shares.lock();
         if let Some(share) = st.share_mut(&c.share_id) {
-            let repeat = share.audit.back().is_some_and(|e| {
-                e.action == "refused"
-                    && e.participant_id == c.participant_id
-                    && now_ms().saturating_sub(e.at_ms) < AUDIT_JOIN_MS
-            });
-            if !repeat {
-                share.audit(
-                    &c.participant_id,
-                    "refused",
-                    format!("{what}: a viewer may not write"),
-                );
-            }
+            share.audit_repeat(
+                &c.participant_id,
+                "refused",
+                format!("{what}: a viewer may not write"),
+            );
         }
     }
 
@@ -193,7 +187,7 @@ impl Drop for Presence {
                             p.streams = p.streams.saturating_sub(1);
                             p.last_seen_ms = now_ms();
                         }
-                        share.audit(&c.participant_id, "leave", "detached".to_owned());
+                        share.audit_repeat(&c.participant_id, "leave", "detached".to_owned());
                     }
                 }
             }

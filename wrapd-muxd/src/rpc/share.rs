@@ -108,8 +108,12 @@ impl Share for ShareService {
             if p.role == Role::Editor {
                 return Err(Status::failed_precondition("you already have control"));
             }
-            p.control_requested = true;
-            share.audit(&c.participant_id, "control-requested", String::new());
+            // Asking again changes nothing anyone sees: counted, not re-sent.
+            let again = std::mem::replace(&mut p.control_requested, true);
+            share.audit_repeat(&c.participant_id, "control-requested", String::new());
+            if again {
+                return Ok(Response::new(pb::RequestControlResponse {}));
+            }
         }
         self.daemon.shares.bump();
         Ok(Response::new(pb::RequestControlResponse {}))

@@ -128,8 +128,8 @@ impl ShareAdminService {
                 let role = Role::from_pb(inv.role)?.unwrap_or(Role::Viewer);
                 if share.active_participants() >= limits.max_participants {
                     return Err(Status::resource_exhausted(format!(
-                        "this share already has {} participants, its limit (share.max_participants)",
-                        limits.max_participants
+                        "this share already has {}, its limit (share.max_participants)",
+                        crate::human::count(limits.max_participants as u64, "participant")
                     )));
                 }
                 let secret = new_secret();
@@ -490,10 +490,7 @@ impl ShareAdmin for ShareAdminService {
     ) -> Result<Response<pb::GetAuditLogResponse>, Status> {
         let id = self.share_id(&req.into_inner().target)?;
         let st = self.shares().lock();
-        let entries = st
-            .share(&id)
-            .map(|s| s.audit.iter().cloned().collect())
-            .unwrap_or_default();
+        let entries = st.share(&id).map(|s| s.audit.entries()).unwrap_or_default();
         Ok(Response::new(pb::GetAuditLogResponse { entries }))
     }
 }

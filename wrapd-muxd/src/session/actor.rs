@@ -291,10 +291,12 @@ impl Session {
     }
 
     /// The shell's directory: as it last reported it, or, from a shell that
-    /// reports it only with each command (our bash), as it is now.
+    /// reports it only with each command (our bash), from a program that has
+    /// reported none yet (or never does), as it is now.
     fn cwd(&self) -> String {
         let reported = || self.term.cwd().unwrap_or_default().to_owned();
-        if self.term.cwd_with_commands() && !self.reaped {
+        let ask = self.term.cwd_with_commands() || self.term.cwd().is_none();
+        if ask && !self.reaped {
             return shell::process::cwd(self.pty.pid).unwrap_or_else(reported);
         }
         reported()
@@ -383,7 +385,13 @@ impl Session {
                 ansi,
                 reply,
             } => {
-                let _ = reply.send(self.term.capture(scrollback, ansi));
+                let term = &self.term;
+                let capture = if scrollback {
+                    off_the_worker(|| term.capture(true, ansi))
+                } else {
+                    term.capture(false, ansi)
+                };
+                let _ = reply.send(capture);
             }
             SessionCmd::ReadRows { start, end, reply } => {
                 let end = RowIndex(end.0.min(start.0.saturating_add(MAX_ROWS_PER_READ)));
@@ -403,7 +411,9 @@ impl Session {
                 case_sensitive,
                 reply,
             } => {
-                let _ = reply.send(self.term.search(&query, from, backwards, case_sensitive));
+                let term = &self.term;
+                let found = off_the_worker(|| term.search(&query, from, backwards, case_sensitive));
+                let _ = reply.send(found);
             }
             SessionCmd::Rename { name } => {
                 self.name = name;
@@ -424,8 +434,10 @@ impl Session {
                     Some(id) => self.term.block(id),
                     None => self.term.blocks().next_back(),
                 };
+                let term = &self.term;
                 let found = block.map(|b| {
-                    let output = self.term.block_output(b.id, ansi).unwrap_or_default();
+                    let output =
+                        off_the_worker(|| term.block_output(b.id, ansi)).unwrap_or_default();
                     (self.block_info(b), output)
                 });
                 let _ = reply.send(found);
@@ -456,5 +468,21 @@ impl Session {
         self.last_active_ms = now_ms();
         self.pty.write(data)?;
         Ok(())
+    }
+}
+
+/// Run work that reads the whole history (a search, a capture with
+/// scrollback, a long block's output: tens of milliseconds for 100,000
+/// lines) without holding up everything else scheduled on this worker
+/// thread: on the multi-threaded runtime the worker hands its other tasks,
+/// and the I/O driver, to another thread while this one works. Elsewhere
+/// (a single-threaded runtime in tests) it just runs.
+fn off_the_worker<T>(work: impl FnOnce() -> T) -> T {
+    use tokio::runtime::{Handle, RuntimeFlavor};
+    match Handle::try_current() {
+        Ok(handle) if handle.runtime_flavor() == RuntimeFlavor::MultiThread => {
+            tokio::task::block_in_place(work)
+        }
+        _ => work(),
     }
 }

@@ -272,14 +272,14 @@ fn team_member(
         Some(i) => i,
         None => {
             if share.active_participants() >= limits.max_participants {
-                share.audit(
+                share.audit_repeat(
                     "",
                     "limit",
                     format!("team member {} refused: the share is full", cert.email),
                 );
                 return Err(Status::resource_exhausted(format!(
-                    "this share already has {} participants, its limit",
-                    limits.max_participants
+                    "this share already has {}, its limit",
+                    crate::human::count(limits.max_participants as u64, "participant")
                 )));
             }
             let p = share.add_participant(&cert.name, &cert.email, role, Via::Team);

@@ -78,7 +78,7 @@ pub fn enroll<T>(
             }
             if matches!(p.via, Via::Invite { used: true, .. }) {
                 let id = p.id.clone();
-                share.audit(
+                share.audit_repeat(
                     &id,
                     "refused",
                     "a used invitation was presented again".to_owned(),
@@ -112,10 +112,10 @@ pub fn enroll<T>(
                 return Err(refused_link());
             }
             if share.active_participants() >= limits.max_participants {
-                share.audit("", "limit", format!("{name} refused: the share is full"));
+                share.audit_repeat("", "limit", format!("{name} refused: the share is full"));
                 return Err(Status::resource_exhausted(format!(
-                    "this share already has {} participants, its limit",
-                    limits.max_participants
+                    "this share already has {}, its limit",
+                    crate::human::count(limits.max_participants as u64, "participant")
                 )));
             }
             CertIdentity {
@@ -289,11 +289,12 @@ mod tests {
         let share = st.share("s1").unwrap();
         assert_eq!(share.participant(&pid).unwrap().serials, ["w1"]);
         assert_eq!(share.participant(&inv).unwrap().serials, ["c1"]);
-        let joins: Vec<&str> = share
+        let joins: Vec<String> = share
             .audit
-            .iter()
+            .entries()
+            .into_iter()
             .filter(|e| e.action == "join")
-            .map(|e| e.detail.as_str())
+            .map(|e| e.detail)
             .collect();
         assert!(joins[0].ends_with("from a browser"), "{joins:?}");
         assert!(!joins[1].contains("browser"), "{joins:?}");

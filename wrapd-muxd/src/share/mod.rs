@@ -12,6 +12,7 @@
 //! - `port`: the share port, opened when the first share starts.
 //! - `tls`: the share port's TLS (acceptor, deferred client verification, peer info).
 //! - `state`: [`Shares`], the one owner of every share, participant and audit log.
+//! - `audit`: a share's audit log in memory (bounded; repeats counted, not added).
 //! - `presence`: participants as the wire shows them; share infos.
 //! - `authz`: who the caller is and what they may do — the one place that decides.
 //! - `filter`: nothing before a share's starting point reaches collaborators.
@@ -20,6 +21,7 @@
 //! - `secret`: random secrets, stored hashed.
 //! - `team`: `wrapd-muxd team init|issue` (a team CA and member identities).
 
+pub mod audit;
 pub mod authz;
 pub mod ca;
 pub mod enroll;

@@ -5,13 +5,21 @@
 //! binary). A port that cannot be bound fails that share with a message
 //! naming the address, and the next share tries again; once open, the port
 //! stays open until the daemon stops.
+//!
+//! Strangers can reach it, so what they may hold is bounded
+//! ([`crate::admission`]), and connections without a certificate (which may
+//! only enroll) are served with tighter HTTP/2 limits than certificate
+//! holders' (two servers, one per kind).
 
 use std::net::SocketAddr;
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Duration;
 
 use tokio::task::JoinHandle;
+use tokio_stream::wrappers::ReceiverStream;
+use tonic::service::Routes;
 
+use crate::admission::{Admission, Limits};
 use crate::config::ShareConfig;
 use crate::daemon::Daemon;
 use crate::rpc::MuxService;
@@ -19,12 +27,23 @@ use crate::rpc::share::ShareService;
 use crate::share::ca::pem_to_der;
 use crate::share::tls::{self, TeamTrust, TlsSetup};
 
-/// HTTP/2 streams one share-port connection may have open at once.
+/// HTTP/2 streams a certificate holder's connection may have open at once.
 const MAX_STREAMS_PER_CONNECTION: u32 = 32;
-/// Pings on an idle share-port connection, and how long an answer may take
-/// before the connection is dropped.
+/// Pings on an idle certificate holder's connection, and how long an answer
+/// may take before the connection is dropped.
 const KEEPALIVE_INTERVAL: Duration = Duration::from_secs(30);
 const KEEPALIVE_TIMEOUT: Duration = Duration::from_secs(20);
+/// The largest request header list a certificate holder may send (gRPC's are
+/// a few hundred bytes).
+const MAX_HEADER_LIST: u32 = 16 * 1024;
+/// Without a certificate one may only enroll (one short request): fewer
+/// streams, smaller headers, quicker pings, and a time limit per request.
+const ANONYMOUS_MAX_STREAMS: u32 = 2;
+const ANONYMOUS_MAX_HEADER_LIST: u32 = 8 * 1024;
+const ANONYMOUS_KEEPALIVE: Duration = Duration::from_secs(5);
+const ANONYMOUS_REQUEST_TIMEOUT: Duration = Duration::from_secs(10);
+/// Streams a peer may reset (or make us reset) before it is cut off.
+const MAX_RESETS: usize = 16;
 
 /// The port once open: where it listens, and its server task.
 #[derive(Default)]
@@ -82,23 +101,42 @@ pub fn ensure_open(daemon: &Arc<Daemon>) -> Result<SocketAddr, String> {
     let local = listener.local_addr().unwrap_or(addr);
     tracing::info!(addr = %local, ca = %ca.fingerprint(), "share port listening");
     let shutdown = daemon.shutdown.clone();
-    let incoming = tokio_stream::wrappers::ReceiverStream::new(tls::accept_loop(
+    let incoming = tls::accept_loop(
         listener,
         Arc::new(setup),
+        Admission::new(Limits::SHARE_PORT),
         shutdown.clone(),
-    ));
-    // Strangers can reach this port: bound what one connection may hold.
-    let server = tonic::transport::Server::builder()
+    );
+    let authenticated = tonic::transport::Server::builder()
         .max_concurrent_streams(Some(MAX_STREAMS_PER_CONNECTION))
         .concurrency_limit_per_connection(MAX_STREAMS_PER_CONNECTION as usize)
         .http2_keepalive_interval(Some(KEEPALIVE_INTERVAL))
         .http2_keepalive_timeout(Some(KEEPALIVE_TIMEOUT))
-        .add_service(MuxService::remote_server(daemon.clone()))
-        .add_service(ShareService::server(daemon.clone()))
-        .add_service(crate::rpc::owner_only::OwnerOnly::server())
-        .serve_with_incoming_shutdown(incoming, shutdown.cancelled_owned());
+        .http2_max_header_list_size(Some(MAX_HEADER_LIST))
+        .http2_max_pending_accept_reset_streams(Some(MAX_RESETS))
+        .http2_max_local_error_reset_streams(Some(MAX_RESETS))
+        .add_routes(routes(daemon))
+        .serve_with_incoming_shutdown(
+            ReceiverStream::new(incoming.authenticated),
+            shutdown.clone().cancelled_owned(),
+        );
+    let anonymous = tonic::transport::Server::builder()
+        .max_concurrent_streams(Some(ANONYMOUS_MAX_STREAMS))
+        .concurrency_limit_per_connection(ANONYMOUS_MAX_STREAMS as usize)
+        .http2_keepalive_interval(Some(ANONYMOUS_KEEPALIVE))
+        .http2_keepalive_timeout(Some(ANONYMOUS_KEEPALIVE))
+        .http2_max_header_list_size(Some(ANONYMOUS_MAX_HEADER_LIST))
+        .http2_max_pending_accept_reset_streams(Some(MAX_RESETS))
+        .http2_max_local_error_reset_streams(Some(MAX_RESETS))
+        .timeout(ANONYMOUS_REQUEST_TIMEOUT)
+        .add_routes(routes(daemon))
+        .serve_with_incoming_shutdown(
+            ReceiverStream::new(incoming.unauthenticated),
+            shutdown.cancelled_owned(),
+        );
     let task = tokio::spawn(async move {
-        if let Err(e) = server.await {
+        let (a, b) = tokio::join!(authenticated, anonymous);
+        for e in [a.err(), b.err()].into_iter().flatten() {
             tracing::warn!("share port: {e}");
         }
     });
@@ -107,6 +145,14 @@ pub fn ensure_open(daemon: &Arc<Daemon>) -> Result<SocketAddr, String> {
         task: Some(task),
     });
     Ok(local)
+}
+
+/// What the share port serves (to both kinds of connection: the services
+/// decide per request who may do what).
+fn routes(daemon: &Arc<Daemon>) -> Routes {
+    Routes::new(MuxService::remote_server(daemon.clone()))
+        .add_service(ShareService::server(daemon.clone()))
+        .add_service(crate::rpc::owner_only::OwnerOnly::server())
 }
 
 /// The configured team CA, if any (a bad file is a warning: no team access).

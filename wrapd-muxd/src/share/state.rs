@@ -1,7 +1,7 @@
 //! [`Shares`]: every share, its participants, secrets, counters and audit log,
 //! behind one lock — the live access list that `authz` checks.
 
-use std::collections::{HashMap, VecDeque};
+use std::collections::HashMap;
 use std::sync::{Mutex, MutexGuard};
 
 use tokio::sync::watch;
@@ -9,13 +9,12 @@ use tokio_util::sync::CancellationToken;
 use tonic::Status;
 use wrapd_proto::pb;
 
+use super::audit::AuditLog;
 use super::secret::SecretHash;
 use super::store::RevocationStore;
 use super::{PALETTE, Role};
 use crate::session::{SessionId, now_ms};
 
-/// Audit entries kept per share (the oldest go first).
-const AUDIT_CAP: usize = 10_000;
 /// Presence is re-sent for typing at most this often per participant.
 pub const TYPING_RESOLUTION_MS: u64 = 1000;
 
@@ -83,7 +82,7 @@ pub struct Share {
     pub participants: Vec<Participant>,
     pub bytes_sent: u64,
     pub limit_reported: bool,
-    pub audit: VecDeque<pb::AuditEntry>,
+    pub audit: AuditLog,
     /// Cancelled when the share stops.
     pub token: CancellationToken,
     next_participant: u32,
@@ -116,7 +115,7 @@ impl Share {
             participants: Vec::new(),
             bytes_sent: 0,
             limit_reported: false,
-            audit: VecDeque::new(),
+            audit: AuditLog::default(),
             token: CancellationToken::new(),
             next_participant: 0,
             joined: 0,
@@ -179,21 +178,31 @@ impl Share {
 
     /// Record what participant `id` did ("" for the owner or the daemon).
     pub fn audit(&mut self, id: &str, action: &str, detail: String) {
-        if self.audit.len() >= AUDIT_CAP {
-            self.audit.pop_front();
-        }
+        let e = self.audit_entry(id, action, detail);
+        self.audit.record(e);
+    }
+
+    /// Note something participant `id` (or a stranger: "") can repeat at
+    /// will; repeats are counted, not added (see `audit.rs`).
+    pub fn audit_repeat(&mut self, id: &str, action: &str, detail: String) {
+        let e = self.audit_entry(id, action, detail);
+        self.audit.repeat(e);
+    }
+
+    fn audit_entry(&self, id: &str, action: &str, detail: String) -> pb::AuditEntry {
         let (name, email) = self
             .participant(id)
             .map(|p| (p.name.clone(), p.email.clone()))
             .unwrap_or_default();
-        self.audit.push_back(pb::AuditEntry {
+        pb::AuditEntry {
             at_ms: now_ms(),
             participant_id: id.to_owned(),
             email,
             name,
             action: action.to_owned(),
             detail,
-        });
+            ..Default::default()
+        }
     }
 
     /// Apply a route's new role (`None`: the route is off) to everyone who
@@ -416,26 +425,31 @@ impl Shares {
             .filter(|p| p.via != Via::Link && !p.email.is_empty())
             .map(|p| p.email.to_ascii_lowercase())
             .unwrap_or_else(|| format!("{share_id}/{participant}"));
+        if !st.daily.contains_key(&key) {
+            // Counts of earlier days are of no use: they go before one is added.
+            st.daily.retain(|_, (d, _)| *d == day);
+        }
         let used = st.daily.entry(key).or_insert((day, 0));
         if used.0 != day {
             *used = (day, 0);
         }
         if used.1.saturating_add(bytes) > limits.max_daily_bytes {
             let msg = format!(
-                "you have received {} MB from shared sessions today, the daily limit: try again tomorrow",
-                limits.max_daily_bytes / 1_000_000
+                "you have received {} from shared sessions today, the daily limit: try again tomorrow",
+                crate::human::bytes(limits.max_daily_bytes)
             );
+            // Refused again at each attach or request: counted, not re-added.
             let share = st.share_mut(share_id).expect("found above");
-            share.audit(participant, "limit", msg.clone());
+            share.audit_repeat(participant, "limit", msg.clone());
             return Err(Status::resource_exhausted(msg));
         }
         used.1 += bytes;
         let share = st.share_mut(share_id).expect("found above");
         if share.bytes_sent.saturating_add(bytes) > limits.max_session_bytes {
             let msg = format!(
-                "this shared session has sent its limit of {} MB to collaborators; \
+                "this shared session has sent its limit of {} to collaborators; \
                  the owner can share it again to reset it",
-                limits.max_session_bytes / 1_000_000
+                crate::human::bytes(limits.max_session_bytes)
             );
             if !share.limit_reported {
                 share.limit_reported = true;
@@ -491,8 +505,48 @@ mod tests {
         let st = s.lock();
         let share = st.share("s1").unwrap();
         assert_eq!(share.bytes_sent, 900);
-        let actions: Vec<&str> = share.audit.iter().map(|e| e.action.as_str()).collect();
+        let entries = share.audit.entries();
+        let actions: Vec<&str> = entries.iter().map(|e| e.action.as_str()).collect();
         assert_eq!(actions, ["limit", "limit"]);
+    }
+
+    #[test]
+    fn a_collaborator_refused_by_the_daily_limit_again_and_again_fills_one_entry() {
+        let s = shares(1_000_000, 100);
+        let mut share = Share::new("s1".into(), SessionId("x".into()), "x".into(), 0, 0);
+        let a = share
+            .add_participant("A", "", Role::Viewer, Via::Link)
+            .id
+            .clone();
+        share.audit(&a, "input", "recorded".to_owned());
+        s.insert(share);
+        for _ in 0..50_000 {
+            s.account("s1", &a, 200).unwrap_err();
+        }
+        let st = s.lock();
+        let entries = st.share("s1").unwrap().audit.entries();
+        assert_eq!(entries.len(), 2, "{entries:?}");
+        assert_eq!(entries[0].detail, "recorded");
+        assert_eq!(
+            (entries[1].action.as_str(), entries[1].count),
+            ("limit", 50_000)
+        );
+    }
+
+    #[test]
+    fn counts_of_earlier_days_go_when_a_new_collaborator_is_counted() {
+        let s = shares(1_000_000, 1_000_000);
+        let mut share = Share::new("s1".into(), SessionId("x".into()), "x".into(), 0, 0);
+        let a = share
+            .add_participant("A", "", Role::Viewer, Via::Link)
+            .id
+            .clone();
+        s.insert(share);
+        s.lock().daily.insert("gone/p1".into(), (1, 10));
+        s.account("s1", &a, 1).unwrap();
+        let st = s.lock();
+        let keys: Vec<&String> = st.daily.keys().collect();
+        assert_eq!(keys, [&format!("s1/{a}")]);
     }
 
     #[test]

@@ -1,4 +1,4 @@
-//! The share port: TLS over TCP, one `TlsAcceptor` handshake per connection.
+//! The share port: TLS over TCP, one handshake per connection.
 //!
 //! Client certificates are optional (`Enroll` needs none). The TLS layer checks
 //! that a client holds the key of the certificate it presents; whether that
@@ -7,7 +7,14 @@
 //! reaches the client as a gRPC status with a clear message instead of a
 //! broken handshake. The verdict travels with the connection ([`PeerInfo`],
 //! tonic's connect info) into every request's extensions.
+//!
+//! What a connection may hold is [`crate::admission`]'s to say: each is
+//! admitted at accept as unauthenticated (which may push out an older one),
+//! moves to the certificate holders' pool once its certificate verifies, and
+//! is closed when its ticket says so. The two kinds come out of separate
+//! channels, for servers with different HTTP/2 limits.
 
+use std::future::Future;
 use std::io;
 use std::net::SocketAddr;
 use std::pin::Pin;
@@ -23,20 +30,18 @@ use rustls::server::{ServerConfig, WebPkiClientVerifier};
 use rustls::{CertificateError, DigitallySignedStruct, DistinguishedName, RootCertStore};
 use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
 use tokio::net::{TcpListener, TcpStream};
-use tokio::sync::{OwnedSemaphorePermit, Semaphore, mpsc};
-use tokio_rustls::TlsAcceptor;
+use tokio::sync::mpsc;
+use tokio_rustls::LazyConfigAcceptor;
 use tokio_rustls::server::TlsStream;
 use tokio_util::sync::CancellationToken;
 use tonic::transport::server::Connected;
 
 use super::ca::{Ca, Identity};
 use super::identity::PeerCert;
+use crate::admission::{Admission, Ticket};
 
 /// A handshake that takes longer than this is dropped.
 const HANDSHAKE_TIMEOUT: Duration = Duration::from_secs(10);
-/// Connections (handshaking or open) the share port holds at once; more are
-/// closed at accept, with a log line.
-pub const MAX_CONNECTIONS: usize = 256;
 
 /// Who is at the other end of a TLS connection.
 #[derive(Debug, Clone)]
@@ -62,8 +67,24 @@ pub struct PeerInfo {
 pub struct PeerConn {
     io: TlsStream<TcpStream>,
     info: PeerInfo,
-    /// One of the port's connection slots, freed when the connection closes.
-    _slot: OwnedSemaphorePermit,
+    /// Its place on the port, given back when the connection closes.
+    ticket: Ticket,
+    /// Resolves (with why) when admission wants the connection closed.
+    closing: Pin<Box<dyn Future<Output = &'static str> + Send>>,
+    /// Whether it has sent anything since the handshake.
+    spoke: bool,
+}
+
+impl PeerConn {
+    /// An error that makes the server drop the connection, once it must close.
+    fn poll_closing(&mut self, cx: &mut Context<'_>) -> Option<io::Error> {
+        let why = match self.closing.as_mut().poll(cx) {
+            Poll::Ready(why) => why,
+            Poll::Pending => return None,
+        };
+        tracing::debug!(peer = %self.info.addr, "share port: connection {why}");
+        Some(io::Error::new(io::ErrorKind::TimedOut, why))
+    }
 }
 
 impl Connected for PeerConn {
@@ -79,7 +100,16 @@ impl AsyncRead for PeerConn {
         cx: &mut Context<'_>,
         buf: &mut ReadBuf<'_>,
     ) -> Poll<io::Result<()>> {
-        Pin::new(&mut self.io).poll_read(cx, buf)
+        if let Some(e) = self.poll_closing(cx) {
+            return Poll::Ready(Err(e));
+        }
+        let before = buf.filled().len();
+        let result = std::task::ready!(Pin::new(&mut self.io).poll_read(cx, buf));
+        if !self.spoke && buf.filled().len() > before {
+            self.spoke = true;
+            self.ticket.spoke();
+        }
+        Poll::Ready(result)
     }
 }
 
@@ -89,6 +119,9 @@ impl AsyncWrite for PeerConn {
         cx: &mut Context<'_>,
         buf: &[u8],
     ) -> Poll<io::Result<usize>> {
+        if let Some(e) = self.poll_closing(cx) {
+            return Poll::Ready(Err(e));
+        }
         Pin::new(&mut self.io).poll_write(cx, buf)
     }
     fn poll_flush(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
@@ -102,6 +135,9 @@ impl AsyncWrite for PeerConn {
         cx: &mut Context<'_>,
         bufs: &[io::IoSlice<'_>],
     ) -> Poll<io::Result<usize>> {
+        if let Some(e) = self.poll_closing(cx) {
+            return Poll::Ready(Err(e));
+        }
         Pin::new(&mut self.io).poll_write_vectored(cx, bufs)
     }
     fn is_write_vectored(&self) -> bool {
@@ -117,7 +153,7 @@ pub struct TeamTrust {
 
 /// Everything the acceptor needs: the rustls config and the two verifiers.
 pub struct TlsSetup {
-    acceptor: TlsAcceptor,
+    config: Arc<ServerConfig>,
     ours: Arc<dyn ClientCertVerifier>,
     team: Option<(Arc<dyn ClientCertVerifier>, String)>,
 }
@@ -172,7 +208,7 @@ impl TlsSetup {
             .with_single_cert(vec![server.cert_der, ca.cert_der().clone()], server.key_der)?;
         config.alpn_protocols = vec![b"h2".to_vec()];
         Ok(TlsSetup {
-            acceptor: TlsAcceptor::from(Arc::new(config)),
+            config: Arc::new(config),
             ours,
             team,
         })
@@ -307,66 +343,117 @@ impl ClientCertVerifier for Deferred {
     }
 }
 
-/// Accept connections on `listener` until `shutdown`; each handshake runs in
-/// its own task with a timeout. Connections that completed come out of the
-/// returned channel.
+/// Connections that completed TLS: certificate holders' and everyone else's.
+pub struct Incoming {
+    pub authenticated: mpsc::Receiver<io::Result<PeerConn>>,
+    pub unauthenticated: mpsc::Receiver<io::Result<PeerConn>>,
+}
+
+/// Accept connections on `listener` until `shutdown`, each admitted by
+/// `admission`; each handshake runs in its own task with a timeout.
 pub fn accept_loop(
     listener: TcpListener,
     setup: Arc<TlsSetup>,
+    admission: Arc<Admission>,
     shutdown: CancellationToken,
-) -> mpsc::Receiver<io::Result<PeerConn>> {
-    let (tx, rx) = mpsc::channel(16);
-    let slots = Arc::new(Semaphore::new(MAX_CONNECTIONS));
+) -> Incoming {
+    let (authenticated, authenticated_rx) = mpsc::channel(16);
+    let (unauthenticated, unauthenticated_rx) = mpsc::channel(16);
     tokio::spawn(async move {
         loop {
             let (tcp, addr) = tokio::select! {
                 r = listener.accept() => match r {
                     Ok(c) => c,
                     Err(e) => {
-                        tracing::warn!("share port: accept: {e}");
+                        admission.warn_listener(format_args!("share port: accept: {e}"));
                         tokio::time::sleep(Duration::from_millis(100)).await;
                         continue;
                     }
                 },
                 _ = shutdown.cancelled() => return,
             };
-            let Ok(slot) = slots.clone().try_acquire_owned() else {
-                tracing::warn!(peer = %addr, "share port: {MAX_CONNECTIONS} connections open already: refusing this one");
-                continue;
-            };
+            let ticket = admission.admit(addr.ip());
             let setup = setup.clone();
-            let tx = tx.clone();
+            let (authenticated, unauthenticated) = (authenticated.clone(), unauthenticated.clone());
             tokio::spawn(async move {
-                let io = match tokio::time::timeout(HANDSHAKE_TIMEOUT, setup.acceptor.accept(tcp))
-                    .await
-                {
-                    Ok(Ok(io)) => io,
-                    Ok(Err(e)) => {
-                        tracing::warn!(peer = %addr, "share port: TLS handshake failed: {e}");
-                        return;
-                    }
-                    Err(_) => {
-                        tracing::warn!(peer = %addr, "share port: TLS handshake timed out");
+                // The client's first message whole, then the rest: a client
+                // that got that far goes after those still trickling theirs
+                // when room is needed (see `admission`).
+                let handshake = tokio::time::timeout(HANDSHAKE_TIMEOUT, async {
+                    let acceptor = rustls::server::Acceptor::default();
+                    let start = LazyConfigAcceptor::new(acceptor, tcp).await?;
+                    ticket.hello_received();
+                    start.into_stream(setup.config.clone()).await
+                });
+                let io = tokio::select! {
+                    r = handshake => match r {
+                        Ok(Ok(io)) => io,
+                        Ok(Err(e)) => {
+                            ticket.warn(addr, format_args!("share port: TLS handshake failed: {e}"));
+                            return;
+                        }
+                        Err(_) => {
+                            ticket.warn(addr, format_args!("share port: TLS handshake timed out"));
+                            return;
+                        }
+                    },
+                    why = ticket.closing() => {
+                        tracing::debug!(peer = %addr, "share port: handshake {why}");
                         return;
                     }
                 };
+                ticket.handshake_done();
                 let identity = setup.identify(io.get_ref().1.peer_certificates());
-                if let PeerIdentity::Refused(why) = &identity {
-                    tracing::warn!(peer = %addr, "share port: certificate refused: {why}");
-                }
-                let info = PeerInfo {
-                    addr,
-                    identity: Arc::new(identity),
-                };
-                let _ = tx
-                    .send(Ok(PeerConn {
-                        io,
-                        info,
-                        _slot: slot,
-                    }))
-                    .await;
+                serve(io, addr, identity, ticket, authenticated, unauthenticated).await;
             });
         }
     });
-    rx
+    Incoming {
+        authenticated: authenticated_rx,
+        unauthenticated: unauthenticated_rx,
+    }
+}
+
+/// Hand a connection that completed TLS to the server for its kind.
+async fn serve(
+    io: TlsStream<TcpStream>,
+    addr: SocketAddr,
+    identity: PeerIdentity,
+    mut ticket: Ticket,
+    authenticated: mpsc::Sender<io::Result<PeerConn>>,
+    unauthenticated: mpsc::Sender<io::Result<PeerConn>>,
+) {
+    let holder = match &identity {
+        PeerIdentity::Enrolled(c) | PeerIdentity::Team(c) => Some(c.serial.clone()),
+        PeerIdentity::Refused(why) => {
+            ticket.warn(addr, format_args!("share port: certificate refused: {why}"));
+            None
+        }
+        PeerIdentity::Anonymous => None,
+    };
+    if let Some(serial) = &holder
+        && let Err(why) = ticket.authenticate(serial)
+    {
+        ticket.warn(
+            addr,
+            format_args!("share port: refusing a certificate holder's connection: {why}"),
+        );
+        return;
+    }
+    let tx = if ticket.is_authenticated() {
+        authenticated
+    } else {
+        unauthenticated
+    };
+    let conn = PeerConn {
+        io,
+        info: PeerInfo {
+            addr,
+            identity: Arc::new(identity),
+        },
+        closing: Box::pin(ticket.closing()),
+        ticket,
+        spoke: false,
+    };
+    let _ = tx.send(Ok(conn)).await;
 }

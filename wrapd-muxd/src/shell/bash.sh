@@ -29,6 +29,17 @@ else
 fi
 builtin unset WRAPD_ORIG_ENV
 
+# What starting in POSIX mode set differently from a bash started as usual,
+# put back before the user's files run (they may set them again): the
+# history file (`~/.sh_history` instead of `~/.bash_history`), the mail
+# check interval (600 s instead of 60) and `inherit_errexit` (`set +o posix`
+# leaves it on). Values that came from the environment (exported) stay.
+# bash reads the history file only after this script, from the HISTFILE
+# the user's files leave, and writes it there at exit.
+[[ ${HISTFILE@a} == *x* ]] || HISTFILE=~/.bash_history
+[[ ${MAILCHECK@a} == *x* ]] || MAILCHECK=60
+builtin shopt -u inherit_errexit
+
 if builtin shopt -q login_shell; then
     [[ -r /etc/profile ]] && builtin source /etc/profile
     for __wrapd_file in ~/.bash_profile ~/.bash_login ~/.profile; do

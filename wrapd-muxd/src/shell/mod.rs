@@ -11,7 +11,10 @@
 //! - zsh: `ZDOTDIR` pointing at our `.zshenv`, which restores the user's
 //!   `ZDOTDIR` so zsh goes on with the user's own files.
 //! - fish: our directory first in `XDG_DATA_DIRS`, with `vendor_conf.d`;
-//!   `XDG_DATA_DIRS` is restored.
+//!   `XDG_DATA_DIRS` is restored, and our directory taken out of the paths
+//!   fish built from it. When the user has no `XDG_DATA_DIRS`, fish looks
+//!   only in its own data directory, so that one follows ours (not the XDG
+//!   default, which would add `/usr/local/share/fish`'s vendor files).
 //!
 //! The scripts are written at daemon start into a private directory (0700,
 //! files 0600) next to the socket.
@@ -35,7 +38,8 @@ const ZSHENV: &str = include_str!("zshenv.zsh");
 const ZSH: &str = include_str!("wrapd.zsh");
 const FISH: &str = include_str!("wrapd.fish");
 
-/// Where fish looks when `XDG_DATA_DIRS` is unset.
+/// The XDG default for `XDG_DATA_DIRS`, for a fish whose own data
+/// directory cannot be found.
 const XDG_DATA_DIRS_DEFAULT: &str = "/usr/local/share:/usr/share";
 
 /// The shells we integrate with.
@@ -120,13 +124,33 @@ impl ShellIntegration {
                 let orig = bend("XDG_DATA_DIRS", ours.clone());
                 let mut value = ours;
                 value.push(":");
-                value.push(orig.unwrap_or_else(|| XDG_DATA_DIRS_DEFAULT.into()));
+                value.push(orig.unwrap_or_else(|| {
+                    let path = env.iter().rev().find(|(k, _)| k == "PATH").map(|(_, v)| v);
+                    fish_data_parent(&argv[0], path)
+                        .map_or_else(|| XDG_DATA_DIRS_DEFAULT.into(), PathBuf::into_os_string)
+                }));
                 env.retain(|(k, _)| k != "XDG_DATA_DIRS");
                 env.push(("XDG_DATA_DIRS".into(), value));
             }
         }
         Some(shell)
     }
+}
+
+/// The directory holding fish's own data directory (`/usr/share` for
+/// `/usr/bin/fish`, whose data is in `/usr/share/fish`): fish installed as
+/// `PREFIX/bin/fish` keeps it in `PREFIX/share/fish`. `program` is looked up
+/// in `path` when it names no directory.
+fn fish_data_parent(program: &str, path: Option<&OsString>) -> Option<PathBuf> {
+    let exe = if program.contains('/') {
+        PathBuf::from(program)
+    } else {
+        std::env::split_paths(path?)
+            .map(|dir| dir.join(program))
+            .find(|p| p.is_file())?
+    };
+    let share = exe.canonicalize().ok()?.parent()?.parent()?.join("share");
+    share.join("fish").is_dir().then_some(share)
 }
 
 fn write_private(path: &Path, text: &str) -> io::Result<()> {
@@ -199,6 +223,33 @@ mod tests {
         let want = format!("{}:/opt/share", dir.join("fish").display());
         assert_eq!(get(&env, "XDG_DATA_DIRS"), Some(want.as_str()));
         assert_eq!(get(&env, "WRAPD_ORIG_XDG_DATA_DIRS"), Some("/opt/share"));
+
+        // Without XDG_DATA_DIRS: ours, then the data directory of this fish.
+        let prefix = tmp.path().join("opt");
+        fs::create_dir_all(prefix.join("bin")).unwrap();
+        fs::create_dir_all(prefix.join("share/fish")).unwrap();
+        fs::write(prefix.join("bin/fish"), "").unwrap();
+        let mut a = argv(&["fish"]);
+        let mut env = vec![("PATH".into(), prefix.join("bin").into())];
+        si.inject(&mut a, &mut env);
+        let want = format!(
+            "{}:{}",
+            dir.join("fish").display(),
+            prefix.join("share").display()
+        );
+        assert_eq!(get(&env, "XDG_DATA_DIRS"), Some(want.as_str()));
+        assert_eq!(
+            get(&env, "WRAPD_ORIG_XDG_DATA_DIRS"),
+            None,
+            "unset stays unset"
+        );
+        // A fish with no data directory beside it: the XDG default.
+        fs::remove_dir(prefix.join("share/fish")).unwrap();
+        let mut a = argv(&[prefix.join("bin/fish").to_str().unwrap()]);
+        let mut env = vec![];
+        si.inject(&mut a, &mut env);
+        let want = format!("{}:{XDG_DATA_DIRS_DEFAULT}", dir.join("fish").display());
+        assert_eq!(get(&env, "XDG_DATA_DIRS"), Some(want.as_str()));
 
         let mut a = argv(&["bash", "-c", "true"]);
         let mut env = vec![];

@@ -10,6 +10,18 @@ if set -q WRAPD_ORIG_XDG_DATA_DIRS
 else
     set -e XDG_DATA_DIRS
 end
+# fish made its function, completion and vendor paths from XDG_DATA_DIRS
+# before it read this file: take our directory out of them again (it holds
+# nothing but this file).
+set -l __wrapd_dir (string replace -r '/vendor_conf\.d$' '' -- (status dirname))
+for __wrapd_var in fish_function_path fish_complete_path __fish_vendor_functionsdirs \
+        __fish_vendor_completionsdirs __fish_vendor_confdirs
+    # (Only when it is there: one may be a universal variable, not to rewrite.)
+    if string match -q -- "$__wrapd_dir/*" $$__wrapd_var
+        set $__wrapd_var (string match -v -- "$__wrapd_dir/*" $$__wrapd_var)
+    end
+end
+set -e __wrapd_var
 
 if status is-interactive
     # The command line for OSC 633 E: `\`, `;` and control characters escaped.

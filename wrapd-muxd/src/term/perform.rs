@@ -27,6 +27,12 @@ fn raw(params: &Params, i: usize) -> u16 {
 impl Perform for State {
     #[inline]
     fn print(&mut self, c: char) {
+        // A C1 control written as UTF-8 (U+0080..U+009F) is a control, as
+        // `vte` treats it when the whole character arrives in one call; the
+        // same character completed across two calls reaches us here.
+        if ('\u{80}'..='\u{9f}').contains(&c) {
+            return self.execute(c as u8);
+        }
         State::print(self, c);
     }
 

@@ -228,3 +228,21 @@ fn a_character_cut_between_feeds_loses_nothing_after_it() {
         }
     }
 }
+
+#[test]
+fn a_c1_control_cut_between_feeds_acts_as_when_whole() {
+    // U+0084 (IND in 8-bit form) written as UTF-8, cut after its first byte.
+    let input = [0u8, 0xc2, 0x84];
+    let config = TermConfig {
+        scrollback_lines: 30,
+        scrollback_bytes: 1 << 20,
+    };
+    for cut in 0..=input.len() {
+        let mut fast = Term::new(1, 1, config);
+        let mut slow = reference(1, 1, config);
+        fast.feed(&input[..cut]);
+        fast.feed(&input[cut..]);
+        slow.feed(&input);
+        assert_eq!(seen(&fast), seen(&slow), "cut at {cut}");
+    }
+}
