@@ -1,8 +1,11 @@
-//! Share links: `wrapd://HOST:PORT/s/SHARE_ID?ca=sha256:HEX[&via=DEST]#SECRET`.
+//! Share links: `wrapd://HOST:PORT/s/SHARE_ID?ca=sha256:HEX[&via=DEST]#SECRET`,
+//! and team links: `…?ca=sha256:HEX[&via=DEST]&team=1` (no secret).
 //!
 //! The daemon formats them, the client parses them; both use this one type.
 //! The secret sits in the fragment (never sent anywhere but to `Enroll`); a team
-//! link has none. See `share.proto` for what each part means.
+//! link has none, and says it is one — so a link that lost its secret (as
+//! `share ls` prints links) is told apart from it. See `share.proto` for what
+//! each part means.
 
 use std::fmt;
 
@@ -23,6 +26,8 @@ pub struct ShareLink {
     /// `[user@]host[:port]` to reach `addr` through `ssh -W`.
     pub via: Option<String>,
     pub secret: Option<String>,
+    /// Team members join with their team identity (`team=1`).
+    pub team: bool,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -60,10 +65,12 @@ impl ShareLink {
             .to_owned();
         let mut ca = None;
         let mut via = None;
+        let mut team = false;
         for pair in query.split('&').filter(|p| !p.is_empty()) {
             match pair.split_once('=') {
                 Some(("ca", v)) => ca = Some(v),
                 Some(("via", v)) if !v.is_empty() => via = Some(percent_decode(v)),
+                Some(("team", v)) => team = v == "1",
                 // Later versions may add parameters: ignore what we do not know.
                 _ => {}
             }
@@ -79,6 +86,7 @@ impl ShareLink {
             ca_sha256: hex.to_ascii_lowercase(),
             via,
             secret,
+            team,
         })
     }
 }
@@ -92,6 +100,9 @@ impl fmt::Display for ShareLink {
         )?;
         if let Some(via) = &self.via {
             write!(f, "&via={}", percent_encode(via))?;
+        }
+        if self.team {
+            write!(f, "&team=1")?;
         }
         if let Some(secret) = &self.secret {
             write!(f, "#{secret}")?;
@@ -114,6 +125,7 @@ mod tests {
             ca_sha256: PIN.into(),
             via: Some("me@jump host:2222".into()),
             secret: Some("s3cr3t".into()),
+            team: false,
         };
         let text = link.to_string();
         assert_eq!(
@@ -126,11 +138,15 @@ mod tests {
     }
 
     #[test]
-    fn team_links_have_no_secret() {
-        let link = ShareLink::parse(&format!("wrapd://[::1]:7443/s/x?ca=sha256:{PIN}")).unwrap();
+    fn team_links_say_so_and_have_no_secret() {
+        let text = format!("wrapd://[::1]:7443/s/x?ca=sha256:{PIN}&team=1");
+        let link = ShareLink::parse(&text).unwrap();
         assert_eq!(link.addr, "[::1]:7443");
-        assert_eq!(link.secret, None);
-        assert_eq!(link.via, None);
+        assert_eq!((link.secret, link.via, link.team), (None, None, true));
+        assert_eq!(ShareLink::parse(&text).unwrap().to_string(), text);
+        // A link without its secret is not a team link.
+        let bare = ShareLink::parse(&format!("wrapd://[::1]:7443/s/x?ca=sha256:{PIN}")).unwrap();
+        assert_eq!((bare.secret, bare.team), (None, false));
     }
 
     #[test]

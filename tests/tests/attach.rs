@@ -392,7 +392,7 @@ fn help_fits_a_small_terminal_and_lists_every_key() {
         "C-b d detach (the session keeps running)",
         "C-b 4 choose a session",
         "C-b 1..3 5..9 in a shared session: jump to the highlight of the participant \
-         with that number on the status line",
+         with that badge (counted left to right as shown, yours included)",
         "C-b C-b send the prefix key itself",
         "C-b ? this help",
         "In scroll mode:",

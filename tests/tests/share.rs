@@ -40,6 +40,24 @@ fn owner_env_with(port: u16, share_settings: &str) -> TestEnv {
     env
 }
 
+/// The link the share menu shows: its rows between the box's borders, put
+/// back together (a link is cut into rows of the menu's width).
+fn shown_link(screen: &str) -> Option<String> {
+    let mut rows = screen
+        .lines()
+        .skip_while(|l| !l.contains("wrapd://"))
+        .map(|l| l.trim_matches(|c: char| c == '│' || c.is_whitespace()));
+    let first = rows.next()?;
+    let mut link = first[first.find("wrapd://")?..].to_owned();
+    for row in rows {
+        if row.is_empty() || row.contains(' ') {
+            break;
+        }
+        link.push_str(row);
+    }
+    Some(link)
+}
+
 /// The first `wrapd://` link in some output.
 fn first_link(out: &str) -> String {
     out.split_whitespace()
@@ -56,7 +74,7 @@ fn a_collaborator_joins_asks_for_control_is_granted_and_types() {
     let port = free_port();
     let owner = owner_env(port);
     let _daemon = Daemon::start(&owner);
-    let outer = Outer::start(&owner.shell_line(&["new", "-s", "main"]), 90, 24);
+    let outer = Outer::start(&owner.shell_line(&["new", "-s", "main"]), 120, 24);
     outer.wait_for("main", "the owner's prompt", &owner, prompt_ready);
 
     let shared = owner.ok(&["share", "-t", "main", "--link", "viewer"]);
@@ -65,7 +83,7 @@ fn a_collaborator_joins_asks_for_control_is_granted_and_types() {
 
     let collab = TestEnv::new();
     let join = collab.shell_line(&[&link, "--name", "Bob Builder", "--email", "bob@example.org"]);
-    outer.open("bob", &join, 90, 24);
+    outer.open("bob", &join, 120, 24);
     outer.wait_for("bob", "Bob joined as a viewer", &owner, |s| {
         s.contains("[viewer · shared by") && prompt_ready(s)
     });
@@ -114,7 +132,7 @@ fn a_collaborator_joins_asks_for_control_is_granted_and_types() {
     });
     assert!(!at_owner.contains("sneaky"), "{at_owner}");
     // Bob highlights his block (scroll mode selects the last one); the owner
-    // jumps to it from Bob's avatar (the first besides the owner).
+    // jumps to it from Bob's avatar (the second badge: the owner's is first).
     outer.keys("bob", &["C-b", "{"]);
     outer.wait_for("bob", "Bob's block selected", &owner, |s| {
         s.contains("[block ")
@@ -127,7 +145,7 @@ fn a_collaborator_joins_asks_for_control_is_granted_and_types() {
         },
         || owner.log_tail(),
     );
-    outer.keys("main", &["C-b", "1"]);
+    outer.keys("main", &["C-b", "2"]);
     let jumped = wait_until(
         "the owner at Bob's highlight",
         || {
@@ -135,7 +153,7 @@ fn a_collaborator_joins_asks_for_control_is_granted_and_types() {
             if s.contains("highlights nothing") {
                 // Its presence update was still on the way: again (a
                 // failed jump stays in normal mode, so nothing is typed).
-                outer.keys("main", &["C-b", "1"]);
+                outer.keys("main", &["C-b", "2"]);
             }
             s.contains("Bob Builder's highlight").then_some(s)
         },
@@ -155,7 +173,7 @@ fn a_collaborator_joins_asks_for_control_is_granted_and_types() {
     let first_cert = fs::read_to_string(&cert).unwrap();
     outer.keys("bob", &["C-b", "d"]);
     assert_eq!(outer.wait_exit("bob", &owner), 0);
-    outer.open("bob2", &join, 90, 24);
+    outer.open("bob2", &join, 120, 24);
     outer.wait_for("bob2", "Bob back", &owner, |s| {
         s.contains("typed-by-bob-42")
     });
@@ -200,7 +218,7 @@ fn the_owner_shares_and_grants_from_the_share_menu() {
     let port = free_port();
     let owner = owner_env(port);
     let _daemon = Daemon::start(&owner);
-    let outer = Outer::start(&owner.shell_line(&["new", "-s", "menu"]), 90, 24);
+    let outer = Outer::start(&owner.shell_line(&["new", "-s", "menu"]), 120, 24);
     outer.tmux(&["set", "-g", "set-clipboard", "on"]);
     outer.tmux(&["set-buffer", "nothing copied yet"]);
     outer.wait_for("main", "the owner's prompt", &owner, prompt_ready);
@@ -210,13 +228,20 @@ fn the_owner_shares_and_grants_from_the_share_menu() {
     });
 
     // Prefix S: the menu of an unshared session; Enter shares with scrollback
-    // and puts the link on the clipboard.
+    // and the menu shows the whole link, "copy" selected.
     outer.keys("main", &["C-b", "S"]);
     outer.wait_for("main", "the share menu", &owner, |s| {
         s.contains("share with scrollback")
     });
     outer.keys("main", &["Enter"]);
-    let link = wait_until(
+    let menu = outer.wait_for("main", "the link in the menu", &owner, |s| {
+        shown_link(s).is_some_and(|l| l.contains('#'))
+    });
+    let link = shown_link(&menu).unwrap();
+    assert!(menu.contains("copy link to the clipboard"), "{menu}");
+    // Enter copies it too (OSC 52, which this tmux passes on).
+    outer.keys("main", &["Enter"]);
+    let copied = wait_until(
         "the link on the clipboard",
         || {
             let b = outer.tmux(&["show-buffer"]);
@@ -224,13 +249,36 @@ fn the_owner_shares_and_grants_from_the_share_menu() {
         },
         || owner.log_tail(),
     );
+    assert_eq!(copied, link, "the clipboard has the link shown");
+    // The menu shows it again later.
+    outer.keys("main", &["C-b", "S"]);
+    let again = outer.wait_for("main", "the link in the menu again", &owner, |s| {
+        shown_link(s).is_some()
+    });
+    assert_eq!(shown_link(&again).as_deref(), Some(link.as_str()));
+    outer.keys("main", &["q"]);
     let ls = owner.ok(&["share", "ls"]);
     let share_id = link.split("/s/").nth(1).and_then(|r| r.split('?').next());
     assert!(ls.contains(share_id.unwrap()), "{link} in: {ls}");
+    // `share ls` lists the link without its secret, says so, and how to
+    // make a new one; someone given that form is told what to ask for.
+    assert!(!ls.contains('#'), "{ls}");
+    assert!(ls.contains("shown once"), "{ls}");
+    assert!(
+        ls.contains("`wrapd-attach access -t menu --link viewer`"),
+        "{ls}"
+    );
+    let listed = first_link(&ls);
+    let out = TestEnv::new().attach_cmd(&[&listed]);
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(!out.status.success(), "{err}");
+    assert!(err.contains("this link has no secret"), "{err}");
+    assert!(err.contains("access -t SESSION --link viewer"), "{err}");
+    assert!(!err.contains("team"), "not a team link: {err}");
 
     let collab = TestEnv::new();
     let join = collab.shell_line(&[&link, "--name", "Carol", "--email", "carol@example.org"]);
-    outer.open("carol", &join, 90, 24);
+    outer.open("carol", &join, 120, 24);
     outer.wait_for("carol", "Carol sees the history", &owner, |s| {
         s.contains("before-sharing-42") && s.contains("[viewer · shared by")
     });
@@ -502,6 +550,7 @@ fn a_team_member_joins_with_the_team_identity() {
     let shared = owner.ok(&["share", "-t", "team", "--team", "viewer"]);
     let link = first_link(&shared);
     assert!(!link.contains('#'), "a team link has no secret: {link}");
+    assert!(link.ends_with("&team=1"), "a team link says so: {link}");
 
     // Without a team identity, the joiner is told what to set.
     let stranger = TestEnv::new();

@@ -151,6 +151,9 @@ pub struct ShareConfig {
     pub team_email_domain: String,
     /// How long an enrolled collaborator's certificate is valid.
     pub cert_validity: HumanDuration,
+    /// How long without input or a highlight before someone shows as idle
+    /// (`z` on their badge).
+    pub idle_after: HumanDuration,
     /// Participants per share besides the owner.
     #[serde(deserialize_with = "at_least::<1, _>")]
     pub max_participants: usize,
@@ -180,6 +183,7 @@ impl Default for ShareConfig {
             team_ca: PathBuf::new(),
             team_email_domain: String::new(),
             cert_validity: HumanDuration(std::time::Duration::from_secs(24 * 3600)),
+            idle_after: HumanDuration(std::time::Duration::from_secs(5 * 60)),
             max_participants: 10,
             max_session_bytes: 100_000_000,
             max_daily_bytes: 1_000_000_000,

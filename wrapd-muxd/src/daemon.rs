@@ -19,7 +19,7 @@ use crate::session::{self, SessionHandle, Size};
 use crate::share::Shares;
 use crate::share::ca::DaemonCa;
 use crate::share::port::SharePort;
-use crate::share::presence::Owner;
+use crate::share::presence::{Clock, Owner};
 use crate::share::state::ShareLimits;
 use crate::share::store::RevocationStore;
 use crate::shell::ShellIntegration;
@@ -203,6 +203,14 @@ impl Daemon {
             .web_base
             .write()
             .unwrap_or_else(std::sync::PoisonError::into_inner) = base;
+    }
+
+    /// How presence is judged now (see `share::presence`).
+    pub fn presence_clock(&self) -> Clock {
+        Clock {
+            now_ms: session::now_ms(),
+            idle_after_ms: self.config().share.idle_after.0.as_millis() as u64,
+        }
     }
 
     /// The share port's address, once it listens.

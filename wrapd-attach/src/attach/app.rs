@@ -337,6 +337,13 @@ impl App {
         }
     }
 
+    /// A share or a new link was made: the menu opens on its link.
+    pub fn on_share_made(&mut self, info: pb::ShareInfo) {
+        self.mode = Mode::ShareMenu(ShareMenu::made(info));
+        self.notice = Some("shared: the link is in the menu (Enter copies it)".to_owned());
+        self.dirty = true;
+    }
+
     /// Prefix then a digit: show that participant's highlight.
     fn jump_to_participant(&mut self, n: usize) -> Vec<Action> {
         let target = match self.presence.selection_of(n) {

@@ -287,8 +287,9 @@ fn a_click_on_an_avatar_jumps_to_their_highlight() {
     app.on_event(ctrl_b());
     app.on_event(key('['));
     let status_row = app.outer.1 - 1;
+    // Badges count as shown: Olive (us, the owner) is 1, Ada 2.
     let ada_x = (0..app.outer.0)
-        .find(|&x| super::super::ui::avatar_at(&app, x) == Some(1))
+        .find(|&x| super::super::ui::avatar_at(&app, x) == Some(2))
         .expect("Ada's badge on the status line");
     app.on_event(Event::Mouse(MouseEvent {
         kind: MouseEventKind::Down(MouseButton::Left),
@@ -298,8 +299,55 @@ fn a_click_on_an_avatar_jumps_to_their_highlight() {
     }));
     assert_eq!(app.notice.as_deref(), Some("Ada's highlight"));
     assert_eq!((app.selected_block(), app.view_top()), (Some(2), 30));
-    // Our own badge is no avatar to jump to.
-    assert!((0..ada_x).all(|x| super::super::ui::avatar_at(&app, x) != Some(1)));
+    // Our own badge, just left of hers, is avatar 1.
+    assert_eq!(super::super::ui::avatar_at(&app, ada_x - 1), Some(1));
+}
+
+#[test]
+fn a_long_notice_is_cut_and_the_badges_stay() {
+    let mut app = app_with_blocks();
+    app.outer = (100, 11);
+    app.presence = Presence::new(Side::Collaborator("shared by Olive".into()));
+    let p = |id: &str, name: &str, role: pb::Role| pb::Participant {
+        id: id.into(),
+        name: name.into(),
+        initials: name[..2].to_uppercase(),
+        role: role as i32,
+        connected: true,
+        ..Default::default()
+    };
+    app.presence.apply(pb::Presence {
+        participants: vec![
+            p("owner", "Olive", pb::Role::Owner),
+            p("p1", "Ada", pb::Role::Viewer),
+        ],
+        you: "p1".into(),
+        role: pb::Role::Viewer as i32,
+    });
+    app.notice = Some("you are a viewer: ask for control with prefix c — ".repeat(3));
+    let backend = ratatui::backend::TestBackend::new(100, 11);
+    let mut terminal = ratatui::Terminal::new(backend).unwrap();
+    terminal.draw(|f| super::super::ui::draw(f, &app)).unwrap();
+    let buf = terminal.backend().buffer();
+    let status: String = (0..100).map(|x| buf[(x, 10)].symbol().to_owned()).collect();
+    assert!(
+        status.contains("[viewer · shared by Olive] you are a viewer"),
+        "{status}"
+    );
+    assert!(
+        !status.contains(" — you are"),
+        "the notice is cut: {status}"
+    );
+    assert!(
+        status.ends_with(" OL Olive:★ AD Ada(you):v  80x10 · 0 clients "),
+        "{status}"
+    );
+    for n in [1, 2] {
+        assert!(
+            (0..100).any(|x| super::super::ui::avatar_at(&app, x) == Some(n)),
+            "avatar {n} can be clicked"
+        );
+    }
 }
 
 #[test]

@@ -45,7 +45,7 @@ pub fn entries(prefix: &KeySpec, bindings: &[(KeySpec, Binding)]) -> Vec<Entry> 
         list.push(key(
             format!("{prefix} {}", digit_ranges(&free)),
             "in a shared session: jump to the highlight of the participant \
-             with that number on the status line",
+             with that badge (counted left to right as shown, yours included)",
         ));
     }
     list.push(Entry::Heading("In scroll mode:".to_owned()));

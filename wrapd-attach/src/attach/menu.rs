@@ -1,11 +1,17 @@
 //! The owner's share menu (prefix `S`): share this session (with or without
 //! scrollback, or from the selected block), copy the link, grant, revoke or
 //! remove participants, answer requests for control, stop sharing.
+//!
+//! Every whole link this client knows (one made here: the daemon keeps only
+//! hashes of secrets) is shown in the menu itself, above its choices, to be
+//! read or selected by hand — copying through OSC 52 is offered too, but
+//! many terminals (and tmux by default) drop it.
 
 use ratatui::Frame;
-use ratatui::layout::Rect;
+use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::style::{Modifier, Style};
-use ratatui::widgets::{Block, Borders, Clear, List, ListItem, ListState};
+use ratatui::text::Line;
+use ratatui::widgets::{Block, Borders, Clear, List, ListItem, ListState, Paragraph};
 use wrapd_proto::pb;
 use wrapd_proto::pb::update_access_request::Change;
 
@@ -47,6 +53,38 @@ impl ShareMenu {
         }
     }
 
+    /// The menu of a share just made (or given a new link): its link shown,
+    /// "copy link" selected.
+    pub fn made(info: pb::ShareInfo) -> ShareMenu {
+        ShareMenu {
+            info: Some(Some(info)),
+            selected: 0,
+            from_block: None,
+        }
+    }
+
+    /// The whole links to show above the choices, each after a line saying
+    /// what it is, cut into rows of `width` columns (a link has no spaces
+    /// to wrap at).
+    pub fn link_lines(&self, width: usize) -> Vec<String> {
+        let Some(Some(info)) = &self.info else {
+            return vec![];
+        };
+        let width = width.max(1);
+        let mut lines = Vec::new();
+        for l in info.links.iter().filter(|l| can_give_out(l)) {
+            let role = crate::share::admin::role_name(l.role());
+            lines.push(match l.kind.as_str() {
+                "link" => format!("Link ({role}): give it to whoever should join"),
+                "team" => format!("Team link ({role}): for members of your team"),
+                email => format!("Invitation for {email} ({role}):"),
+            });
+            let chars: Vec<char> = l.url.chars().collect();
+            lines.extend(chars.chunks(width).map(|c| c.iter().collect::<String>()));
+        }
+        lines
+    }
+
     pub fn items(&self) -> Vec<(String, Item)> {
         use pb::share_start::From;
         let start = |from| Item::Op(ShareOp::Start(pb::ShareStart { from: Some(from) }));
@@ -72,9 +110,9 @@ impl ShareMenu {
             Some(Some(info)) => {
                 for l in &info.links {
                     let role = crate::share::admin::role_name(l.role());
-                    if l.url.contains('#') || l.kind == "team" {
+                    if can_give_out(l) {
                         items.push((
-                            format!("copy link: {} ({role})", l.kind),
+                            format!("copy link to the clipboard: {} ({role})", l.kind),
                             Item::CopyLink(l.url.clone()),
                         ));
                     } else if l.kind == "link" {
@@ -155,8 +193,22 @@ impl ShareMenu {
             Some(Some(i)) => format!(" shared: {} (Enter, q to close) ", i.session_name),
             _ => " share this session (Enter, q to close) ".to_owned(),
         };
-        let w = 72.min(area.width);
-        let h = (items.len() as u16 + 2).min(area.height);
+        // Wide enough for a whole link on one row where the terminal is.
+        let longest = self
+            .link_lines(usize::MAX)
+            .iter()
+            .map(|l| l.chars().count())
+            .max();
+        let w = (longest.unwrap_or(0) as u16 + 2)
+            .clamp(72, 250)
+            .min(area.width);
+        let links = self.link_lines(usize::from(w.saturating_sub(2)));
+        let links_height = if links.is_empty() {
+            0
+        } else {
+            links.len() as u16 + 1
+        };
+        let h = (items.len() as u16 + links_height + 2).min(area.height);
         let rect = Rect::new(
             area.x + (area.width - w) / 2,
             area.y + (area.height - h) / 2,
@@ -164,12 +216,23 @@ impl ShareMenu {
             h,
         );
         frame.render_widget(Clear, rect);
-        let list = List::new(items)
-            .block(Block::default().borders(Borders::ALL).title(title))
-            .highlight_style(Style::default().add_modifier(Modifier::REVERSED));
+        let block = Block::default().borders(Borders::ALL).title(title);
+        let inner = block.inner(rect);
+        frame.render_widget(block, rect);
+        let [links_area, items_area] =
+            Layout::vertical([Constraint::Length(links_height), Constraint::Min(0)]).areas(inner);
+        let lines: Vec<Line> = links.into_iter().map(Line::from).collect();
+        frame.render_widget(Paragraph::new(lines), links_area);
+        let list =
+            List::new(items).highlight_style(Style::default().add_modifier(Modifier::REVERSED));
         let mut state = ListState::default().with_selected(Some(self.selected));
-        frame.render_stateful_widget(list, rect, &mut state);
+        frame.render_stateful_widget(list, items_area, &mut state);
     }
+}
+
+/// A link someone can join with: one with its secret, or a team link.
+fn can_give_out(l: &pb::ShareLink) -> bool {
+    l.url.contains('#') || l.kind == "team"
 }
 
 #[cfg(test)]
@@ -225,7 +288,7 @@ mod tests {
         assert_eq!(
             labels,
             [
-                "copy link: link (viewer)",
+                "copy link to the clipboard: link (viewer)",
                 "allow control: Ada",
                 "deny control: Ada",
                 "grant edit: Ada <ada@x.org>",
@@ -234,10 +297,20 @@ mod tests {
             ]
         );
         assert_eq!(m.chosen(), Some(Item::CopyLink("wrapd://x#s".into())));
+        // The link itself is shown, cut to the menu's width.
+        assert_eq!(
+            m.link_lines(6),
+            [
+                "Link (viewer): give it to whoever should join",
+                "wrapd:",
+                "//x#s"
+            ]
+        );
         // Listed without its secret: a new link is offered instead.
         if let Some(Some(info)) = &mut m.info {
             info.links[0].url = "wrapd://x".into();
         }
         assert!(m.items()[0].0.starts_with("new link (viewer"));
+        assert!(m.link_lines(80).is_empty(), "nothing to give out");
     }
 }

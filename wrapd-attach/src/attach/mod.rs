@@ -183,6 +183,8 @@ pub(crate) enum Reply {
     Copy(String),
     /// The current session's share (`None`: not shared), for the menu.
     ShareInfo(Option<pb::ShareInfo>),
+    /// A share or link just made: the menu shows its link.
+    ShareMade(pb::ShareInfo),
     /// Something to tell the user.
     Notice(String),
     Failed(String),
@@ -282,9 +284,6 @@ pub async fn run(
     let outcome = loop {
         let draw_at = if app.dirty {
             pacer.draw_at()
-        } else if app.presence.someone_typing() {
-            // Typing marks go out by themselves: look again in a second.
-            Instant::now() + Duration::from_secs(1)
         } else {
             Instant::now() + Duration::from_secs(3600)
         };
@@ -299,12 +298,12 @@ pub async fn run(
                 Ok(Some(pb::AttachEvent { msg: Some(Event::Notice(n)) })) => { app.notice = Some(n.message); app.dirty = true; vec![] }
                 Ok(Some(pb::AttachEvent { msg: Some(Event::Ended(e)) })) => break ended(&app, e),
                 Ok(Some(pb::AttachEvent { msg: Some(Event::Presence(p)) })) => {
-                    // Badges show only with someone else here: alone, a presence
-                    // change (our own typing) draws nothing, and a frame drawn
-                    // for it would make the echo of that key wait for the next.
-                    let shown_before = app.presence.shows_badges();
+                    // Redraw only for what shows: a frame drawn for a change
+                    // nobody sees (our own typing) would make the echo of
+                    // that key wait for the next frame.
+                    let before = app.presence.on_screen();
                     if let Some(n) = app.presence.apply(p) { app.notice = Some(n); app.dirty = true; }
-                    if shown_before || app.presence.shows_badges() { app.dirty = true; }
+                    if before != app.presence.on_screen() { app.dirty = true; }
                     vec![]
                 }
                 Ok(Some(_)) => vec![],
@@ -323,6 +322,7 @@ pub async fn run(
                 Reply::Copy(text) => { copy(&mut app, &text)?; vec![] }
                 Reply::Failed(msg) | Reply::Notice(msg) => { app.notice = Some(msg); app.dirty = true; vec![] }
                 Reply::ShareInfo(info) => { app.on_share_info(info); vec![] }
+                Reply::ShareMade(info) => { app.on_share_made(info); vec![] }
             },
             _ = winch.recv() => match crossterm::terminal::size() {
                 // Crossterm reports resizes too; this catches the ones it missed.
@@ -521,7 +521,8 @@ fn copy(app: &mut App, text: &str) -> io::Result<()> {
     write_clipboard(&mut out, "c", text.as_bytes())?;
     out.flush()?;
     app.notice = Some(if wrapd_proto::link::ShareLink::looks_like_link(text) {
-        "share link copied to the clipboard (OSC 52): send it to whoever should join".to_owned()
+        "share link sent to your terminal's clipboard (OSC 52); not there? prefix S shows it"
+            .to_owned()
     } else {
         format!("copied {} bytes", text.len())
     });

@@ -1,9 +1,16 @@
 //! Who is here: the participants of a shared session (from `Presence` on the
 //! attach stream), our own role, and their highlights; drawn as avatar
 //! badges on the status line and as coloured marks on the session.
+//!
+//! The badges, left to right: the owner first — always, marked `away` while
+//! no client of theirs is attached — then everyone else connected, as the
+//! daemon lists them, ourselves included. Prefix `1`..`9` counts them as
+//! shown: `2` is the second badge, whoever it is (our own: our highlight).
+//! What someone is doing (typing, idle, away) is the daemon's judgement,
+//! sent when it changes: the client keeps no clock for it, and shows no mark
+//! on our own badge (we know what we are doing).
 
 use std::collections::HashSet;
-use std::time::{SystemTime, UNIX_EPOCH};
 
 use ratatui::buffer::Buffer;
 use ratatui::layout::Rect;
@@ -13,11 +20,6 @@ use wrapd_proto::pb;
 
 use super::blocks;
 use crate::mirror::Mirror;
-
-/// Typed within this long: "typing".
-const TYPING_MS: u64 = 3_000;
-/// Nothing at all for this long: "idle".
-const IDLE_MS: u64 = 5 * 60_000;
 
 /// Which side of sharing this client is on.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -42,12 +44,6 @@ pub struct Presence {
     announced: HashSet<String>,
     /// The highlight we last sent, so it is sent only when it changes.
     pub sent_selection: Option<pb::Selection>,
-}
-
-fn now_ms() -> u64 {
-    SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map_or(0, |d| d.as_millis() as u64)
 }
 
 impl Presence {
@@ -110,92 +106,105 @@ impl Presence {
         notice
     }
 
-    /// The others, in avatar order (what prefix 1..9 counts).
-    pub fn others(&self) -> impl Iterator<Item = &pb::Participant> {
+    /// Everyone with a badge, in badge order (what prefix 1..9 counts): the
+    /// owner always, the others while connected; ourselves included.
+    pub fn shown(&self) -> impl Iterator<Item = &pb::Participant> {
         self.participants
             .iter()
-            .filter(move |p| p.id != self.you && p.connected && !p.removed)
+            .filter(|p| !p.removed && (p.connected || p.role() == pb::Role::Owner))
     }
 
-    /// The n-th other participant's highlight (1-based).
+    /// The others with a badge (whose highlights we draw).
+    pub fn others(&self) -> impl Iterator<Item = &pb::Participant> {
+        self.shown().filter(move |p| p.id != self.you)
+    }
+
+    /// The highlight of the participant with badge `n` (1-based).
     pub fn selection_of(&self, n: usize) -> Result<(&pb::Participant, &pb::Selection), String> {
         let p = self
-            .others()
+            .shown()
             .nth(n.saturating_sub(1))
+            .filter(|_| n > 0)
             .ok_or_else(|| format!("nobody at avatar {n}"))?;
         match &p.selection {
-            Some(s) if !is_empty(s) => Ok((p, s)),
+            // Someone away (the owner, detached) highlights nothing now.
+            Some(s) if !is_empty(s) && p.connected => Ok((p, s)),
+            _ if p.id == self.you => Err("you highlight nothing".to_owned()),
             _ => Err(format!("{} highlights nothing", p.name)),
         }
     }
 
-    /// Whether the status line shows badges (someone else is here).
+    /// Whether the status line shows badges (someone else is here, or we
+    /// joined someone's session: its owner always has a badge).
     pub fn shows_badges(&self) -> bool {
         self.others().next().is_some()
     }
 
-    /// Status line badges: `[AL] Ada ✎` in each one's colour (none while
-    /// we are alone).
-    pub fn badges(&self) -> Vec<Span<'static>> {
-        self.badge_groups()
-            .into_iter()
-            .flat_map(|(_, spans)| spans)
-            .collect()
+    /// What of presence is on screen (badges, our role, the others'
+    /// highlights): an update that leaves it alone needs no redraw — our own
+    /// typing, say, or times that the daemon already judged.
+    pub fn on_screen(&self) -> (pb::Role, Vec<pb::Participant>) {
+        if !self.shows_badges() {
+            return (self.role, vec![]);
+        }
+        let shown = self
+            .shown()
+            .map(|p| {
+                let mut p = p.clone();
+                (p.last_input_ms, p.last_seen_ms) = (0, 0);
+                if p.id == self.you {
+                    (p.activity, p.selection) = (0, None);
+                }
+                p
+            })
+            .collect();
+        (self.role, shown)
     }
 
-    /// Each participant's badge spans, with their avatar number among the
-    /// others (what prefix 1..9 and a click use; `None` for ourselves).
-    pub fn badge_groups(&self) -> Vec<(Option<usize>, Vec<Span<'static>>)> {
-        let now = now_ms();
-        if self.others().next().is_none() {
+    /// Each badge's spans — `[AL] Ada:e✎` in their colour — with its avatar
+    /// number (what prefix 1..9 and a click use); none while we are alone.
+    /// `compact`: initials and marks only, for a narrow line.
+    pub fn badge_groups(&self, compact: bool) -> Vec<(usize, Vec<Span<'static>>)> {
+        if !self.shows_badges() {
             return vec![];
         }
         let mut groups = Vec::new();
-        for p in self
-            .participants
-            .iter()
-            .filter(|p| p.connected && !p.removed)
-        {
+        for (i, p) in self.shown().enumerate() {
             let color = rgb(p.color);
             let style = Style::default()
                 .bg(color)
                 .fg(contrast(p.color))
                 .add_modifier(Modifier::BOLD);
-            let state = if self.is_typing(p, now) {
-                "✎"
-            } else if now.saturating_sub(p.last_seen_ms) > IDLE_MS {
-                "z"
-            } else {
-                ""
+            let me = p.id == self.you;
+            let state = match p.activity() {
+                _ if me => "",
+                pb::Activity::Typing => "✎",
+                pb::Activity::Idle => "z",
+                pb::Activity::Away => " away",
+                _ => "",
             };
             let role = match p.role() {
                 pb::Role::Owner => "★",
                 pb::Role::Editor => "e",
                 _ => "v",
             };
-            let me = if p.id == self.you { "(you)" } else { "" };
             let ask = if p.control_requested { "?" } else { "" };
-            let name: String = p.name.chars().take(10).collect();
-            let avatar = self.others().position(|o| o.id == p.id).map(|i| i + 1);
+            let label = if compact {
+                format!("{role}{ask}{state} ")
+            } else {
+                let name: String = p.name.chars().take(10).collect();
+                let you = if me { "(you)" } else { "" };
+                format!(" {name}{you}:{role}{ask}{state} ")
+            };
             groups.push((
-                avatar,
+                i + 1,
                 vec![
                     Span::styled(format!("{:<2}", p.initials), style),
-                    Span::raw(format!(" {name}{me}:{role}{ask}{state} ")),
+                    Span::raw(label),
                 ],
             ));
         }
         groups
-    }
-
-    fn is_typing(&self, p: &pb::Participant, now: u64) -> bool {
-        now.saturating_sub(p.last_input_ms) < TYPING_MS
-    }
-
-    /// Someone's "typing" mark is on: redraw soon to take it off in time.
-    pub fn someone_typing(&self) -> bool {
-        let now = now_ms();
-        self.others().next().is_some() && self.participants.iter().any(|p| self.is_typing(p, now))
     }
 
     /// Draw the others' highlights: a text range gets their colour behind
@@ -208,7 +217,7 @@ impl Presence {
         buf: &mut Buffer,
     ) {
         let screen_end = mirror.screen_start() + u64::from(mirror.size().1);
-        for p in self.others() {
+        for p in self.others().filter(|p| p.connected) {
             let Some(sel) = p.selection.as_ref().filter(|s| !is_empty(s)) else {
                 continue;
             };
@@ -320,8 +329,14 @@ mod tests {
         assert_eq!(p.role, pb::Role::Editor);
     }
 
+    fn badge_text(p: &Presence) -> String {
+        let groups = p.badge_groups(false);
+        let spans = groups.iter().flat_map(|(_, spans)| spans);
+        spans.map(|s| s.content.to_string()).collect()
+    }
+
     #[test]
-    fn avatars_count_the_others_and_find_their_highlight() {
+    fn avatars_are_numbered_as_shown_ourselves_included() {
         let mut p = Presence::new(Side::Owner);
         let mut ada = participant("ada", pb::Role::Editor);
         ada.selection = Some(pb::Selection {
@@ -337,17 +352,71 @@ mod tests {
             you: "owner".into(),
             role: pb::Role::Owner as i32,
         });
-        assert_eq!(p.selection_of(1).unwrap().1.block_id, 4);
-        assert!(
-            p.selection_of(2)
-                .unwrap_err()
-                .contains("BOB highlights nothing")
-        );
-        assert!(p.selection_of(3).is_err());
-        let text: String = p.badges().iter().map(|s| s.content.to_string()).collect();
+        assert_eq!(p.selection_of(1).unwrap_err(), "you highlight nothing");
+        assert_eq!(p.selection_of(2).unwrap().1.block_id, 4);
+        assert_eq!(p.selection_of(3).unwrap_err(), "BOB highlights nothing");
+        assert!(p.selection_of(4).is_err());
+        assert!(p.selection_of(0).is_err());
+        let numbers: Vec<usize> = p.badge_groups(false).iter().map(|(n, _)| *n).collect();
+        assert_eq!(numbers, [1, 2, 3]);
+        let text = badge_text(&p);
         assert!(
             text.contains("OWNER(you):★") && text.contains("ADA:e"),
             "{text}"
         );
+    }
+
+    #[test]
+    fn a_joiner_sees_the_detached_owner_away() {
+        let mut p = Presence::new(Side::Collaborator("shared by OWNER".into()));
+        let mut owner = participant("owner", pb::Role::Owner);
+        owner.connected = false;
+        owner.activity = pb::Activity::Away as i32;
+        p.apply(pb::Presence {
+            participants: vec![owner, participant("p1", pb::Role::Viewer)],
+            you: "p1".into(),
+            role: pb::Role::Viewer as i32,
+        });
+        assert!(p.shows_badges());
+        let text = badge_text(&p);
+        assert!(text.contains("OWNER:★ away"), "{text}");
+        assert!(text.contains("P1(you):v"), "{text}");
+        // A collaborator who left has no badge; the owner keeps theirs.
+        let mut gone = participant("p2", pb::Role::Viewer);
+        gone.connected = false;
+        p.participants.push(gone);
+        assert_eq!(p.shown().count(), 2);
+    }
+
+    #[test]
+    fn our_own_badge_has_no_activity_mark_and_its_changes_draw_nothing() {
+        let mut p = Presence::new(Side::Collaborator("x".into()));
+        let update = |mine: pb::Activity, theirs: pb::Activity| {
+            let mut owner = participant("owner", pb::Role::Owner);
+            owner.activity = theirs as i32;
+            let mut me = participant("p1", pb::Role::Viewer);
+            me.activity = mine as i32;
+            pb::Presence {
+                participants: vec![owner, me],
+                you: "p1".into(),
+                role: pb::Role::Viewer as i32,
+            }
+        };
+        p.apply(update(pb::Activity::Idle, pb::Activity::Active));
+        let text = badge_text(&p);
+        assert!(text.contains("P1(you):v "), "{text}");
+        assert!(!text.contains('z'), "{text}");
+        let before = p.on_screen();
+        p.apply(update(pb::Activity::Typing, pb::Activity::Active));
+        assert_eq!(
+            p.on_screen(),
+            before,
+            "our own typing changes nothing shown"
+        );
+        p.apply(update(pb::Activity::Typing, pb::Activity::Idle));
+        assert_ne!(p.on_screen(), before);
+        assert!(badge_text(&p).contains("OWNER:★z"), "{}", badge_text(&p));
+        p.apply(update(pb::Activity::Typing, pb::Activity::Typing));
+        assert!(badge_text(&p).contains("OWNER:★✎"), "{}", badge_text(&p));
     }
 }

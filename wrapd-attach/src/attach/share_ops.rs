@@ -2,8 +2,9 @@
 //!
 //! The daemon keeps link secrets only as hashes: a link with its secret is
 //! shown once, when made, and `ListShares` lists it without. So the links
-//! made while attached are remembered here, and the menu can copy them whole;
-//! for others it offers a new link (the old one then stops working).
+//! made while attached are remembered here, and the menu shows them whole
+//! (and can copy them); for others it offers a new link (the old one then
+//! stops working). A share or link just made opens the menu on its link.
 
 use std::collections::HashMap;
 use std::path::Path;
@@ -82,7 +83,7 @@ pub async fn perform(socket: &Path, session: String, op: ShareOp, links: &Links)
             let info = a.start_share(req).await.map_err(refused)?.into_inner();
             links.remember(&info);
             match first_link(&info) {
-                Some(url) => Reply::Copy(url),
+                Some(_) => Reply::ShareMade(info),
                 None => Reply::Notice(
                     "shared (no link: invite people with `wrapd-attach access`)".to_owned(),
                 ),
@@ -94,10 +95,11 @@ pub async fn perform(socket: &Path, session: String, op: ShareOp, links: &Links)
                 target: session,
                 change: Some(change),
             };
-            let info = a.update_access(req).await.map_err(refused)?.into_inner();
+            let mut info = a.update_access(req).await.map_err(refused)?.into_inner();
             links.remember(&info);
+            links.complete(&mut info);
             match first_link(&info) {
-                Some(url) if new_link => Reply::Copy(url),
+                Some(_) if new_link => Reply::ShareMade(info),
                 _ => Reply::Notice("done".to_owned()),
             }
         }

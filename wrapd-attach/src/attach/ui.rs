@@ -69,9 +69,12 @@ pub fn draw(frame: &mut Frame<'_>, app: &App) {
     }
 }
 
-fn status_line(app: &App) -> Paragraph<'static> {
+const STATUS: Style = Style::new().bg(Color::Green).fg(Color::Black);
+
+/// The status line's left part: session, mode, role, exit, notice, title.
+fn status_left(app: &App) -> Vec<Span<'static>> {
     let m = &app.mirror;
-    let base = Style::default().bg(Color::Green).fg(Color::Black);
+    let base = STATUS;
     let mut left = vec![Span::styled(
         format!("[{}] ", m.session_name()),
         base.add_modifier(Modifier::BOLD),
@@ -128,18 +131,99 @@ fn status_line(app: &App) -> Paragraph<'static> {
         left.push(Span::styled(format!("{n} "), base.bg(Color::Yellow)));
     }
     left.push(Span::styled(m.title().to_owned(), base));
-    let badges = app.presence.badges();
-    let right = right_text(app);
-    let used: usize = left.iter().chain(&badges).map(|s| s.width()).sum();
-    let width = usize::from(app.outer.0);
-    let pad = width.saturating_sub(used + right.len());
-    left.push(Span::styled(" ".repeat(pad), base));
-    left.extend(badges.into_iter().map(|b| {
+    left
+}
+
+fn status_line(app: &App) -> Paragraph<'static> {
+    let base = STATUS;
+    let layout = StatusLayout::new(app, status_left(app));
+    let mut line = layout.left;
+    line.push(Span::styled(" ".repeat(layout.pad), base));
+    line.extend(layout.badges.into_iter().flat_map(|(_, g)| g).map(|b| {
         let style = base.patch(b.style);
         b.style(style)
     }));
-    left.push(Span::styled(right, base));
-    Paragraph::new(Line::from(left)).style(base)
+    line.push(Span::styled(layout.right, base));
+    Paragraph::new(Line::from(line)).style(base)
+}
+
+/// The status line fitted to the terminal's width. The badges come first:
+/// the left part (name, mode, notice, title) is cut to make room for them,
+/// never the other way round; then the size and clients at the right end
+/// go, and last the badges' names (initials and marks stay).
+struct StatusLayout {
+    left: Vec<Span<'static>>,
+    /// Blanks between the left part and the badges.
+    pad: usize,
+    /// Each badge with its avatar number.
+    badges: Vec<(usize, Vec<Span<'static>>)>,
+    right: String,
+}
+
+fn spans_width(spans: &[Span]) -> usize {
+    spans.iter().map(Span::width).sum()
+}
+
+impl StatusLayout {
+    fn new(app: &App, left: Vec<Span<'static>>) -> StatusLayout {
+        let width = usize::from(app.outer.0);
+        let groups_width =
+            |g: &[(usize, Vec<Span>)]| -> usize { g.iter().map(|(_, s)| spans_width(s)).sum() };
+        let mut badges = app.presence.badge_groups(false);
+        let mut right = right_text(app);
+        let right_width = |r: &str| unicode_width::UnicodeWidthStr::width(r);
+        if groups_width(&badges) + right_width(&right) > width {
+            right.clear();
+        }
+        if groups_width(&badges) > width {
+            badges = app.presence.badge_groups(true);
+        }
+        let room = width.saturating_sub(groups_width(&badges) + right_width(&right));
+        // Cut, the left part keeps a blank before the badges.
+        let left = if spans_width(&left) > room {
+            cut_to_width(left, room.saturating_sub(1))
+        } else {
+            left
+        };
+        let pad = room - spans_width(&left);
+        StatusLayout {
+            left,
+            pad,
+            badges,
+            right,
+        }
+    }
+
+    /// Where the badges begin.
+    fn badges_at(&self) -> usize {
+        spans_width(&self.left) + self.pad
+    }
+}
+
+/// The first `width` columns of `spans` (the last ones are cut).
+fn cut_to_width(spans: Vec<Span<'static>>, width: usize) -> Vec<Span<'static>> {
+    let mut used = 0;
+    let mut out = Vec::new();
+    for span in spans {
+        let w = span.width();
+        if used + w <= width {
+            used += w;
+            out.push(span);
+            continue;
+        }
+        let mut text = String::new();
+        for c in span.content.chars() {
+            let cw = unicode_width::UnicodeWidthChar::width(c).unwrap_or(0);
+            if used + cw > width {
+                break;
+            }
+            used += cw;
+            text.push(c);
+        }
+        out.push(Span::styled(text, span.style));
+        break;
+    }
+    out
 }
 
 /// The status line's right end: the session's size and its clients.
@@ -152,18 +236,14 @@ fn right_text(app: &App) -> String {
     format!(" {cols}x{rows} · {clients} ")
 }
 
-/// The avatar number of the badge at column `x` of the status line (badges
-/// sit just left of the right end).
+/// The avatar number of the badge at column `x` of the status line.
 pub fn avatar_at(app: &App, x: u16) -> Option<usize> {
-    let groups = app.presence.badge_groups();
-    let width = |spans: &[Span]| spans.iter().map(Span::width).sum::<usize>();
-    let total: usize = groups.iter().map(|(_, g)| width(g)).sum();
-    let end = usize::from(app.outer.0).checked_sub(right_text(app).len())?;
-    let mut at = end.checked_sub(total)?;
-    for (avatar, spans) in &groups {
-        let w = width(spans);
+    let layout = StatusLayout::new(app, status_left(app));
+    let mut at = layout.badges_at();
+    for (avatar, spans) in &layout.badges {
+        let w = spans_width(spans);
         if (at..at + w).contains(&usize::from(x)) {
-            return *avatar;
+            return Some(*avatar);
         }
         at += w;
     }

@@ -259,27 +259,46 @@ fn print_info(info: &pb::ShareInfo, json: bool) -> Result<()> {
         human::bytes(info.bytes_limit),
     )?;
     for l in &info.links {
-        // Listings carry no secrets: the daemon showed each once, when made.
-        let note = if l.url.contains('#') || l.kind == "team" {
-            ""
-        } else {
-            "  (secret shown once, when made)"
-        };
-        writeln!(
-            out,
-            "  {} ({}): {}{note}",
-            l.kind,
-            role_name(l.role()),
-            l.url
-        )?;
+        writeln!(out, "  {} ({}): {}", l.kind, role_name(l.role()), l.url)?;
         if !l.web_url.is_empty() {
             writeln!(out, "    in a browser: {}", l.web_url)?;
+        }
+        if let Some(note) = secretless_note(info, l) {
+            writeln!(out, "    {note}")?;
         }
     }
     for p in &info.participants {
         writeln!(out, "  {}", participant_line(p))?;
     }
     Ok(())
+}
+
+/// Under a link listed without its secret (listings carry none: the daemon
+/// keeps only its hash and showed it once, when made): that this form lets
+/// nobody in, and the command that makes a new one.
+fn secretless_note(info: &pb::ShareInfo, l: &pb::ShareLink) -> Option<String> {
+    if l.url.contains('#') || l.kind == "team" {
+        return None;
+    }
+    let target = &info.session_name;
+    Some(if l.kind == "link" {
+        format!(
+            "(without its secret, shown once when made: this form lets nobody in; \
+             a new link: `wrapd-attach access -t {target} --link {}`, the old one then stops working)",
+            role_name(l.role())
+        )
+    } else {
+        let editor = if l.role() == pb::Role::Editor {
+            ":editor"
+        } else {
+            ""
+        };
+        format!(
+            "(invitation without its secret, shown once when made: this form lets nobody in; \
+             a new one: `wrapd-attach access -t {target} --invite {}{editor}`)",
+            l.kind
+        )
+    })
 }
 
 /// Where a share starts, as the owner chose it: "with scrollback",
@@ -457,5 +476,42 @@ mod rotation_tests {
             lines[2].contains("in a browser: https://h/s/a/#new"),
             "{lines:?}"
         );
+    }
+}
+
+#[cfg(test)]
+mod listing_tests {
+    use super::*;
+
+    #[test]
+    fn a_link_listed_without_its_secret_says_how_to_make_a_new_one() {
+        let info = pb::ShareInfo {
+            session_name: "work".into(),
+            ..Default::default()
+        };
+        let link = |kind: &str, role: pb::Role, url: &str| pb::ShareLink {
+            kind: kind.into(),
+            role: role as i32,
+            url: url.into(),
+            ..Default::default()
+        };
+        let note = secretless_note(&info, &link("link", pb::Role::Viewer, "wrapd://h:1/s/a"));
+        let note = note.unwrap();
+        assert!(note.contains("shown once"), "{note}");
+        assert!(
+            note.contains("`wrapd-attach access -t work --link viewer`"),
+            "{note}"
+        );
+        let invite = link("ada@x.org", pb::Role::Editor, "wrapd://h:1/s/a");
+        let note = secretless_note(&info, &invite).unwrap();
+        assert!(
+            note.contains("`wrapd-attach access -t work --invite ada@x.org:editor`"),
+            "{note}"
+        );
+        // A link with its secret, and a team link, need no note.
+        let whole = link("link", pb::Role::Viewer, "wrapd://h:1/s/a#secret");
+        assert_eq!(secretless_note(&info, &whole), None);
+        let team = link("team", pb::Role::Viewer, "wrapd://h:1/s/a&team=1");
+        assert_eq!(secretless_note(&info, &team), None);
     }
 }

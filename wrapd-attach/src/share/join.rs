@@ -107,7 +107,8 @@ pub async fn join_storing_in(
             joined.save(&e.identity.key_pem, &e.identity.certificate_pem, &e.ca_pem)?;
             (e.identity, Some(e.ca_pem))
         }
-        None => (team_identity(&config.identity)?, None),
+        None if link.team => (team_identity(&config.identity)?, None),
+        None => bail!("{SECRETLESS_LINK}"),
     };
     connect_and_ask(Target {
         known_ca_pem: known_ca,
@@ -217,11 +218,18 @@ pub fn who_am_i(args: &JoinArgs, config: &IdentityConfig) -> (String, String) {
     (name, email)
 }
 
+/// Joining with a link that is neither a team link nor has its secret.
+const SECRETLESS_LINK: &str = "this link has no secret (the part after `#`): it is a link as \
+     `wrapd-attach share ls` lists it, which cannot let you in. Ask the owner for the whole \
+     link, as it was shown when they made it; if they no longer have it, they can make a new \
+     one with `wrapd-attach access -t SESSION --link viewer` (the old one then stops working), \
+     or invite you with `wrapd-attach access -t SESSION --invite YOUR_EMAIL`";
+
 /// The team identity the config names (`[identity] certificate`, `key`).
 fn team_identity(config: &IdentityConfig) -> Result<ClientIdentity> {
     if config.certificate.as_os_str().is_empty() || config.key.as_os_str().is_empty() {
         bail!(
-            "this is a team link (it has no secret): set `[identity] certificate` and `key` \
+            "this is a team link: set `[identity] certificate` and `key` \
              in the config to your team identity (made by `wrapd-muxd team issue EMAIL`)"
         );
     }

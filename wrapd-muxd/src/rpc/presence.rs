@@ -3,6 +3,7 @@
 //! whenever that changes.
 
 use std::sync::Arc;
+use std::time::Duration;
 
 use tokio::sync::mpsc;
 use tokio_util::sync::CancellationToken;
@@ -164,10 +165,12 @@ impl Presence {
         self.daemon.shares.bump();
     }
 
-    fn current(&self) -> pb::Presence {
+    /// Who is here now, and when that changes next by time alone.
+    fn current(&self) -> (pb::Presence, Option<u64>) {
         let owner = self.daemon.owner();
+        let clock = self.daemon.presence_clock();
         let st = self.daemon.shares.lock();
-        presence(&st, &self.session, &owner, self.you())
+        presence(&st, &self.session, &owner, self.you(), clock)
     }
 }
 
@@ -196,7 +199,9 @@ impl Drop for Presence {
     }
 }
 
-/// Send presence now and whenever it changes, until `done`.
+/// Send presence now and whenever it changes, until `done`: at every change
+/// of the shares, and when someone's typing ends or idleness begins (timed
+/// changes are the daemon's to send, so every client shows them at once).
 /// A collaborator's role change also changes, at once, whether their client
 /// counts as a writer in the session (and may size it).
 pub async fn presence_task(
@@ -211,7 +216,7 @@ pub async fn presence_task(
     let mut last: Option<pb::Presence> = None;
     loop {
         changed.borrow_and_update();
-        let now = me.current();
+        let (now, changes_at) = me.current();
         if last.as_ref() != Some(&now) {
             if me.collab.is_some() && last.as_ref().is_some_and(|l| l.role != now.role) {
                 let writer = now.role == pb::Role::Editor as i32 && !read_only;
@@ -244,8 +249,17 @@ pub async fn presence_task(
             }
             last = Some(now);
         }
+        let timed_change = async {
+            match changes_at {
+                Some(at) => {
+                    tokio::time::sleep(Duration::from_millis(at.saturating_sub(now_ms()))).await
+                }
+                None => std::future::pending().await,
+            }
+        };
         tokio::select! {
             r = changed.changed() => if r.is_err() { return },
+            _ = timed_change => {}
             _ = done.cancelled() => return,
             _ = cut_off.cancelled() => return,
         }

@@ -60,8 +60,16 @@ impl ShareAdminService {
             })
     }
 
-    /// A link to `share` as joiners see it.
-    fn url(&self, share_id: &str, host: &str, via: &str, secret: Option<&str>) -> String {
+    /// A link to `share` as joiners see it: with a secret, or a team link,
+    /// or (listings) neither.
+    fn url(
+        &self,
+        share_id: &str,
+        host: &str,
+        via: &str,
+        secret: Option<&str>,
+        team: bool,
+    ) -> String {
         let ca = self
             .daemon
             .ca
@@ -85,6 +93,7 @@ impl ShareAdminService {
             ca_sha256: ca,
             via: Some(via.to_owned()).filter(|v| !v.is_empty()),
             secret: secret.map(str::to_owned),
+            team,
         }
         .to_string()
     }
@@ -103,6 +112,7 @@ impl ShareAdminService {
             &self.daemon.owner(),
             links,
             self.shares().limits().max_session_bytes,
+            self.daemon.presence_clock(),
         )
     }
 
@@ -147,7 +157,7 @@ impl ShareAdminService {
                 links.push(pb::ShareLink {
                     kind: email,
                     role: role.to_pb() as i32,
-                    url: self.url(&share.id, host, via, Some(&secret)),
+                    url: self.url(&share.id, host, via, Some(&secret), false),
                     web_url: self.web_url(&share.id, &secret),
                 });
             }
@@ -160,7 +170,7 @@ impl ShareAdminService {
                     links.push(pb::ShareLink {
                         kind: "link".to_owned(),
                         role: role.to_pb() as i32,
-                        url: self.url(&share.id, host, via, Some(&secret)),
+                        url: self.url(&share.id, host, via, Some(&secret), false),
                         web_url: self.web_url(&share.id, &secret),
                     });
                 }
@@ -177,7 +187,7 @@ impl ShareAdminService {
                     links.push(pb::ShareLink {
                         kind: "team".to_owned(),
                         role: role.to_pb() as i32,
-                        url: self.url(&share.id, host, via, None),
+                        url: self.url(&share.id, host, via, None, true),
                         web_url: String::new(),
                     });
                 }
@@ -226,7 +236,7 @@ impl ShareAdminService {
                     links.push(pb::ShareLink {
                         kind: "link".to_owned(),
                         role: role.to_pb() as i32,
-                        url: self.url(&share.id, host, via, Some(&secret)),
+                        url: self.url(&share.id, host, via, Some(&secret), false),
                         web_url: self.web_url(&share.id, &secret),
                     });
                 }
@@ -408,7 +418,7 @@ impl ShareAdmin for ShareAdminService {
             .shares
             .iter()
             .map(|s| {
-                let links = secretless_links(s, |secret| self.url(&s.id, "", "", secret));
+                let links = secretless_links(s, |team| self.url(&s.id, "", "", None, team));
                 self.info(&st, s, links)
             })
             .collect();
