@@ -161,6 +161,17 @@ pub struct ShareConfig {
     pub max_session_bytes: u64,
     /// Output bytes one collaborator receives per day.
     pub max_daily_bytes: u64,
+    /// Where browsers join (see DESIGN.md, "the web door"); `None` (empty in
+    /// the file): no web. Plain HTTP only on loopback; anywhere else needs
+    /// `web_certificate` and `web_key`.
+    #[serde(
+        deserialize_with = "optional_addr",
+        serialize_with = "optional_addr_text"
+    )]
+    pub web_listen: Option<SocketAddr>,
+    /// The web listener's certificate chain and key (PEM); empty: plain HTTP.
+    pub web_certificate: PathBuf,
+    pub web_key: PathBuf,
 }
 
 impl Default for ShareConfig {
@@ -176,6 +187,9 @@ impl Default for ShareConfig {
             max_participants: 10,
             max_session_bytes: 100_000_000,
             max_daily_bytes: 1_000_000_000,
+            web_listen: None,
+            web_certificate: PathBuf::new(),
+            web_key: PathBuf::new(),
         }
     }
 }
@@ -278,6 +292,26 @@ fn at_least<'de, const MIN: usize, D: Deserializer<'de>>(d: D) -> Result<usize, 
         )));
     }
     Ok(n)
+}
+
+/// Empty (`None`), or an address.
+fn optional_addr<'de, D: Deserializer<'de>>(d: D) -> Result<Option<SocketAddr>, D::Error> {
+    let s = String::deserialize(d)?;
+    if s.trim().is_empty() {
+        return Ok(None);
+    }
+    s.trim().parse().map(Some).map_err(|_| {
+        serde::de::Error::custom(format!(
+            "`{s}` is not an address: write IP:PORT (like 127.0.0.1:7680), or \"\" for none"
+        ))
+    })
+}
+
+fn optional_addr_text<S: serde::Serializer>(
+    a: &Option<SocketAddr>,
+    s: S,
+) -> Result<S::Ok, S::Error> {
+    s.serialize_str(&a.map(|a| a.to_string()).unwrap_or_default())
 }
 
 /// Empty, or something that looks like an email address.

@@ -1,5 +1,6 @@
 //! The daemon's shared state: its sessions, its settings, its shutdown token.
-//! The RPC layer calls into it; it knows nothing of the wire.
+//! The doors (the RPC layer; later the web) call into it; it knows nothing of
+//! the wire and imports none of them.
 
 use std::ffi::OsString;
 use std::net::SocketAddr;
@@ -8,6 +9,7 @@ use std::sync::{Arc, RwLock};
 
 use tokio_util::sync::CancellationToken;
 
+use crate::collab::{AttachSlots, SharedUpdates};
 use crate::config::Config;
 use crate::error::{Error, Result};
 use crate::paths;
@@ -51,13 +53,18 @@ pub struct Daemon {
     /// Every share and participant (the live access list).
     pub shares: Arc<Shares>,
     /// Collaborators' open attach streams (apart from the owner's clients).
-    pub attach_slots: crate::rpc::AttachSlots,
+    pub attach_slots: AttachSlots,
     /// The latest update of each collaborators' view, shared by their streams.
-    pub shared_updates: crate::rpc::SharedUpdates,
+    pub shared_updates: SharedUpdates,
     /// The daemon's CA, loaded when sharing first needs it.
     pub ca: DaemonCa,
     /// The share port (TLS for collaborators), once a share opened it.
     pub share_port: SharePort,
+    /// Where browsers reach the web door (`http(s)://host:port`), while it
+    /// listens: the web door sets it, share links are made from it.
+    web_base: RwLock<Option<String>>,
+    /// Counts reloads of the config, for whoever re-reads files it names.
+    reloads: tokio::sync::watch::Sender<u64>,
 }
 
 /// The share limits of a config.
@@ -116,6 +123,8 @@ impl Daemon {
             shared_updates: Default::default(),
             ca,
             share_port: SharePort::default(),
+            web_base: RwLock::new(None),
+            reloads: tokio::sync::watch::channel(0).0,
             registry: Arc::new(Registry::new(started_at_ms)),
             config: RwLock::new(Arc::new(config)),
             shutdown,
@@ -145,6 +154,17 @@ impl Daemon {
         {
             tracing::warn!("share.listen or share.team_ca changed: restart wrapd-muxd to use it");
         }
+        if (
+            &old.share.web_listen,
+            &old.share.web_certificate,
+            &old.share.web_key,
+        ) != (
+            &config.share.web_listen,
+            &config.share.web_certificate,
+            &config.share.web_key,
+        ) {
+            tracing::warn!("share.web_* changed: restart wrapd-muxd to use it");
+        }
         *self
             .shares
             .limits
@@ -157,11 +177,32 @@ impl Daemon {
             .config
             .write()
             .unwrap_or_else(std::sync::PoisonError::into_inner) = Arc::new(config);
+        self.reloads.send_modify(|n| *n += 1);
+    }
+
+    /// Changes with every reload of the config.
+    pub fn reloads(&self) -> tokio::sync::watch::Receiver<u64> {
+        self.reloads.subscribe()
     }
 
     /// The owner as collaborators see them.
     pub fn owner(&self) -> Owner {
         Owner::from_config(&self.config().identity)
+    }
+
+    /// Where browsers reach the web door, if it listens.
+    pub fn web_base(&self) -> Option<String> {
+        self.web_base
+            .read()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .clone()
+    }
+
+    pub fn set_web_base(&self, base: Option<String>) {
+        *self
+            .web_base
+            .write()
+            .unwrap_or_else(std::sync::PoisonError::into_inner) = base;
     }
 
     /// How presence is judged now (see `share::presence`).

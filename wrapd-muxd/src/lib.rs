@@ -10,8 +10,11 @@
 //! - `session`: one actor per session, its handle, clients and sync updates.
 //! - `registry`: sessions by id and name.
 //! - `daemon`: shared state and session creation.
+//! - `collab`: what collaborators' streams need whatever door they use
+//!   (attach slots, shared updates); transport-neutral.
 //! - `rpc`: the gRPC service (wire <-> internal types, errors -> statuses).
 //! - `share`: sharing sessions over mutual TLS (CA, share port, access list).
+//! - `web`: the web door, browsers joining shares (`[share] web_listen`).
 //! - `admission`: what peers may hold on a port strangers can reach.
 //! - `shell`: shell integration scripts and their injection into sessions.
 //! - `server`: the Unix socket, single-instance lock, serve and shut down.
@@ -27,6 +30,7 @@ pub mod admission;
 pub mod background;
 pub mod bridge;
 pub mod cli_docs;
+pub mod collab;
 pub mod config;
 pub mod daemon;
 pub mod error;
@@ -43,5 +47,6 @@ pub mod share;
 pub mod shell;
 pub mod systemd;
 pub mod term;
+pub mod web;
 
 pub use server::{Listener, run};

@@ -181,12 +181,13 @@ pub async fn serve(
         }
     });
     tracing::info!(socket = %path.display(), pid = std::process::id(), "wrapd-muxd listening");
+    let web = crate::web::start(&daemon);
     let result = tonic::transport::Server::builder()
         .add_service(MuxService::server(daemon.clone()))
         .add_service(ShareAdminService::server(daemon.clone()))
         .serve_with_incoming_shutdown(incoming, shutdown.clone().cancelled_owned())
         .await;
-    if let Some(task) = daemon.share_port.take_task() {
+    for task in [daemon.share_port.take_task(), web].into_iter().flatten() {
         let _ = tokio::time::timeout(Duration::from_secs(2), task).await;
     }
     wait_for_sessions(&daemon, Duration::from_secs(2)).await;

@@ -258,7 +258,7 @@ async fn a_collaborator_has_a_few_attach_streams_and_never_the_owners_slots() {
 /// once, the next is refused saying so, and closing one makes room.
 #[tokio::test]
 async fn a_collaborator_has_a_few_block_watches() {
-    use wrapd_muxd::rpc::WATCHES_PER_PARTICIPANT;
+    use wrapd_muxd::collab::slots::WATCHES_PER_PARTICIPANT;
     let d = TestDaemon::start().await;
     let (mut owner, _admin, l) = cat_shared_with_a_viewer_link(&d).await;
     let one = enroll(&d, &l, "One").await;

@@ -170,6 +170,9 @@ pub async fn access(socket: &Path, args: AccessArgs) -> Result<()> {
         // The new invitation's link is the one for that email.
         for l in info.links.iter().filter(|l| l.kind == i.email) {
             println!("{} ({}): {}", l.kind, role_name(l.role()), l.url);
+            if !l.web_url.is_empty() {
+                println!("  in a browser: {}", l.web_url);
+            }
         }
         return Ok(());
     }
@@ -194,6 +197,12 @@ fn rotated_link_lines(info: &pb::ShareInfo) -> Vec<String> {
                     .to_owned(),
                 format!("link ({}): {}", role_name(l.role()), l.url),
             ]
+            .into_iter()
+            .chain(
+                Some(&l.web_url)
+                    .filter(|w| !w.is_empty())
+                    .map(|w| format!("  in a browser: {w}")),
+            )
         })
         .collect()
 }
@@ -251,6 +260,9 @@ fn print_info(info: &pb::ShareInfo, json: bool) -> Result<()> {
     )?;
     for l in &info.links {
         writeln!(out, "  {} ({}): {}", l.kind, role_name(l.role()), l.url)?;
+        if !l.web_url.is_empty() {
+            writeln!(out, "    in a browser: {}", l.web_url)?;
+        }
         if let Some(note) = secretless_note(info, l) {
             writeln!(out, "    {note}")?;
         }
@@ -365,6 +377,7 @@ fn info_json(info: &pb::ShareInfo) -> serde_json::Value {
         "team_role": role_name(info.team_role()),
         "links": info.links.iter().map(|l| json!({
             "kind": l.kind, "role": role_name(l.role()), "url": l.url,
+            "web_url": l.web_url,
         })).collect::<Vec<_>>(),
         "participants": info.participants.iter().map(participant_json).collect::<Vec<_>>(),
         "pending_control_requests": info.participants.iter()
@@ -451,6 +464,7 @@ mod rotation_tests {
             kind: "link".into(),
             role: pb::Role::Viewer as i32,
             url: "wrapd://new".into(),
+            web_url: "https://h/s/a/#new".into(),
         });
         let lines = rotated_link_lines(&info);
         assert!(
@@ -458,6 +472,10 @@ mod rotation_tests {
             "{lines:?}"
         );
         assert!(lines[1].contains("wrapd://new"), "{lines:?}");
+        assert!(
+            lines[2].contains("in a browser: https://h/s/a/#new"),
+            "{lines:?}"
+        );
     }
 }
 
@@ -475,6 +493,7 @@ mod listing_tests {
             kind: kind.into(),
             role: role as i32,
             url: url.into(),
+            ..Default::default()
         };
         let note = secretless_note(&info, &link("link", pb::Role::Viewer, "wrapd://h:1/s/a"));
         let note = note.unwrap();

@@ -8,7 +8,7 @@
 //!
 //! For a collaborator the sync task filters each update by the share's
 //! starting point (one update shared by every collaborator at the same point:
-//! `shared_updates`) and counts its bytes against the share's limits; the input
+//! `collab::shared_updates`) and counts its bytes against the share's limits; the input
 //! task asks for their role at every message; all three end when they are
 //! removed or the share stops.
 //!
@@ -26,10 +26,10 @@ use wrapd_proto::pb;
 use wrapd_proto::pb::attach_event::Msg as Event;
 use wrapd_proto::pb::attach_request::Msg as Req;
 
-use super::attach_slots::Slot;
 use super::presence::{self, Presence};
-use super::shared_updates::ViewKey;
 use super::{convert, new_session, status};
+use crate::collab::shared_updates::ViewKey;
+use crate::collab::slots::Slot;
 use crate::daemon::Daemon;
 use crate::error::Error;
 use crate::session::{Attachment, EndReason, Size, SyncPoint};
@@ -122,7 +122,8 @@ pub async fn attach(
     let slot = collab
         .as_ref()
         .map(|c| daemon.attach_slots.take(c))
-        .transpose()?;
+        .transpose()
+        .map_err(status)?;
     let client = daemon.registry.new_client_id();
     let attachment = Arc::new(handle.attach(client, size, !writer).await.map_err(status)?);
     let max = daemon.config().limits.max_clients;
@@ -220,7 +221,7 @@ async fn sync_task(
     let window = collab.as_ref().map(|c| c.window);
     // The actor never builds rows the window would drop.
     let oldest = RowIndex(window.map_or(0, |w| w.start_row));
-    // Collaborators at the same point share one update (see `shared_updates`).
+    // Collaborators at the same point share one update (see `collab::shared_updates`).
     let view = collab.as_ref().map(|c| {
         daemon.shared_updates.view(ViewKey {
             session: c.session.clone(),

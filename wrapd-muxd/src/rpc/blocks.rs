@@ -98,7 +98,7 @@ pub async fn output(
 /// Block events; a collaborator's end when their access does (with the
 /// status that says why), or with the share's byte limit (each event counted
 /// as it goes out). A collaborator has a few watches at once (see
-/// `attach_slots`).
+/// `collab::slots`).
 pub async fn watch(
     handle: SessionHandle,
     collab: Option<Collab>,
@@ -107,7 +107,8 @@ pub async fn watch(
     let slot = collab
         .as_ref()
         .map(|c| daemon.attach_slots.take_watch(c))
-        .transpose()?;
+        .transpose()
+        .map_err(status)?;
     let events = handle.watch_blocks().await.map_err(status)?;
     let window = collab.as_ref().map(|c| c.window);
     let stream = BroadcastStream::new(events).filter_map(move |e| async move {

@@ -3,7 +3,6 @@
 //!
 //! - `convert`: internal types to `pb`.
 //! - `attach`: the attach stream (a sync task and an input task per client).
-//! - `shared_updates`: one update for the collaborators at the same point.
 //! - `blocks`: listing, reading and watching a session's blocks.
 //! - `presence`: an attach stream as a participant (presence, audit).
 //! - `share_admin`: the owner's `ShareAdmin` service (Unix socket only).
@@ -11,19 +10,17 @@
 //! - `share`: the collaborators' `Share` service (enrollment; share port).
 //!
 //! `Mux` is served twice: on the Unix socket to the owner, and on the share
-//! port to collaborators — there every RPC first asks `share::authz`.
+//! port to collaborators — there every RPC first asks `share::authz`. What
+//! every door needs for collaborators' streams (slots, shared updates) is in
+//! `collab`, which knows nothing of the wire: imports point from here to there.
 
 mod attach;
-mod attach_slots;
-pub use attach_slots::{AttachSlots, WATCHES_PER_PARTICIPANT};
 mod blocks;
 pub mod convert;
 pub mod owner_only;
 mod presence;
 pub mod share;
 pub mod share_admin;
-mod shared_updates;
-pub use shared_updates::SharedUpdates;
 
 use std::path::PathBuf;
 use std::sync::Arc;

@@ -98,6 +98,13 @@ impl ShareAdminService {
         .to_string()
     }
 
+    /// The web twin of a link with `secret`, while the web door listens.
+    fn web_url(&self, share_id: &str, secret: &str) -> String {
+        self.daemon
+            .web_base()
+            .map_or_else(String::new, |base| format!("{base}/s/{share_id}/#{secret}"))
+    }
+
     fn info(&self, st: &State, share: &Share, links: Vec<pb::ShareLink>) -> pb::ShareInfo {
         share_info(
             st,
@@ -151,6 +158,7 @@ impl ShareAdminService {
                     kind: email,
                     role: role.to_pb() as i32,
                     url: self.url(&share.id, host, via, Some(&secret), false),
+                    web_url: self.web_url(&share.id, &secret),
                 });
             }
             Change::Link(role) => {
@@ -163,6 +171,7 @@ impl ShareAdminService {
                         kind: "link".to_owned(),
                         role: role.to_pb() as i32,
                         url: self.url(&share.id, host, via, Some(&secret), false),
+                        web_url: self.web_url(&share.id, &secret),
                     });
                 }
                 share.audit(
@@ -179,6 +188,7 @@ impl ShareAdminService {
                         kind: "team".to_owned(),
                         role: role.to_pb() as i32,
                         url: self.url(&share.id, host, via, None, true),
+                        web_url: String::new(),
                     });
                 }
                 share.audit(
@@ -227,6 +237,7 @@ impl ShareAdminService {
                         kind: "link".to_owned(),
                         role: role.to_pb() as i32,
                         url: self.url(&share.id, host, via, Some(&secret), false),
+                        web_url: self.web_url(&share.id, &secret),
                     });
                 }
             }

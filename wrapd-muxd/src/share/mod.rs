@@ -7,6 +7,7 @@
 //!
 //! Layout:
 //! - `ca`: the daemon's CA, server and client certificates, team CAs.
+//! - `enroll`: a secret becomes a participant and their credential (either door).
 //! - `identity`: what a certificate says about its holder.
 //! - `port`: the share port, opened when the first share starts.
 //! - `tls`: the share port's TLS (acceptor, deferred client verification, peer info).
@@ -23,6 +24,7 @@
 pub mod audit;
 pub mod authz;
 pub mod ca;
+pub mod enroll;
 pub mod filter;
 pub mod identity;
 pub mod port;

@@ -209,6 +209,7 @@ pub fn secretless_links(share: &Share, url: impl Fn(bool) -> String) -> Vec<pb::
             kind: "link".to_owned(),
             role: role.to_pb() as i32,
             url: url(false),
+            web_url: String::new(),
         });
     }
     if let Some(role) = share.team_role {
@@ -216,6 +217,7 @@ pub fn secretless_links(share: &Share, url: impl Fn(bool) -> String) -> Vec<pb::
             kind: "team".to_owned(),
             role: role.to_pb() as i32,
             url: url(true),
+            web_url: String::new(),
         });
     }
     for p in &share.participants {
@@ -226,6 +228,7 @@ pub fn secretless_links(share: &Share, url: impl Fn(bool) -> String) -> Vec<pb::
                 kind: p.email.clone(),
                 role: p.role.to_pb() as i32,
                 url: url(false),
+                web_url: String::new(),
             });
         }
     }

@@ -4,6 +4,7 @@
 #![allow(dead_code)]
 
 use std::path::PathBuf;
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use rcgen::{CertificateParams, KeyPair};
@@ -12,6 +13,7 @@ use tokio_util::sync::CancellationToken;
 use tonic::transport::{Certificate, Channel, ClientTlsConfig, Endpoint, Identity};
 use wrapd_muxd::Listener;
 use wrapd_muxd::config::Config;
+use wrapd_muxd::daemon::Daemon;
 use wrapd_proto::link::{SERVER_NAME, ShareLink};
 use wrapd_proto::pb;
 use wrapd_proto::pb::attach_event::Msg as Event;
@@ -25,6 +27,8 @@ pub struct TestDaemon {
     pub socket: PathBuf,
     pub state_dir: PathBuf,
     pub shutdown: CancellationToken,
+    /// The daemon itself (where its doors listen).
+    pub daemon: Arc<Daemon>,
     task: tokio::task::JoinHandle<anyhow::Result<()>>,
 }
 
@@ -53,12 +57,19 @@ impl TestDaemon {
         config.identity.email = "owen@example.org".into();
         let listener = Listener::bind(&socket).unwrap();
         let shutdown = CancellationToken::new();
-        let task = tokio::spawn(wrapd_muxd::run(config, listener, shutdown.clone()));
+        // What `wrapd_muxd::run` does, keeping the daemon.
+        let daemon = Daemon::new(config, socket.clone(), shutdown.clone());
+        let task = tokio::spawn(wrapd_muxd::server::serve(
+            daemon.clone(),
+            listener,
+            shutdown.clone(),
+        ));
         let d = TestDaemon {
             dir,
             socket,
             state_dir,
             shutdown,
+            daemon,
             task,
         };
         // Answered once the daemon serves.

@@ -8,8 +8,7 @@
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex, PoisonError};
 
-use tonic::Status;
-
+use crate::error::Error;
 use crate::session::SessionId;
 use crate::share::authz::Collab;
 
@@ -42,13 +41,13 @@ pub struct Slot {
 }
 
 impl AttachSlots {
-    /// An attach slot for `c`, or why not.
-    pub fn take(&self, c: &Collab) -> Result<Slot, Status> {
+    /// An attach slot for `c`, or why not ([`Error::Limit`]).
+    pub fn take(&self, c: &Collab) -> Result<Slot, Error> {
         let mut counts = self.counts.lock().unwrap_or_else(PoisonError::into_inner);
         let key = (c.share_id.clone(), c.participant_id.clone());
         let open = counts.participants.entry(key.clone()).or_default();
         if *open >= PER_PARTICIPANT {
-            return Err(Status::resource_exhausted(format!(
+            return Err(Error::Limit(format!(
                 "you already have {PER_PARTICIPANT} attach streams open to this share, \
                  the limit: close one first"
             )));
@@ -62,13 +61,13 @@ impl AttachSlots {
         })
     }
 
-    /// A block watch's slot for `c`, or why not.
-    pub fn take_watch(&self, c: &Collab) -> Result<Slot, Status> {
+    /// A block watch's slot for `c`, or why not ([`Error::Limit`]).
+    pub fn take_watch(&self, c: &Collab) -> Result<Slot, Error> {
         let mut counts = self.counts.lock().unwrap_or_else(PoisonError::into_inner);
         let key = (c.share_id.clone(), c.participant_id.clone());
         let open = counts.watches.entry(key.clone()).or_default();
         if *open >= WATCHES_PER_PARTICIPANT {
-            return Err(Status::resource_exhausted(format!(
+            return Err(Error::Limit(format!(
                 "you already have {WATCHES_PER_PARTICIPANT} block watches open to this share, \
                  the limit: close one first"
             )));

@@ -1,0 +1,16 @@
+//! What collaborators' attach streams need, whichever door they came in by
+//! (gRPC on the share port today, a browser's WebSocket next): no tonic, no
+//! HTTP. The doors (`rpc`, later `web`) call it; it imports none of them, so
+//! imports point one way, from the doors to the core.
+//!
+//! - `slots`: how many attach streams each participant holds open.
+//! - `shared_updates`: one update for the collaborators at the same point.
+//!
+//! Presence (an attach stream as a participant: `rpc::presence`,
+//! `share::presence`) is the next piece to move here.
+
+pub mod shared_updates;
+pub mod slots;
+
+pub use shared_updates::SharedUpdates;
+pub use slots::AttachSlots;

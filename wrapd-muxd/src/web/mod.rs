@@ -1,0 +1,135 @@
+//! The web door: browsers join shares over HTTP(S), on a listener of its own
+//! (`[share] web_listen`; off by default). See DESIGN.md, "Joining from a
+//! browser". It translates HTTP into calls on the core (`share::enroll`,
+//! `share::authz`) and decides nothing itself; the share port and its gRPC
+//! services are not reachable from here.
+//!
+//! - `listener`: binding, the loopback rule for plain HTTP, TLS.
+//! - `routes`: the page, its assets and the API, with the headers every
+//!   response gets.
+//! - `credentials`: web credentials (kept hashed), each standing for a
+//!   certificate.
+//! - `refusal`: the one place a core refusal becomes an HTTP response.
+//! - `rate`: enrollment attempts per address.
+
+mod credentials;
+mod listener;
+mod rate;
+mod refusal;
+mod routes;
+
+pub use listener::{WebListener, bind};
+pub use routes::{COOKIE, CSP};
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::Duration;
+
+use hyper::body::Incoming;
+use hyper_util::rt::{TokioIo, TokioTimer};
+use tokio::io::{AsyncRead, AsyncWrite};
+use tokio::sync::Semaphore;
+use tokio::task::JoinHandle;
+use tokio_util::sync::CancellationToken;
+use tower::ServiceExt;
+
+use crate::daemon::Daemon;
+use routes::{Peer, Web};
+
+/// Connections (handshaking or open) the web door holds at once.
+const MAX_CONNECTIONS: usize = 256;
+/// A TLS handshake, or a request's headers, that take longer are dropped.
+const HANDSHAKE_TIMEOUT: Duration = Duration::from_secs(10);
+const HEADER_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// Open the web door if the config asks for one: its server task. If it
+/// cannot open, the log says why and the daemon serves on without it.
+pub fn start(daemon: &Arc<Daemon>) -> Option<JoinHandle<()>> {
+    let listener = match bind(&daemon.config().share) {
+        Ok(listener) => listener?,
+        Err(why) => {
+            tracing::error!("no web door: {why}");
+            return None;
+        }
+    };
+    tracing::info!(url = %listener.base_url(), "web door listening");
+    daemon.set_web_base(Some(listener.base_url()));
+    Some(tokio::spawn(serve(daemon.clone(), listener)))
+}
+
+/// Serve browsers on `web` until the daemon shuts down.
+pub async fn serve(daemon: Arc<Daemon>, web: WebListener) {
+    let shutdown = daemon.shutdown.clone();
+    let mut reloads = daemon.reloads();
+    let router = routes::router(Web {
+        secure: web.secure(),
+        daemon: daemon.clone(),
+        credentials: Default::default(),
+        enrollments: Default::default(),
+    });
+    let slots = Arc::new(Semaphore::new(MAX_CONNECTIONS));
+    loop {
+        let (tcp, peer) = tokio::select! {
+            r = web.listener.accept() => match r {
+                Ok(c) => c,
+                Err(e) => {
+                    tracing::warn!("web door: accept: {e}");
+                    tokio::time::sleep(Duration::from_millis(100)).await;
+                    continue;
+                }
+            },
+            Ok(()) = reloads.changed(), if web.cert.is_some() => {
+                reload_certificate(&daemon, web.cert.as_deref());
+                continue;
+            }
+            _ = shutdown.cancelled() => return,
+        };
+        let Ok(slot) = slots.clone().try_acquire_owned() else {
+            tracing::warn!(%peer, "web door: {MAX_CONNECTIONS} connections open already: refusing this one");
+            continue;
+        };
+        let (router, tls, shutdown) = (router.clone(), web.tls.clone(), shutdown.clone());
+        tokio::spawn(async move {
+            let _slot = slot;
+            let Some(tls) = tls else {
+                return connection(tcp, peer, router, shutdown).await;
+            };
+            match tokio::time::timeout(HANDSHAKE_TIMEOUT, tls.accept(tcp)).await {
+                Ok(Ok(io)) => connection(io, peer, router, shutdown).await,
+                Ok(Err(e)) => tracing::debug!(%peer, "web door: TLS handshake failed: {e}"),
+                Err(_) => tracing::debug!(%peer, "web door: TLS handshake timed out"),
+            }
+        });
+    }
+}
+
+/// The config was reloaded (SIGHUP): re-read the certificate and key.
+fn reload_certificate(daemon: &Daemon, cert: Option<&listener::WebCert>) {
+    let Some(cert) = cert else { return };
+    match cert.reload(&daemon.config().share) {
+        Ok(()) => tracing::info!("web door: certificate re-read"),
+        Err(why) => tracing::error!("web door: kept the certificate it had: {why}"),
+    }
+}
+
+/// One HTTP/1.1 connection (upgrades allowed, for the WebSocket to come).
+async fn connection<IO>(io: IO, peer: SocketAddr, router: axum::Router, stop: CancellationToken)
+where
+    IO: AsyncRead + AsyncWrite + Unpin + Send + 'static,
+{
+    let service = hyper::service::service_fn(move |mut req: hyper::Request<Incoming>| {
+        req.extensions_mut().insert(Peer(peer));
+        router.clone().oneshot(req)
+    });
+    let conn = hyper::server::conn::http1::Builder::new()
+        .timer(TokioTimer::new())
+        .header_read_timeout(HEADER_TIMEOUT)
+        .serve_connection(TokioIo::new(io), service)
+        .with_upgrades();
+    tokio::select! {
+        r = conn => if let Err(e) = r {
+            tracing::debug!(%peer, "web door: connection: {e}");
+        },
+        _ = stop.cancelled() => {}
+    }
+}

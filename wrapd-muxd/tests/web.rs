@@ -1,0 +1,670 @@
+//! The web door against a real daemon: a real HTTP client (hyper) over TCP —
+//! and over TLS with a certificate the owner configures — enrolling with real
+//! share links, and the same live access list deciding as for certificates.
+
+mod share_common;
+
+use std::sync::Arc;
+
+use http_body_util::{BodyExt, Full};
+use hyper::HeaderMap;
+use hyper::body::Bytes;
+use hyper_util::rt::TokioIo;
+use share_common::*;
+use tokio::io::{AsyncRead, AsyncWrite};
+use wrapd_muxd::config::Config;
+use wrapd_proto::link::ShareLink;
+use wrapd_proto::pb;
+use wrapd_proto::pb::update_access_request::Change;
+
+/// An answer, read whole.
+#[derive(Debug)]
+struct Reply {
+    status: u16,
+    headers: HeaderMap,
+    body: String,
+}
+
+impl Reply {
+    fn header(&self, name: &str) -> &str {
+        self.headers
+            .get(name)
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or_else(|| panic!("no {name} header in {self:#?}"))
+    }
+
+    fn json(&self) -> serde_json::Value {
+        serde_json::from_str(&self.body).unwrap_or_else(|e| panic!("{e}: {self:#?}"))
+    }
+
+    fn message(&self) -> String {
+        self.json()["message"]
+            .as_str()
+            .unwrap_or_default()
+            .to_owned()
+    }
+
+    /// The credential cookie it sets: its `name=value` pair and attributes.
+    fn cookie(&self) -> (String, String) {
+        let c = self.header("set-cookie");
+        let (pair, attrs) = c.split_once(';').unwrap();
+        (pair.to_owned(), attrs.to_owned())
+    }
+}
+
+/// A browser-like client of the web door at `base` (`http(s)://host:port`).
+struct Client {
+    base: String,
+    /// Trusted for HTTPS (the owner's certificate), if any.
+    tls: Option<tokio_rustls::TlsConnector>,
+}
+
+trait Io: AsyncRead + AsyncWrite + Unpin + Send {}
+impl<T: AsyncRead + AsyncWrite + Unpin + Send> Io for T {}
+
+impl Client {
+    fn plain(d: &TestDaemon) -> Client {
+        Client {
+            base: d.daemon.web_base().expect("the web door listens"),
+            tls: None,
+        }
+    }
+
+    fn host(&self) -> &str {
+        self.base.split_once("://").unwrap().1
+    }
+
+    async fn connect(&self) -> Box<dyn Io> {
+        let tcp = tokio::net::TcpStream::connect(self.host()).await.unwrap();
+        match &self.tls {
+            None => Box::new(tcp),
+            Some(tls) => {
+                let name = rustls_pki_types::ServerName::try_from("localhost").unwrap();
+                Box::new(tls.connect(name, tcp).await.unwrap())
+            }
+        }
+    }
+
+    async fn send(&self, method: &str, path: &str, headers: &[(&str, &str)], body: &str) -> Reply {
+        let io = self.connect().await;
+        let (mut sender, conn) = hyper::client::conn::http1::handshake(TokioIo::new(io))
+            .await
+            .unwrap();
+        tokio::spawn(conn);
+        let mut req = hyper::Request::builder()
+            .method(method)
+            .uri(path)
+            .header("host", self.host());
+        for (k, v) in headers {
+            req = req.header(*k, *v);
+        }
+        let req = req.body(Full::new(Bytes::from(body.to_owned()))).unwrap();
+        let res = sender.send_request(req).await.unwrap();
+        let (status, headers) = (res.status().as_u16(), res.headers().clone());
+        let body = res.into_body().collect().await.unwrap().to_bytes();
+        Reply {
+            status,
+            headers,
+            body: String::from_utf8_lossy(&body).into_owned(),
+        }
+    }
+
+    async fn get(&self, path: &str, cookie: Option<&str>) -> Reply {
+        let headers: Vec<(&str, &str)> = cookie.map(|c| ("cookie", c)).into_iter().collect();
+        self.send("GET", path, &headers, "").await
+    }
+
+    /// Enroll as a browser does, from the share's own page.
+    async fn enroll(&self, share: &str, secret: &str, name: &str) -> Reply {
+        let origin = self.base.clone();
+        let body = serde_json::json!({"secret": secret, "name": name}).to_string();
+        self.send(
+            "POST",
+            &format!("/s/{share}/api/enroll"),
+            &[("origin", &origin), ("content-type", "application/json")],
+            &body,
+        )
+        .await
+    }
+
+    async fn whoami(&self, share: &str, cookie: Option<&str>) -> Reply {
+        self.get(&format!("/s/{share}/api/whoami"), cookie).await
+    }
+}
+
+fn web_config() -> Config {
+    let mut config = Config::default();
+    config.share.web_listen = Some("127.0.0.1:0".parse().unwrap());
+    config
+}
+
+async fn update_access(d: &TestDaemon, change: Change) -> pb::ShareInfo {
+    d.admin()
+        .await
+        .update_access(pb::UpdateAccessRequest {
+            target: "s".into(),
+            change: Some(change),
+        })
+        .await
+        .unwrap()
+        .into_inner()
+}
+
+async fn audit_details(d: &TestDaemon) -> Vec<String> {
+    d.admin()
+        .await
+        .get_audit_log(pb::GetAuditLogRequest { target: "s".into() })
+        .await
+        .unwrap()
+        .into_inner()
+        .entries
+        .into_iter()
+        .map(|e| format!("{} {}", e.action, e.detail))
+        .collect()
+}
+
+fn secret(link: &ShareLink) -> &str {
+    link.secret.as_deref().unwrap()
+}
+
+#[tokio::test]
+async fn the_page_and_its_assets_carry_a_strict_csp_and_no_inline_script() {
+    let d = TestDaemon::start_with(web_config()).await;
+    let web = Client::plain(&d);
+    let page = web.get("/s/0123abcd/", None).await;
+    assert_eq!(page.status, 200, "{page:#?}");
+    assert!(page.header("content-type").starts_with("text/html"));
+    let csp = page.header("content-security-policy");
+    assert!(csp.contains("default-src 'none'") && csp.contains("script-src 'self'"));
+    assert!(!csp.contains("unsafe") && !csp.contains("http"), "{csp}");
+    assert_eq!(page.header("cache-control"), "no-store");
+    // Every script comes from a file of this server; none is inline.
+    for tag in page.body.split("<script").skip(1) {
+        let (open, rest) = tag.split_once('>').unwrap();
+        assert!(
+            open.contains("src=\"/assets/"),
+            "script from elsewhere: {open}"
+        );
+        assert!(rest.starts_with("</script>"), "inline script: {rest}");
+    }
+    assert!(!page.body.contains(" style=") && !page.body.contains("<style"));
+    for (path, kind) in [
+        ("/assets/app.js", "text/javascript"),
+        ("/assets/style.css", "text/css"),
+    ] {
+        let r = web.get(path, None).await;
+        assert_eq!(r.status, 200, "{path}");
+        assert!(r.header("content-type").starts_with(kind), "{r:#?}");
+        assert!(r.header("content-security-policy").contains("'none'"));
+    }
+    // Anything else: a clear refusal with the same headers.
+    let r = web.get("/etc/passwd", None).await;
+    assert_eq!(r.status, 404);
+    assert!(r.message().contains("share link"), "{r:#?}");
+    assert_eq!(r.header("cache-control"), "no-store");
+    let r = web.get("/s/NOT-A-SHARE/", None).await;
+    assert_eq!(r.status, 404, "{r:#?}");
+    d.stop().await;
+}
+
+#[tokio::test]
+async fn a_link_secret_becomes_a_cookie_that_authz_checks_like_a_certificate() {
+    let d = TestDaemon::start_with(web_config()).await;
+    let (_owner, _admin, link) = cat_shared_with_a_viewer_link(&d).await;
+    let web = Client::plain(&d);
+    let share = link.share_id.as_str();
+
+    // A wrong secret: refused, no cookie.
+    let r = web.enroll(share, "0000", "Mallory").await;
+    assert_eq!(r.status, 403, "{r:#?}");
+    assert!(r.message().contains("not valid"), "{r:#?}");
+    assert!(r.headers.get("set-cookie").is_none());
+
+    // The link's secret: a credential, as a cookie script cannot read,
+    // sent only to this share's pages, never cross-site.
+    let r = web.enroll(share, secret(&link), "Ada").await;
+    assert_eq!(r.status, 200, "{r:#?}");
+    assert_eq!(r.header("cache-control"), "no-store");
+    let who = r.json();
+    assert_eq!(
+        (who["name"].as_str(), who["role"].as_str()),
+        (Some("Ada"), Some("viewer"))
+    );
+    let (cookie, attrs) = r.cookie();
+    assert!(
+        cookie.starts_with("wrapd=") && cookie.len() > 40,
+        "{cookie}"
+    );
+    for attr in ["HttpOnly", "SameSite=Strict", &format!("Path=/s/{share}/")] {
+        assert!(attrs.contains(attr), "{attr} missing: {attrs}");
+    }
+    assert!(!attrs.contains("Secure"), "plain HTTP: {attrs}");
+    assert!(
+        !r.body.contains(&cookie[6..]),
+        "the token is only in the cookie"
+    );
+
+    // Without it: who are you? With it: the live list's answer.
+    let r = web.whoami(share, None).await;
+    assert_eq!(r.status, 401, "{r:#?}");
+    assert!(r.message().contains("share link"), "{r:#?}");
+    let r = web.whoami(share, Some("wrapd=00112233")).await;
+    assert_eq!(r.status, 401, "{r:#?}");
+    let r = web.whoami(share, Some(&cookie)).await;
+    assert_eq!(r.status, 200, "{r:#?}");
+    let pid = r.json()["participant_id"].as_str().unwrap().to_owned();
+
+    // A web participant is a participant: listed, counted, audited.
+    let info = update_access(&d, Change::GrantEdit(pid.clone())).await;
+    assert!(
+        info.participants
+            .iter()
+            .any(|p| p.id == pid && p.name == "Ada")
+    );
+    assert_eq!(
+        web.whoami(share, Some(&cookie)).await.json()["role"],
+        "editor"
+    );
+    let audit = audit_details(&d).await;
+    assert!(
+        audit
+            .iter()
+            .any(|a| a.starts_with("join") && a.ends_with("from a browser")),
+        "{audit:#?}"
+    );
+
+    // Removed: refused at once, saying so.
+    update_access(&d, Change::Remove(pid)).await;
+    let r = web.whoami(share, Some(&cookie)).await;
+    assert_eq!(r.status, 403, "{r:#?}");
+    assert!(
+        r.message().contains("revoked") || r.message().contains("removed"),
+        "{r:#?}"
+    );
+    d.stop().await;
+}
+
+#[tokio::test]
+async fn an_invitation_works_once_whichever_client_presents_it() {
+    let d = TestDaemon::start_with(web_config()).await;
+    let (_owner, _admin, _link) = cat_shared_with_a_viewer_link(&d).await;
+    let web = Client::plain(&d);
+    let mut invited = Vec::new();
+    for email in ["ada@example.org", "bob@example.org"] {
+        let info = update_access(
+            &d,
+            Change::Invite(pb::Invite {
+                email: email.into(),
+                role: pb::Role::Editor as i32,
+            }),
+        )
+        .await;
+        invited.push(link(&info, email));
+    }
+    // Ada's in a browser first: then not natively.
+    let ada = &invited[0];
+    let r = web.enroll(&ada.share_id, secret(ada), "").await;
+    assert_eq!(r.status, 200, "{r:#?}");
+    let who = r.json();
+    assert_eq!(
+        (who["email"].as_str(), who["role"].as_str()),
+        (Some("ada@example.org"), Some("editor"))
+    );
+    let e = try_enroll(&d, ada, None, "Ada", "").await.err().unwrap();
+    assert!(e.message().contains("already been used"), "{e:?}");
+    // Bob's natively first: then not in a browser.
+    let bob = &invited[1];
+    try_enroll(&d, bob, None, "Bob", "").await.unwrap();
+    let r = web.enroll(&bob.share_id, secret(bob), "Bob").await;
+    assert_eq!(r.status, 403, "{r:#?}");
+    assert!(r.message().contains("already been used"), "{r:#?}");
+    d.stop().await;
+}
+
+#[tokio::test]
+async fn another_shares_credential_and_another_sites_page_are_refused() {
+    let d = TestDaemon::start_with(web_config()).await;
+    let (mut owner, mut admin, link) = cat_shared_with_a_viewer_link(&d).await;
+    owner.create_session(create("t", &["cat"])).await.unwrap();
+    let other = admin
+        .start_share(share_req("t", pb::Role::Viewer))
+        .await
+        .unwrap()
+        .into_inner();
+    let other = share_common::link(&other, "link");
+    let web = Client::plain(&d);
+    let r = web.enroll(&link.share_id, secret(&link), "Ada").await;
+    let (cookie, _) = r.cookie();
+    let r = web.whoami(&other.share_id, Some(&cookie)).await;
+    assert_eq!(r.status, 403, "{r:#?}");
+    assert!(r.message().contains("another share"), "{r:#?}");
+
+    // A page of another site cannot enroll its visitor.
+    let body = serde_json::json!({"secret": secret(&other)}).to_string();
+    for origin in ["https://evil.example", "null"] {
+        let r = web
+            .send(
+                "POST",
+                &format!("/s/{}/api/enroll", other.share_id),
+                &[("origin", origin)],
+                &body,
+            )
+            .await;
+        assert_eq!(r.status, 403, "{origin}: {r:#?}");
+        assert!(r.message().contains("another site"), "{r:#?}");
+    }
+    // Not JSON, or not the fields: a clear 400.
+    let r = web
+        .send(
+            "POST",
+            &format!("/s/{}/api/enroll", other.share_id),
+            &[],
+            "secret=x",
+        )
+        .await;
+    assert_eq!(r.status, 400, "{r:#?}");
+    assert!(r.message().contains("JSON"), "{r:#?}");
+    d.stop().await;
+}
+
+#[tokio::test]
+async fn stopping_kills_the_credential_and_a_restart_forgets_it() {
+    let d = TestDaemon::start_with(web_config()).await;
+    let (_owner, mut admin, link) = cat_shared_with_a_viewer_link(&d).await;
+    let web = Client::plain(&d);
+    let share = link.share_id.clone();
+    let (cookie, _) = web.enroll(&share, secret(&link), "Ada").await.cookie();
+    assert_eq!(web.whoami(&share, Some(&cookie)).await.status, 200);
+    admin
+        .stop_share(pb::StopShareRequest {
+            target: "s".into(),
+            ..Default::default()
+        })
+        .await
+        .unwrap();
+    let r = web.whoami(&share, Some(&cookie)).await;
+    assert_eq!(r.status, 403, "{r:#?}");
+    assert!(
+        r.message().contains("stopped") || r.message().contains("revoked"),
+        "{r:#?}"
+    );
+
+    // A new daemon on the same state: the credential is unknown there.
+    let state = d.state_dir.clone();
+    d.stop().await;
+    let d = TestDaemon::start_in(web_config(), Some(state)).await;
+    let r = Client::plain(&d).whoami(&share, Some(&cookie)).await;
+    assert_eq!(r.status, 401, "{r:#?}");
+    d.stop().await;
+}
+
+#[tokio::test]
+async fn enrollment_is_rate_limited_per_address() {
+    let d = TestDaemon::start_with(web_config()).await;
+    let (_owner, _admin, link) = cat_shared_with_a_viewer_link(&d).await;
+    let web = Client::plain(&d);
+    // Ten guesses are answered (refused); then the address must wait, even
+    // with the right secret.
+    for _ in 0..10 {
+        assert_eq!(web.enroll(&link.share_id, "guess", "M").await.status, 403);
+    }
+    let r = web.enroll(&link.share_id, secret(&link), "M").await;
+    assert_eq!(r.status, 429, "{r:#?}");
+    assert!(r.message().contains("wait"), "{r:#?}");
+    d.stop().await;
+}
+
+#[tokio::test]
+async fn plain_http_off_loopback_is_refused_and_the_daemon_serves_on() {
+    let mut config = Config::default();
+    config.share.web_listen = Some("0.0.0.0:0".parse().unwrap());
+    let d = TestDaemon::start_with(config).await;
+    assert_eq!(d.daemon.web_base(), None);
+    // The owner's socket works as ever.
+    let (mut owner, _admin, _link) = cat_shared_with_a_viewer_link(&d).await;
+    owner_types_and_sees(&mut owner, "s", "still-here").await;
+    d.stop().await;
+}
+
+/// A certificate for `localhost` (what the owner would get from ACME or
+/// mkcert), written to `cert_path` and `key_path`; its DER.
+fn owner_certificate(
+    cert_path: &std::path::Path,
+    key_path: &std::path::Path,
+) -> rustls_pki_types::CertificateDer<'static> {
+    let key = rcgen::KeyPair::generate().unwrap();
+    let cert = rcgen::CertificateParams::new(vec!["localhost".to_owned()])
+        .unwrap()
+        .self_signed(&key)
+        .unwrap();
+    std::fs::write(cert_path, cert.pem()).unwrap();
+    std::fs::write(key_path, key.serialize_pem()).unwrap();
+    cert.der().clone()
+}
+
+/// A TLS client that trusts `cert` only.
+fn trusting(cert: &rustls_pki_types::CertificateDer<'static>) -> tokio_rustls::TlsConnector {
+    let mut roots = rustls::RootCertStore::empty();
+    roots.add(cert.clone()).unwrap();
+    let tls = rustls::ClientConfig::builder_with_provider(Arc::new(
+        rustls::crypto::ring::default_provider(),
+    ))
+    .with_safe_default_protocol_versions()
+    .unwrap()
+    .with_root_certificates(roots)
+    .with_no_client_auth();
+    tokio_rustls::TlsConnector::from(Arc::new(tls))
+}
+
+/// A daemon serving HTTPS with an owner's certificate in `dir`; its DER.
+async fn https_daemon(
+    dir: &std::path::Path,
+) -> (TestDaemon, rustls_pki_types::CertificateDer<'static>) {
+    install_crypto();
+    let (cert_path, key_path) = (dir.join("web.pem"), dir.join("web.key"));
+    let cert = owner_certificate(&cert_path, &key_path);
+    let mut config = web_config();
+    config.share.web_certificate = cert_path;
+    config.share.web_key = key_path;
+    (TestDaemon::start_with(config).await, cert)
+}
+
+#[tokio::test]
+async fn https_with_the_owners_certificate_and_secure_cookies() {
+    let dir = tempfile::tempdir().unwrap();
+    let (d, cert) = https_daemon(dir.path()).await;
+    let (_owner, _admin, link) = cat_shared_with_a_viewer_link(&d).await;
+    let base = d.daemon.web_base().unwrap();
+    assert!(base.starts_with("https://"), "{base}");
+    let web = Client {
+        base,
+        tls: Some(trusting(&cert)),
+    };
+    assert_eq!(
+        web.get(&format!("/s/{}/", link.share_id), None)
+            .await
+            .status,
+        200
+    );
+    let r = web.enroll(&link.share_id, secret(&link), "Ada").await;
+    assert_eq!(r.status, 200, "{r:#?}");
+    let (cookie, attrs) = r.cookie();
+    assert!(attrs.contains("Secure"), "{attrs}");
+    assert_eq!(web.whoami(&link.share_id, Some(&cookie)).await.status, 200);
+    d.stop().await;
+}
+
+/// Does a TLS handshake with the web door at `addr` succeed, trusting `cert` only?
+async fn handshake(
+    addr: String,
+    cert: rustls_pki_types::CertificateDer<'static>,
+) -> Result<(), String> {
+    let tcp = tokio::net::TcpStream::connect(&addr).await.unwrap();
+    let name = rustls_pki_types::ServerName::try_from("localhost").unwrap();
+    trusting(&cert)
+        .connect(name, tcp)
+        .await
+        .map(|_| ())
+        .map_err(|e| e.to_string())
+}
+
+#[tokio::test]
+async fn a_reload_serves_a_renewed_certificate() {
+    let dir = tempfile::tempdir().unwrap();
+    let (d, old) = https_daemon(dir.path()).await;
+    let addr = d.daemon.web_base().unwrap()["https://".len()..].to_owned();
+    handshake(addr.clone(), old.clone()).await.unwrap();
+    // Renewed in place (as ACME clients do), then SIGHUP.
+    let new = owner_certificate(&dir.path().join("web.pem"), &dir.path().join("web.key"));
+    d.daemon.reload((*d.daemon.config()).clone());
+    wait_for("the renewed certificate", || {
+        let (addr, new) = (addr.clone(), new.clone());
+        async move {
+            match handshake(addr, new).await {
+                Ok(()) => (Some(()), String::new()),
+                Err(e) => (None, e),
+            }
+        }
+    })
+    .await;
+    let e = handshake(addr, old).await.unwrap_err();
+    assert!(e.contains("certificate"), "{e}");
+    d.stop().await;
+}
+
+/// The web's column of the role × RPC matrix: every kind of caller against
+/// every web endpoint. Personal answers go only to the live participant the
+/// credential names; everyone else is refused, with the status that says why.
+#[tokio::test]
+async fn every_caller_on_every_web_endpoint() {
+    let d = TestDaemon::start_with(web_config()).await;
+    let (mut owner, mut admin, s) = cat_shared_with_a_viewer_link(&d).await;
+    let mut shares = vec![s];
+    for name in ["t", "u"] {
+        owner.create_session(create(name, &["cat"])).await.unwrap();
+        let info = admin
+            .start_share(share_req(name, pb::Role::Viewer))
+            .await
+            .unwrap()
+            .into_inner();
+        shares.push(link(&info, "link"));
+    }
+    let (s, t, u) = (&shares[0], &shares[1], &shares[2]);
+    let web = Client::plain(&d);
+    let enroll = |l: &ShareLink, name: &'static str| {
+        let (web, l) = (&web, l.clone());
+        async move {
+            let r = web.enroll(&l.share_id, secret(&l), name).await;
+            let pid = r.json()["participant_id"].as_str().unwrap().to_owned();
+            (r.cookie().0, pid)
+        }
+    };
+    let (viewer, _) = enroll(s, "Vera").await;
+    let (editor, editor_id) = enroll(s, "Ed").await;
+    update_access(&d, Change::GrantEdit(editor_id)).await;
+    let (removed, removed_id) = enroll(s, "Rem").await;
+    update_access(&d, Change::Remove(removed_id)).await;
+    let (other_share, _) = enroll(t, "Otto").await;
+    let (stopped, _) = enroll(u, "Stu").await;
+    admin
+        .stop_share(pb::StopShareRequest {
+            target: "u".into(),
+            all: false,
+        })
+        .await
+        .unwrap();
+
+    // (caller, their cookie, the share they call, whoami's expected status)
+    let bogus = format!("wrapd={}", "ab".repeat(32));
+    let callers: Vec<(&str, Option<&str>, &ShareLink, u16)> = vec![
+        ("no credential", None, s, 401),
+        ("unknown credential", Some(&bogus), s, 401),
+        ("viewer", Some(&viewer), s, 200),
+        ("editor", Some(&editor), s, 200),
+        ("removed", Some(&removed), s, 403),
+        ("another share's", Some(&other_share), s, 403),
+        ("stopped share's", Some(&stopped), u, 403),
+    ];
+    let mut wrong = Vec::new();
+    for (who, cookie, share, whoami_status) in &callers {
+        let id = &share.share_id;
+        // Public: the same bytes for everyone, nothing personal.
+        for path in [format!("/s/{id}/"), "/assets/app.js".to_owned()] {
+            let r = web.get(&path, *cookie).await;
+            if r.status != 200 || r.headers.get("set-cookie").is_some() {
+                wrong.push(format!("{who}: GET {path} → {}", r.status));
+            }
+        }
+        let r = web.whoami(id, *cookie).await;
+        if r.status != *whoami_status {
+            wrong.push(format!("{who}: whoami → {} {}", r.status, r.body));
+        }
+        if r.status == 200 {
+            let role = r.json()["role"].as_str().unwrap_or_default().to_owned();
+            if role != *who {
+                wrong.push(format!("{who}: whoami says {role}"));
+            }
+        }
+        // Enrollment wants the secret, whatever cookie comes with it (the
+        // address may also be out of attempts by now: 429).
+        let headers: Vec<(&str, &str)> = cookie.map(|c| ("cookie", c)).into_iter().collect();
+        let r = web
+            .send(
+                "POST",
+                &format!("/s/{id}/api/enroll"),
+                &headers,
+                r#"{"secret": "wrong"}"#,
+            )
+            .await;
+        if !matches!(r.status, 403 | 429) || r.headers.get("set-cookie").is_some() {
+            wrong.push(format!("{who}: enroll with a wrong secret → {}", r.status));
+        }
+    }
+    assert!(
+        wrong.is_empty(),
+        "unauthorised or wrong answers:\n{}",
+        wrong.join("\n")
+    );
+    d.stop().await;
+}
+
+#[tokio::test]
+async fn share_links_come_with_their_web_twin_which_joins() {
+    let d = TestDaemon::start_with(web_config()).await;
+    let mut owner = d.owner().await;
+    owner.create_session(create("s", &["cat"])).await.unwrap();
+    let mut req = share_req("s", pb::Role::Viewer);
+    req.invites.push(pb::Invite {
+        email: "ada@example.org".into(),
+        role: pb::Role::Editor as i32,
+    });
+    let info = d.admin().await.start_share(req).await.unwrap().into_inner();
+    let base = d.daemon.web_base().unwrap();
+    let web = Client::plain(&d);
+    for kind in ["link", "ada@example.org"] {
+        let l = info.links.iter().find(|l| l.kind == kind).unwrap();
+        let wrapd = ShareLink::parse(&l.url).unwrap();
+        // The same share and secret, for a browser.
+        let (path, secret) = l
+            .web_url
+            .strip_prefix(&base)
+            .unwrap()
+            .split_once('#')
+            .unwrap();
+        assert_eq!(path, format!("/s/{}/", wrapd.share_id), "{l:?}");
+        assert_eq!(Some(secret), wrapd.secret.as_deref(), "{l:?}");
+        assert_eq!(web.get(path, None).await.status, 200);
+        let r = web.enroll(&wrapd.share_id, secret, "").await;
+        assert_eq!(r.status, 200, "{kind}: {r:#?}");
+    }
+    // Listings carry no secrets, so no web links either.
+    let listed = d
+        .admin()
+        .await
+        .list_shares(pb::ListSharesRequest::default())
+        .await
+        .unwrap()
+        .into_inner();
+    assert!(listed.shares[0].links.iter().all(|l| l.web_url.is_empty()));
+    d.stop().await;
+}
