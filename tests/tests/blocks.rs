@@ -194,9 +194,12 @@ fn session_with_blocks(shell: &Shell) {
         assert_eq!(b["state"], "finished");
         assert!(b["started_at"].as_str().unwrap().ends_with('Z'));
     }
-    // `sleep 0.1` lasts 100 ms at least; every finished block has a duration.
+    // `sleep 0.1` lasts 100 ms; the daemon times a block by when it reads
+    // its marks, and a busy machine can read the start mark a little late
+    // (91 ms seen under load), so only "clearly not instant" is asserted.
+    // Every finished block has a duration.
     assert!(
-        list[4]["duration_ms"].as_u64().unwrap() >= 100,
+        list[4]["duration_ms"].as_u64().unwrap() >= 50,
         "{}",
         list[4]
     );

@@ -61,6 +61,10 @@ fn joiners_see_everyone_right_while_the_owner_comes_and_goes() {
     let ada = TestEnv::new();
     let bo = TestEnv::new();
     let outer = Outer::start(&ada.shell_line(&[&link, "--name", "Ada"]), 160, 20);
+    // Ada joins first, so the badges' order (by joining) is Olive, Ada, Bo.
+    outer.wait_for("main", "Ada joined", &owner, |s| {
+        status_line(s).contains("Ada(you)")
+    });
     outer.open("bo", &bo.shell_line(&[&link, "--name", "Bo"]), 100, 20);
     let screen = outer.wait_for("main", "Ada sees all three badges", &owner, |s| {
         let line = status_line(s);
