@@ -201,6 +201,7 @@ mod tests {
                 kind: "link".into(),
                 role: pb::Role::Viewer as i32,
                 url: "wrapd://x#s".into(),
+                ..Default::default()
             }],
             participants: vec![
                 pb::Participant {

@@ -137,6 +137,7 @@ mod tests {
             kind: "link".into(),
             role: pb::Role::Viewer as i32,
             url: url.into(),
+            ..Default::default()
         };
         links.remember(&pb::ShareInfo {
             links: vec![link("wrapd://h:1/s/a?ca=sha256:x#secret")],

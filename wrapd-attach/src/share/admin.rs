@@ -398,6 +398,7 @@ mod rotation_tests {
             kind: "link".into(),
             role: pb::Role::Viewer as i32,
             url: "wrapd://new".into(),
+            ..Default::default()
         });
         let lines = rotated_link_lines(&info);
         assert!(

@@ -134,6 +134,7 @@ pub fn secretless_links(share: &Share, url: impl Fn(Option<&str>) -> String) -> 
             kind: "link".to_owned(),
             role: role.to_pb() as i32,
             url: url(None),
+            ..Default::default()
         });
     }
     if let Some(role) = share.team_role {
@@ -141,6 +142,7 @@ pub fn secretless_links(share: &Share, url: impl Fn(Option<&str>) -> String) -> 
             kind: "team".to_owned(),
             role: role.to_pb() as i32,
             url: url(None),
+            ..Default::default()
         });
     }
     for p in &share.participants {
@@ -151,6 +153,7 @@ pub fn secretless_links(share: &Share, url: impl Fn(Option<&str>) -> String) -> 
                 kind: p.email.clone(),
                 role: p.role.to_pb() as i32,
                 url: url(None),
+                ..Default::default()
             });
         }
     }
