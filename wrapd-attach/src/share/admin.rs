@@ -170,6 +170,9 @@ pub async fn access(socket: &Path, args: AccessArgs) -> Result<()> {
         // The new invitation's link is the one for that email.
         for l in info.links.iter().filter(|l| l.kind == i.email) {
             println!("{} ({}): {}", l.kind, role_name(l.role()), l.url);
+            if let Some(note) = mail_note(l) {
+                println!("{note}");
+            }
         }
         return Ok(());
     }
@@ -263,11 +266,40 @@ fn print_info(info: &pb::ShareInfo, json: bool) -> Result<()> {
             role_name(l.role()),
             l.url
         )?;
+        if let Some(note) = mail_note(l) {
+            writeln!(out, "    {note}")?;
+        }
     }
     for p in &info.participants {
         writeln!(out, "  {}", participant_line(p))?;
     }
     Ok(())
+}
+
+/// For a new invitation: whether the daemon emailed its link, and if not,
+/// that the owner must pass it on.
+fn mail_note(l: &pb::ShareLink) -> Option<String> {
+    match l.mail() {
+        pb::InviteMail::Unspecified => None,
+        pb::InviteMail::Sent => Some(format!("(mailed to {})", l.kind)),
+        pb::InviteMail::NotConfigured => Some(format!(
+            "(not mailed: no [mail] relay is configured; pass this link on to {} yourself)",
+            l.kind
+        )),
+        pb::InviteMail::Failed => Some(format!(
+            "(NOT mailed: {}; the invitation stands: pass this link on to {} yourself)",
+            l.mail_error, l.kind
+        )),
+    }
+}
+
+fn mail_json(l: &pb::ShareLink) -> serde_json::Value {
+    match l.mail() {
+        pb::InviteMail::Unspecified => serde_json::Value::Null,
+        pb::InviteMail::Sent => json!("sent"),
+        pb::InviteMail::NotConfigured => json!("not configured"),
+        pb::InviteMail::Failed => json!({ "failed": l.mail_error }),
+    }
 }
 
 /// Where a share starts, as the owner chose it: "with scrollback",
@@ -345,7 +377,7 @@ fn info_json(info: &pb::ShareInfo) -> serde_json::Value {
         "link_role": role_name(info.link_role()),
         "team_role": role_name(info.team_role()),
         "links": info.links.iter().map(|l| json!({
-            "kind": l.kind, "role": role_name(l.role()), "url": l.url,
+            "kind": l.kind, "role": role_name(l.role()), "url": l.url, "mail": mail_json(l),
         })).collect::<Vec<_>>(),
         "participants": info.participants.iter().map(participant_json).collect::<Vec<_>>(),
         "pending_control_requests": info.participants.iter()
@@ -406,5 +438,30 @@ mod rotation_tests {
             "{lines:?}"
         );
         assert!(lines[1].contains("wrapd://new"), "{lines:?}");
+    }
+
+    #[test]
+    fn the_owner_is_told_whether_an_invitation_was_mailed() {
+        let mut l = pb::ShareLink {
+            kind: "ada@example.org".into(),
+            url: "wrapd://h/s/x#secret".into(),
+            ..Default::default()
+        };
+        assert_eq!(mail_note(&l), None, "not an invitation: nothing said");
+        l.set_mail(pb::InviteMail::Sent);
+        assert_eq!(mail_note(&l).unwrap(), "(mailed to ada@example.org)");
+        l.set_mail(pb::InviteMail::NotConfigured);
+        let note = mail_note(&l).unwrap();
+        assert!(
+            note.contains("no [mail] relay") && note.contains("pass this link on"),
+            "{note}"
+        );
+        l.set_mail(pb::InviteMail::Failed);
+        l.mail_error = "the relay h:25 did not take it: connection refused".into();
+        let note = mail_note(&l).unwrap();
+        assert!(
+            note.contains("NOT mailed: the relay h:25") && note.contains("pass this link on"),
+            "{note}"
+        );
     }
 }
