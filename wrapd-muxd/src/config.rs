@@ -10,9 +10,11 @@
 //!
 //! - `keyname`: key names in tmux notation (the prefix, bindings).
 //! - `bindings`: what keys after the prefix do.
+//! - `mail`: the SMTP relay invitations are emailed through.
 
 mod bindings;
 mod keyname;
+mod mail;
 
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
@@ -21,6 +23,7 @@ use serde::{Deserialize, Deserializer, Serialize};
 
 pub use bindings::{Action, Bindings};
 pub use keyname::{BadKeyName, Key, KeyName};
+pub use mail::{MailConfig, MailSecurity};
 
 use crate::paths;
 use crate::term::TermConfig;
@@ -38,6 +41,7 @@ pub struct Config {
     pub client: ClientConfig,
     pub share: ShareConfig,
     pub identity: IdentityConfig,
+    pub mail: MailConfig,
 }
 
 /// Where the daemon listens locally.
@@ -372,11 +376,16 @@ impl Config {
     /// wrong, and quotes the line.
     pub fn parse(text: &str) -> Result<Config, String> {
         let de = toml::Deserializer::parse(text).map_err(|e| describe(text, "", &e))?;
-        serde_path_to_error::deserialize(de).map_err(|e| {
+        let config: Config = serde_path_to_error::deserialize(de).map_err(|e| {
             let key = e.path().to_string();
             let key = if key == "." { String::new() } else { key };
             describe(text, &key, e.inner())
-        })
+        })?;
+        config
+            .mail
+            .check()
+            .map_err(|(key, problem)| describe_rule(text, key, &problem))?;
+        Ok(config)
     }
 
     /// The socket: `$WRAPD_SOCKET`, else `daemon.socket`, else the default place.
@@ -415,6 +424,29 @@ fn describe(text: &str, key: &str, e: &toml::de::Error) -> String {
         out.push_str(&plain_types(e.message().trim_end()));
     }
     out
+}
+
+/// A broken rule between settings: `line N: section.key: problem`, with the
+/// key's line if it is in the file (else its section's).
+fn describe_rule(text: &str, key: &str, problem: &str) -> String {
+    let (section, name) = key.split_once('.').unwrap_or(("", key));
+    let mut in_section = section.is_empty();
+    let mut found = None;
+    for (i, line) in text.lines().enumerate() {
+        let t = line.trim();
+        if t.starts_with('[') {
+            in_section = t.trim_matches(|c| c == '[' || c == ']').trim() == section;
+            if in_section && found.is_none() {
+                found = Some((i, line));
+            }
+        } else if in_section && t.split('=').next().map(str::trim) == Some(name) {
+            found = Some((i, line));
+        }
+    }
+    match found {
+        Some((i, line)) => format!("line {}: {key}: {problem}\n  {} | {line}", i + 1, i + 1),
+        None => format!("{key}: {problem}"),
+    }
 }
 
 /// serde's "…, expected usize" (or u16, i64, f64, ...) in words a user knows.
@@ -555,6 +587,26 @@ mod tests {
             (
                 "[terminal]\nscrollback_lines = 1.5\n",
                 &["terminal.scrollback_lines", "expected a whole number"],
+            ),
+            (
+                "[mail]\nhost = \"smtp.example.org\"\nfrom = \"w@example.org\"\nsecurity = \"none\"\n",
+                &[
+                    "line 4",
+                    "mail.security",
+                    "only allowed to a relay on this machine",
+                ],
+            ),
+            (
+                "[mail]\nhost = \"localhost\"\nsecurity = \"plain\"\n",
+                &["line 3", "mail.security", "unknown variant `plain`"],
+            ),
+            (
+                "[mail]\nhost = \"localhost\"\nfrom = \"w@example.org\"\nusername = \"w\"\n",
+                &["line 4", "mail.username", "needs a password"],
+            ),
+            (
+                "[mail]\nhost = \"localhost\"\npassword = \"hunter2\"\n",
+                &["line 3", "unknown field `password`"],
             ),
             ("[sharing]\n", &["line 1", "unknown field `sharing`"]),
             ("[client\nprefix = 1\n", &["line 1"]),

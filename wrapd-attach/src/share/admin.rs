@@ -173,6 +173,9 @@ pub async fn access(socket: &Path, args: AccessArgs) -> Result<()> {
             if !l.web_url.is_empty() {
                 println!("  in a browser: {}", l.web_url);
             }
+            if let Some(note) = mail_note(l) {
+                println!("{note}");
+            }
         }
         return Ok(());
     }
@@ -266,6 +269,9 @@ fn print_info(info: &pb::ShareInfo, json: bool) -> Result<()> {
         if let Some(note) = secretless_note(info, l) {
             writeln!(out, "    {note}")?;
         }
+        if let Some(note) = mail_note(l) {
+            writeln!(out, "    {note}")?;
+        }
     }
     for p in &info.participants {
         writeln!(out, "  {}", participant_line(p))?;
@@ -299,6 +305,32 @@ fn secretless_note(info: &pb::ShareInfo, l: &pb::ShareLink) -> Option<String> {
             l.kind
         )
     })
+}
+
+/// For a new invitation: whether the daemon emailed its link, and if not,
+/// that the owner must pass it on.
+fn mail_note(l: &pb::ShareLink) -> Option<String> {
+    match l.mail() {
+        pb::InviteMail::Unspecified => None,
+        pb::InviteMail::Sent => Some(format!("(mailed to {})", l.kind)),
+        pb::InviteMail::NotConfigured => Some(format!(
+            "(not mailed: no [mail] relay is configured; pass this link on to {} yourself)",
+            l.kind
+        )),
+        pb::InviteMail::Failed => Some(format!(
+            "(NOT mailed: {}; the invitation stands: pass this link on to {} yourself)",
+            l.mail_error, l.kind
+        )),
+    }
+}
+
+fn mail_json(l: &pb::ShareLink) -> serde_json::Value {
+    match l.mail() {
+        pb::InviteMail::Unspecified => serde_json::Value::Null,
+        pb::InviteMail::Sent => json!("sent"),
+        pb::InviteMail::NotConfigured => json!("not configured"),
+        pb::InviteMail::Failed => json!({ "failed": l.mail_error }),
+    }
 }
 
 /// Where a share starts, as the owner chose it: "with scrollback",
@@ -377,7 +409,7 @@ fn info_json(info: &pb::ShareInfo) -> serde_json::Value {
         "team_role": role_name(info.team_role()),
         "links": info.links.iter().map(|l| json!({
             "kind": l.kind, "role": role_name(l.role()), "url": l.url,
-            "web_url": l.web_url,
+            "web_url": l.web_url, "mail": mail_json(l),
         })).collect::<Vec<_>>(),
         "participants": info.participants.iter().map(participant_json).collect::<Vec<_>>(),
         "pending_control_requests": info.participants.iter()
@@ -465,6 +497,7 @@ mod rotation_tests {
             role: pb::Role::Viewer as i32,
             url: "wrapd://new".into(),
             web_url: "https://h/s/a/#new".into(),
+            ..Default::default()
         });
         let lines = rotated_link_lines(&info);
         assert!(
@@ -513,5 +546,30 @@ mod listing_tests {
         assert_eq!(secretless_note(&info, &whole), None);
         let team = link("team", pb::Role::Viewer, "wrapd://h:1/s/a&team=1");
         assert_eq!(secretless_note(&info, &team), None);
+    }
+
+    #[test]
+    fn the_owner_is_told_whether_an_invitation_was_mailed() {
+        let mut l = pb::ShareLink {
+            kind: "ada@example.org".into(),
+            url: "wrapd://h/s/x#secret".into(),
+            ..Default::default()
+        };
+        assert_eq!(mail_note(&l), None, "not an invitation: nothing said");
+        l.set_mail(pb::InviteMail::Sent);
+        assert_eq!(mail_note(&l).unwrap(), "(mailed to ada@example.org)");
+        l.set_mail(pb::InviteMail::NotConfigured);
+        let note = mail_note(&l).unwrap();
+        assert!(
+            note.contains("no [mail] relay") && note.contains("pass this link on"),
+            "{note}"
+        );
+        l.set_mail(pb::InviteMail::Failed);
+        l.mail_error = "the relay h:25 did not take it: connection refused".into();
+        let note = mail_note(&l).unwrap();
+        assert!(
+            note.contains("NOT mailed: the relay h:25") && note.contains("pass this link on"),
+            "{note}"
+        );
     }
 }

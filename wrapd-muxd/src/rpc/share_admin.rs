@@ -60,6 +60,13 @@ impl ShareAdminService {
             })
     }
 
+    /// Email the invitations a change just made (`[mail]`), noting the outcome
+    /// on their links; the share's lock is not held meanwhile.
+    async fn mail_invitations(&self, info: &mut pb::ShareInfo) {
+        let config = self.daemon.config();
+        crate::share::invite_mail::mail_new_invitations(&config, &self.daemon.owner(), info).await;
+    }
+
     /// A link to `share` as joiners see it: with a secret, or a team link,
     /// or (listings) neither.
     fn url(
@@ -159,6 +166,7 @@ impl ShareAdminService {
                     role: role.to_pb() as i32,
                     url: self.url(&share.id, host, via, Some(&secret), false),
                     web_url: self.web_url(&share.id, &secret),
+                    ..Default::default()
                 });
             }
             Change::Link(role) => {
@@ -172,6 +180,7 @@ impl ShareAdminService {
                         role: role.to_pb() as i32,
                         url: self.url(&share.id, host, via, Some(&secret), false),
                         web_url: self.web_url(&share.id, &secret),
+                        ..Default::default()
                     });
                 }
                 share.audit(
@@ -188,7 +197,7 @@ impl ShareAdminService {
                         kind: "team".to_owned(),
                         role: role.to_pb() as i32,
                         url: self.url(&share.id, host, via, None, true),
-                        web_url: String::new(),
+                        ..Default::default()
                     });
                 }
                 share.audit(
@@ -238,6 +247,7 @@ impl ShareAdminService {
                         role: role.to_pb() as i32,
                         url: self.url(&share.id, host, via, Some(&secret), false),
                         web_url: self.web_url(&share.id, &secret),
+                        ..Default::default()
                     });
                 }
             }
@@ -367,26 +377,34 @@ impl ShareAdmin for ShareAdminService {
                 id
             }
         };
-        let mut st = self.shares().lock();
-        let share = st
-            .share_mut(&share_id)
-            .ok_or_else(|| Status::aborted("the share stopped meanwhile"))?;
-        share.session_name = info.name;
-        let mut links = Vec::new();
-        let mut changes: Vec<Change> = req.invites.into_iter().map(Change::Invite).collect();
-        if link_role.is_some() {
-            changes.push(Change::Link(link_role));
-        }
-        if team_role.is_some() {
-            changes.push(Change::Team(team_role));
-        }
-        for c in changes {
-            links.extend(self.change(share, c, &req.link_host, &req.link_via, &mut Vec::new())?);
-        }
-        let share = st.share(&share_id).expect("found above");
-        let out = self.info(&st, share, links);
-        drop(st);
+        let mut out = {
+            let mut st = self.shares().lock();
+            let share = st
+                .share_mut(&share_id)
+                .ok_or_else(|| Status::aborted("the share stopped meanwhile"))?;
+            share.session_name = info.name;
+            let mut links = Vec::new();
+            let mut changes: Vec<Change> = req.invites.into_iter().map(Change::Invite).collect();
+            if link_role.is_some() {
+                changes.push(Change::Link(link_role));
+            }
+            if team_role.is_some() {
+                changes.push(Change::Team(team_role));
+            }
+            for c in changes {
+                links.extend(self.change(
+                    share,
+                    c,
+                    &req.link_host,
+                    &req.link_via,
+                    &mut Vec::new(),
+                )?);
+            }
+            let share = st.share(&share_id).expect("found above");
+            self.info(&st, share, links)
+        }; // The lock is released before mailing.
         self.shares().bump();
+        self.mail_invitations(&mut out).await;
         Ok(Response::new(out))
     }
 
@@ -441,19 +459,21 @@ impl ShareAdmin for ShareAdminService {
             Some(C::TeamRole(r)) => Change::Team(Role::from_pb(r)?),
             None => return Err(Status::invalid_argument("UpdateAccess needs a change")),
         };
-        let mut st = self.shares().lock();
-        let share = st
-            .share_mut(&id)
-            .ok_or_else(|| Status::not_found("the share stopped"))?;
-        let mut revoke = Vec::new();
-        let links = self.change(share, change, "", "", &mut revoke)?;
-        for serial in revoke {
-            st.revocations.revoke_serial(&serial);
-        }
-        let share = st.share(&id).expect("found above");
-        let out = self.info(&st, share, links);
-        drop(st);
+        let mut out = {
+            let mut st = self.shares().lock();
+            let share = st
+                .share_mut(&id)
+                .ok_or_else(|| Status::not_found("the share stopped"))?;
+            let mut revoke = Vec::new();
+            let links = self.change(share, change, "", "", &mut revoke)?;
+            for serial in revoke {
+                st.revocations.revoke_serial(&serial);
+            }
+            let share = st.share(&id).expect("found above");
+            self.info(&st, share, links)
+        }; // The lock is released before mailing.
         self.shares().bump();
+        self.mail_invitations(&mut out).await;
         Ok(Response::new(out))
     }
 

@@ -20,6 +20,7 @@
 //! - `store`: revocations kept across restarts.
 //! - `secret`: random secrets, stored hashed.
 //! - `team`: `wrapd-muxd team init|issue` (a team CA and member identities).
+//! - `invite_mail`: invitations emailed through the `[mail]` relay.
 
 pub mod audit;
 pub mod authz;
@@ -27,6 +28,7 @@ pub mod ca;
 pub mod enroll;
 pub mod filter;
 pub mod identity;
+pub mod invite_mail;
 pub mod port;
 pub mod presence;
 pub mod redact;

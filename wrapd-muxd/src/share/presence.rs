@@ -209,7 +209,7 @@ pub fn secretless_links(share: &Share, url: impl Fn(bool) -> String) -> Vec<pb::
             kind: "link".to_owned(),
             role: role.to_pb() as i32,
             url: url(false),
-            web_url: String::new(),
+            ..Default::default()
         });
     }
     if let Some(role) = share.team_role {
@@ -217,7 +217,7 @@ pub fn secretless_links(share: &Share, url: impl Fn(bool) -> String) -> Vec<pb::
             kind: "team".to_owned(),
             role: role.to_pb() as i32,
             url: url(true),
-            web_url: String::new(),
+            ..Default::default()
         });
     }
     for p in &share.participants {
@@ -228,7 +228,7 @@ pub fn secretless_links(share: &Share, url: impl Fn(bool) -> String) -> Vec<pb::
                 kind: p.email.clone(),
                 role: p.role.to_pb() as i32,
                 url: url(false),
-                web_url: String::new(),
+                ..Default::default()
             });
         }
     }
