@@ -9,7 +9,9 @@
 //!   response gets.
 //! - `credentials`: web credentials (kept hashed), each standing for a
 //!   certificate.
-//! - `refusal`: the one place a core refusal becomes an HTTP response.
+//! - `stream`: the attach stream over a WebSocket (`collab::attach`).
+//! - `refusal`: the one place a core refusal becomes an HTTP response or a
+//!   WebSocket close code.
 //! - `rate`: enrollment attempts per address.
 
 mod credentials;
@@ -17,6 +19,7 @@ mod listener;
 mod rate;
 mod refusal;
 mod routes;
+mod stream;
 
 pub use listener::{WebListener, bind};
 pub use routes::{COOKIE, CSP};
@@ -112,7 +115,7 @@ fn reload_certificate(daemon: &Daemon, cert: Option<&listener::WebCert>) {
     }
 }
 
-/// One HTTP/1.1 connection (upgrades allowed, for the WebSocket to come).
+/// One HTTP/1.1 connection (upgrades allowed: the WebSocket runs on after it).
 async fn connection<IO>(io: IO, peer: SocketAddr, router: axum::Router, stop: CancellationToken)
 where
     IO: AsyncRead + AsyncWrite + Unpin + Send + 'static,
