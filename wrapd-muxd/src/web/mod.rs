@@ -36,6 +36,7 @@ use tokio::task::JoinHandle;
 use tokio_util::sync::CancellationToken;
 use tower::ServiceExt;
 
+use crate::config::ShareConfig;
 use crate::daemon::Daemon;
 use routes::{Peer, Web};
 
@@ -55,8 +56,9 @@ pub fn start(daemon: &Arc<Daemon>) -> Option<JoinHandle<()>> {
             return None;
         }
     };
-    tracing::info!(url = %listener.base_url(), "web door listening");
-    daemon.set_web_base(Some(listener.base_url()));
+    let public = public_base(&daemon.config().share, &listener);
+    tracing::info!(url = %listener.base_url(), %public, "web door listening");
+    daemon.set_web_base(Some(public));
     Some(tokio::spawn(serve(daemon.clone(), listener)))
 }
 
@@ -81,8 +83,9 @@ pub async fn serve(daemon: Arc<Daemon>, web: WebListener) {
                     continue;
                 }
             },
-            Ok(()) = reloads.changed(), if web.cert.is_some() => {
+            Ok(()) = reloads.changed() => {
                 reload_certificate(&daemon, web.cert.as_deref());
+                daemon.set_web_base(Some(public_base(&daemon.config().share, &web)));
                 continue;
             }
             _ = shutdown.cancelled() => return,
@@ -103,6 +106,16 @@ pub async fn serve(daemon: Arc<Daemon>, web: WebListener) {
                 Err(_) => tracing::debug!(%peer, "web door: TLS handshake timed out"),
             }
         });
+    }
+}
+
+/// Where browsers reach the door, for links: `[share] web_url` if set (a
+/// proxy or a forward in front), else the door's own address.
+fn public_base(share: &ShareConfig, web: &WebListener) -> String {
+    if share.web_url.is_empty() {
+        web.base_url()
+    } else {
+        share.web_url.clone()
     }
 }
 

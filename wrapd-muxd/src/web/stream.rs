@@ -20,7 +20,7 @@ use tonic::Status;
 use wrapd_proto::pb;
 
 use super::refusal::{Refused, close_code};
-use super::routes::{Web, same_origin, share_id};
+use super::routes::{Web, share_id};
 use crate::collab;
 use crate::daemon::Daemon;
 use crate::share::authz::Caller;
@@ -38,7 +38,7 @@ pub async fn stream(
 ) -> Result<Response, Refused> {
     let share = share_id(&share)?;
     // A WebSocket is not covered by CORS: only the share's own page opens it.
-    same_origin(&headers, true)?;
+    web.same_origin(&headers, true)?;
     // Refusals from here on reach the page as close frames, which it can
     // read (a refused handshake tells a page nothing).
     let caller = web.caller(&headers, share);
