@@ -38,10 +38,11 @@ use tower::ServiceExt;
 
 use crate::config::ShareConfig;
 use crate::daemon::Daemon;
-use routes::{Peer, Web};
+use routes::{ConnectionSlot, Peer, Web};
 
-/// Connections (handshaking or open) the web door holds at once.
-const MAX_CONNECTIONS: usize = 256;
+/// Connections (handshaking, open, or upgraded to a WebSocket) the web door
+/// holds at once.
+pub const MAX_CONNECTIONS: usize = 256;
 /// A TLS handshake, or a request's headers, that take longer are dropped.
 const HANDSHAKE_TIMEOUT: Duration = Duration::from_secs(10);
 const HEADER_TIMEOUT: Duration = Duration::from_secs(10);
@@ -95,13 +96,13 @@ pub async fn serve(daemon: Arc<Daemon>, web: WebListener) {
             continue;
         };
         let (router, tls, shutdown) = (router.clone(), web.tls.clone(), shutdown.clone());
+        let slot = ConnectionSlot::new(slot);
         tokio::spawn(async move {
-            let _slot = slot;
             let Some(tls) = tls else {
-                return connection(tcp, peer, router, shutdown).await;
+                return connection(tcp, peer, slot, router, shutdown).await;
             };
             match tokio::time::timeout(HANDSHAKE_TIMEOUT, tls.accept(tcp)).await {
-                Ok(Ok(io)) => connection(io, peer, router, shutdown).await,
+                Ok(Ok(io)) => connection(io, peer, slot, router, shutdown).await,
                 Ok(Err(e)) => tracing::debug!(%peer, "web door: TLS handshake failed: {e}"),
                 Err(_) => tracing::debug!(%peer, "web door: TLS handshake timed out"),
             }
@@ -129,12 +130,18 @@ fn reload_certificate(daemon: &Daemon, cert: Option<&listener::WebCert>) {
 }
 
 /// One HTTP/1.1 connection (upgrades allowed: the WebSocket runs on after it).
-async fn connection<IO>(io: IO, peer: SocketAddr, router: axum::Router, stop: CancellationToken)
-where
+async fn connection<IO>(
+    io: IO,
+    peer: SocketAddr,
+    slot: ConnectionSlot,
+    router: axum::Router,
+    stop: CancellationToken,
+) where
     IO: AsyncRead + AsyncWrite + Unpin + Send + 'static,
 {
     let service = hyper::service::service_fn(move |mut req: hyper::Request<Incoming>| {
         req.extensions_mut().insert(Peer(peer));
+        req.extensions_mut().insert(slot.clone());
         router.clone().oneshot(req)
     });
     let conn = hyper::server::conn::http1::Builder::new()

@@ -23,6 +23,7 @@ use axum::routing::{get, post};
 use axum::{Json, Router};
 use serde::Deserialize;
 use serde_json::{Value, json};
+use tokio::sync::OwnedSemaphorePermit;
 use tonic::Status;
 use wrapd_proto::pb;
 
@@ -50,6 +51,22 @@ const STYLE_CSS: &str = include_str!("assets/style.css");
 /// The peer's address, put into each request by the connection.
 #[derive(Debug, Clone, Copy)]
 pub struct Peer(pub SocketAddr);
+
+/// The connection's place among the door's connections, put into each
+/// request: a WebSocket keeps it for as long as it lasts (the connection's
+/// own task ends at the upgrade).
+#[derive(Clone)]
+pub struct ConnectionSlot {
+    _held: Arc<OwnedSemaphorePermit>,
+}
+
+impl ConnectionSlot {
+    pub fn new(permit: OwnedSemaphorePermit) -> ConnectionSlot {
+        ConnectionSlot {
+            _held: Arc::new(permit),
+        }
+    }
+}
 
 /// What the handlers share.
 #[derive(Clone)]
