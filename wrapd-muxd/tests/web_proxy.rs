@@ -26,15 +26,12 @@ async fn behind_a_proxy_links_cookies_and_origins_follow_web_url() {
     config.share.web_url = PUBLIC.to_owned();
     let d = TestDaemon::start_with(config).await;
     assert_eq!(d.daemon.web_base().as_deref(), Some(PUBLIC));
-    let mut owner = d.owner().await;
-    owner.create_session(create("s", &["cat"])).await.unwrap();
-    let info = d
-        .admin()
+    d.owner()
         .await
-        .start_share(share_req("s", pb::Role::Viewer))
+        .create_session(create("s", &["cat"]))
         .await
-        .unwrap()
-        .into_inner();
+        .unwrap();
+    let info = start_share(&d, share_req("s", pb::Role::Viewer)).await;
     let l = info.links.iter().find(|l| l.kind == "link").unwrap();
     assert!(l.web_url.starts_with(&format!("{PUBLIC}/s/")), "{l:?}");
     let link = link(&info, "link");
@@ -83,9 +80,8 @@ async fn behind_a_proxy_links_cookies_and_origins_follow_web_url() {
 
 #[tokio::test]
 async fn a_browser_is_told_about_its_credential_not_a_certificate() {
-    let d = TestDaemon::start_with(web_config()).await;
-    let (_owner, mut admin, link) = cat_shared_with_a_viewer_link(&d).await;
-    let web = Client::plain(&d);
+    let (d, web, link) = cat_shared_on_the_web(web_config()).await;
+    let mut admin = d.admin().await;
     let r = web.enroll(&link.share_id, secret(&link), "Ada").await;
     let pid = r.json()["participant_id"].as_str().unwrap().to_owned();
     let (cookie, _) = r.cookie();
