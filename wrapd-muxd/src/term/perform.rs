@@ -40,6 +40,7 @@ impl Perform for State {
 
     fn execute(&mut self, byte: u8) {
         self.flush_text();
+        self.last_char = None;
         match byte {
             0x07 => {
                 self.events.push(TermEvent::Bell);
@@ -66,6 +67,7 @@ impl Perform for State {
 
     fn esc_dispatch(&mut self, intermediates: &[u8], _ignore: bool, byte: u8) {
         self.flush_text();
+        self.last_char = None;
         match (intermediates, byte) {
             ([], b'7') => self.save_cursor(),
             ([], b'8') => self.restore_cursor(),
@@ -97,6 +99,8 @@ impl Perform for State {
 
     fn csi_dispatch(&mut self, params: &Params, intermediates: &[u8], ignore: bool, action: char) {
         self.flush_text();
+        // REP repeats a character only right after it (see `repeat`).
+        let repeated = self.last_char.take();
         if ignore {
             return;
         }
@@ -137,7 +141,7 @@ impl Perform for State {
             ([], 'T') => self.scroll_down(a0(1)),
             ([], 'X') => self.erase_chars(a0(1)),
             ([], 'Z') => self.back_tab(a0(1)),
-            ([], 'b') => self.repeat(a0(1)),
+            ([], 'b') => self.repeat(repeated, a0(1)),
             ([], 'c') if raw(params, 0) == 0 => self.report_primary_attributes(),
             ([b'>'], 'c') if raw(params, 0) == 0 => self.report_secondary_attributes(),
             ([b'='], 'c') if raw(params, 0) == 0 => self.report_unit_id(),
@@ -207,6 +211,7 @@ impl Perform for State {
 
     fn hook(&mut self, _params: &Params, intermediates: &[u8], ignore: bool, action: char) {
         self.flush_text();
+        self.last_char = None;
         self.setting_request = (intermediates == b"$" && action == 'q' && !ignore).then(Vec::new);
     }
 
@@ -226,6 +231,7 @@ impl Perform for State {
 
     fn osc_dispatch(&mut self, params: &[&[u8]], bell_terminated: bool) {
         self.flush_text();
+        self.last_char = None;
         let Some(kind) = params.first() else { return };
         let text = |i: usize| params.get(i).map(|p| String::from_utf8_lossy(p));
         // Replies end as the request did.
@@ -322,12 +328,9 @@ impl State {
                     self.flags.origin = on;
                     self.goto_origin(0, 0);
                 }
-                7 => {
-                    self.flags.autowrap = on;
-                    if !on {
-                        self.cursor.pending_wrap = false;
-                    }
-                }
+                // A pending wrap stays pending (as in xterm): it waits for
+                // autowrap to be on at the next character.
+                7 => self.flags.autowrap = on,
                 9 => self.flags.mouse_tracking = tracking(MouseTracking::X10),
                 12 => self.flags.cursor_blink = on,
                 25 => self.flags.cursor_visible = on,

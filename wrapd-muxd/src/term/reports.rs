@@ -79,8 +79,8 @@ impl State {
             // Locator (DEC's, not the mouse modes): none.
             (true, 55) => self.reply("\x1b[?53n"),
             (true, 56) => self.reply("\x1b[?57;0n"),
-            // Macro space: none.
-            (true, 62) => self.reply("\x1b[0*{"),
+            // Macro space: none (four digits, as xterm writes it).
+            (true, 62) => self.reply("\x1b[0000*{"),
             // Memory checksum (of the macros: none), for request `Pid`.
             (true, 63) => {
                 let id = param(params, 1);
@@ -95,11 +95,15 @@ impl State {
     }
 
     /// CPR (`CSI 6 n`) or DECXCPR (`CSI ? 6 n`): the cursor's row and column,
-    /// from the region's top and the left margin in origin mode.
+    /// from the region's top and the left margin in origin mode; DECXCPR
+    /// adds the page (there is one), as DEC and xterm do.
     fn report_cursor(&mut self, private: bool) {
         let (x, y) = self.cursor_from_origin();
-        let q = if private { "?" } else { "" };
-        let reply = format!("\x1b[{q}{};{}R", y + 1, x + 1);
+        let reply = if private {
+            format!("\x1b[?{};{};1R", y + 1, x + 1)
+        } else {
+            format!("\x1b[{};{}R", y + 1, x + 1)
+        };
         self.reply(&reply);
     }
 
@@ -117,8 +121,8 @@ impl State {
     fn ansi_mode_value(&self, mode: u16) -> u8 {
         let state = |on: bool| if on { SET } else { RESET };
         match mode {
-            // KAM: the keyboard is never locked.
-            2 => PERMANENTLY_RESET,
+            // KAM: the keyboard is never locked. CRM: controls always act.
+            2 | 3 => PERMANENTLY_RESET,
             4 => state(self.flags.insert),
             // SRM: no local echo.
             12 => PERMANENTLY_SET,
@@ -251,29 +255,31 @@ impl State {
 
     /// DECRQCRA (`CSI Pid ; Pp ; Pt ; Pl ; Pb ; Pr * y`): the checksum of a
     /// rectangle of the screen (page `Pp` is ignored: there is one), as
-    /// xterm computes it: every cell's character (a blank's is a space) and
-    /// the rest of its cluster, plus 0x10 underline, 0x20 inverse, 0x40
-    /// blink, 0x80 bold; the sum negated, its low 16 bits in hex. Rows
-    /// count from the region's top in origin mode; a rectangle off the
-    /// screen is cut to it; an empty one sums to 0.
+    /// xterm computes it by default (DEC's way): every cell's character
+    /// masked to 8 bits (the second column of a wide character is 0xff, a
+    /// concealed character a space, marks are left out), plus 0x10
+    /// underline, 0x20 inverse, 0x40 blink, 0x80 bold; the sum negated, its
+    /// low 16 bits in hex. xterm leaves out the blanks nothing was written
+    /// to; wrapd does not know those, and leaves out plain blanks with
+    /// nothing after them on the row. Rows count from the region's top in
+    /// origin mode; a rectangle off the screen is cut to it; an empty one
+    /// sums to 0.
     pub fn report_checksum(&mut self, params: &Params) {
         let id = param(params, 0);
         let (top, left, bottom, right) = self.rectangle(params, 2);
         let mut total: u32 = 0;
         for y in top..bottom {
             let row = &self.grid[usize::from(y)];
+            // Plain blanks not (yet) followed by anything else.
+            let mut blanks: u32 = 0;
             for x in left..right.min(row.cells.len() as u16) {
                 let cell = &row.cells[usize::from(x)];
-                if cell.ch == super::grid::SPACER {
-                    continue;
-                }
-                total = total.wrapping_add(cell.ch as u32);
-                if !row.combining.is_empty()
-                    && let Some(tail) = row.combining_at(x)
-                {
-                    total = tail.chars().fold(total, |t, c| t.wrapping_add(c as u32));
-                }
                 let a = cell.style.attrs;
+                let mut value = match cell.ch {
+                    super::grid::SPACER => 0xff,
+                    _ if a.contains(Attrs::HIDDEN) => u32::from(b' '),
+                    c => c as u32 & 0xff,
+                };
                 for (bit, weight) in [
                     (Attrs::UNDERLINE, 0x10),
                     (Attrs::INVERSE, 0x20),
@@ -281,8 +287,14 @@ impl State {
                     (Attrs::BOLD, 0x80),
                 ] {
                     if a.contains(bit) {
-                        total = total.wrapping_add(weight);
+                        value += weight;
                     }
+                }
+                if value == u32::from(b' ') {
+                    blanks += value;
+                } else {
+                    total = total.wrapping_add(blanks + value);
+                    blanks = 0;
                 }
             }
         }
@@ -295,7 +307,8 @@ impl State {
     /// screen rows `top..bottom` and columns `left..right`, honouring origin
     /// mode (from the region's top and the left margin, not past the region
     /// or the right margin) and cut to the screen (empty when top > bottom or
-    /// left > right).
+    /// left > right, or, as in xterm, when it starts below or right of the
+    /// screen).
     pub(crate) fn rectangle(&self, params: &Params, first: usize) -> (u16, u16, u16, u16) {
         let given = |i: usize, default: u16| match param(params, first + i) {
             0 => default,
@@ -311,8 +324,8 @@ impl State {
         } else {
             (0, self.cols)
         };
-        let top = (origin_y + given(0, 1).min(self.rows) - 1).min(max_y);
-        let left = (origin_x + given(1, 1).min(self.cols) - 1).min(max_x);
+        let top = (origin_y + given(0, 1).min(self.rows + 1) - 1).min(max_y);
+        let left = (origin_x + given(1, 1).min(self.cols + 1) - 1).min(max_x);
         let bottom = (origin_y.saturating_add(given(2, max_y - origin_y))).min(max_y);
         let right = (origin_x.saturating_add(given(3, max_x - origin_x))).min(max_x);
         (top, left, bottom.max(top), right.max(left))
