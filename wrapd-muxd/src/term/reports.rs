@@ -5,8 +5,17 @@
 //! answer that says so where the protocol has one, so no program waits for a
 //! reply that never comes. Colour queries are in colors.rs.
 //!
-//! wrapd identifies itself as what it implements: a VT220-class terminal
-//! with ANSI colour (DA1 `62;22`), and by name and version (XTVERSION).
+//! wrapd identifies itself as what it implements (DA1 `62;6;22;28`), and by
+//! name and version (XTVERSION). The level is the VT220's (62): wrapd has
+//! the VT220's screen and its status reports, and what xterm lists as
+//! extensions at that level, checked against xterm by tests/xterm_diff.rs:
+//! selective erase (6), ANSI colour (22) and rectangular editing (28, with
+//! the VT420's margins and DECIC/DECDC). It claims no more: not the VT220's
+//! national and supplemental character sets, G2/G3 and single shifts, nor
+//! user-defined keys (8), a printer (2) or 132 columns (1: the width is the
+//! clients'), nor VT320/VT420 level (64): their terminal-state and
+//! presentation-state reports (DECRQTSR, DECRQPSR) and status line are not
+//! there. xterm as a VT220 says `62;1;2;6;9;15;16;22;28`.
 
 use vte::Params;
 
@@ -41,9 +50,10 @@ impl State {
         self.replies.extend_from_slice(text.as_bytes());
     }
 
-    /// DA1 (`CSI c`): a VT220 with ANSI colour.
+    /// DA1 (`CSI c`): a VT220 with selective erase, ANSI colour and
+    /// rectangular editing (see the module's docs).
     pub fn report_primary_attributes(&mut self) {
-        self.reply("\x1b[?62;22c");
+        self.reply("\x1b[?62;6;22;28c");
     }
 
     /// DA2 (`CSI > c`): a VT220, firmware 10, no ROM cartridge.
@@ -95,15 +105,13 @@ impl State {
     }
 
     /// CPR (`CSI 6 n`) or DECXCPR (`CSI ? 6 n`): the cursor's row and column,
-    /// from the region's top and the left margin in origin mode; DECXCPR
-    /// adds the page (there is one), as DEC and xterm do.
+    /// from the region's top and the left margin in origin mode. DECXCPR
+    /// has no page, as xterm answers at wrapd's level (a VT220; xterm adds
+    /// the page as a VT420).
     fn report_cursor(&mut self, private: bool) {
         let (x, y) = self.cursor_from_origin();
-        let reply = if private {
-            format!("\x1b[?{};{};1R", y + 1, x + 1)
-        } else {
-            format!("\x1b[{};{}R", y + 1, x + 1)
-        };
+        let q = if private { "?" } else { "" };
+        let reply = format!("\x1b[{q}{};{}R", y + 1, x + 1);
         self.reply(&reply);
     }
 

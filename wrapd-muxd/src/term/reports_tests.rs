@@ -11,7 +11,10 @@ fn replies(cols: u16, rows: u16, input: &str) -> String {
 
 #[test]
 fn device_attributes_and_version() {
-    assert_eq!(replies(80, 24, "\x1b[c\x1b[0c"), "\x1b[?62;22c\x1b[?62;22c");
+    assert_eq!(
+        replies(80, 24, "\x1b[c\x1b[0c"),
+        "\x1b[?62;6;22;28c\x1b[?62;6;22;28c"
+    );
     assert_eq!(
         replies(80, 24, "\x1b[>c\x1b[>0c"),
         "\x1b[>1;10;0c\x1b[>1;10;0c"
@@ -29,7 +32,7 @@ fn device_attributes_and_version() {
 fn status_reports() {
     assert_eq!(replies(80, 24, "\x1b[5n"), "\x1b[0n");
     assert_eq!(replies(80, 24, "\x1b[3;7H\x1b[6n"), "\x1b[3;7R");
-    assert_eq!(replies(80, 24, "\x1b[3;7H\x1b[?6n"), "\x1b[?3;7;1R");
+    assert_eq!(replies(80, 24, "\x1b[3;7H\x1b[?6n"), "\x1b[?3;7R");
     // Origin mode: from the region's top.
     assert_eq!(
         replies(80, 24, "\x1b[5;20r\x1b[?6h\x1b[2;4H\x1b[6n"),

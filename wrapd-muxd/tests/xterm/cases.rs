@@ -111,7 +111,7 @@ pub fn cases() -> Vec<Case> {
             "margins_origin_mode",
             format!("{MARGINS}\x1b[?6h\x1b[HA\x1b[3;5HB\x1b[99;99HC\x1b[2;30HD"),
         )
-        .asking(&["\x1b[?6n", "\x1bP$qr\x1b\\", "\x1bP$qs\x1b\\"]),
+        .asking(&["\x1bP$qr\x1b\\", "\x1bP$qs\x1b\\"]),
         case("margins_origin_mode_off_again", format!("{MARGINS}\x1b[?6h\x1b[3;3HX\x1b[?6lY\x1b[HZ")),
         case(
             "margins_cursor_limits",

@@ -53,7 +53,12 @@ pub const QUERIES: &[Query] = &[
     // ----- status reports -----
     agree("", "\x1b[5n"),
     agree("\x1b[5;10H", "\x1b[6n"),
-    agree("\x1b[5;10H", "\x1b[?6n"),
+    differs(
+        "\x1b[5;10H",
+        "\x1b[?6n",
+        "DECXCPR: the VT220's answer (wrapd's level, and xterm's as a VT220); xterm adds the page \
+         as a VT420",
+    ),
     agree("\x1b[3;20r\x1b[?6h\x1b[2;7H", "\x1b[6n"),
     agree("", "\x1b[?15n"),
     differs(
