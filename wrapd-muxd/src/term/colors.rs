@@ -222,7 +222,7 @@ impl State {
                     (false, None) => self.colors.palette(index as u8),
                 };
                 let reply = format!("\x1b]{osc};{index};{}{end}", spec(color));
-                self.replies.extend_from_slice(reply.as_bytes());
+                self.reply(&reply);
             } else if let Some(color) = program_color(value) {
                 *slot = Some(color);
             }
@@ -235,7 +235,7 @@ impl State {
             if *value == b"?" {
                 let color = self.colors.dynamic(n);
                 let reply = format!("\x1b]{};{}{end}", n + 10, spec(color));
-                self.replies.extend_from_slice(reply.as_bytes());
+                self.reply(&reply);
             } else if let Some(color) = program_color(value) {
                 self.colors.dynamic[n] = Some(color);
             }

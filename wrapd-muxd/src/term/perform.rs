@@ -29,11 +29,11 @@ fn raw(params: &Params, i: usize) -> u16 {
 impl Perform for State {
     #[inline]
     fn print(&mut self, c: char) {
-        // A C1 control written as UTF-8 (U+0080..U+009F) is a control, as
-        // `vte` treats it when the whole character arrives in one call; the
-        // same character completed across two calls reaches us here.
+        // A C1 control written as UTF-8 (U+0080..U+009F) is nothing (see
+        // `Term::feed`, which drops it when it comes whole); one completed
+        // across two calls reaches us here.
         if ('\u{80}'..='\u{9f}').contains(&c) {
-            return self.execute(c as u8);
+            return;
         }
         State::print(self, c);
     }
@@ -52,15 +52,8 @@ impl Perform for State {
             0x0d => self.carriage_return(),
             0x0e => self.gl = 1,
             0x0f => self.gl = 0,
-            0x84 => self.index(),
-            0x85 => {
-                self.carriage_return();
-                self.index();
-            }
-            0x88 => self.set_tab(),
-            0x8d => self.reverse_index(),
-            0x96 => self.guarded_area(true),
-            0x97 => self.guarded_area(false),
+            // A raw C1 byte (not UTF-8): shown as invalid, as xterm does.
+            0x80..=0x9f => self.print_any(char::REPLACEMENT_CHARACTER),
             _ => {}
         }
     }
@@ -84,6 +77,9 @@ impl Perform for State {
             ([], b'V') => self.guarded_area(true),
             ([], b'W') => self.guarded_area(false),
             ([b'#'], b'8') => self.screen_alignment(),
+            // S7C1T, S8C1T: how answers introduce their controls.
+            ([b' '], b'F') => self.eight_bit_replies = false,
+            ([b' '], b'G') => self.eight_bit_replies = true,
             ([slot @ (b'(' | b')')], set) => {
                 let charset = if set == b'0' {
                     Charset::DecGraphics

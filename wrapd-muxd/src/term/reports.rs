@@ -15,7 +15,8 @@
 //! user-defined keys (8), a printer (2) or 132 columns (1: the width is the
 //! clients'), nor VT320/VT420 level (64): their terminal-state and
 //! presentation-state reports (DECRQTSR, DECRQPSR) and status line are not
-//! there. xterm as a VT220 says `62;1;2;6;9;15;16;22;28`.
+//! there. xterm as a VT220 says `62;1;2;6;9;15;16;22;28`. After S8C1T the
+//! answers go with 8-bit controls (see `reply`).
 
 use vte::Params;
 
@@ -46,8 +47,24 @@ fn param(params: &Params, n: usize) -> u16 {
 }
 
 impl State {
-    fn reply(&mut self, text: &str) {
-        self.replies.extend_from_slice(text.as_bytes());
+    /// Queue an answer for the program. After S8C1T its controls go as 8-bit
+    /// ones (CSI 0x9b, DCS 0x90, OSC 0x9d, ST 0x9c), raw bytes as xterm
+    /// sends them, even in UTF-8.
+    pub(super) fn reply(&mut self, text: &str) {
+        if !self.eight_bit_replies {
+            self.replies.extend_from_slice(text.as_bytes());
+            return;
+        }
+        let mut bytes = text.bytes().peekable();
+        while let Some(b) = bytes.next() {
+            match (b, bytes.peek()) {
+                (0x1b, Some(&c @ (b'[' | b']' | b'P' | b'\\'))) => {
+                    self.replies.push(c + 0x40);
+                    bytes.next();
+                }
+                _ => self.replies.push(b),
+            }
+        }
     }
 
     /// DA1 (`CSI c`): a VT220 with selective erase, ANSI colour and
@@ -190,8 +207,9 @@ impl State {
                 let on = self.pen.attrs.contains(Attrs::PROTECTED) && !self.iso_protection;
                 Some(format!("{}\"q", u8::from(on)))
             }
-            // Conformance level: VT200, 7-bit controls.
-            b"\"p" => Some("62;1\"p".to_owned()),
+            // Conformance level: VT200, with 7-bit controls (1) or, after
+            // S8C1T, 8-bit ones (0, as xterm says).
+            b"\"p" => Some(format!("62;{}\"p", u8::from(!self.eight_bit_replies))),
             b"t" => Some(format!("{}t", self.rows)),
             b"$|" => Some(format!("{}$|", self.cols)),
             b"*|" => Some(format!("{}*|", self.rows)),

@@ -365,3 +365,34 @@ fn rectangle_checksums() {
         "\x1bP7!~FF50\x1b\\"
     );
 }
+
+#[test]
+fn answers_go_with_8_bit_controls_after_s8c1t() {
+    // As xterm sends them (checked in tests/xterm_diff.rs): raw C1 bytes.
+    let mut t = Term::new(80, 24, TermConfig::default());
+    t.feed(b"\x1b G\x1b[6n\x1bP$qm\x1b\\\x1b]10;?\x1b\\");
+    assert_eq!(
+        t.take_replies(),
+        b"\x9b1;1R\x901$r0m\x9c\x9d10;rgb:ffff/ffff/ffff\x9c"
+    );
+    // S7C1T and RIS go back to 7 bits.
+    t.feed(b"\x1b F\x1b[6n\x1b G\x1bc\x1b[6n");
+    assert_eq!(t.take_replies(), b"\x1b[1;1R\x1b[1;1R");
+}
+
+#[test]
+fn c1_controls_are_none_in_utf8() {
+    // Written as UTF-8 (U+0084 IND, U+0085 NEL, U+009B CSI): dropped; a raw
+    // C1 byte: an invalid byte, shown as U+FFFD (as xterm in UTF-8 mode).
+    let mut t = Term::new(10, 3, TermConfig::default());
+    t.feed("a\u{84}b\u{85}c\u{9b}2Jd".as_bytes());
+    t.feed(b"\r\n\x9b1mx\x85");
+    assert_eq!(t.capture(false, false), "abc2Jd\n\u{fffd}1mx\u{fffd}\n\n");
+}
+
+#[test]
+fn conformance_level_says_which_controls() {
+    let mut t = Term::new(80, 24, TermConfig::default());
+    t.feed(b"\x1bP$q\"p\x1b\\\x1b G\x1bP$q\"p\x1b\\");
+    assert_eq!(t.take_replies(), b"\x1bP1$r62;1\"p\x1b\\\x901$r62;0\"p\x9c");
+}

@@ -195,6 +195,8 @@ pub(crate) struct State {
     pub cwd_seq: u64,
     pub links: Links,
     pub replies: Vec<u8>,
+    /// S8C1T: answers go with 8-bit controls (until S7C1T or RIS).
+    pub eight_bit_replies: bool,
     pub events: Vec<TermEvent>,
     /// The sequence number changes are stamped with now (committed + 1).
     pub seq: u64,
@@ -256,6 +258,7 @@ impl State {
             cwd_seq: 0,
             links: Links::default(),
             replies: Vec::new(),
+            eight_bit_replies: false,
             events: Vec::new(),
             seq: 1,
             dirty: true,

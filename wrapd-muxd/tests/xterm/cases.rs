@@ -260,6 +260,24 @@ pub fn cases() -> Vec<Case> {
             "\x1b[1mB\x1b[2mD\x1b[0;3mI\x1b[0;4mU\x1b[5mK\x1b[0;7mR\x1b[0;8mH\x1b[0;9mS\x1b[0;21mW\x1b[0m\r\n\x1b[31ma\x1b[91mb\x1b[38;5;196mc\x1b[38;2;10;20;30md\x1b[38:2::1:2:3me\x1b[42mf\x1b[102mg\x1b[48;5;20mh\x1b[48;2;1;2;3mi\x1b[39;49mj\x1b[1;22mk\x1b[4;24ml\x1b[7;27mm\x1b[0m\r\n\x1b[1;2;3;4;5;7;9mall\x1b[22;23;24;25;27;29mnone\x1b[0m",
         ),
     ];
+    // 8-bit controls: UTF-8 encoded (U+0080..U+009F), raw (xterm takes a raw
+    // C1 byte for a control when printable ASCII follows it), and the
+    // answers after S8C1T.
+    cases.extend([
+        case(
+            "c1_encoded_controls",
+            "ab\u{84}c\u{85}d\u{8d}e\u{88}\r\n\r\n\tX",
+        ),
+        case("c1_encoded_csi", "\u{9b}5;5HX\u{9b}1mB\u{9b}0mC"),
+        case(
+            "c1_encoded_strings",
+            "\u{9d}0;title\u{9c}after\u{90}$qm\u{9c}",
+        ),
+        case("c1_raw_csi", b"\x9b5;5HX\x9b1mB\x9b0m".as_slice()),
+        case("c1_raw_alone", b"a\x9b\x07b\x85".as_slice()),
+        case("c1_answers_8bit", "\x1b G").asking(&["\x1b[6n", "\x1bP$qm\x1b\\", "\x1b]10;?\x1b\\"]),
+        case("c1_answers_7bit_again", "\x1b G\x1b F").asking(&["\x1b[6n"]),
+    ]);
     // Which operations on a soft-wrapped row (the first, 81 characters
     // long) leave it wrapped.
     for (name, op) in WRAP_FLAG_OPERATIONS {

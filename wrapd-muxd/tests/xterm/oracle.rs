@@ -301,20 +301,25 @@ fn inherit(fd: RawFd) -> std::io::Result<()> {
     Ok(())
 }
 
-/// Where each DA1 answer (`CSI ? ... c`) in `bytes` starts.
+/// Where each DA1 answer (`CSI ? ... c`) in `bytes` starts; its CSI may be
+/// `ESC [`, or the 8-bit control (after S8C1T) raw or UTF-8 encoded.
 pub fn da1_replies(bytes: &[u8]) -> Vec<usize> {
     let mut starts = Vec::new();
-    let mut i = 0;
-    while let Some(at) = find(&bytes[i..], b"\x1b[?").map(|at| i + at) {
-        let body = &bytes[at + 3..];
+    for (at, _) in bytes.iter().enumerate().filter(|(_, b)| **b == b'?') {
+        let start = match &bytes[..at] {
+            [.., 0x1b, b'['] => at - 2,
+            [.., 0xc2, 0x9b] => at - 2,
+            [.., 0x9b] => at - 1,
+            _ => continue,
+        };
+        let body = &bytes[at + 1..];
         let digits = body
             .iter()
             .take_while(|b| b.is_ascii_digit() || **b == b';')
             .count();
         if body.get(digits) == Some(&b'c') {
-            starts.push(at);
+            starts.push(start);
         }
-        i = at + 3;
     }
     starts
 }

@@ -188,6 +188,11 @@ pub const QUERIES: &[Query] = &[
         "\x1bP$q\"p\x1b\\",
         "DECSCL: wrapd's level is 62 (see DA1), xterm's 64",
     ),
+    differs(
+        "\x1b G",
+        "\x1bP$q\"p\x1b\\",
+        "DECSCL after S8C1T: 62;0 (8-bit controls), xterm 64;0",
+    ),
     agree("", "\x1bP$qt\x1b\\"),
     agree("", "\x1bP$q$|\x1b\\"),
     agree("", "\x1bP$q*|\x1b\\"),
