@@ -35,12 +35,19 @@ const DA1: &[u8] = b"\x1b[c";
 /// media copy. The model gets it too, so both saw the same bytes.
 pub const PRINT_SCREEN: &[u8] = b"\x1b[?19h\x1b[i";
 
-/// `Xvfb` and `xterm`, or a loud skip (a failure in CI).
+/// X's `fixed` font, without which Xvfb does not start (Debian's
+/// `xfonts-base`).
+const FIXED_FONT: &str = "/usr/share/fonts/X11/misc/6x13-ISO8859-1.pcf.gz";
+
+/// `Xvfb`, `xterm` and the fixed font, or a loud skip (a failure in CI).
 pub fn available() -> bool {
-    let missing: Vec<&str> = ["Xvfb", "xterm"]
+    let mut missing: Vec<&str> = ["Xvfb", "xterm"]
         .into_iter()
         .filter(|tool| !on_path(tool))
         .collect();
+    if !Path::new(FIXED_FONT).exists() {
+        missing.push("X's fixed font");
+    }
     if missing.is_empty() {
         return true;
     }
