@@ -140,11 +140,13 @@ impl Xterm {
             .env("LC_ALL", "C.UTF-8")
             .arg(format!("-S{}/{}", name.display(), pty.master.as_raw_fd()))
             .args(["-u8", "-geometry", &format!("{cols}x{rows}")])
-            .args(["-fg", "white", "-bg", "black"])
-            .args(extra);
+            // wrapd's default colours (what OSC 10/11 answer without a client).
+            .args(["-fg", "white", "-bg", "black"]);
         for r in &resources {
             cmd.args(["-xrm", r]);
         }
+        // Last: they may override the resources above.
+        cmd.args(extra);
         let master = pty.master.as_raw_fd();
         // SAFETY: fcntl is async-signal-safe; the closure allocates nothing.
         unsafe {
