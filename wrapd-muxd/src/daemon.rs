@@ -9,7 +9,7 @@ use std::sync::{Arc, RwLock};
 
 use tokio_util::sync::CancellationToken;
 
-use crate::collab::{AttachSlots, SharedUpdates};
+use crate::collab::{AttachSlots, HistoryReads, SharedUpdates};
 use crate::config::Config;
 use crate::error::{Error, Result};
 use crate::paths;
@@ -54,6 +54,8 @@ pub struct Daemon {
     pub shares: Arc<Shares>,
     /// Collaborators' open attach streams (apart from the owner's clients).
     pub attach_slots: AttachSlots,
+    /// Collaborators' reads of a session's history in flight.
+    pub history_reads: HistoryReads,
     /// The latest update of each collaborators' view, shared by their streams.
     pub shared_updates: SharedUpdates,
     /// The daemon's CA, loaded when sharing first needs it.
@@ -120,6 +122,7 @@ impl Daemon {
             shell,
             shares,
             attach_slots: Default::default(),
+            history_reads: Default::default(),
             shared_updates: Default::default(),
             ca,
             share_port: SharePort::default(),

@@ -29,6 +29,7 @@ use tonic::{Request, Response, Status, Streaming};
 use wrapd_proto::pb;
 use wrapd_proto::pb::mux_server::Mux;
 
+use crate::collab::ReadTurn;
 use crate::daemon::{Daemon, NewSession};
 use crate::error::Error;
 use crate::session::{SessionHandle, Size};
@@ -89,6 +90,22 @@ impl MuxService {
     }
 
     /// The session a request may touch, and the collaborator's window on it.
+    /// [`Self::session`] for a read of the history: also waits for the
+    /// caller's turn to read (`collab::reads`), held until the reply is built.
+    async fn history_session<T>(
+        &self,
+        req: &Request<T>,
+        rpc: Rpc,
+        target: &str,
+    ) -> Result<(SessionHandle, Option<Collab>, ReadTurn), Status> {
+        let (handle, collab) = self.session(req, rpc, target)?;
+        let who = collab
+            .as_ref()
+            .map(|c| (c.share_id.as_str(), c.participant_id.as_str()));
+        let turn = self.daemon.history_reads.turn(who).await;
+        Ok((handle, collab, turn))
+    }
+
     fn session<T>(
         &self,
         req: &Request<T>,
@@ -320,7 +337,9 @@ impl Mux for MuxService {
         &self,
         req: Request<pb::ReadRowsRequest>,
     ) -> Result<Response<pb::ReadRowsResponse>, Status> {
-        let (handle, collab) = self.session(&req, Rpc::ReadRows, &req.get_ref().target)?;
+        let (handle, collab, _turn) = self
+            .history_session(&req, Rpc::ReadRows, &req.get_ref().target)
+            .await?;
         let req = req.into_inner();
         if req.end < req.start {
             return Err(Status::invalid_argument(format!(
@@ -354,7 +373,9 @@ impl Mux for MuxService {
         &self,
         req: Request<pb::SearchRowsRequest>,
     ) -> Result<Response<pb::SearchRowsResponse>, Status> {
-        let (handle, collab) = self.session(&req, Rpc::SearchRows, &req.get_ref().target)?;
+        let (handle, collab, _turn) = self
+            .history_session(&req, Rpc::SearchRows, &req.get_ref().target)
+            .await?;
         let req = req.into_inner();
         if req.query.is_empty() {
             return Err(Status::invalid_argument("the search text is empty"));
@@ -389,7 +410,9 @@ impl Mux for MuxService {
         &self,
         req: Request<pb::ListBlocksRequest>,
     ) -> Result<Response<pb::ListBlocksResponse>, Status> {
-        let (handle, collab) = self.session(&req, Rpc::ListBlocks, &req.get_ref().target)?;
+        let (handle, collab, _turn) = self
+            .history_session(&req, Rpc::ListBlocks, &req.get_ref().target)
+            .await?;
         let response = blocks::list(handle, window(&collab), req.into_inner()).await?;
         charge(&self.daemon, &collab, &response)?;
         Ok(Response::new(response))
@@ -399,7 +422,9 @@ impl Mux for MuxService {
         &self,
         req: Request<pb::GetBlockOutputRequest>,
     ) -> Result<Response<pb::GetBlockOutputResponse>, Status> {
-        let (handle, collab) = self.session(&req, Rpc::GetBlockOutput, &req.get_ref().target)?;
+        let (handle, collab, _turn) = self
+            .history_session(&req, Rpc::GetBlockOutput, &req.get_ref().target)
+            .await?;
         let response = blocks::output(handle, window(&collab), req.into_inner()).await?;
         charge(&self.daemon, &collab, &response)?;
         Ok(Response::new(response))
