@@ -114,8 +114,10 @@ impl Daemon {
                 (RevocationStore::in_memory(), Some(why))
             }
         };
+        let audit_dir = share_dir.join("audit");
         let ca = DaemonCa::new(share_dir, off);
-        let shares = Arc::new(Shares::new(revocations, share_limits(&config)));
+        let shares =
+            Arc::new(Shares::new(revocations, share_limits(&config)).with_audit_dir(audit_dir));
         Arc::new(Daemon {
             shell,
             shares,
