@@ -23,6 +23,7 @@
 //! - `systemd`: readiness notices, socket activation, the unit files.
 //! - `bridge`: the socket on stdio, for clients that come through `ssh`.
 //! - `background`: starting the daemon detached (for clients and the bridge).
+//! - `reload`: what a reload (SIGHUP) moves or cannot apply.
 //! - `config`, `paths`, `error`; `human`: sizes and counts in messages.
 //! - `cli_docs`: shell completions and man pages from either program's clap command.
 
@@ -40,6 +41,7 @@ pub mod paths;
 pub mod pty;
 pub mod quiet_socket;
 pub mod registry;
+pub mod reload;
 pub mod rpc;
 pub mod server;
 pub mod session;

@@ -163,6 +163,23 @@ pub fn share_req(target: &str, link_role: pb::Role) -> pb::StartShareRequest {
     }
 }
 
+/// A team member with the identity in `member`, at the share port of
+/// `info`'s team link.
+pub fn team_collaborator(
+    d: &TestDaemon,
+    info: &pb::ShareInfo,
+    member: &wrapd_muxd::share::team::MemberFiles,
+) -> Collaborator {
+    let read = |p: &std::path::Path| std::fs::read_to_string(p).unwrap();
+    Collaborator {
+        addr: link(info, "team").addr,
+        ca_pem: d.ca_pem(),
+        cert_pem: read(&member.cert),
+        key_pem: read(&member.key),
+        whoami: Default::default(),
+    }
+}
+
 /// The link of kind `kind` ("link", "team" or an email) in `info`.
 pub fn link(info: &pb::ShareInfo, kind: &str) -> ShareLink {
     let l = info
