@@ -153,7 +153,12 @@ impl TestEnv {
 
     /// A command for one of our binaries, in this environment.
     pub fn command(&self, name: &str) -> Command {
-        let mut c = Command::new(bin(name));
+        self.command_at(&bin(name))
+    }
+
+    /// A command for `program`, in this environment.
+    pub fn command_at(&self, program: &Path) -> Command {
+        let mut c = Command::new(program);
         c.env_remove("WRAPD_SOCKET")
             .env_remove("TMUX")
             .envs(self.vars())
@@ -275,9 +280,14 @@ pub struct Daemon {
 
 impl Daemon {
     pub fn start(env: &TestEnv) -> Daemon {
+        Daemon::start_program(env, &bin("wrapd-muxd"))
+    }
+
+    /// The same with `program` as the daemon (a copy of ours somewhere else).
+    pub fn start_program(env: &TestEnv, program: &Path) -> Daemon {
         let log = fs::File::create(env.daemon_log()).unwrap();
         let child = env
-            .command("wrapd-muxd")
+            .command_at(program)
             .arg("serve")
             .env("WRAPD_LOG", "wrapd_muxd=debug,info")
             .stdin(Stdio::null())

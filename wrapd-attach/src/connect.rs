@@ -16,14 +16,16 @@ const MAX_MESSAGE: usize = 64 << 20;
 
 /// Connect to the daemon at `socket`; the error says how to start one.
 pub async fn connect(socket: &Path) -> Result<Client> {
-    try_connect(socket).await.map_err(|e| {
+    let mut client = try_connect(socket).await.map_err(|e| {
         anyhow!(
             "cannot reach wrapd-muxd at {}: {e}\n\
              start it with `wrapd-muxd` (or `systemctl --user start wrapd-muxd`), \
              or run `wrapd-attach` / `wrapd-attach new`, which start it",
             socket.display()
         )
-    })
+    })?;
+    crate::versions::handshake(&mut client, socket).await?;
+    Ok(client)
 }
 
 async fn try_connect(socket: &Path) -> Result<Client> {
@@ -102,7 +104,8 @@ where
 
 /// Connect, starting the daemon first if none is running.
 pub async fn connect_or_start(socket: &Path) -> Result<Client> {
-    if let Ok(client) = try_connect(socket).await {
+    if let Ok(mut client) = try_connect(socket).await {
+        crate::versions::handshake(&mut client, socket).await?;
         return Ok(client);
     }
     let mut started = wrapd_muxd::background::start_daemon(&daemon_program(), socket)?;

@@ -25,6 +25,7 @@
 //! - `background`: starting the daemon detached (for clients and the bridge).
 //! - `reload`: what a reload (SIGHUP) moves or cannot apply.
 //! - `config`, `paths`, `error`; `human`: sizes and counts in messages.
+//! - `executable`: the daemon's executable, and whether an upgrade replaced it.
 //! - `cli_docs`: shell completions and man pages from either program's clap command.
 
 pub mod admission;
@@ -35,6 +36,7 @@ pub mod collab;
 pub mod config;
 pub mod daemon;
 pub mod error;
+pub mod executable;
 pub mod human;
 pub mod local_authority;
 pub mod paths;

@@ -150,6 +150,9 @@ impl Stream {
             Some(pb::AttachEvent {
                 msg: Some(Event::Attached(a)),
             }) => {
+                if let Some(why) = crate::versions::attached_mismatch(&a) {
+                    return Err(tonic::Status::failed_precondition(why));
+                }
                 let session_id = a.session.as_ref().map(|s| s.id.clone()).unwrap_or_default();
                 Ok((
                     Stream {
@@ -210,6 +213,8 @@ fn start_request(app: &App, target: String, opts: &AttachOptions) -> pb::AttachS
         history_rows: SNAPSHOT_HISTORY,
         create: opts.create.is_some(),
         create_request: opts.create.clone(),
+        client_version: wrapd_proto::version::VERSION.to_owned(),
+        client_protocol: wrapd_proto::version::PROTOCOL,
         ..Default::default()
     }
 }
@@ -249,6 +254,8 @@ pub async fn run(
     let mut winch = signal(SignalKind::window_change())?;
     let outer = crossterm::terminal::size().context(no_terminal)?;
     let mut app = App::new(config, opts.read_only, outer);
+    // A daemon running a replaced binary: said on stderr, and here too.
+    app.notice = crate::versions::take_notice();
     app.presence = presence::Presence::new(match &opts.share {
         ShareSide::None => presence::Side::None,
         ShareSide::Owner { .. } => presence::Side::Owner,

@@ -75,7 +75,7 @@ impl TestDaemon {
         // Answered once the daemon serves.
         d.owner()
             .await
-            .get_server_info(pb::GetServerInfoRequest {})
+            .get_server_info(pb::GetServerInfoRequest::default())
             .await
             .unwrap();
         d
