@@ -73,26 +73,18 @@ pub fn client(channel: Channel) -> Client {
         .max_encoding_message_size(MAX_MESSAGE)
 }
 
-/// A client speaking over an established byte stream (an ssh tunnel). The
-/// connection is not made again: if the stream ends, requests fail.
-pub async fn over_stream<S>(stream: S) -> Result<Client>
+/// A client speaking over byte streams that `open` makes (an ssh tunnel
+/// each): one now, and another whenever the connection breaks (the channel
+/// reconnects by itself, as over the socket).
+pub async fn over_streams<S, F, Fut>(open: F) -> Result<Client>
 where
     S: tokio::io::AsyncRead + tokio::io::AsyncWrite + Send + Unpin + 'static,
+    F: Fn() -> Fut + Send + Clone + 'static,
+    Fut: std::future::Future<Output = std::io::Result<S>> + Send + 'static,
 {
-    let slot = std::sync::Mutex::new(Some(stream));
     let connector = tower::service_fn(move |_: tonic::codegen::http::Uri| {
-        let stream = slot
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner)
-            .take();
-        async move {
-            stream.map(hyper_util::rt::TokioIo::new).ok_or_else(|| {
-                std::io::Error::new(
-                    std::io::ErrorKind::NotConnected,
-                    "the connection has closed",
-                )
-            })
-        }
+        let open = open.clone();
+        async move { open().await.map(hyper_util::rt::TokioIo::new) }
     });
     // The URI only names the stream; nothing resolves it.
     let channel = Endpoint::from_static("http://wrapd-muxd.invalid")
