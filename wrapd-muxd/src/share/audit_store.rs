@@ -23,7 +23,7 @@ use std::path::{Path, PathBuf};
 use serde::{Deserialize, Serialize};
 use wrapd_proto::pb;
 
-use super::audit::{RECORDS_BUDGET, REPEATS_BUDGET};
+use super::audit::{AuditLog, RECORDS_BUDGET, REPEATS_BUDGET};
 use crate::paths;
 
 /// A file is written anew (and the old one kept as `.1`) past this size.
@@ -190,6 +190,37 @@ impl AuditFile {
         self.rewritten = self.bytes;
         Ok(())
     }
+}
+
+/// Start keeping `log` (a new share's, empty) in its file in `dir`, pruning
+/// old logs (none of `live` shares); if the file cannot be made, the log is
+/// kept in memory only and says why.
+pub fn start(log: &mut AuditLog, dir: &Path, header: Header, live: &[String]) {
+    let live: Vec<&str> = live.iter().map(String::as_str).collect();
+    let share = header.share.clone();
+    match AuditFile::create(dir, header, &live) {
+        Ok(file) => log.keep_on_disk(file),
+        Err(e) => {
+            let why = format!(
+                "this log is kept in memory only: cannot write it into {}: {e}",
+                dir.display()
+            );
+            tracing::error!("share {share}: {why}");
+            log.not_on_disk(why);
+        }
+    }
+}
+
+/// The log of a share no longer running, read back from its file in `dir`:
+/// `target` is its id, or its session's id or name (the newest share of it;
+/// see [`find`]). `None`: no such log.
+pub fn stored(dir: &Path, target: &str) -> Option<Result<Vec<pb::AuditEntry>, String>> {
+    let path = find(dir, target)?;
+    Some(
+        read(&path)
+            .map(|stored| AuditLog::replay(stored.ops, stored.unreadable).entries())
+            .map_err(|e| format!("cannot read the audit log {}: {e}", path.display())),
+    )
 }
 
 fn line(op: &Op) -> Vec<u8> {

@@ -11,7 +11,7 @@ use tonic::Status;
 use wrapd_proto::pb;
 
 use super::audit::AuditLog;
-use super::audit_store::{self, AuditFile, Header};
+use super::audit_store::{self, Header};
 use super::secret::SecretHash;
 use super::store::RevocationStore;
 use super::{PALETTE, Role};
@@ -389,39 +389,22 @@ impl Shares {
     pub fn insert(&self, mut share: Share) {
         if let Some(dir) = &self.audit_dir {
             let live: Vec<String> = self.lock().shares.iter().map(|s| s.id.clone()).collect();
-            let live: Vec<&str> = live.iter().map(String::as_str).collect();
             let header = Header {
                 share: share.id.clone(),
                 session: share.session.0.clone(),
                 session_name: share.session_name.clone(),
                 created_at_ms: share.created_at_ms,
             };
-            match AuditFile::create(dir, header, &live) {
-                Ok(file) => share.audit.keep_on_disk(file),
-                Err(e) => {
-                    let why = format!(
-                        "this log is kept in memory only: cannot write it into {}: {e}",
-                        dir.display()
-                    );
-                    tracing::error!("share {}: {why}", share.id);
-                    share.audit.not_on_disk(why);
-                }
-            }
+            audit_store::start(&mut share.audit, dir, header, &live);
         }
         self.lock().shares.push(share);
         self.bump();
     }
 
-    /// The audit log of a share no longer running, from its file: `target`
-    /// is its id, or its session's id or name (the newest share of it).
-    /// `None`: no such log.
+    /// The audit log of a share no longer running, from its file (see
+    /// `audit_store::stored`); `None`: no such log.
     pub fn stored_audit(&self, target: &str) -> Option<Result<Vec<pb::AuditEntry>, String>> {
-        let path = audit_store::find(self.audit_dir.as_ref()?, target)?;
-        Some(
-            audit_store::read(&path)
-                .map(|stored| AuditLog::replay(stored.ops, stored.unreadable).entries())
-                .map_err(|e| format!("cannot read the audit log {}: {e}", path.display())),
-        )
+        audit_store::stored(self.audit_dir.as_ref()?, target)
     }
 
     /// Stop a share: its collaborators are cut off, its certificates dead.
