@@ -1,7 +1,7 @@
 //! A reload applies what used to need a restart: the share port moves (the
 //! new address bound first, collaborators connected stay, the old address is
-//! closed), a new team CA takes new handshakes, and what cannot be applied is
-//! said precisely. A real daemon, real mutual TLS, `Daemon::reload` as
+//! closed), a new team CA takes new handshakes, the web door moves, closes
+//! and opens, and what cannot be applied is said precisely. A real daemon, real mutual TLS, `Daemon::reload` as
 //! SIGHUP calls it (tests/tests/reload.rs sends the signal to the binary).
 
 mod share_common;
@@ -138,5 +138,62 @@ async fn the_socket_and_the_message_limit_wait_for_the_next_start_and_say_so() {
         .list_sessions(pb::ListSessionsRequest {})
         .await
         .unwrap();
+    d.stop().await;
+}
+
+/// The status line of `GET /` at `base` (`http://ADDR`), or why none came.
+async fn get_page(base: &str) -> Result<String, String> {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let addr = base.trim_start_matches("http://");
+    let mut tcp = tokio::net::TcpStream::connect(addr)
+        .await
+        .map_err(|e| e.to_string())?;
+    let req = format!("GET / HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n\r\n");
+    tcp.write_all(req.as_bytes())
+        .await
+        .map_err(|e| e.to_string())?;
+    let mut answer = Vec::new();
+    tcp.read_to_end(&mut answer)
+        .await
+        .map_err(|e| e.to_string())?;
+    let answer = String::from_utf8_lossy(&answer);
+    Ok(answer.lines().next().unwrap_or_default().to_owned())
+}
+
+#[tokio::test]
+async fn the_web_door_moves_closes_and_opens_on_reload() {
+    let mut config = Config::default();
+    config.share.web_listen = Some("127.0.0.1:0".parse().unwrap());
+    let d = TestDaemon::start_with(config).await;
+    let old = d.daemon.web_base().expect("the web door is open");
+    assert_eq!(get_page(&old).await.unwrap(), "HTTP/1.1 200 OK");
+
+    let new = free_port();
+    let mut config = (*d.daemon.config()).clone();
+    config.share.web_listen = Some(new);
+    assert!(d.daemon.reload(config.clone()).is_empty());
+    let new_base = format!("http://{new}");
+    wait_for("the web door at its new address", || async {
+        let now = d.daemon.web_base();
+        let moved = now.as_deref() == Some(new_base.as_str());
+        (moved.then_some(()), format!("{now:?}"))
+    })
+    .await;
+    assert_eq!(get_page(&new_base).await.unwrap(), "HTTP/1.1 200 OK");
+    assert!(get_page(&old).await.is_err(), "the old address is closed");
+
+    config.share.web_listen = None;
+    d.daemon.reload(config.clone());
+    wait_for("the web door closed", || async {
+        let now = d.daemon.web_base();
+        (now.is_none().then_some(()), format!("{now:?}"))
+    })
+    .await;
+    assert!(get_page(&new_base).await.is_err());
+
+    config.share.web_listen = Some("127.0.0.1:0".parse().unwrap());
+    d.daemon.reload(config);
+    let reopened = d.daemon.web_base().expect("opened on the reload");
+    assert_eq!(get_page(&reopened).await.unwrap(), "HTTP/1.1 200 OK");
     d.stop().await;
 }
