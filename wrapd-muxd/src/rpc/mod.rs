@@ -28,6 +28,7 @@ use std::sync::Arc;
 use tonic::{Request, Response, Status, Streaming};
 use wrapd_proto::pb;
 use wrapd_proto::pb::mux_server::Mux;
+use wrapd_proto::version;
 
 use crate::collab::ReadTurn;
 use crate::daemon::{Daemon, NewSession};
@@ -242,11 +243,20 @@ impl Mux for MuxService {
         req: Request<pb::GetServerInfoRequest>,
     ) -> Result<Response<pb::ServerInfo>, Status> {
         self.owner_only(&req, "GetServerInfo")?;
+        let client = req.get_ref();
+        tracing::debug!(
+            client_version = client.client_version,
+            client_protocol = client.client_protocol,
+            "a client asked who serves"
+        );
         Ok(Response::new(pb::ServerInfo {
-            version: env!("CARGO_PKG_VERSION").to_owned(),
+            version: version::VERSION.to_owned(),
             pid: std::process::id(),
             socket_path: self.daemon.socket_path.to_string_lossy().into_owned(),
             started_at_ms: self.daemon.started_at_ms,
+            protocol: version::PROTOCOL,
+            min_protocol: version::MIN_PROTOCOL,
+            executable: Some(crate::executable::running()),
         }))
     }
 
