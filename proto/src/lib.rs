@@ -5,6 +5,7 @@
 
 pub mod link;
 pub mod percent;
+pub mod version;
 
 /// Generated messages and services of package `wrapd.v1`.
 pub mod pb {

@@ -6,8 +6,10 @@
 //! - [`Daemon`]: a `wrapd-muxd serve` in that environment, stopped on drop.
 //! - [`Outer`]: a tmux server whose panes run our client, killed on drop.
 //! - [`wait_until`]: polling with a diagnosis when it times out.
+//! - [`relay::Relay`]: a TCP relay standing for a network that can drop.
 //! - [`ssh::Sshd`]: a real sshd on a loopback port, and an ssh client set up for it.
 
+pub mod relay;
 pub mod ssh;
 
 use std::ffi::OsString;
@@ -153,7 +155,12 @@ impl TestEnv {
 
     /// A command for one of our binaries, in this environment.
     pub fn command(&self, name: &str) -> Command {
-        let mut c = Command::new(bin(name));
+        self.command_at(&bin(name))
+    }
+
+    /// A command for `program`, in this environment.
+    pub fn command_at(&self, program: &Path) -> Command {
+        let mut c = Command::new(program);
         c.env_remove("WRAPD_SOCKET")
             .env_remove("TMUX")
             .envs(self.vars())
@@ -275,9 +282,14 @@ pub struct Daemon {
 
 impl Daemon {
     pub fn start(env: &TestEnv) -> Daemon {
+        Daemon::start_program(env, &bin("wrapd-muxd"))
+    }
+
+    /// The same with `program` as the daemon (a copy of ours somewhere else).
+    pub fn start_program(env: &TestEnv, program: &Path) -> Daemon {
         let log = fs::File::create(env.daemon_log()).unwrap();
         let child = env
-            .command("wrapd-muxd")
+            .command_at(program)
             .arg("serve")
             .env("WRAPD_LOG", "wrapd_muxd=debug,info")
             .stdin(Stdio::null())
@@ -455,15 +467,26 @@ impl Outer {
 
     /// The pid of the client running in a window (the pane's shell's child).
     pub fn client_pid(&self, window: &str) -> i32 {
-        let shell = self.format(window, "#{pane_pid}");
-        let children = std::fs::read_to_string(format!("/proc/{shell}/task/{shell}/children"))
-            .unwrap_or_default();
-        children
-            .split_whitespace()
-            .next()
-            .and_then(|p| p.parse().ok())
-            .expect("the client runs")
+        let shell = self.format(window, "#{pane_pid}").parse().unwrap_or(0);
+        children(shell).first().copied().expect("the client runs")
     }
+}
+
+/// The processes `pid` started (by any of its threads) that still run.
+pub fn children(pid: i32) -> Vec<i32> {
+    let mut found = Vec::new();
+    for task in fs::read_dir(format!("/proc/{pid}/task"))
+        .into_iter()
+        .flatten()
+        .flatten()
+    {
+        let list = fs::read_to_string(task.path().join("children")).unwrap_or_default();
+        found.extend(
+            list.split_whitespace()
+                .filter_map(|p| p.parse::<i32>().ok()),
+        );
+    }
+    found
 }
 
 impl Drop for Outer {

@@ -163,6 +163,21 @@ impl Sshd {
         format!("{}:/usr/bin:/bin", self.dir.path().join("bin").display()).into()
     }
 
+    /// The client's `ssh` fails (as if the route were down) until
+    /// [`Sshd::release_client`].
+    pub fn hold_client(&self) {
+        let bin = self.dir.path().join("bin");
+        fs::rename(bin.join("ssh"), bin.join("ssh.held")).unwrap();
+        let down = "#!/bin/sh\necho 'ssh: connect to host: Network is unreachable' >&2\nexit 255\n";
+        fs::write(bin.join("ssh"), down).unwrap();
+        fs::set_permissions(bin.join("ssh"), fs::Permissions::from_mode(0o755)).unwrap();
+    }
+
+    pub fn release_client(&self) {
+        let bin = self.dir.path().join("bin");
+        fs::rename(bin.join("ssh.held"), bin.join("ssh")).unwrap();
+    }
+
     /// sshd's log, for diagnosis.
     pub fn log(&self) -> String {
         format!(

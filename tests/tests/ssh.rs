@@ -1,6 +1,7 @@
 //! `wrapd-attach ssh://HOST/SESSION` through a real OpenSSH server on a
 //! loopback port: attaching to one's own session on the "remote" daemon
-//! (started by `wrapd-muxd bridge` there), and the error for each way it fails.
+//! (started by `wrapd-muxd bridge` there), reconnecting when the route
+//! drops, and the error for each way it fails.
 
 use wrapd_e2e::ssh::{Auth, DOWN_HOST, HOST, RemotePath, SSHD, Sshd};
 use wrapd_e2e::{Outer, TestEnv, require, require_file, session_rows};
@@ -51,6 +52,28 @@ fn ssh_url_attaches_to_own_session_on_the_remote_daemon() {
     });
     outer.run("main", "echo remote-$((6*7))");
     diagnose("the command's output", &|s| s.contains("remote-42"));
+
+    // The route drops and stays down a while: the client says so, and once
+    // ssh works again it resumes by itself and catches up.
+    sshd.hold_client();
+    for pid in wrapd_e2e::children(outer.client_pid("main")) {
+        let _ = nix::sys::signal::kill(
+            nix::unistd::Pid::from_raw(pid),
+            nix::sys::signal::Signal::SIGKILL,
+        );
+    }
+    diagnose("the client reconnecting", &|s| s.contains("reconnecting…"));
+    remote.ok(&[
+        "send",
+        "-t",
+        "work",
+        "echo during-the-drop-$((6*7))",
+        "Enter",
+    ]);
+    sshd.release_client();
+    diagnose("the client caught up", &|s| {
+        s.contains("during-the-drop-42") && !s.contains("reconnecting…")
+    });
 
     // It is the remote daemon's session (the bridge started that daemon), and
     // no daemon was started here.

@@ -16,14 +16,16 @@ const MAX_MESSAGE: usize = 64 << 20;
 
 /// Connect to the daemon at `socket`; the error says how to start one.
 pub async fn connect(socket: &Path) -> Result<Client> {
-    try_connect(socket).await.map_err(|e| {
+    let mut client = try_connect(socket).await.map_err(|e| {
         anyhow!(
             "cannot reach wrapd-muxd at {}: {e}\n\
              start it with `wrapd-muxd` (or `systemctl --user start wrapd-muxd`), \
              or run `wrapd-attach` / `wrapd-attach new`, which start it",
             socket.display()
         )
-    })
+    })?;
+    crate::versions::handshake(&mut client, socket).await?;
+    Ok(client)
 }
 
 async fn try_connect(socket: &Path) -> Result<Client> {
@@ -71,26 +73,18 @@ pub fn client(channel: Channel) -> Client {
         .max_encoding_message_size(MAX_MESSAGE)
 }
 
-/// A client speaking over an established byte stream (an ssh tunnel). The
-/// connection is not made again: if the stream ends, requests fail.
-pub async fn over_stream<S>(stream: S) -> Result<Client>
+/// A client speaking over byte streams that `open` makes (an ssh tunnel
+/// each): one now, and another whenever the connection breaks (the channel
+/// reconnects by itself, as over the socket).
+pub async fn over_streams<S, F, Fut>(open: F) -> Result<Client>
 where
     S: tokio::io::AsyncRead + tokio::io::AsyncWrite + Send + Unpin + 'static,
+    F: Fn() -> Fut + Send + Clone + 'static,
+    Fut: std::future::Future<Output = std::io::Result<S>> + Send + 'static,
 {
-    let slot = std::sync::Mutex::new(Some(stream));
     let connector = tower::service_fn(move |_: tonic::codegen::http::Uri| {
-        let stream = slot
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner)
-            .take();
-        async move {
-            stream.map(hyper_util::rt::TokioIo::new).ok_or_else(|| {
-                std::io::Error::new(
-                    std::io::ErrorKind::NotConnected,
-                    "the connection has closed",
-                )
-            })
-        }
+        let open = open.clone();
+        async move { open().await.map(hyper_util::rt::TokioIo::new) }
     });
     // The URI only names the stream; nothing resolves it.
     let channel = Endpoint::from_static("http://wrapd-muxd.invalid")
@@ -102,7 +96,8 @@ where
 
 /// Connect, starting the daemon first if none is running.
 pub async fn connect_or_start(socket: &Path) -> Result<Client> {
-    if let Ok(client) = try_connect(socket).await {
+    if let Ok(mut client) = try_connect(socket).await {
+        crate::versions::handshake(&mut client, socket).await?;
         return Ok(client);
     }
     let mut started = wrapd_muxd::background::start_daemon(&daemon_program(), socket)?;

@@ -3,6 +3,8 @@
 //! Layout:
 //! - `cli`: the command line.
 //! - `connect`: reaching the daemon (and starting it when needed).
+//! - `versions`: what client and daemon say of their versions, and what to tell
+//!   the user of a difference (a protocol mismatch, a binary replaced by an upgrade).
 //! - `ssh`: the system `ssh` as a transport; `remote`: `ssh://` addresses.
 //! - `commands`: the commands that do not attach (`ls`, `kill`, `capture`, ...).
 //! - `blocks`: the `blocks` and `block` commands.
@@ -25,6 +27,7 @@ pub mod remote;
 pub mod render;
 pub mod share;
 pub mod ssh;
+pub mod versions;
 
 use std::process::ExitCode;
 

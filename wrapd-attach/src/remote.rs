@@ -40,12 +40,23 @@ impl FromStr for SshUrl {
     }
 }
 
-/// Reach the daemon on `host` through ssh and the remote bridge.
+/// Reach the daemon on `host` through ssh and the remote bridge (ssh runs
+/// again whenever the connection breaks, so an attached client reconnects).
 pub async fn connect(host: &SshHost) -> Result<Client> {
+    let host = host.clone();
+    connect::over_streams(move || {
+        let host = host.clone();
+        async move { bridge(&host).await.map_err(std::io::Error::other) }
+    })
+    .await
+}
+
+/// One ssh connection running the remote bridge, once it greets us.
+async fn bridge(host: &SshHost) -> Result<Tunnel, crate::ssh::SshError> {
     let argv = vec![REMOTE_PROGRAM.to_owned(), "bridge".to_owned()];
     let mut tunnel = Tunnel::open(host, Remote::Run(argv))?;
     tunnel.expect(GREETING).await?;
-    connect::over_stream(tunnel).await
+    Ok(tunnel)
 }
 
 #[cfg(test)]

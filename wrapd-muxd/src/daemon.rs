@@ -9,7 +9,7 @@ use std::sync::{Arc, RwLock};
 
 use tokio_util::sync::CancellationToken;
 
-use crate::collab::{AttachSlots, SharedUpdates};
+use crate::collab::{AttachSlots, HistoryReads, SharedUpdates};
 use crate::config::Config;
 use crate::error::{Error, Result};
 use crate::paths;
@@ -54,6 +54,8 @@ pub struct Daemon {
     pub shares: Arc<Shares>,
     /// Collaborators' open attach streams (apart from the owner's clients).
     pub attach_slots: AttachSlots,
+    /// Collaborators' reads of a session's history in flight.
+    pub history_reads: HistoryReads,
     /// The latest update of each collaborators' view, shared by their streams.
     pub shared_updates: SharedUpdates,
     /// The daemon's CA, loaded when sharing first needs it.
@@ -114,12 +116,15 @@ impl Daemon {
                 (RevocationStore::in_memory(), Some(why))
             }
         };
+        let audit_dir = share_dir.join("audit");
         let ca = DaemonCa::new(share_dir, off);
-        let shares = Arc::new(Shares::new(revocations, share_limits(&config)));
+        let shares =
+            Arc::new(Shares::new(revocations, share_limits(&config)).with_audit_dir(audit_dir));
         Arc::new(Daemon {
             shell,
             shares,
             attach_slots: Default::default(),
+            history_reads: Default::default(),
             shared_updates: Default::default(),
             ca,
             share_port: SharePort::default(),
@@ -141,43 +146,27 @@ impl Daemon {
             .clone()
     }
 
-    /// Use `config` from now on: new sessions and new attachments follow it;
-    /// the socket stays (it needs a restart).
-    pub fn reload(&self, config: Config) {
+    /// Use `config` from now on: new sessions and new attachments follow it,
+    /// the listeners move (see `reload.rs`). What could not be applied is
+    /// logged, and returned.
+    pub fn reload(self: &Arc<Self>, config: Config) -> Vec<String> {
         let old = self.config();
-        if old.socket_path() != config.socket_path() {
-            tracing::warn!("daemon.socket changed: restart wrapd-muxd to use it");
-        }
-        if self.share_addr().is_some()
-            && (old.share.listen != config.share.listen
-                || old.share.team_ca != config.share.team_ca)
-        {
-            tracing::warn!("share.listen or share.team_ca changed: restart wrapd-muxd to use it");
-        }
-        if (
-            &old.share.web_listen,
-            &old.share.web_certificate,
-            &old.share.web_key,
-        ) != (
-            &config.share.web_listen,
-            &config.share.web_certificate,
-            &config.share.web_key,
-        ) {
-            tracing::warn!("share.web_* changed: restart wrapd-muxd to use it");
-        }
         *self
             .shares
             .limits
             .lock()
             .unwrap_or_else(std::sync::PoisonError::into_inner) = share_limits(&config);
-        if old.limits.max_message_bytes != config.limits.max_message_bytes {
-            tracing::warn!("limits.max_message_bytes changed: restart wrapd-muxd to use it");
-        }
+        let config = Arc::new(config);
         *self
             .config
             .write()
-            .unwrap_or_else(std::sync::PoisonError::into_inner) = Arc::new(config);
+            .unwrap_or_else(std::sync::PoisonError::into_inner) = config.clone();
+        let problems = crate::reload::apply(self, &old, &config);
+        for p in &problems {
+            tracing::warn!("reload: {p}");
+        }
         self.reloads.send_modify(|n| *n += 1);
+        problems
     }
 
     /// Changes with every reload of the config.

@@ -24,7 +24,9 @@
 //! - `systemd`: readiness notices, socket activation, the unit files.
 //! - `bridge`: the socket on stdio, for clients that come through `ssh`.
 //! - `background`: starting the daemon detached (for clients and the bridge).
+//! - `reload`: what a reload (SIGHUP) moves or cannot apply.
 //! - `config`, `paths`, `error`; `human`: sizes and counts in messages.
+//! - `executable`: the daemon's executable, and whether an upgrade replaced it.
 //! - `cli_docs`: shell completions and man pages from either program's clap command.
 
 pub mod admission;
@@ -36,12 +38,14 @@ pub mod config;
 pub mod convert;
 pub mod daemon;
 pub mod error;
+pub mod executable;
 pub mod human;
 pub mod local_authority;
 pub mod paths;
 pub mod pty;
 pub mod quiet_socket;
 pub mod registry;
+pub mod reload;
 pub mod rpc;
 pub mod server;
 pub mod session;

@@ -93,8 +93,9 @@ pub struct Pty {
 
 /// What a spawned program produces: its output and, once, its exit status.
 pub struct PtyOutput {
-    /// Output chunks, in order, until the end of the stream.
-    pub output: PtyReader,
+    /// The master to read the program's output from (non-blocking): made a
+    /// [`PtyReader`] on the runtime that reads it.
+    pub output: File,
     /// The child's exit status.
     pub exit: tokio::task::JoinHandle<io::Result<ExitStatus>>,
 }
@@ -158,7 +159,7 @@ impl Pty {
 
         set_nonblocking(&pty.master)?;
         let (stop_rx, stop_tx) = nix::unistd::pipe2(nix::fcntl::OFlag::O_CLOEXEC)?;
-        let reader = PtyReader::new(File::from(pty.master.try_clone()?))?;
+        let reader = File::from(pty.master.try_clone()?);
         let writer = File::from(pty.master.try_clone()?);
         let (in_tx, in_rx) = mpsc::channel(INPUT_QUEUE);
         let queued = Arc::new(AtomicUsize::new(0));
@@ -329,7 +330,7 @@ mod tests {
             "stty raw -echo; echo ready; sleep 0.1; cat > '{}'",
             out.display()
         );
-        let (pty, mut output) = Pty::spawn(&Command {
+        let (pty, output) = Pty::spawn(&Command {
             argv: vec!["sh".into(), "-c".into(), script],
             arg0: None,
             cwd: dir.path().to_owned(),
@@ -338,9 +339,10 @@ mod tests {
             rows: 24,
         })
         .unwrap();
+        let mut reader = PtyReader::new(output.output).unwrap();
         let mut seen: Vec<u8> = Vec::new();
         while !String::from_utf8_lossy(&seen).contains("ready") {
-            seen.extend(output.output.recv().await.unwrap());
+            seen.extend(reader.recv().await.unwrap());
         }
         // Small chunks go straight in; a big one fills the PTY while `sleep`
         // runs, and what follows it must queue behind it while the writer

@@ -10,7 +10,9 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::{Duration, Instant};
 
-use wrapd_muxd::term::{Attrs, Line, RowIndex, Style, Term, TermConfig};
+mod term_cells;
+
+use wrapd_muxd::term::{Attrs, Style, Term, TermConfig};
 
 const COLS: u16 = 80;
 const ROWS: u16 = 24;
@@ -145,41 +147,6 @@ fn run_in_tmux(name: &str) -> TmuxView {
     }
 }
 
-/// A screen as cells: (grapheme, style) per column, trailing blanks dropped
-/// (tmux's capture leaves out trailing blanks even when they have a colour).
-fn cells(line: &Line) -> Vec<(String, Style)> {
-    let mut out = Vec::new();
-    for span in &line.spans {
-        if span.cluster {
-            out.push((span.text.clone(), normalize(span.style)));
-            if span.wide {
-                out.push((String::new(), normalize(span.style)));
-            }
-            continue;
-        }
-        let mut chars = span.text.chars().peekable();
-        while let Some(c) = chars.next() {
-            let mut g = c.to_string();
-            while let Some(&z) = chars.peek() {
-                if unicode_width::UnicodeWidthChar::width(z) == Some(0) {
-                    g.push(z);
-                    chars.next();
-                } else {
-                    break;
-                }
-            }
-            out.push((g, normalize(span.style)));
-            if span.wide {
-                out.push((String::new(), normalize(span.style)));
-            }
-        }
-    }
-    while out.last().is_some_and(|(g, _)| g == " ") {
-        out.pop();
-    }
-    out
-}
-
 /// Attributes tmux's capture does not carry are not compared.
 fn normalize(mut s: Style) -> Style {
     s.underline_color = Default::default();
@@ -199,8 +166,14 @@ fn normalize(mut s: Style) -> Style {
 }
 
 fn screen_cells(t: &Term) -> Vec<Vec<(String, Style)>> {
-    (0..u64::from(t.rows()))
-        .map(|y| cells(&t.line(RowIndex(t.screen_start().0 + y)).unwrap_or_default()))
+    term_cells::screen_lines(t)
+        .iter()
+        .map(|line| {
+            term_cells::cells(line)
+                .into_iter()
+                .map(|(g, style)| (g, normalize(style)))
+                .collect()
+        })
         .collect()
 }
 

@@ -581,14 +581,7 @@ async fn team_members_join_with_their_team_identity() {
     let mut req = share_req("s", pb::Role::Unspecified);
     req.team_role = pb::Role::Viewer as i32;
     let info = admin.start_share(req).await.unwrap().into_inner();
-    let read = |p: &std::path::Path| std::fs::read_to_string(p).unwrap();
-    let tess = Collaborator {
-        addr: link(&info, "team").addr,
-        ca_pem: d.ca_pem(),
-        cert_pem: read(&member.cert),
-        key_pem: read(&member.key),
-        whoami: Default::default(),
-    };
+    let tess = team_collaborator(&d, &info, &member);
     assert!(
         link(&info, "team").secret.is_none(),
         "a team link has no secret"
@@ -613,11 +606,7 @@ async fn team_members_join_with_their_team_identity() {
     type_in(&tx, "nope\r").await;
     assert_eq!(next_notice(&mut ev).await.code, "PermissionDenied");
     // Outside the team's email domain.
-    let oz = Collaborator {
-        cert_pem: read(&outsider.cert),
-        key_pem: read(&outsider.key),
-        ..tess.clone()
-    };
+    let oz = team_collaborator(&d, &info, &outsider);
     let e = oz
         .share()
         .await

@@ -40,7 +40,7 @@ async fn call(ch: &Channel, rpc: &str, target: &str) -> Code {
     let t = target.to_owned();
     let r: Result<(), tonic::Status> = match rpc {
         "GetServerInfo" => m
-            .get_server_info(pb::GetServerInfoRequest {})
+            .get_server_info(pb::GetServerInfoRequest::default())
             .await
             .map(drop),
         "CreateSession" => m.create_session(create("x", &["cat"])).await.map(drop),

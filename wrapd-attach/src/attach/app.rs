@@ -80,6 +80,8 @@ pub struct App {
     pub status_line: bool,
     /// A message for the status line, until the next key.
     pub notice: Option<String>,
+    /// The stream broke: "reconnecting…", shown until it is back.
+    pub connection: Option<String>,
     /// The outer terminal's size.
     pub outer: (u16, u16),
     /// Rows asked for and not yet received, so they are asked for once.
@@ -107,6 +109,7 @@ impl App {
             read_only,
             status_line: config.status_line,
             notice: None,
+            connection: None,
             outer,
             pending_fetch: None,
             // Nothing to draw before the first snapshot: a frame of nothing

@@ -303,8 +303,8 @@ fn a_click_on_an_avatar_jumps_to_their_highlight() {
     assert_eq!(super::super::ui::avatar_at(&app, ada_x - 1), Some(1));
 }
 
-#[test]
-fn a_long_notice_is_cut_and_the_badges_stay() {
+/// A viewer (Ada) in Olive's share, 100 columns wide.
+fn collaborator_app() -> App {
     let mut app = app_with_blocks();
     app.outer = (100, 11);
     app.presence = Presence::new(Side::Collaborator("shared by Olive".into()));
@@ -324,12 +324,23 @@ fn a_long_notice_is_cut_and_the_badges_stay() {
         you: "p1".into(),
         role: pb::Role::Viewer as i32,
     });
-    app.notice = Some("you are a viewer: ask for control with prefix c — ".repeat(3));
+    app
+}
+
+/// The status line as drawn.
+fn status_of(app: &App) -> String {
     let backend = ratatui::backend::TestBackend::new(100, 11);
     let mut terminal = ratatui::Terminal::new(backend).unwrap();
-    terminal.draw(|f| super::super::ui::draw(f, &app)).unwrap();
+    terminal.draw(|f| super::super::ui::draw(f, app)).unwrap();
     let buf = terminal.backend().buffer();
-    let status: String = (0..100).map(|x| buf[(x, 10)].symbol().to_owned()).collect();
+    (0..100).map(|x| buf[(x, 10)].symbol().to_owned()).collect()
+}
+
+#[test]
+fn a_long_notice_is_cut_and_the_badges_stay() {
+    let mut app = collaborator_app();
+    app.notice = Some("you are a viewer: ask for control with prefix c — ".repeat(3));
+    let status = status_of(&app);
     assert!(
         status.contains("[viewer · shared by Olive] you are a viewer"),
         "{status}"
@@ -348,6 +359,23 @@ fn a_long_notice_is_cut_and_the_badges_stay() {
             "avatar {n} can be clicked"
         );
     }
+}
+
+#[test]
+fn reconnecting_leads_the_status_line_and_the_badges_stay() {
+    let mut app = collaborator_app();
+    app.connection =
+        Some("reconnecting… try 3 (cannot reach the daemon: ".to_owned() + &"x".repeat(80));
+    let status = status_of(&app);
+    assert!(
+        status.starts_with("[reconnecting… try 3 (cannot reach"),
+        "{status}"
+    );
+    assert!(status.ends_with(" OL Olive:★ AD Ada(you):v "), "{status}");
+    app.connection = None;
+    let back = status_of(&app);
+    assert!(!back.contains("reconnecting"), "{back}");
+    assert!(back.ends_with("80x10 · 0 clients "), "{back}");
 }
 
 #[test]

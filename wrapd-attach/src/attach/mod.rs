@@ -8,6 +8,7 @@
 //! - `presence`: who is here (shared sessions), their badges and highlights.
 //! - `menu`: the owner's share menu; `share_ops`: what its choices do.
 //! - `help`: the help overlay (every key in effect), laid out for any size.
+//! - `reconnect`: the "reconnecting…" state after the stream broke.
 //! - `ui`: drawing.
 //!
 //! The loop here owns the I/O: the outer terminal's events, the attach stream,
@@ -23,6 +24,7 @@ mod menu;
 mod pacer;
 mod presence;
 mod range;
+mod reconnect;
 mod scroll;
 mod share_ops;
 mod terminal;
@@ -53,6 +55,7 @@ use crate::commands::exit_text;
 use crate::connect::{Client, status_message};
 use app::{Action, App};
 use pacer::Pacer;
+use reconnect::Reconnecting;
 use terminal::TerminalGuard;
 pub use terminal::available as terminal_available;
 pub use terminal::restore as restore_terminal;
@@ -150,6 +153,9 @@ impl Stream {
             Some(pb::AttachEvent {
                 msg: Some(Event::Attached(a)),
             }) => {
+                if let Some(why) = crate::versions::attached_mismatch(&a) {
+                    return Err(tonic::Status::failed_precondition(why));
+                }
                 let session_id = a.session.as_ref().map(|s| s.id.clone()).unwrap_or_default();
                 Ok((
                     Stream {
@@ -210,6 +216,8 @@ fn start_request(app: &App, target: String, opts: &AttachOptions) -> pb::AttachS
         history_rows: SNAPSHOT_HISTORY,
         create: opts.create.is_some(),
         create_request: opts.create.clone(),
+        client_version: wrapd_proto::version::VERSION.to_owned(),
+        client_protocol: wrapd_proto::version::PROTOCOL,
         ..Default::default()
     }
 }
@@ -249,6 +257,8 @@ pub async fn run(
     let mut winch = signal(SignalKind::window_change())?;
     let outer = crossterm::terminal::size().context(no_terminal)?;
     let mut app = App::new(config, opts.read_only, outer);
+    // A daemon running a replaced binary: said on stderr, and here too.
+    app.notice = crate::versions::take_notice();
     app.presence = presence::Presence::new(match &opts.share {
         ShareSide::None => presence::Side::None,
         ShareSide::Owner { .. } => presence::Side::Owner,
@@ -297,6 +307,8 @@ pub async fn run(
     let mut prefetched = false;
     let mut cursor_shape = None;
     let links = share_ops::Links::default();
+    // Without a stream, getting one back (see `reconnect`).
+    let mut reconnecting: Option<Reconnecting> = None;
 
     let outcome = loop {
         let draw_at = if app.dirty {
@@ -325,7 +337,7 @@ pub async fn run(
                 Ok(None) => break Outcome::Terminated,
                 Err(e) => break Outcome::LostServer(format!("reading the terminal: {e}")),
             },
-            msg = stream.events.message() => match msg {
+            msg = stream.events.message(), if reconnecting.is_none() => match msg {
                 Ok(Some(pb::AttachEvent { msg: Some(Event::Update(u)) })) => { app.on_update(&u); vec![] }
                 Ok(Some(pb::AttachEvent { msg: Some(Event::Notice(n)) })) => { app.notice = Some(n.message); app.dirty = true; vec![] }
                 Ok(Some(pb::AttachEvent { msg: Some(Event::Ended(e)) })) => break ended(&app, e),
@@ -339,14 +351,50 @@ pub async fn run(
                     vec![]
                 }
                 Ok(Some(_)) => vec![],
-                Ok(None) => break Outcome::LostServer("the daemon closed the stream".to_owned()),
-                // A refusal (removed, share stopped) is final: no retrying.
-                Err(s) if is_refusal(&s) => break Outcome::Refused(status_message(&s)),
-                Err(_) => match reconnect(&mut client, &app, &opts, &stream).await {
-                    Ok(s2) => { stream = s2; stream.tell_look(&terminal_look).await; vec![] }
-                    Err(why) => break Outcome::LostServer(why),
-                },
+                // Broken (or closed without an end): say so and try again,
+                // unless it is a final answer (removed, share stopped, ...).
+                broken => {
+                    let why = match broken {
+                        Err(s) => match reconnect::final_answer(&s, &opts) {
+                            Some(outcome) => break outcome,
+                            None => status_message(&s),
+                        },
+                        _ => "the daemon closed the stream".to_owned(),
+                    };
+                    let r = Reconnecting::start(why);
+                    app.connection = Some(r.status());
+                    app.dirty = true;
+                    reconnecting = Some(r);
+                    vec![]
+                }
             },
+            _ = tokio::time::sleep_until(reconnecting.as_ref().map_or_else(Instant::now, Reconnecting::due)), if reconnecting.is_some() => {
+                let r = reconnecting.as_mut().expect("reconnecting");
+                let start = reconnect::resume(
+                    start_request(&app, String::new(), &opts),
+                    &stream.session_id,
+                    app.mirror.seq(),
+                    app.mirror.screen_start(),
+                );
+                match Stream::open(&mut client, start).await {
+                    Ok((s2, _)) => {
+                        stream = s2;
+                        stream.tell_look(&terminal_look).await;
+                        let typed = r.take_input();
+                        if !typed.is_empty() {
+                            stream.send(Req::Input(typed)).await;
+                        }
+                        reconnecting = None;
+                        app.connection = None;
+                    }
+                    Err(s) => match r.failed(&s, &opts) {
+                        reconnect::Failure::Final(outcome) => break outcome,
+                        reconnect::Failure::Retry => app.connection = Some(r.status()),
+                    },
+                }
+                app.dirty = true;
+                vec![]
+            }
             Some(reply) = replies.recv() => match reply {
                 Reply::Rows(rows) => app.on_rows(&rows),
                 Reply::Search(q, found) => app.on_search(found, &q),
@@ -368,10 +416,16 @@ pub async fn run(
         let mut done = None;
         for action in actions {
             match action {
-                Action::Input(data) => {
-                    pacer.typed();
-                    stream.send(Req::Input(data)).await
-                }
+                Action::Input(data) => match &mut reconnecting {
+                    Some(r) => {
+                        r.keep_input(data);
+                        app.connection = Some(r.status());
+                    }
+                    None => {
+                        pacer.typed();
+                        stream.send(Req::Input(data)).await
+                    }
+                },
                 Action::Resize { cols, rows } => {
                     // A viewer's size would be refused: don't ask.
                     let viewer =
@@ -581,54 +635,4 @@ fn ended(app: &App, e: pb::Ended) -> Outcome {
         Reason::Detached => Outcome::Detached(name),
         Reason::Unspecified => Outcome::LostServer(e.message),
     }
-}
-
-/// A status that says "no", as opposed to a broken connection.
-fn is_refusal(s: &tonic::Status) -> bool {
-    use tonic::Code;
-    matches!(
-        s.code(),
-        Code::PermissionDenied
-            | Code::Unauthenticated
-            | Code::FailedPrecondition
-            | Code::NotFound
-            | Code::ResourceExhausted
-    )
-}
-
-/// The stream broke without an end: try to resume where we were.
-async fn reconnect(
-    client: &mut Client,
-    app: &App,
-    opts: &AttachOptions,
-    old: &Stream,
-) -> Result<Stream, String> {
-    let collaborator = matches!(opts.share, ShareSide::Collaborator { .. });
-    let mut last = tonic::Status::unavailable("");
-    // Over a network (a share) the outage may last: keep trying for about
-    // half a minute; the local daemon either comes back at once or not.
-    let attempts = if collaborator { 14 } else { 3 };
-    for attempt in 0..attempts {
-        tokio::time::sleep(Duration::from_millis((100u64 << attempt.min(5)).min(2_500))).await;
-        let mut start = start_request(
-            app,
-            old.session_id.clone(),
-            &AttachOptions {
-                create: None,
-                ..opts.clone()
-            },
-        );
-        start.resume_session_id = old.session_id.clone();
-        start.resume_seq = app.mirror.seq();
-        start.resume_screen_start = app.mirror.screen_start();
-        match Stream::open(client, start).await {
-            Ok((s, _)) => return Ok(s),
-            Err(s) if is_refusal(&s) => return Err(status_message(&s)),
-            Err(s) => last = s,
-        }
-    }
-    let refused = collaborator
-        .then(|| crate::share::tls::certificate_refused(&last))
-        .flatten();
-    Err(refused.unwrap_or_else(|| status_message(&last)))
 }

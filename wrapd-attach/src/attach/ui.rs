@@ -79,6 +79,13 @@ fn status_left(app: &App) -> Vec<Span<'static>> {
         format!("[{}] ", m.session_name()),
         base.add_modifier(Modifier::BOLD),
     )];
+    // First, so that the badges never crowd it out.
+    if let Some(c) = &app.connection {
+        left.insert(
+            0,
+            Span::styled(format!("[{c}] "), base.bg(Color::Red).fg(Color::White)),
+        );
+    }
     match &app.mode {
         Mode::Prefix => left.push(Span::styled(
             "(prefix) ",
@@ -172,7 +179,8 @@ impl StatusLayout {
         let mut badges = app.presence.badge_groups(false);
         let mut right = right_text(app);
         let right_width = |r: &str| unicode_width::UnicodeWidthStr::width(r);
-        if groups_width(&badges) + right_width(&right) > width {
+        // Reconnecting: the size and clients are stale, the state is not.
+        if groups_width(&badges) + right_width(&right) > width || app.connection.is_some() {
             right.clear();
         }
         if groups_width(&badges) > width {

@@ -30,6 +30,7 @@ use tonic::Status;
 use wrapd_proto::pb;
 use wrapd_proto::pb::attach_event::Msg as Event;
 use wrapd_proto::pb::attach_request::Msg as Req;
+use wrapd_proto::version::{self, Speaker};
 
 use super::input::input_task;
 use super::presence::{self, Presence};
@@ -92,6 +93,14 @@ pub async fn attach(
         Rpc::Attach,
         &start.target,
     )?;
+    let client = Speaker {
+        version: &start.client_version,
+        protocol: start.client_protocol,
+        min_protocol: 0,
+    };
+    if let Some(why) = version::mismatch(client, Speaker::this_build()) {
+        return Err(Status::failed_precondition(why));
+    }
     let mut collab = match access {
         Access::Owner => None,
         Access::Collaborator(c) => Some(c),
@@ -153,6 +162,9 @@ pub async fn attach(
 
     let (tx, rx) = mpsc::channel(EVENT_BUFFER);
     let attached = pb::Attached {
+        server_version: version::VERSION.to_owned(),
+        protocol: version::PROTOCOL,
+        min_protocol: version::MIN_PROTOCOL,
         session: Some(match &collab {
             None => convert::session_info(attachment.info.clone()),
             Some(_) => Window::session_info(convert::session_info(attachment.info.clone())),

@@ -11,15 +11,18 @@
 //!   - `presence`: the stream as a participant (counted, audited), and who
 //!     is here.
 //! - `slots`: how many attach streams each participant holds open.
+//! - `reads`: how many reads of a session's history each participant has in flight.
 //! - `shared_updates`: one update for the collaborators at the same point.
 
 mod attach;
 mod input;
 mod presence;
+pub mod reads;
 pub mod shared_updates;
 pub mod slots;
 mod sync;
 
 pub use attach::{EventStream, Inbound, attach};
+pub use reads::{HistoryReads, ReadTurn};
 pub use shared_updates::SharedUpdates;
 pub use slots::AttachSlots;

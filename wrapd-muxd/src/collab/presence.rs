@@ -108,20 +108,17 @@ impl Presence {
                         p.last_seen_ms = now;
                     }
                     let text = data.escape_ascii().to_string();
-                    match share.audit.last_record_mut() {
-                        Some(e)
-                            if e.action == "input"
-                                && e.participant_id == c.participant_id
-                                && now.saturating_sub(e.at_ms) < AUDIT_JOIN_MS
-                                && e.detail.len() + text.len() <= AUDIT_INPUT_CHARS =>
-                        {
-                            e.detail.push_str(&text);
-                            share.audit.record_grew(text.len());
-                        }
-                        _ => {
-                            let text: String = text.chars().take(AUDIT_INPUT_CHARS).collect();
-                            share.audit(&c.participant_id, "input", text);
-                        }
+                    let joins = share.audit.last_record().is_some_and(|e| {
+                        e.action == "input"
+                            && e.participant_id == c.participant_id
+                            && now.saturating_sub(e.at_ms) < AUDIT_JOIN_MS
+                            && e.detail.len() + text.len() <= AUDIT_INPUT_CHARS
+                    });
+                    if joins {
+                        share.audit.append_to_last_record(&text);
+                    } else {
+                        let text: String = text.chars().take(AUDIT_INPUT_CHARS).collect();
+                        share.audit(&c.participant_id, "input", text);
                     }
                 }
             }

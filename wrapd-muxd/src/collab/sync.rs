@@ -4,6 +4,7 @@
 use std::sync::Arc;
 
 use prost::Message;
+use tokio::time::Instant;
 use tokio_util::sync::CancellationToken;
 use wrapd_proto::pb;
 use wrapd_proto::pb::attach_event::Msg as Event;
@@ -50,6 +51,7 @@ pub(super) async fn sync_task(
             history_rows,
         })
     });
+    let mut last_sent = None;
     loop {
         let now = pulse.borrow_and_update().clone();
         if let Some(reason) = now.ended {
@@ -57,6 +59,16 @@ pub(super) async fn sync_task(
             return;
         }
         if point.is_none_or(|p| p.seq != now.seq) {
+            let send_at = attachment.pacer.send_at(last_sent, Instant::now());
+            if send_at > Instant::now() {
+                // Streaming output: the next update covers all of it.
+                tokio::select! {
+                    biased;
+                    _ = cut_off.cancelled() => break,
+                    _ = done.cancelled() => return,
+                    _ = tokio::time::sleep_until(send_at) => continue,
+                }
+            }
             let build = || fetch(&attachment, point, history_rows, oldest, window);
             let fetched = match &view {
                 Some(view) => view.update(point, now.seq, build).await,
@@ -90,6 +102,7 @@ pub(super) async fn sync_task(
             if !sent {
                 break;
             }
+            last_sent = Some(Instant::now());
         }
         tokio::select! {
             // The other tasks end when access does: say why before `done`.

@@ -22,8 +22,9 @@ use std::sync::Arc;
 use tonic::{Request, Response, Status, Streaming};
 use wrapd_proto::pb;
 use wrapd_proto::pb::mux_server::Mux;
+use wrapd_proto::version;
 
-use crate::collab;
+use crate::collab::{self, ReadTurn};
 use crate::convert::{self, new_session};
 use crate::daemon::Daemon;
 pub use crate::error::status;
@@ -85,6 +86,22 @@ impl MuxService {
     }
 
     /// The session a request may touch, and the collaborator's window on it.
+    /// [`Self::session`] for a read of the history: also waits for the
+    /// caller's turn to read (`collab::reads`), held until the reply is built.
+    async fn history_session<T>(
+        &self,
+        req: &Request<T>,
+        rpc: Rpc,
+        target: &str,
+    ) -> Result<(SessionHandle, Option<Collab>, ReadTurn), Status> {
+        let (handle, collab) = self.session(req, rpc, target)?;
+        let who = collab
+            .as_ref()
+            .map(|c| (c.share_id.as_str(), c.participant_id.as_str()));
+        let turn = self.daemon.history_reads.turn(who).await;
+        Ok((handle, collab, turn))
+    }
+
     fn session<T>(
         &self,
         req: &Request<T>,
@@ -182,11 +199,20 @@ impl Mux for MuxService {
         req: Request<pb::GetServerInfoRequest>,
     ) -> Result<Response<pb::ServerInfo>, Status> {
         self.owner_only(&req, "GetServerInfo")?;
+        let client = req.get_ref();
+        tracing::debug!(
+            client_version = client.client_version,
+            client_protocol = client.client_protocol,
+            "a client asked who serves"
+        );
         Ok(Response::new(pb::ServerInfo {
-            version: env!("CARGO_PKG_VERSION").to_owned(),
+            version: version::VERSION.to_owned(),
             pid: std::process::id(),
             socket_path: self.daemon.socket_path.to_string_lossy().into_owned(),
             started_at_ms: self.daemon.started_at_ms,
+            protocol: version::PROTOCOL,
+            min_protocol: version::MIN_PROTOCOL,
+            executable: Some(crate::executable::running()),
         }))
     }
 
@@ -277,7 +303,9 @@ impl Mux for MuxService {
         &self,
         req: Request<pb::ReadRowsRequest>,
     ) -> Result<Response<pb::ReadRowsResponse>, Status> {
-        let (handle, collab) = self.session(&req, Rpc::ReadRows, &req.get_ref().target)?;
+        let (handle, collab, _turn) = self
+            .history_session(&req, Rpc::ReadRows, &req.get_ref().target)
+            .await?;
         let req = req.into_inner();
         if req.end < req.start {
             return Err(Status::invalid_argument(format!(
@@ -311,7 +339,9 @@ impl Mux for MuxService {
         &self,
         req: Request<pb::SearchRowsRequest>,
     ) -> Result<Response<pb::SearchRowsResponse>, Status> {
-        let (handle, collab) = self.session(&req, Rpc::SearchRows, &req.get_ref().target)?;
+        let (handle, collab, _turn) = self
+            .history_session(&req, Rpc::SearchRows, &req.get_ref().target)
+            .await?;
         let req = req.into_inner();
         if req.query.is_empty() {
             return Err(Status::invalid_argument("the search text is empty"));
@@ -346,7 +376,9 @@ impl Mux for MuxService {
         &self,
         req: Request<pb::ListBlocksRequest>,
     ) -> Result<Response<pb::ListBlocksResponse>, Status> {
-        let (handle, collab) = self.session(&req, Rpc::ListBlocks, &req.get_ref().target)?;
+        let (handle, collab, _turn) = self
+            .history_session(&req, Rpc::ListBlocks, &req.get_ref().target)
+            .await?;
         let response = blocks::list(handle, window(&collab), req.into_inner()).await?;
         charge(&self.daemon, &collab, &response)?;
         Ok(Response::new(response))
@@ -356,7 +388,9 @@ impl Mux for MuxService {
         &self,
         req: Request<pb::GetBlockOutputRequest>,
     ) -> Result<Response<pb::GetBlockOutputResponse>, Status> {
-        let (handle, collab) = self.session(&req, Rpc::GetBlockOutput, &req.get_ref().target)?;
+        let (handle, collab, _turn) = self
+            .history_session(&req, Rpc::GetBlockOutput, &req.get_ref().target)
+            .await?;
         let response = blocks::output(handle, window(&collab), req.into_inner()).await?;
         charge(&self.daemon, &collab, &response)?;
         Ok(Response::new(response))

@@ -519,9 +519,27 @@ impl ShareAdmin for ShareAdminService {
         &self,
         req: Request<pb::GetAuditLogRequest>,
     ) -> Result<Response<pb::GetAuditLogResponse>, Status> {
-        let id = self.share_id(&req.into_inner().target)?;
-        let st = self.shares().lock();
-        let entries = st.share(&id).map(|s| s.audit.entries()).unwrap_or_default();
-        Ok(Response::new(pb::GetAuditLogResponse { entries }))
+        let target = req.into_inner().target;
+        let not_live = match self.share_id(&target) {
+            Ok(id) => {
+                let st = self.shares().lock();
+                let entries = st.share(&id).map(|s| s.audit.entries()).unwrap_or_default();
+                return Ok(Response::new(pb::GetAuditLogResponse { entries }));
+            }
+            Err(not_live) => not_live,
+        };
+        // A share that stopped (or ran before a restart): its file. With no
+        // target, the most recent session's, if there is one.
+        let target = if target.is_empty() {
+            let recent = self.daemon.registry.resolve("");
+            recent.map(|h| h.id.0.clone()).unwrap_or_default()
+        } else {
+            target
+        };
+        match self.shares().stored_audit(&target) {
+            Some(Ok(entries)) => Ok(Response::new(pb::GetAuditLogResponse { entries })),
+            Some(Err(e)) => Err(Status::data_loss(e)),
+            None => Err(not_live),
+        }
     }
 }

@@ -5,13 +5,15 @@
 //! program's exit. Each batch of output is parsed in one go and committed as one
 //! sequence number, which wakes the clients' sync tasks.
 //!
-//! Every session's actor shares the runtime's few worker threads with every
-//! other session and client, so a turn of the loop does bounded work: at most
-//! [`TURN_BYTES`] of output are parsed before the actor gives its thread back
-//! to the runtime. Without that, a program printing without pause kept its
-//! actor running for a whole cooperative budget (128 reads, up to ~1 s of
-//! parsing), and nothing else on that thread ran meanwhile — not even the
-//! I/O driver, so other sessions' keystrokes waited for it.
+//! Each session's actor runs on a thread of its own (with a single-threaded
+//! runtime that watches only its PTY and timers), not on the daemon's shared
+//! workers: parsing a program's output is the one long-running job of the
+//! daemon, and a program printing without pause would otherwise keep a
+//! shared worker busy while other sessions' keystrokes, echoes and clients
+//! waited for it (up to ~1 s, measured) — or, yielding every few kilobytes to
+//! be fair, pay for the hand-offs (a third of its throughput, measured). On
+//! threads of their own, sessions are scheduled by the kernel like processes:
+//! a busy one takes a core, the others and every client keep theirs.
 
 use std::time::Duration;
 
@@ -30,10 +32,14 @@ use super::handle::{BlockInfo, BlockPage, Rows, SessionCmd, SessionHandle};
 use super::sync::{Clipboard, Pulse, SessionMeta, build_update};
 use super::{ClientId, EndReason, SessionId, SessionInfo, Size, now_ms};
 
-/// Output parsed in one turn at most (a little more: the last read may end
-/// past it): under a millisecond of parsing for dense colour. Once this much
-/// has been parsed, the actor yields to the runtime before it parses more.
-const TURN_BYTES: usize = 32 * 1024;
+/// Output parsed in one batch at most (a little more: the last read may end
+/// past it). A batch is committed as one sequence number; between batches the
+/// actor takes its commands (input first), so this session's own typing waits
+/// for at most one batch (well under a millisecond of dense colour).
+const BATCH_BYTES: usize = 32 * 1024;
+/// Reads of the history queued for a session at most; more wait in their
+/// callers' tasks.
+const HISTORY_READS: usize = 64;
 /// How long to wait for the rest of the output once the program has exited
 /// (a background job may hold the terminal open forever).
 const DRAIN_AFTER_EXIT: Duration = Duration::from_millis(250);
@@ -116,14 +122,44 @@ pub fn spawn(spec: SessionSpec, shutdown: CancellationToken) -> Result<SessionHa
         block_events: broadcast::channel(BLOCK_EVENT_BUFFER).0,
     };
     tracing::info!(session = %id, pid = session.pty.pid, command = ?session.argv, "session started");
-    let handle = SessionHandle { id: id.clone(), tx };
-    tokio::spawn(async move {
-        let reason = session.run(rx, output, shutdown).await;
-        tracing::info!(session = %id, ?reason, "session ended");
-        on_end(&id);
-    });
+    let (reads_tx, reads) = mpsc::channel(HISTORY_READS);
+    let handle = SessionHandle {
+        id: id.clone(),
+        tx,
+        reads: reads_tx,
+    };
+    let PtyOutput { output, exit } = output;
+    let command_line = session.argv.join(" ");
+    let failed = |what: &str, e: std::io::Error| Error::Spawn {
+        command: command_line.clone(),
+        source: std::io::Error::new(e.kind(), format!("{what}: {e}")),
+    };
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| failed("a runtime for the session", e))?;
+    // Registered with the session's own runtime: only its thread is woken
+    // when the program writes.
+    let chunks = {
+        let _in_session = runtime.enter();
+        PtyReader::new(output).map_err(|e| failed("watching the PTY", e))?
+    };
+    // Whatever `on_end` starts belongs to the daemon, not to this thread.
+    let daemon_runtime = tokio::runtime::Handle::current();
+    let thread = std::thread::Builder::new().name(format!("session-{}", session.pty.pid));
+    thread
+        .spawn(move || {
+            let reason = runtime.block_on(session.run(rx, reads, chunks, exit, shutdown));
+            tracing::info!(session = %id, ?reason, "session ended");
+            let _in_daemon = daemon_runtime.enter();
+            on_end(&id);
+        })
+        .map_err(|e| failed("a thread for the session", e))?;
     Ok(handle)
 }
+
+/// The program's exit status, once (a task on the daemon's runtime).
+type ExitWaiter = tokio::task::JoinHandle<std::io::Result<ExitStatus>>;
 
 /// What to do after a command.
 enum Flow {
@@ -135,20 +171,15 @@ impl Session {
     async fn run(
         mut self,
         mut cmds: mpsc::Receiver<SessionCmd>,
-        output: PtyOutput,
+        mut reads: mpsc::Receiver<SessionCmd>,
+        mut chunks: PtyReader,
+        exit: ExitWaiter,
         shutdown: CancellationToken,
     ) -> EndReason {
-        let PtyOutput {
-            output: mut chunks,
-            exit,
-        } = output;
         let mut exit = Some(exit);
         let mut output_open = true;
         let mut exit_status: Option<ExitStatus> = None;
         let mut drain_deadline: Option<Instant> = None;
-        // Output parsed since the actor last gave its thread back: batches
-        // that each find less than a turn's worth still add up to one.
-        let mut parsed = 0;
         let reason = loop {
             tokio::select! {
                 biased;
@@ -166,16 +197,17 @@ impl Session {
                 }
                 chunk = chunks.recv(), if output_open => match chunk {
                     Some(chunk) => {
-                        parsed += self.feed(chunk, &mut chunks);
-                        if parsed >= TURN_BYTES {
-                            // More is likely waiting: let every other task
-                            // (and the I/O driver) run before we parse it.
-                            parsed = 0;
-                            tokio::task::yield_now().await;
+                        self.feed(chunk, &mut chunks);
+                        // Output that never pauses must not starve the reads.
+                        if let Ok(read) = reads.try_recv() {
+                            self.handle(read);
                         }
                     }
                     None => output_open = false,
                 },
+                Some(read) = reads.recv() => {
+                    self.handle(read);
+                }
                 status = async { exit.as_mut().expect("guarded").await }, if exit.is_some() => {
                     exit = None;
                     let status = match status {
@@ -208,13 +240,13 @@ impl Session {
         reason
     }
 
-    /// Parse a batch of output (what is there, up to about [`TURN_BYTES`])
-    /// and wake the clients; the bytes parsed.
-    fn feed(&mut self, first: Vec<u8>, chunks: &mut PtyReader) -> usize {
+    /// Parse a batch of output (what is there, up to about [`BATCH_BYTES`])
+    /// and wake the clients.
+    fn feed(&mut self, first: Vec<u8>, chunks: &mut PtyReader) {
         self.term.set_clock(now_ms());
         self.term.feed(&first);
         let mut parsed = first.len();
-        while parsed < TURN_BYTES {
+        while parsed < BATCH_BYTES {
             match chunks.try_recv() {
                 Some(chunk) => {
                     self.term.feed(&chunk);
@@ -237,7 +269,6 @@ impl Session {
                 seq,
             });
         }
-        parsed
     }
 
     /// Act on the terminal's events; the last clipboard the program set, if any.
@@ -393,7 +424,7 @@ impl Session {
             } => {
                 let term = &self.term;
                 let capture = if scrollback {
-                    off_the_worker(|| term.capture(true, ansi))
+                    term.capture(true, ansi)
                 } else {
                     term.capture(false, ansi)
                 };
@@ -418,7 +449,7 @@ impl Session {
                 reply,
             } => {
                 let term = &self.term;
-                let found = off_the_worker(|| term.search(&query, from, backwards, case_sensitive));
+                let found = term.search(&query, from, backwards, case_sensitive);
                 let _ = reply.send(found);
             }
             SessionCmd::Rename { name } => {
@@ -442,8 +473,7 @@ impl Session {
                 };
                 let term = &self.term;
                 let found = block.map(|b| {
-                    let output =
-                        off_the_worker(|| term.block_output(b.id, ansi)).unwrap_or_default();
+                    let output = term.block_output(b.id, ansi).unwrap_or_default();
                     (self.block_info(b), output)
                 });
                 let _ = reply.send(found);
@@ -474,21 +504,5 @@ impl Session {
         self.last_active_ms = now_ms();
         self.pty.write(data)?;
         Ok(())
-    }
-}
-
-/// Run work that reads the whole history (a search, a capture with
-/// scrollback, a long block's output: tens of milliseconds for 100,000
-/// lines) without holding up everything else scheduled on this worker
-/// thread: on the multi-threaded runtime the worker hands its other tasks,
-/// and the I/O driver, to another thread while this one works. Elsewhere
-/// (a single-threaded runtime in tests) it just runs.
-fn off_the_worker<T>(work: impl FnOnce() -> T) -> T {
-    use tokio::runtime::{Handle, RuntimeFlavor};
-    match Handle::try_current() {
-        Ok(handle) if handle.runtime_flavor() == RuntimeFlavor::MultiThread => {
-            tokio::task::block_in_place(work)
-        }
-        _ => work(),
     }
 }

@@ -5,6 +5,7 @@ use tokio::sync::{broadcast, mpsc, oneshot, watch};
 use crate::error::{Error, Result};
 use crate::term::{Block, BlockEvent, BlockId, BlockOutput, Line, Match, RowIndex, TerminalLook};
 
+use super::pace::UpdatePacer;
 use super::sync::{Pulse, SyncPoint, Update};
 use super::{ClientId, SessionId, SessionInfo, Size};
 
@@ -86,6 +87,26 @@ pub(super) enum SessionCmd {
 }
 
 /// A block and whether its output rows were trimmed from history.
+impl SessionCmd {
+    /// Reads of the history: they may take tens of milliseconds each (a
+    /// search through 100,000 rows) and anyone attached may ask many, so
+    /// they take a lane of their own. Typing, resizes and the updates that
+    /// carry echoes never queue behind them; the actor takes one between
+    /// batches of output, so output never starves them either.
+    pub(super) fn reads_history(&self) -> bool {
+        matches!(
+            self,
+            SessionCmd::Capture {
+                scrollback: true,
+                ..
+            } | SessionCmd::ReadRows { .. }
+                | SessionCmd::Search { .. }
+                | SessionCmd::ListBlocks { .. }
+                | SessionCmd::BlockOutput { .. }
+        )
+    }
+}
+
 #[derive(Debug, Clone)]
 pub struct BlockInfo {
     pub block: Block,
@@ -113,6 +134,8 @@ pub struct Rows {
 pub struct SessionHandle {
     pub id: SessionId,
     pub(super) tx: mpsc::Sender<SessionCmd>,
+    /// The lane for reads of the history (see [`SessionCmd::reads_history`]).
+    pub(super) reads: mpsc::Sender<SessionCmd>,
 }
 
 /// A client's attachment to a session. Dropping it detaches the client.
@@ -121,6 +144,8 @@ pub struct Attachment {
     pub info: SessionInfo,
     /// Wakes on every change of the session.
     pub pulse: watch::Receiver<Pulse>,
+    /// When this client may be sent its next update.
+    pub pacer: UpdatePacer,
     handle: SessionHandle,
 }
 
@@ -143,6 +168,7 @@ impl Attachment {
 
     /// Input typed by this client.
     pub async fn input(&self, data: Vec<u8>) -> Result<()> {
+        self.pacer.typed(tokio::time::Instant::now());
         let client = Some(self.client);
         self.handle
             .call(|reply| SessionCmd::Input {
@@ -182,7 +208,12 @@ impl SessionHandle {
     }
 
     async fn send(&self, cmd: SessionCmd) -> Result<()> {
-        self.tx.send(cmd).await.map_err(|_| self.gone())
+        let lane = if cmd.reads_history() {
+            &self.reads
+        } else {
+            &self.tx
+        };
+        lane.send(cmd).await.map_err(|_| self.gone())
     }
 
     async fn call<T>(&self, cmd: impl FnOnce(oneshot::Sender<T>) -> SessionCmd) -> Result<T> {
@@ -209,6 +240,7 @@ impl SessionHandle {
             client,
             info,
             pulse,
+            pacer: UpdatePacer::default(),
             handle: self.clone(),
         })
     }

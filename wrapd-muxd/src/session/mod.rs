@@ -3,11 +3,13 @@
 //! - `handle`: [`SessionHandle`], the cloneable way in, and the commands it sends.
 //! - `actor`: the session's state and its `run` loop.
 //! - `sync`: what a client is sent — snapshots and "changed since" updates.
+//! - `pace`: how often one client is sent an update.
 //! - `clients`: the attached clients and which of them sets the PTY size.
 
 mod actor;
 mod clients;
 mod handle;
+mod pace;
 pub(crate) mod sync;
 
 pub use actor::{SessionSpec, spawn};

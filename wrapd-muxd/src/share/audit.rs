@@ -11,11 +11,15 @@
 //!   part — never pushing out a record.
 //!
 //! What goes is counted, and the log says so at its top.
+//!
+//! A live share's log is also kept on disk as it changes (`audit_store.rs`),
+//! to be read after the share stops or the daemon restarts.
 
 use std::collections::{HashMap, VecDeque};
 
 use wrapd_proto::pb;
 
+use super::audit_store::{AuditFile, Entry, Op};
 use crate::session::now_ms;
 
 /// Records kept per share, in bytes of text (input is most of it).
@@ -34,6 +38,12 @@ pub struct AuditLog {
     /// The newest repeat entry of each (participant, action, detail), by
     /// number, to count the next one into.
     latest: HashMap<(String, String, String), u64>,
+    /// Where each change is written as it happens (live shares).
+    file: Option<AuditFile>,
+    /// Why the log is not (or no longer) kept on disk, if it should be.
+    disk_error: Option<String>,
+    /// Lines of the file it was read from that could not be read.
+    unreadable: usize,
 }
 
 #[derive(Debug, Default)]
@@ -90,14 +100,89 @@ impl Part {
 }
 
 impl AuditLog {
+    /// Write every change to `file` from now on (it holds nothing yet).
+    pub fn keep_on_disk(&mut self, file: AuditFile) {
+        self.file = Some(file);
+    }
+
+    /// The log could not be kept on disk: `why` heads what it shows.
+    pub fn not_on_disk(&mut self, why: String) {
+        self.file = None;
+        self.disk_error = Some(why);
+    }
+
+    /// The log that doing `ops` again makes (a file read back), with a note
+    /// of `unreadable` lines that could not be.
+    pub fn replay(ops: impl IntoIterator<Item = Op>, unreadable: usize) -> AuditLog {
+        let mut log = AuditLog {
+            unreadable,
+            ..Default::default()
+        };
+        for op in ops {
+            match op {
+                Op::Share(_) => {}
+                Op::Record(e) => log.record(e.into()),
+                Op::Repeat(e) => log.repeat(e.into()),
+                Op::Grow { text } => log.append_to_last_record(&text),
+                Op::Dropped { records, repeats } => {
+                    log.records.dropped += records;
+                    log.repeats.dropped += repeats;
+                }
+            }
+        }
+        log
+    }
+
+    /// Write `op` (done already) to the file, if there is one; once it is
+    /// full, write it anew as what the log holds now.
+    fn write(&mut self, op: Option<Op>) {
+        let (Some(file), Some(op)) = (&mut self.file, op) else {
+            return;
+        };
+        let mut result = file.append(&op);
+        if result.is_ok() && file.is_full() {
+            let now = self.snapshot();
+            let file = self.file.as_mut().expect("checked above");
+            result = file.rewrite(now.into_iter());
+        }
+        if let Err(e) = result {
+            let path = self.file.as_ref().map(|f| f.path().display().to_string());
+            let why = format!(
+                "this log stopped being written to {} ({e}): what follows is kept in memory only",
+                path.unwrap_or_default()
+            );
+            tracing::error!("a share's audit log: {why}");
+            self.not_on_disk(why);
+        }
+    }
+
+    /// What the log holds now, as the ops that make it (the file written anew).
+    fn snapshot(&self) -> Vec<Op> {
+        let mut ops = vec![Op::Dropped {
+            records: self.records.dropped,
+            repeats: self.repeats.dropped,
+        }];
+        ops.extend(self.records.entries.iter().map(|e| Op::Record(e.into())));
+        ops.extend(self.repeats.entries.iter().map(|e| Op::Repeat(e.into())));
+        ops
+    }
+
     /// Keep `e` as a record.
     pub fn record(&mut self, e: pb::AuditEntry) {
+        let op = self.file.is_some().then(|| Op::Record(Entry::from(&e)));
         self.records.push(e, RECORDS_BUDGET);
+        self.write(op);
     }
 
     /// Keep `e`, something a participant can repeat: counted into the same
     /// participant's same entry if that is recent, else a new entry.
     pub fn repeat(&mut self, e: pb::AuditEntry) {
+        let op = self.file.is_some().then(|| Op::Repeat(Entry::from(&e)));
+        self.repeat_in_memory(e);
+        self.write(op);
+    }
+
+    fn repeat_in_memory(&mut self, e: pb::AuditEntry) {
         let same = key(&e);
         let recent = self
             .latest
@@ -119,34 +204,53 @@ impl AuditLog {
         self.latest.insert(same, number);
     }
 
-    /// The newest record, to add input to it.
-    pub fn last_record_mut(&mut self) -> Option<&mut pb::AuditEntry> {
-        self.records.entries.back_mut()
+    /// The newest record, to see whether input joins it.
+    pub fn last_record(&self) -> Option<&pb::AuditEntry> {
+        self.records.entries.back()
     }
 
-    /// Account for a change in size of the newest record's text by `grew` bytes.
-    pub fn record_grew(&mut self, grew: usize) {
-        self.records.bytes += grew;
+    /// Add `text` to the newest record's (input typed in a burst).
+    pub fn append_to_last_record(&mut self, text: &str) {
+        let Some(last) = self.records.entries.back_mut() else {
+            return;
+        };
+        last.detail.push_str(text);
+        self.records.bytes += text.len();
         self.records.trim(RECORDS_BUDGET);
+        let op = self.file.is_some().then(|| Op::Grow {
+            text: text.to_owned(),
+        });
+        self.write(op);
     }
 
     /// Everything, oldest first; led by a note of what was dropped, if anything.
     pub fn entries(&self) -> Vec<pb::AuditEntry> {
         let (a, b) = (&self.records.entries, &self.repeats.entries);
-        let mut out = Vec::with_capacity(a.len() + b.len() + 1);
+        let mut out = Vec::with_capacity(a.len() + b.len() + 3);
+        let note = |detail: String| pb::AuditEntry {
+            at_ms: now_ms(),
+            action: "dropped".to_owned(),
+            detail,
+            ..Default::default()
+        };
+        if let Some(why) = &self.disk_error {
+            out.push(note(why.clone()));
+        }
+        if self.unreadable > 0 {
+            out.push(note(format!(
+                "{} lines of this log's file could not be read (the daemon stopped while \
+                 writing one?) and are left out",
+                self.unreadable
+            )));
+        }
         let (dropped_records, dropped_repeats) = (self.records.dropped, self.repeats.dropped);
         if dropped_records + dropped_repeats > 0 {
-            out.push(pb::AuditEntry {
-                at_ms: now_ms(),
-                action: "dropped".to_owned(),
-                detail: format!(
-                    "{} older entries were dropped to keep this log within its size in memory \
-                     ({dropped_records} records of input and actions, {dropped_repeats} of \
-                     repeated attaching, requests and refusals)",
-                    dropped_records + dropped_repeats
-                ),
-                ..Default::default()
-            });
+            out.push(note(format!(
+                "{} older entries were dropped to keep this log within its size \
+                 ({dropped_records} records of input and actions, {dropped_repeats} of \
+                 repeated attaching, requests and refusals)",
+                dropped_records + dropped_repeats
+            )));
         }
         let (mut i, mut j) = (0, 0);
         while i < a.len() || j < b.len() {
@@ -267,5 +371,52 @@ mod tests {
         log.repeat(entry(4, "p1", "leave", "detached"));
         let at: Vec<u64> = log.entries().iter().map(|e| e.at_ms).collect();
         assert_eq!(at, [1, 2, 3, 4]);
+    }
+
+    #[test]
+    fn its_file_read_back_is_the_same_log_after_churn_and_rewrites() {
+        use super::super::audit_store::{self, Header};
+        let tmp = tempfile::tempdir().unwrap();
+        let header = Header {
+            share: "s1".into(),
+            ..Default::default()
+        };
+        let mut log = AuditLog::default();
+        log.keep_on_disk(AuditFile::create(tmp.path(), header, &[]).unwrap());
+        log.record(entry(1, "p1", "input", "first"));
+        log.append_to_last_record("-typed");
+        let mut at = 2;
+        // Enough churn to pass the file's budget a few times.
+        while at < 100_000 {
+            log.repeat(entry(at, "p2", "join", "attached"));
+            log.repeat(entry(at, "p2", "leave", "detached"));
+            log.repeat(entry(at, "", "limit", &format!("guest{at} refused")));
+            if at % 1000 == 0 {
+                log.record(entry(at, "p1", "input", &format!("typed at {at}")));
+            }
+            at += 1;
+        }
+        let path = audit_store::log_path(tmp.path(), "s1");
+        let written = std::fs::metadata(&path).unwrap().len();
+        assert!(written <= audit_store::FILE_BUDGET + 1000, "{written}");
+        assert!(
+            tmp.path().join("s1.1.jsonl").is_file(),
+            "rewritten at least once"
+        );
+        let stored = audit_store::read(&path).unwrap();
+        let back = AuditLog::replay(stored.ops, stored.unreadable);
+        let no_notes = |l: &AuditLog| -> Vec<pb::AuditEntry> {
+            l.entries()
+                .into_iter()
+                .filter(|e| e.action != "dropped")
+                .collect()
+        };
+        assert_eq!(no_notes(&back), no_notes(&log));
+        assert_eq!(back.entries()[0].detail, log.entries()[0].detail);
+        assert_eq!(
+            no_notes(&back)[0].detail,
+            "first-typed",
+            "no record was pushed out"
+        );
     }
 }

@@ -13,6 +13,7 @@
 //! - `tls`: the share port's TLS (acceptor, deferred client verification, peer info).
 //! - `state`: [`Shares`], the one owner of every share, participant and audit log.
 //! - `audit`: a share's audit log in memory (bounded; repeats counted, not added).
+//! - `audit_store`: the audit log on disk, readable after the share and the daemon.
 //! - `presence`: participants as the wire shows them; share infos.
 //! - `authz`: who the caller is and what they may do — the one place that decides.
 //! - `filter`: nothing before a share's starting point reaches collaborators.
@@ -23,6 +24,7 @@
 //! - `invite_mail`: invitations emailed through the `[mail]` relay.
 
 pub mod audit;
+pub mod audit_store;
 pub mod authz;
 pub mod ca;
 pub mod enroll;

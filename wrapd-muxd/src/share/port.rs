@@ -6,17 +6,24 @@
 //! naming the address, and the next share tries again; once open, the port
 //! stays open until the daemon stops.
 //!
+//! A reload applies `share.listen` and `share.team_ca` to the open port
+//! ([`SharePort::reconfigure`]): a new address is bound first and the old
+//! one closed only once it is (connections made before keep going); a new
+//! team CA is used for the handshakes that follow.
+//!
 //! Strangers can reach it, so what they may hold is bounded
 //! ([`crate::admission`]), and connections without a certificate (which may
 //! only enroll) are served with tighter HTTP/2 limits than certificate
 //! holders' (two servers, one per kind).
 
 use std::net::SocketAddr;
+use std::path::PathBuf;
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Duration;
 
 use tokio::task::JoinHandle;
 use tokio_stream::wrappers::ReceiverStream;
+use tokio_util::sync::CancellationToken;
 use tonic::service::Routes;
 
 use crate::admission::{Admission, Limits};
@@ -24,8 +31,8 @@ use crate::config::ShareConfig;
 use crate::daemon::Daemon;
 use crate::rpc::MuxService;
 use crate::rpc::share::ShareService;
-use crate::share::ca::pem_to_der;
-use crate::share::tls::{self, TeamTrust, TlsSetup};
+use crate::share::ca::{Ca, DaemonCa, pem_to_der};
+use crate::share::tls::{self, CurrentSetup, Handoff, TeamTrust, TlsSetup};
 
 /// HTTP/2 streams a certificate holder's connection may have open at once.
 const MAX_STREAMS_PER_CONNECTION: u32 = 32;
@@ -54,6 +61,17 @@ pub struct SharePort {
 struct Open {
     addr: SocketAddr,
     task: Option<JoinHandle<()>>,
+    /// Stops accepting on `addr` alone (when the port moves).
+    accepting: CancellationToken,
+    /// Where accepted connections go: the servers, which outlive a move.
+    handoff: Handoff,
+    /// The TLS of new handshakes, and what is admitted.
+    setup: CurrentSetup,
+    admission: Arc<Admission>,
+    /// The settings in effect: `share.listen` (`addr` is where that bound)
+    /// and the team's (`setup` was made with them).
+    listen: SocketAddr,
+    team: (PathBuf, String),
 }
 
 impl SharePort {
@@ -70,6 +88,97 @@ impl SharePort {
     fn lock(&self) -> std::sync::MutexGuard<'_, Option<Open>> {
         self.open.lock().unwrap_or_else(PoisonError::into_inner)
     }
+
+    /// Apply `share` (a reloaded config) to the open port: its address and
+    /// its team CA. What could not be applied, each in words for the log (the
+    /// port goes on as it was in that respect). A closed port has nothing to
+    /// do: it opens with the config of the time.
+    pub fn reconfigure(
+        &self,
+        ca: &DaemonCa,
+        share: &ShareConfig,
+        shutdown: &CancellationToken,
+    ) -> Vec<String> {
+        let mut open = self.lock();
+        let Some(o) = open.as_mut() else {
+            return Vec::new();
+        };
+        let mut problems = Vec::new();
+        let team = (share.team_ca.clone(), share.team_email_domain.clone());
+        if team != o.team {
+            match ca.get().and_then(|ca| setup(&ca, share, true)) {
+                Ok(new) => {
+                    *o.setup.write().unwrap_or_else(PoisonError::into_inner) = Arc::new(new);
+                    o.team = team;
+                    tracing::info!("share.team_ca: new handshakes use the reloaded team settings");
+                }
+                Err(why) => problems.push(format!(
+                    "share.team_ca not applied, the team settings before the reload still \
+                     hold: {why}"
+                )),
+            }
+        }
+        if share.listen != o.listen {
+            match bind(share.listen) {
+                Ok(listener) => {
+                    let addr = listener.local_addr().unwrap_or(share.listen);
+                    let accepting = shutdown.child_token();
+                    tls::accept_loop(
+                        listener,
+                        o.setup.clone(),
+                        o.admission.clone(),
+                        accepting.clone(),
+                        o.handoff.clone(),
+                    );
+                    o.accepting.cancel();
+                    tracing::info!(
+                        old = %o.addr,
+                        new = %addr,
+                        "share port moved: collaborators connected now stay; links made for the \
+                         old address no longer reach this daemon (`wrapd-attach share ls` \
+                         shows the new one)"
+                    );
+                    (o.addr, o.listen, o.accepting) = (addr, share.listen, accepting);
+                }
+                Err(why) => problems.push(format!(
+                    "share.listen not applied, still listening on {}: {why}",
+                    o.addr
+                )),
+            }
+        }
+        problems
+    }
+}
+
+/// A listener on `addr` for the share port, or why not (for the owner).
+fn bind(addr: SocketAddr) -> Result<tokio::net::TcpListener, String> {
+    std::net::TcpListener::bind(addr)
+        .and_then(|l| l.set_nonblocking(true).map(|()| l))
+        .and_then(tokio::net::TcpListener::from_std)
+        .map_err(|e| {
+            format!(
+                "cannot listen for collaborators on {addr}: {e} (choose another address with \
+                 share.listen in the config or wrapd-muxd --share-listen)"
+            )
+        })
+}
+
+/// The port's TLS for `ca` and the team settings of `share`. A team CA that
+/// cannot be read is a warning (no team access) when the port opens, and an
+/// error when `strict` (a reload keeps what it had).
+fn setup(ca: &Ca, share: &ShareConfig, strict: bool) -> Result<TlsSetup, String> {
+    let team = match team_trust(share) {
+        Ok(team) => team,
+        Err(why) if strict => return Err(why),
+        Err(why) => {
+            tracing::warn!("{why}; team members cannot join");
+            None
+        }
+    };
+    ca.server_identity()
+        .map_err(|e| e.to_string())
+        .and_then(|server| TlsSetup::new(ca, server, team).map_err(|e| e.to_string()))
+        .map_err(|e| format!("sharing is off: cannot set up TLS: {e}"))
 }
 
 /// Open `daemon`'s share port unless it is open; its address, or why it
@@ -83,29 +192,21 @@ pub fn ensure_open(daemon: &Arc<Daemon>) -> Result<SocketAddr, String> {
     let config = daemon.config();
     let addr = config.share.listen;
     // Bound here, synchronously: the lock keeps two first shares from racing.
-    let listener = std::net::TcpListener::bind(addr)
-        .and_then(|l| l.set_nonblocking(true).map(|()| l))
-        .and_then(tokio::net::TcpListener::from_std)
-        .map_err(|e| {
-            format!(
-                "cannot listen for collaborators on {addr}: {e} (choose another address with \
-                 share.listen in the config or wrapd-muxd --share-listen)"
-            )
-        })?;
-    let team = team_trust(&config.share);
-    let setup = ca
-        .server_identity()
-        .map_err(|e| e.to_string())
-        .and_then(|server| TlsSetup::new(&ca, server, team).map_err(|e| e.to_string()))
-        .map_err(|e| format!("sharing is off: cannot set up TLS: {e}"))?;
+    let listener = bind(addr)?;
+    let tls_now = setup(&ca, &config.share, false)?;
+    let current: CurrentSetup = Arc::new(std::sync::RwLock::new(Arc::new(tls_now)));
     let local = listener.local_addr().unwrap_or(addr);
     tracing::info!(addr = %local, ca = %ca.fingerprint(), "share port listening");
     let shutdown = daemon.shutdown.clone();
-    let incoming = tls::accept_loop(
+    let accepting = shutdown.child_token();
+    let admission = Admission::new(Limits::SHARE_PORT);
+    let (handoff, incoming) = tls::handoff();
+    tls::accept_loop(
         listener,
-        Arc::new(setup),
-        Admission::new(Limits::SHARE_PORT),
-        shutdown.clone(),
+        current.clone(),
+        admission.clone(),
+        accepting.clone(),
+        handoff.clone(),
     );
     let authenticated = tonic::transport::Server::builder()
         .max_concurrent_streams(Some(MAX_STREAMS_PER_CONNECTION))
@@ -143,6 +244,15 @@ pub fn ensure_open(daemon: &Arc<Daemon>) -> Result<SocketAddr, String> {
     *open = Some(Open {
         addr: local,
         task: Some(task),
+        accepting,
+        handoff,
+        setup: current,
+        admission,
+        listen: addr,
+        team: (
+            config.share.team_ca.clone(),
+            config.share.team_email_domain.clone(),
+        ),
     });
     Ok(local)
 }
@@ -155,26 +265,23 @@ fn routes(daemon: &Arc<Daemon>) -> Routes {
         .add_service(crate::rpc::owner_only::OwnerOnly::server())
 }
 
-/// The configured team CA, if any (a bad file is a warning: no team access).
-fn team_trust(share: &ShareConfig) -> Option<TeamTrust> {
+/// The configured team CA, if any, or why it cannot be used.
+fn team_trust(share: &ShareConfig) -> Result<Option<TeamTrust>, String> {
     if share.team_ca.as_os_str().is_empty() {
-        return None;
+        return Ok(None);
     }
     let path = &share.team_ca;
     match std::fs::read_to_string(path)
         .ok()
         .and_then(|pem| pem_to_der(&pem))
     {
-        Some(ca) => Some(TeamTrust {
+        Some(ca) => Ok(Some(TeamTrust {
             ca,
             email_domain: share.team_email_domain.clone(),
-        }),
-        None => {
-            tracing::warn!(
-                "share.team_ca: cannot read a PEM certificate from {}; team members cannot join",
-                path.display()
-            );
-            None
-        }
+        })),
+        None => Err(format!(
+            "share.team_ca: cannot read a PEM certificate from {}",
+            path.display()
+        )),
     }
 }

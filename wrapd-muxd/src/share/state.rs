@@ -2,6 +2,7 @@
 //! behind one lock — the live access list that `authz` checks.
 
 use std::collections::HashMap;
+use std::path::PathBuf;
 use std::sync::{Mutex, MutexGuard};
 
 use tokio::sync::watch;
@@ -10,6 +11,7 @@ use tonic::Status;
 use wrapd_proto::pb;
 
 use super::audit::AuditLog;
+use super::audit_store::{self, Header};
 use super::secret::SecretHash;
 use super::store::RevocationStore;
 use super::{PALETTE, Role};
@@ -341,6 +343,8 @@ pub struct Shares {
     /// Bumped on every change someone's presence shows.
     changed: watch::Sender<u64>,
     pub limits: Mutex<ShareLimits>,
+    /// Where shares' audit logs are kept (none: in memory only).
+    audit_dir: Option<PathBuf>,
 }
 
 impl Shares {
@@ -354,7 +358,14 @@ impl Shares {
             }),
             changed: watch::channel(0).0,
             limits: Mutex::new(limits),
+            audit_dir: None,
         }
+    }
+
+    /// Keep shares' audit logs in `dir` (see `audit_store.rs`).
+    pub fn with_audit_dir(mut self, dir: PathBuf) -> Shares {
+        self.audit_dir = Some(dir);
+        self
     }
 
     pub fn lock(&self) -> MutexGuard<'_, State> {
@@ -374,10 +385,26 @@ impl Shares {
         self.changed.subscribe()
     }
 
-    /// Register a new share.
-    pub fn insert(&self, share: Share) {
+    /// Register a new share (its audit log starts on disk).
+    pub fn insert(&self, mut share: Share) {
+        if let Some(dir) = &self.audit_dir {
+            let live: Vec<String> = self.lock().shares.iter().map(|s| s.id.clone()).collect();
+            let header = Header {
+                share: share.id.clone(),
+                session: share.session.0.clone(),
+                session_name: share.session_name.clone(),
+                created_at_ms: share.created_at_ms,
+            };
+            audit_store::start(&mut share.audit, dir, header, &live);
+        }
         self.lock().shares.push(share);
         self.bump();
+    }
+
+    /// The audit log of a share no longer running, from its file (see
+    /// `audit_store::stored`); `None`: no such log.
+    pub fn stored_audit(&self, target: &str) -> Option<Result<Vec<pb::AuditEntry>, String>> {
+        audit_store::stored(self.audit_dir.as_ref()?, target)
     }
 
     /// Stop a share: its collaborators are cut off, its certificates dead.

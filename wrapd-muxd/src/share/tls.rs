@@ -352,16 +352,49 @@ pub struct Incoming {
     pub unauthenticated: mpsc::Receiver<io::Result<PeerConn>>,
 }
 
-/// Accept connections on `listener` until `shutdown`, each admitted by
-/// `admission`; each handshake runs in its own task with a timeout.
-pub fn accept_loop(
-    listener: TcpListener,
-    setup: Arc<TlsSetup>,
-    admission: Arc<Admission>,
-    shutdown: CancellationToken,
-) -> Incoming {
+/// Where accept loops hand connections that completed TLS (the sending
+/// side of [`Incoming`]): the servers outlive any one listener.
+#[derive(Clone)]
+pub struct Handoff {
+    authenticated: mpsc::Sender<io::Result<PeerConn>>,
+    unauthenticated: mpsc::Sender<io::Result<PeerConn>>,
+}
+
+/// A handoff and the servers' side of it.
+pub fn handoff() -> (Handoff, Incoming) {
     let (authenticated, authenticated_rx) = mpsc::channel(16);
     let (unauthenticated, unauthenticated_rx) = mpsc::channel(16);
+    let incoming = Incoming {
+        authenticated: authenticated_rx,
+        unauthenticated: unauthenticated_rx,
+    };
+    (
+        Handoff {
+            authenticated,
+            unauthenticated,
+        },
+        incoming,
+    )
+}
+
+/// The TLS that new handshakes use: replaced when the team CA changes
+/// (connections made before keep theirs).
+pub type CurrentSetup = Arc<std::sync::RwLock<Arc<TlsSetup>>>;
+
+/// Accept connections on `listener` until `stop`, each admitted by
+/// `admission` and handed to `handoff`; each handshake runs in its own task
+/// with a timeout, with the TLS `setup` has then.
+pub fn accept_loop(
+    listener: TcpListener,
+    setup: CurrentSetup,
+    admission: Arc<Admission>,
+    stop: CancellationToken,
+    handoff: Handoff,
+) {
+    let Handoff {
+        authenticated,
+        unauthenticated,
+    } = handoff;
     tokio::spawn(async move {
         loop {
             let (tcp, addr) = tokio::select! {
@@ -373,10 +406,13 @@ pub fn accept_loop(
                         continue;
                     }
                 },
-                _ = shutdown.cancelled() => return,
+                _ = stop.cancelled() => return,
             };
             let ticket = admission.admit(addr.ip());
-            let setup = setup.clone();
+            let setup = setup
+                .read()
+                .unwrap_or_else(std::sync::PoisonError::into_inner)
+                .clone();
             let (authenticated, unauthenticated) = (authenticated.clone(), unauthenticated.clone());
             tokio::spawn(async move {
                 // The client's first message whole, then the rest: a client
@@ -411,10 +447,6 @@ pub fn accept_loop(
             });
         }
     });
-    Incoming {
-        authenticated: authenticated_rx,
-        unauthenticated: unauthenticated_rx,
-    }
 }
 
 /// Hand a connection that completed TLS to the server for its kind.

@@ -174,6 +174,15 @@ pub fn parse_color(spec: &[u8]) -> Option<Rgb> {
     Some(Rgb(channel(0)?, channel(1)?, channel(2)?))
 }
 
+/// A colour the program sets, as xterm keeps it: 8 bits a channel (what a
+/// display shows), each byte doubled when asked (`rgb:1234/…` reads back
+/// `rgb:1212/…`, `#ff8000` reads back `rgb:ffff/8080/0000`).
+fn program_color(spec: &[u8]) -> Option<Rgb> {
+    let Rgb(r, g, b) = parse_color(spec)?;
+    let byte = |c: u16| (c >> 8) as u8;
+    Some(Rgb::from_bytes(byte(r), byte(g), byte(b)))
+}
+
 /// `rgb:rrrr/gggg/bbbb`, as xterm answers.
 fn spec(c: Rgb) -> String {
     format!("rgb:{:04x}/{:04x}/{:04x}", c.0, c.1, c.2)
@@ -213,8 +222,8 @@ impl State {
                     (false, None) => self.colors.palette(index as u8),
                 };
                 let reply = format!("\x1b]{osc};{index};{}{end}", spec(color));
-                self.replies.extend_from_slice(reply.as_bytes());
-            } else if let Some(color) = parse_color(value) {
+                self.reply(&reply);
+            } else if let Some(color) = program_color(value) {
                 *slot = Some(color);
             }
         }
@@ -226,8 +235,8 @@ impl State {
             if *value == b"?" {
                 let color = self.colors.dynamic(n);
                 let reply = format!("\x1b]{};{}{end}", n + 10, spec(color));
-                self.replies.extend_from_slice(reply.as_bytes());
-            } else if let Some(color) = parse_color(value) {
+                self.reply(&reply);
+            } else if let Some(color) = program_color(value) {
                 self.colors.dynamic[n] = Some(color);
             }
         }

@@ -6,9 +6,10 @@
 //! As in xterm: with the mode set, text wraps at the right margin to the left
 //! margin of the next row; scrolling (LF, IND, RI, SU, SD), IL and DL move
 //! only the cells between the margins; ICH, DCH and insert mode shift cells
-//! only up to the right margin; CR, BS, CUF, CUB, HT and CBT stop at the
-//! margins when the cursor is between them; origin mode counts columns from
-//! the left margin. Erasing (ED, EL, ECH) ignores the margins.
+//! only up to the right margin; CR, BS, CUF, CUB and HT stop at the margins
+//! when the cursor is between them (CBT only in origin mode); origin mode
+//! counts columns from the left margin. Erasing (ED, EL, ECH) ignores the
+//! margins.
 //!
 //! Margins that span the whole width cost nothing: every operation checks
 //! [`State::margins_narrow`] once and takes the full-row path.
@@ -134,7 +135,8 @@ impl State {
         self.shift_columns(n, true);
     }
 
-    /// DECDC (`CSI Pn ' ~`): delete `n` columns at the cursor, likewise.
+    /// DECDC (`CSI Pn ' ~`): delete `n` columns at the cursor, likewise;
+    /// the rows' soft wraps end (as in xterm, as DCH's).
     pub fn delete_columns(&mut self, n: u16) {
         self.shift_columns(n, false);
     }
@@ -154,6 +156,9 @@ impl State {
         for y in self.top..=self.bottom {
             let row = self.row_mut(y);
             shift_cells(row, at, n, end, pen, insert);
+            if !insert {
+                row.wrapped = false;
+            }
         }
         self.cursor.pending_wrap = false;
     }

@@ -203,7 +203,26 @@ impl Term {
     }
 
     /// Parse and apply bytes written by the program. Never fails.
+    ///
+    /// 8-bit controls are none in UTF-8, as in xterm's UTF-8 mode: a C1
+    /// control written as UTF-8 (U+0080..U+009F) is dropped here (they all
+    /// start with 0xC2, which plain text rarely holds: one fast search), and
+    /// a raw C1 byte is an invalid byte, shown as U+FFFD (see `execute`).
     pub fn feed(&mut self, bytes: &[u8]) {
+        if !bytes.contains(&0xc2) {
+            return self.feed_utf8(bytes);
+        }
+        let mut start = 0;
+        for at in 0..bytes.len() - 1 {
+            if bytes[at] == 0xc2 && (0x80..=0x9f).contains(&bytes[at + 1]) && at >= start {
+                self.feed_utf8(&bytes[start..at]);
+                start = at + 2;
+            }
+        }
+        self.feed_utf8(&bytes[start..]);
+    }
+
+    fn feed_utf8(&mut self, bytes: &[u8]) {
         // `vte` 0.15 completes a character cut between two calls from up to
         // three bytes of the next call, and skips all of them when they hold
         // more than the rest of that character (`é` cut, then `\xa9a\xcc`:

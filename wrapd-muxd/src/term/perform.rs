@@ -29,17 +29,18 @@ fn raw(params: &Params, i: usize) -> u16 {
 impl Perform for State {
     #[inline]
     fn print(&mut self, c: char) {
-        // A C1 control written as UTF-8 (U+0080..U+009F) is a control, as
-        // `vte` treats it when the whole character arrives in one call; the
-        // same character completed across two calls reaches us here.
+        // A C1 control written as UTF-8 (U+0080..U+009F) is nothing (see
+        // `Term::feed`, which drops it when it comes whole); one completed
+        // across two calls reaches us here.
         if ('\u{80}'..='\u{9f}').contains(&c) {
-            return self.execute(c as u8);
+            return;
         }
         State::print(self, c);
     }
 
     fn execute(&mut self, byte: u8) {
         self.flush_text();
+        self.last_char = None;
         match byte {
             0x07 => {
                 self.events.push(TermEvent::Bell);
@@ -51,21 +52,15 @@ impl Perform for State {
             0x0d => self.carriage_return(),
             0x0e => self.gl = 1,
             0x0f => self.gl = 0,
-            0x84 => self.index(),
-            0x85 => {
-                self.carriage_return();
-                self.index();
-            }
-            0x88 => self.set_tab(),
-            0x8d => self.reverse_index(),
-            0x96 => self.guarded_area(true),
-            0x97 => self.guarded_area(false),
+            // A raw C1 byte (not UTF-8): shown as invalid, as xterm does.
+            0x80..=0x9f => self.print_any(char::REPLACEMENT_CHARACTER),
             _ => {}
         }
     }
 
     fn esc_dispatch(&mut self, intermediates: &[u8], _ignore: bool, byte: u8) {
         self.flush_text();
+        self.last_char = None;
         match (intermediates, byte) {
             ([], b'7') => self.save_cursor(),
             ([], b'8') => self.restore_cursor(),
@@ -82,6 +77,9 @@ impl Perform for State {
             ([], b'V') => self.guarded_area(true),
             ([], b'W') => self.guarded_area(false),
             ([b'#'], b'8') => self.screen_alignment(),
+            // S7C1T, S8C1T: how answers introduce their controls.
+            ([b' '], b'F') => self.eight_bit_replies = false,
+            ([b' '], b'G') => self.eight_bit_replies = true,
             ([slot @ (b'(' | b')')], set) => {
                 let charset = if set == b'0' {
                     Charset::DecGraphics
@@ -97,6 +95,8 @@ impl Perform for State {
 
     fn csi_dispatch(&mut self, params: &Params, intermediates: &[u8], ignore: bool, action: char) {
         self.flush_text();
+        // REP repeats a character only right after it (see `repeat`).
+        let repeated = self.last_char.take();
         if ignore {
             return;
         }
@@ -137,7 +137,7 @@ impl Perform for State {
             ([], 'T') => self.scroll_down(a0(1)),
             ([], 'X') => self.erase_chars(a0(1)),
             ([], 'Z') => self.back_tab(a0(1)),
-            ([], 'b') => self.repeat(a0(1)),
+            ([], 'b') => self.repeat(repeated, a0(1)),
             ([], 'c') if raw(params, 0) == 0 => self.report_primary_attributes(),
             ([b'>'], 'c') if raw(params, 0) == 0 => self.report_secondary_attributes(),
             ([b'='], 'c') if raw(params, 0) == 0 => self.report_unit_id(),
@@ -207,6 +207,7 @@ impl Perform for State {
 
     fn hook(&mut self, _params: &Params, intermediates: &[u8], ignore: bool, action: char) {
         self.flush_text();
+        self.last_char = None;
         self.setting_request = (intermediates == b"$" && action == 'q' && !ignore).then(Vec::new);
     }
 
@@ -226,6 +227,7 @@ impl Perform for State {
 
     fn osc_dispatch(&mut self, params: &[&[u8]], bell_terminated: bool) {
         self.flush_text();
+        self.last_char = None;
         let Some(kind) = params.first() else { return };
         let text = |i: usize| params.get(i).map(|p| String::from_utf8_lossy(p));
         // Replies end as the request did.
@@ -322,12 +324,9 @@ impl State {
                     self.flags.origin = on;
                     self.goto_origin(0, 0);
                 }
-                7 => {
-                    self.flags.autowrap = on;
-                    if !on {
-                        self.cursor.pending_wrap = false;
-                    }
-                }
+                // A pending wrap stays pending (as in xterm): it waits for
+                // autowrap to be on at the next character.
+                7 => self.flags.autowrap = on,
                 9 => self.flags.mouse_tracking = tracking(MouseTracking::X10),
                 12 => self.flags.cursor_blink = on,
                 25 => self.flags.cursor_visible = on,

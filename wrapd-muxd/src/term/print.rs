@@ -155,8 +155,10 @@ impl State {
     }
 
     /// Write a character `w` columns wide at the cursor (wrapping first if it
-    /// must) and move past it; returns where it went.
-    fn put(&mut self, c: char, w: u8, style: Style, link: u16) -> (u16, u16) {
+    /// must) and move past it; returns where it went. Without autowrap, a
+    /// wide character that does not fit before the line's end is dropped,
+    /// as in xterm.
+    fn put(&mut self, c: char, w: u8, style: Style, link: u16) -> Option<(u16, u16)> {
         if self.cursor.pending_wrap && self.flags.autowrap {
             self.wrap();
         }
@@ -170,15 +172,14 @@ impl State {
             (c, w)
         };
         if w == 2 && self.cursor.x + 1 >= edge {
-            if self.flags.autowrap {
-                // Does not fit: blank the last column and wrap.
-                let (y, x, pen) = (self.cursor.y, self.cursor.x, self.pen);
-                self.row_mut(y)
-                    .erase(usize::from(x), usize::from(edge), pen);
-                self.wrap();
-            } else {
-                self.cursor.x = edge - 2;
+            if !self.flags.autowrap {
+                return None;
             }
+            // Does not fit: blank the last column and wrap.
+            let (y, x, pen) = (self.cursor.y, self.cursor.x, self.pen);
+            self.row_mut(y)
+                .erase(usize::from(x), usize::from(edge), pen);
+            self.wrap();
         }
         let (x, y) = (usize::from(self.cursor.x), self.cursor.y);
         let insert = self.flags.insert;
@@ -209,16 +210,18 @@ impl State {
             };
         }
         self.advance_past(x + w);
-        (x as u16, y)
+        Some((x as u16, y))
     }
 
     /// The cursor after a cell that ends before column `next` (the cursor
-    /// is on the cell's row, not past the line's end).
+    /// is on the cell's row, not past the line's end). At the line's end a
+    /// wrap is pending even without autowrap, as in xterm: it happens if
+    /// autowrap is on when the next character comes.
     fn advance_past(&mut self, next: usize) {
         let edge = self.wrap_edge(self.cursor.x);
         if next >= usize::from(edge) {
             self.cursor.x = edge - 1;
-            self.cursor.pending_wrap = self.flags.autowrap;
+            self.cursor.pending_wrap = true;
         } else {
             self.cursor.x = next as u16;
             self.cursor.pending_wrap = false;
@@ -310,11 +313,12 @@ impl State {
 
     /// The narrow cluster at `x`, on the cursor's row, now takes two columns:
     /// it covers the cell after it, or moves to the next row (as a wide
-    /// character that does not fit would) when it is in the last column.
+    /// character that does not fit would) when it is in the last column;
+    /// there without autowrap, it stays narrow (rather than be dropped).
     fn widen_cluster(&mut self, x: u16) {
         let y = self.cursor.y;
         let (start, edge) = (self.line_span(x).0, self.wrap_edge(x));
-        if edge - start < 2 {
+        if edge - start < 2 || (x + 1 >= edge && !self.flags.autowrap) {
             return;
         }
         let insert = self.flags.insert;
@@ -338,8 +342,9 @@ impl State {
         }
         let tail = row.take_tail(x).unwrap_or_default();
         row.cells[usize::from(x)] = Cell::blank(cell.style);
-        let (nx, ny) = self.put(cell.ch, 2, cell.style, cell.link);
-        self.row_mut(ny).set_tail(nx, tail);
+        if let Some((nx, ny)) = self.put(cell.ch, 2, cell.style, cell.link) {
+            self.row_mut(ny).set_tail(nx, tail);
+        }
     }
     /// Soft-wrap: mark the row and move to the start of the next (at the
     /// left margin).
@@ -351,14 +356,18 @@ impl State {
         self.index();
     }
 
-    /// REP: print the last printed character `n` more times.
-    pub fn repeat(&mut self, n: u16) {
-        let Some(c) = self.last_char else { return };
+    /// REP: print `c`, the graphic character right before REP, `n` more
+    /// times. As in xterm, nothing when anything else came in between (a
+    /// control, a sequence, another REP): ECMA-48 leaves that undefined.
+    pub fn repeat(&mut self, c: Option<char>, n: u16) {
+        let Some(c) = c else { return };
         // More than a screenful repeats nothing new.
         let max = u32::from(self.cols) * u32::from(self.rows);
         let n = u32::from(n).min(max);
         for _ in 0..n {
             self.print(c);
         }
+        self.flush_text();
+        self.last_char = None;
     }
 }

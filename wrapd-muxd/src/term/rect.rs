@@ -95,6 +95,7 @@ impl State {
         let rows = match mode {
             0 => {
                 self.erase_cells(y, x, cols, how);
+                self.row_mut(y).wrapped = false;
                 y + 1..self.rows
             }
             1 => {
@@ -118,7 +119,10 @@ impl State {
             usize::from(self.cols),
         );
         match mode {
-            0 => self.erase_cells(y, x, cols, how),
+            0 => {
+                self.erase_cells(y, x, cols, how);
+                self.row_mut(y).wrapped = false;
+            }
             1 => self.erase_cells(y, 0, x + 1, how),
             2 => self.erase_cells(y, 0, cols, how),
             _ => {}

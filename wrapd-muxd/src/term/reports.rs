@@ -5,8 +5,18 @@
 //! answer that says so where the protocol has one, so no program waits for a
 //! reply that never comes. Colour queries are in colors.rs.
 //!
-//! wrapd identifies itself as what it implements: a VT220-class terminal
-//! with ANSI colour (DA1 `62;22`), and by name and version (XTVERSION).
+//! wrapd identifies itself as what it implements (DA1 `62;6;22;28`), and by
+//! name and version (XTVERSION). The level is the VT220's (62): wrapd has
+//! the VT220's screen and its status reports, and what xterm lists as
+//! extensions at that level, checked against xterm by tests/xterm_diff.rs:
+//! selective erase (6), ANSI colour (22) and rectangular editing (28, with
+//! the VT420's margins and DECIC/DECDC). It claims no more: not the VT220's
+//! national and supplemental character sets, G2/G3 and single shifts, nor
+//! user-defined keys (8), a printer (2) or 132 columns (1: the width is the
+//! clients'), nor VT320/VT420 level (64): their terminal-state and
+//! presentation-state reports (DECRQTSR, DECRQPSR) and status line are not
+//! there. xterm as a VT220 says `62;1;2;6;9;15;16;22;28`. After S8C1T the
+//! answers go with 8-bit controls (see `reply`).
 
 use vte::Params;
 
@@ -37,13 +47,30 @@ fn param(params: &Params, n: usize) -> u16 {
 }
 
 impl State {
-    fn reply(&mut self, text: &str) {
-        self.replies.extend_from_slice(text.as_bytes());
+    /// Queue an answer for the program. After S8C1T its controls go as 8-bit
+    /// ones (CSI 0x9b, DCS 0x90, OSC 0x9d, ST 0x9c), raw bytes as xterm
+    /// sends them, even in UTF-8.
+    pub(super) fn reply(&mut self, text: &str) {
+        if !self.eight_bit_replies {
+            self.replies.extend_from_slice(text.as_bytes());
+            return;
+        }
+        let mut bytes = text.bytes().peekable();
+        while let Some(b) = bytes.next() {
+            match (b, bytes.peek()) {
+                (0x1b, Some(&c @ (b'[' | b']' | b'P' | b'\\'))) => {
+                    self.replies.push(c + 0x40);
+                    bytes.next();
+                }
+                _ => self.replies.push(b),
+            }
+        }
     }
 
-    /// DA1 (`CSI c`): a VT220 with ANSI colour.
+    /// DA1 (`CSI c`): a VT220 with selective erase, ANSI colour and
+    /// rectangular editing (see the module's docs).
     pub fn report_primary_attributes(&mut self) {
-        self.reply("\x1b[?62;22c");
+        self.reply("\x1b[?62;6;22;28c");
     }
 
     /// DA2 (`CSI > c`): a VT220, firmware 10, no ROM cartridge.
@@ -79,8 +106,8 @@ impl State {
             // Locator (DEC's, not the mouse modes): none.
             (true, 55) => self.reply("\x1b[?53n"),
             (true, 56) => self.reply("\x1b[?57;0n"),
-            // Macro space: none.
-            (true, 62) => self.reply("\x1b[0*{"),
+            // Macro space: none (four digits, as xterm writes it).
+            (true, 62) => self.reply("\x1b[0000*{"),
             // Memory checksum (of the macros: none), for request `Pid`.
             (true, 63) => {
                 let id = param(params, 1);
@@ -95,7 +122,9 @@ impl State {
     }
 
     /// CPR (`CSI 6 n`) or DECXCPR (`CSI ? 6 n`): the cursor's row and column,
-    /// from the region's top and the left margin in origin mode.
+    /// from the region's top and the left margin in origin mode. DECXCPR
+    /// has no page, as xterm answers at wrapd's level (a VT220; xterm adds
+    /// the page as a VT420).
     fn report_cursor(&mut self, private: bool) {
         let (x, y) = self.cursor_from_origin();
         let q = if private { "?" } else { "" };
@@ -117,8 +146,8 @@ impl State {
     fn ansi_mode_value(&self, mode: u16) -> u8 {
         let state = |on: bool| if on { SET } else { RESET };
         match mode {
-            // KAM: the keyboard is never locked.
-            2 => PERMANENTLY_RESET,
+            // KAM: the keyboard is never locked. CRM: controls always act.
+            2 | 3 => PERMANENTLY_RESET,
             4 => state(self.flags.insert),
             // SRM: no local echo.
             12 => PERMANENTLY_SET,
@@ -178,8 +207,9 @@ impl State {
                 let on = self.pen.attrs.contains(Attrs::PROTECTED) && !self.iso_protection;
                 Some(format!("{}\"q", u8::from(on)))
             }
-            // Conformance level: VT200, 7-bit controls.
-            b"\"p" => Some("62;1\"p".to_owned()),
+            // Conformance level: VT200, with 7-bit controls (1) or, after
+            // S8C1T, 8-bit ones (0, as xterm says).
+            b"\"p" => Some(format!("62;{}\"p", u8::from(!self.eight_bit_replies))),
             b"t" => Some(format!("{}t", self.rows)),
             b"$|" => Some(format!("{}$|", self.cols)),
             b"*|" => Some(format!("{}*|", self.rows)),
@@ -251,29 +281,31 @@ impl State {
 
     /// DECRQCRA (`CSI Pid ; Pp ; Pt ; Pl ; Pb ; Pr * y`): the checksum of a
     /// rectangle of the screen (page `Pp` is ignored: there is one), as
-    /// xterm computes it: every cell's character (a blank's is a space) and
-    /// the rest of its cluster, plus 0x10 underline, 0x20 inverse, 0x40
-    /// blink, 0x80 bold; the sum negated, its low 16 bits in hex. Rows
-    /// count from the region's top in origin mode; a rectangle off the
-    /// screen is cut to it; an empty one sums to 0.
+    /// xterm computes it by default (DEC's way): every cell's character
+    /// masked to 8 bits (the second column of a wide character is 0xff, a
+    /// concealed character a space, marks are left out), plus 0x10
+    /// underline, 0x20 inverse, 0x40 blink, 0x80 bold; the sum negated, its
+    /// low 16 bits in hex. xterm leaves out the blanks nothing was written
+    /// to; wrapd does not know those, and leaves out plain blanks with
+    /// nothing after them on the row. Rows count from the region's top in
+    /// origin mode; a rectangle off the screen is cut to it; an empty one
+    /// sums to 0.
     pub fn report_checksum(&mut self, params: &Params) {
         let id = param(params, 0);
         let (top, left, bottom, right) = self.rectangle(params, 2);
         let mut total: u32 = 0;
         for y in top..bottom {
             let row = &self.grid[usize::from(y)];
+            // Plain blanks not (yet) followed by anything else.
+            let mut blanks: u32 = 0;
             for x in left..right.min(row.cells.len() as u16) {
                 let cell = &row.cells[usize::from(x)];
-                if cell.ch == super::grid::SPACER {
-                    continue;
-                }
-                total = total.wrapping_add(cell.ch as u32);
-                if !row.combining.is_empty()
-                    && let Some(tail) = row.combining_at(x)
-                {
-                    total = tail.chars().fold(total, |t, c| t.wrapping_add(c as u32));
-                }
                 let a = cell.style.attrs;
+                let mut value = match cell.ch {
+                    super::grid::SPACER => 0xff,
+                    _ if a.contains(Attrs::HIDDEN) => u32::from(b' '),
+                    c => c as u32 & 0xff,
+                };
                 for (bit, weight) in [
                     (Attrs::UNDERLINE, 0x10),
                     (Attrs::INVERSE, 0x20),
@@ -281,8 +313,14 @@ impl State {
                     (Attrs::BOLD, 0x80),
                 ] {
                     if a.contains(bit) {
-                        total = total.wrapping_add(weight);
+                        value += weight;
                     }
+                }
+                if value == u32::from(b' ') {
+                    blanks += value;
+                } else {
+                    total = total.wrapping_add(blanks + value);
+                    blanks = 0;
                 }
             }
         }
@@ -295,7 +333,8 @@ impl State {
     /// screen rows `top..bottom` and columns `left..right`, honouring origin
     /// mode (from the region's top and the left margin, not past the region
     /// or the right margin) and cut to the screen (empty when top > bottom or
-    /// left > right).
+    /// left > right, or, as in xterm, when it starts below or right of the
+    /// screen).
     pub(crate) fn rectangle(&self, params: &Params, first: usize) -> (u16, u16, u16, u16) {
         let given = |i: usize, default: u16| match param(params, first + i) {
             0 => default,
@@ -311,8 +350,8 @@ impl State {
         } else {
             (0, self.cols)
         };
-        let top = (origin_y + given(0, 1).min(self.rows) - 1).min(max_y);
-        let left = (origin_x + given(1, 1).min(self.cols) - 1).min(max_x);
+        let top = (origin_y + given(0, 1).min(self.rows + 1) - 1).min(max_y);
+        let left = (origin_x + given(1, 1).min(self.cols + 1) - 1).min(max_x);
         let bottom = (origin_y.saturating_add(given(2, max_y - origin_y))).min(max_y);
         let right = (origin_x.saturating_add(given(3, max_x - origin_x))).min(max_x);
         (top, left, bottom.max(top), right.max(left))

@@ -11,7 +11,10 @@ fn replies(cols: u16, rows: u16, input: &str) -> String {
 
 #[test]
 fn device_attributes_and_version() {
-    assert_eq!(replies(80, 24, "\x1b[c\x1b[0c"), "\x1b[?62;22c\x1b[?62;22c");
+    assert_eq!(
+        replies(80, 24, "\x1b[c\x1b[0c"),
+        "\x1b[?62;6;22;28c\x1b[?62;6;22;28c"
+    );
     assert_eq!(
         replies(80, 24, "\x1b[>c\x1b[>0c"),
         "\x1b[>1;10;0c\x1b[>1;10;0c"
@@ -41,7 +44,7 @@ fn status_reports() {
             24,
             "\x1b[?15n\x1b[?25n\x1b[?26n\x1b[?55n\x1b[?56n\x1b[?62n\x1b[?63;7n\x1b[?75n\x1b[?85n"
         ),
-        "\x1b[?13n\x1b[?21n\x1b[?27;1n\x1b[?53n\x1b[?57;0n\x1b[0*{\x1bP7!~0000\x1b\\\x1b[?70n\x1b[?83n"
+        "\x1b[?13n\x1b[?21n\x1b[?27;1n\x1b[?53n\x1b[?57;0n\x1b[0000*{\x1bP7!~0000\x1b\\\x1b[?70n\x1b[?83n"
     );
     assert_eq!(replies(80, 24, "\x1b[?5n\x1b[99n\x1b[?99n"), "");
 }
@@ -135,8 +138,8 @@ fn every_mode_reports_its_state() {
 #[test]
 fn ansi_modes_report_their_state() {
     assert_eq!(
-        replies(80, 24, "\x1b[2$p\x1b[4$p\x1b[12$p\x1b[20$p\x1b[3$p"),
-        "\x1b[2;4$y\x1b[4;2$y\x1b[12;3$y\x1b[20;2$y\x1b[3;0$y"
+        replies(80, 24, "\x1b[2$p\x1b[4$p\x1b[12$p\x1b[20$p\x1b[3$p\x1b[5$p"),
+        "\x1b[2;4$y\x1b[4;2$y\x1b[12;3$y\x1b[20;2$y\x1b[3;4$y\x1b[5;0$y"
     );
     assert_eq!(
         replies(80, 24, "\x1b[4;20h\x1b[4$p\x1b[20$p"),
@@ -232,26 +235,27 @@ fn colours_answer_what_the_program_set() {
          \x1b]12;rgb:ffff/ffff/ffff\x07\x1b]17;rgb:ffff/ffff/ffff\x07\
          \x1b]19;rgb:0000/0000/0000\x07"
     );
-    // Set, then asked: the program's own colour, exactly.
+    // Set, then asked: the program's own colour, at 8 bits a channel as
+    // xterm keeps it (checked against xterm in tests/xterm_diff.rs).
     let mut t = Term::new(80, 24, TermConfig::default());
     t.feed(b"\x1b]11;rgb:1234/5678/9abc\x1b\\\x1b]11;?\x1b\\");
-    assert_eq!(t.take_replies(), b"\x1b]11;rgb:1234/5678/9abc\x1b\\");
+    assert_eq!(t.take_replies(), b"\x1b]11;rgb:1212/5656/9a9a\x1b\\");
     // Several at once: OSC 10 goes on to 11, 12; OSC 4 takes pairs.
     t.feed(b"\x1b]10;#ff0000;?;?\x07\x1b]4;1;#00ff00;2;?;1;?\x07\x1b]5;0;#abc;0;?\x07");
     assert_eq!(
         String::from_utf8(t.take_replies()).unwrap(),
-        "\x1b]11;rgb:1234/5678/9abc\x07\x1b]12;rgb:ffff/ffff/ffff\x07\
-         \x1b]4;2;rgb:0000/cdcd/0000\x07\x1b]4;1;rgb:0000/ff00/0000\x07\
-         \x1b]5;0;rgb:a000/b000/c000\x07"
+        "\x1b]11;rgb:1212/5656/9a9a\x07\x1b]12;rgb:ffff/ffff/ffff\x07\
+         \x1b]4;2;rgb:0000/cdcd/0000\x07\x1b]4;1;rgb:0000/ffff/0000\x07\
+         \x1b]5;0;rgb:a0a0/b0b0/c0c0\x07"
     );
     t.feed(b"\x1b]10;?\x07");
-    assert_eq!(t.take_replies(), b"\x1b]10;rgb:ff00/0000/0000\x07");
+    assert_eq!(t.take_replies(), b"\x1b]10;rgb:ffff/0000/0000\x07");
     // Resets: one colour, a list, all.
     t.feed(b"\x1b]4;3;#123;4;#456\x07\x1b]104;1;3\x07\x1b]4;1;?;3;?;4;?\x07");
     assert_eq!(
         String::from_utf8(t.take_replies()).unwrap(),
         "\x1b]4;1;rgb:cdcd/0000/0000\x07\x1b]4;3;rgb:cdcd/cdcd/0000\x07\
-         \x1b]4;4;rgb:4000/5000/6000\x07"
+         \x1b]4;4;rgb:4040/5050/6060\x07"
     );
     t.feed(b"\x1b]104\x07\x1b]4;4;?\x07\x1b]111\x07\x1b]11;?\x07\x1b]105\x07\x1b]5;0;?\x07");
     assert_eq!(
@@ -324,36 +328,71 @@ fn checksum(input: &str, rect: &str) -> String {
 
 #[test]
 fn rectangle_checksums() {
-    // Blanks are spaces: 4 cells of 0x20, negated.
-    assert_eq!(checksum("", "1;1;2;2"), "\x1bP7!~FF80\x1b\\");
-    // 'A' (0x41) + 'B' (0x42) and two blanks.
-    assert_eq!(checksum("AB", "1;1;2;2"), "\x1bP7!~FF3D\x1b\\");
-    // Bold and underline add their weights; colours do not count.
+    // Values checked against xterm 379 (tests/xterm_diff.rs). Blank cells
+    // with nothing after them count nothing.
+    assert_eq!(checksum("", "1;1;2;2"), "\x1bP7!~0000\x1b\\");
+    // 'A' (0x41) + 'B' (0x42); a blank before a character counts.
+    assert_eq!(checksum("AB", "1;1;2;2"), "\x1bP7!~FF7D\x1b\\");
+    assert_eq!(checksum(" x", "1;1;1;5"), "\x1bP7!~FF68\x1b\\");
+    // Bold and underline add their weights (so a blank with them counts);
+    // colours do not count.
     assert_eq!(checksum("\x1b[1;4;31mA", "1;1;1;1"), "\x1bP7!~FF2F\x1b\\");
-    // A wide character counts once; its cluster's tail counts too.
+    assert_eq!(checksum("\x1b[4m  ", "1;1;1;5"), "\x1bP7!~FFA0\x1b\\");
+    // Characters count their low 8 bits; a wide character's second column
+    // is 0xff; marks count nothing; a concealed character is a blank.
+    assert_eq!(checksum("日", "1;1;1;2"), "\x1bP7!~FE1C\x1b\\");
+    assert_eq!(checksum("e\u{301}x", "1;1;1;5"), "\x1bP7!~FF23\x1b\\");
     assert_eq!(
-        checksum("日", "1;1;1;2"),
-        format!("\x1bP7!~{:04X}\x1b\\", 0x10000 - 0x65e5)
+        checksum("a\x1b[8mb\x1b[0mc", "1;1;1;5"),
+        format!("\x1bP7!~{:04X}\x1b\\", 0x10000 - 0x61 - 0x20 - 0x63)
     );
+    // Defaults: the whole screen (the four blanks before `Z` count); off
+    // the screen: cut to it.
     assert_eq!(
-        checksum("e\u{301}", "1;1;1;1"),
-        format!("\x1bP7!~{:04X}\x1b\\", 0x10000 - 0x65 - 0x301)
-    );
-    // Defaults: the whole screen (50 blanks); off the screen: cut to it.
-    assert_eq!(
-        replies(10, 5, "\x1b[1*y"),
-        format!("\x1bP1!~{:04X}\x1b\\", 0x10000 - 50 * 0x20)
+        replies(10, 5, "\x1b[5;5HZ\x1b[1*y"),
+        format!("\x1bP1!~{:04X}\x1b\\", 0x10000 - 0x5a - 4 * 0x20)
     );
     assert_eq!(checksum("", "4;9;99;99"), checksum("", "4;9;5;10"));
     // Empty (top below bottom): nothing summed.
-    assert_eq!(checksum("", "3;1;2;10"), "\x1bP7!~0000\x1b\\");
+    assert_eq!(checksum("X", "3;1;2;10"), "\x1bP7!~0000\x1b\\");
     // Origin mode: rows from the region's top, not past its bottom.
     assert_eq!(
         checksum("\x1b[3;4H\x1b[2;3r\x1b[?6hX", "1;1;1;1"),
         format!("\x1bP7!~{:04X}\x1b\\", 0x10000 - 0x58)
     );
     assert_eq!(
-        checksum("\x1b[2;3r\x1b[?6h", "1;1;9;1"),
-        "\x1bP7!~FFC0\x1b\\"
+        checksum("\x1b[2;1HX\x1b[3;1HX\x1b[4;1HY\x1b[2;3r\x1b[?6h", "1;1;9;1"),
+        "\x1bP7!~FF50\x1b\\"
     );
+}
+
+#[test]
+fn answers_go_with_8_bit_controls_after_s8c1t() {
+    // As xterm sends them (checked in tests/xterm_diff.rs): raw C1 bytes.
+    let mut t = Term::new(80, 24, TermConfig::default());
+    t.feed(b"\x1b G\x1b[6n\x1bP$qm\x1b\\\x1b]10;?\x1b\\");
+    assert_eq!(
+        t.take_replies(),
+        b"\x9b1;1R\x901$r0m\x9c\x9d10;rgb:ffff/ffff/ffff\x9c"
+    );
+    // S7C1T and RIS go back to 7 bits.
+    t.feed(b"\x1b F\x1b[6n\x1b G\x1bc\x1b[6n");
+    assert_eq!(t.take_replies(), b"\x1b[1;1R\x1b[1;1R");
+}
+
+#[test]
+fn c1_controls_are_none_in_utf8() {
+    // Written as UTF-8 (U+0084 IND, U+0085 NEL, U+009B CSI): dropped; a raw
+    // C1 byte: an invalid byte, shown as U+FFFD (as xterm in UTF-8 mode).
+    let mut t = Term::new(10, 3, TermConfig::default());
+    t.feed("a\u{84}b\u{85}c\u{9b}2Jd".as_bytes());
+    t.feed(b"\r\n\x9b1mx\x85");
+    assert_eq!(t.capture(false, false), "abc2Jd\n\u{fffd}1mx\u{fffd}\n\n");
+}
+
+#[test]
+fn conformance_level_says_which_controls() {
+    let mut t = Term::new(80, 24, TermConfig::default());
+    t.feed(b"\x1bP$q\"p\x1b\\\x1b G\x1bP$q\"p\x1b\\");
+    assert_eq!(t.take_replies(), b"\x1bP1$r62;1\"p\x1b\\\x901$r62;0\"p\x9c");
 }

@@ -192,6 +192,7 @@ impl State {
         }
         self.soft_reset();
         self.flags = Flags::default();
+        self.eight_bit_replies = false;
         self.tabs = default_tabs(self.cols);
         self.title.clear();
         self.title_seq = self.seq;

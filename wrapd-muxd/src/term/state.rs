@@ -195,6 +195,8 @@ pub(crate) struct State {
     pub cwd_seq: u64,
     pub links: Links,
     pub replies: Vec<u8>,
+    /// S8C1T: answers go with 8-bit controls (until S7C1T or RIS).
+    pub eight_bit_replies: bool,
     pub events: Vec<TermEvent>,
     /// The sequence number changes are stamped with now (committed + 1).
     pub seq: u64,
@@ -256,6 +258,7 @@ impl State {
             cwd_seq: 0,
             links: Links::default(),
             replies: Vec::new(),
+            eight_bit_replies: false,
             events: Vec::new(),
             seq: 1,
             dirty: true,
@@ -501,7 +504,9 @@ impl State {
                 }
             }
             0 => {
-                self.row_mut(y).erase(usize::from(x), cols, pen);
+                let row = self.row_mut(y);
+                row.erase(usize::from(x), cols, pen);
+                row.wrapped = false;
                 for r in y + 1..self.rows {
                     self.clear_row(r);
                 }
@@ -534,7 +539,8 @@ impl State {
         row.wrapped = false;
     }
 
-    /// EL: 0 right, 1 left, 2 all.
+    /// EL: 0 right, 1 left, 2 all. As in xterm, erasing to the right ends a
+    /// soft wrap (the row no longer reaches its end); the others keep it.
     pub fn erase_line(&mut self, mode: u16) {
         if self.iso_protection {
             self.erase_line_as(mode, Erase::Normal);
@@ -553,24 +559,24 @@ impl State {
                 row.wrapped = false;
             }
             1 => row.erase(0, x + 1, pen),
-            2 => {
-                row.erase(0, cols, pen);
-                row.wrapped = false;
-            }
+            2 => row.erase(0, cols, pen),
             _ => {}
         }
         self.cursor.pending_wrap = false;
     }
 
-    /// ECH: blank `n` cells from the cursor.
+    /// ECH: blank `n` cells from the cursor; the row's soft wrap ends (as in
+    /// xterm).
     pub fn erase_chars(&mut self, n: u16) {
         let (x, y) = (usize::from(self.cursor.x), self.cursor.y);
         self.erase_cells(y, x, x + usize::from(n.max(1)), Erase::Normal);
+        self.row_mut(y).wrapped = false;
         self.cursor.pending_wrap = false;
     }
 
     /// DCH: delete `n` cells at the cursor, up to the right margin (nothing
-    /// outside the left/right margins).
+    /// outside the left/right margins); the row's soft wrap ends (as in
+    /// xterm).
     pub fn delete_chars(&mut self, n: u16) {
         self.shift_chars(n, false);
     }
@@ -589,6 +595,9 @@ impl State {
         let end = usize::from(self.wrap_edge(x));
         let row = self.row_mut(y);
         shift_cells(row, usize::from(x), usize::from(n.max(1)), end, pen, insert);
+        if !insert {
+            row.wrapped = false;
+        }
     }
 
     /// DECALN: fill the screen with `E`.
@@ -709,7 +718,8 @@ impl State {
     }
 
     /// HT / CHT: to the `n`th next tab stop, or the right margin (if left of
-    /// it) or the last column.
+    /// it) or the last column. A pending wrap stays pending, as in xterm
+    /// (the cursor is at the edge already).
     pub fn tab(&mut self, n: u16) {
         let edge = self.wrap_edge(self.cursor.x) - 1;
         for _ in 0..n.min(self.cols) {
@@ -719,21 +729,23 @@ impl State {
                 .position(|&t| t);
             self.cursor.x = next.map_or(edge, |i| (from + i) as u16).min(edge);
         }
-        self.cursor.pending_wrap = false;
         self.moved();
     }
 
-    /// CBT: to the `n`th previous tab stop, or the left margin (if right of
-    /// it) or column 0.
+    /// CBT: to the `n`th previous tab stop, or column 0 (the left margin in
+    /// origin mode). As in xterm, a pending wrap stays pending: the next
+    /// character still goes on the next row.
     pub fn back_tab(&mut self, n: u16) {
-        let left = self.margin_left();
-        let edge = if self.cursor.x >= left { left } else { 0 };
+        let edge = if self.flags.origin {
+            self.margin_left()
+        } else {
+            0
+        };
         for _ in 0..n.min(self.cols) {
             let x = usize::from(self.cursor.x);
             let stop = self.tabs[..x].iter().rposition(|&t| t).unwrap_or(0) as u16;
             self.cursor.x = stop.max(edge);
         }
-        self.cursor.pending_wrap = false;
         self.moved();
     }
 

@@ -241,7 +241,7 @@ fn modes_titles_and_replies() {
     let replies = String::from_utf8(t.take_replies()).unwrap();
     assert_eq!(
         replies,
-        "\x1b[2;3R\x1b[?62;22c\x1b[>1;10;0c\x1b[0n\x1b[?2004;1$y\x1b[?9999;0$y"
+        "\x1b[2;3R\x1b[?62;6;22;28c\x1b[>1;10;0c\x1b[0n\x1b[?2004;1$y\x1b[?9999;0$y"
     );
     assert!(t.take_replies().is_empty());
     t.feed(b"\x07\x1b]52;c;aGk=\x07");
@@ -419,4 +419,50 @@ fn the_primary_screen_beneath_ends_at_its_cursor_or_past_its_content() {
     assert_eq!(t.primary_end(), Some(RowIndex(5)));
     t.feed(b"\x1b[?1049l");
     assert_eq!(t.primary_end(), None);
+}
+
+/// What xterm does at the edges, found by the differential tests against
+/// xterm (tests/xterm_diff.rs), kept here where xterm is not installed.
+#[test]
+fn edges_as_xterm_has_them() {
+    // REP repeats only right after the character: any control in between
+    // (a sequence, another REP, BEL) cancels it.
+    let t = fed(10, 4, "a\x1b[2b\x1b[2b\r\nb\x1b[m\x1b[2b\r\nc\x07\x1b[2b");
+    assert_screen!(t, ["aaa", "b", "c", ""]);
+    // A wrap pending at the last column survives tabs and autowrap being
+    // turned off and on; CBT moves back but the next character still goes
+    // on the next row.
+    let t = fed(5, 3, "abcde\tX");
+    assert_screen!(t, ["abcde", "X", ""]);
+    let t = fed(5, 3, "\x1b[?7labcde\x1b[?7hX");
+    assert_screen!(t, ["abcde", "X", ""]);
+    let t = fed(10, 3, "\x1b[1;10Hx\x1b[ZY");
+    assert_screen!(t, ["         x", "Y", ""]);
+    // CBT stops at the left margin only in origin mode.
+    let t = fed(10, 2, "\x1b[?69h\x1b[3;8s\x1b[1;6H\x1b[ZA");
+    assert_screen!(t, ["A", ""]);
+    // Without autowrap a wide character that does not fit is dropped.
+    let t = fed(5, 2, "\x1b[?7l\x1b[1;5Hx日\x1b[2;4H日");
+    assert_screen!(t, ["    x", "   日"]);
+    // A rectangle that starts past the screen's edge is nothing; one that
+    // ends past it is cut.
+    let t = fed(4, 2, "\x1b[65;1;1;1;9$x\x1b[66;1;5;2;9$x\x1b[67;3;1;3;4$x");
+    assert_screen!(t, ["AAAA", ""]);
+}
+
+#[test]
+fn soft_wraps_end_as_in_xterm() {
+    let wrapped = |input: &str| {
+        let t = fed(5, 3, &format!("abcdefg\x1b[1;2H{input}"));
+        t.line(RowIndex(0)).unwrap().wrapped
+    };
+    // Erasing to the right (EL 0, ED 0, ECH, DECSEL), deleting characters
+    // or columns: the row no longer runs on.
+    for op in ["\x1b[K", "\x1b[J", "\x1b[X", "\x1b[P", "\x1b[?K", "\x1b['~"] {
+        assert!(!wrapped(op), "{op:?} ends the soft wrap");
+    }
+    // Erasing to the left or the whole line, inserting: it still does.
+    for op in ["\x1b[1K", "\x1b[2K", "\x1b[@", "\x1b['}", "x"] {
+        assert!(wrapped(op), "{op:?} keeps the soft wrap");
+    }
 }

@@ -63,16 +63,30 @@ pub fn start(daemon: &Arc<Daemon>) -> Option<JoinHandle<()>> {
     Some(tokio::spawn(serve(daemon.clone(), listener)))
 }
 
-/// Serve browsers on `web` until the daemon shuts down.
-pub async fn serve(daemon: Arc<Daemon>, web: WebListener) {
+/// Serve browsers on `web` until the daemon shuts down (or a reload turns
+/// the door off). A reload that names another address moves the door there:
+/// the new address is bound first, the old one closed only once it is, and
+/// connections open now keep going (as do browsers' credentials).
+pub async fn serve(daemon: Arc<Daemon>, mut web: WebListener) {
     let shutdown = daemon.shutdown.clone();
     let mut reloads = daemon.reloads();
-    let router = routes::router(Web {
-        secure: web.secure(),
-        daemon: daemon.clone(),
-        credentials: Default::default(),
-        enrollments: Default::default(),
-    });
+    let make_router = {
+        let (daemon, credentials, enrollments) = (
+            daemon.clone(),
+            Arc::<credentials::Credentials>::default(),
+            Arc::<rate::RateLimit>::default(),
+        );
+        move |secure: bool| {
+            routes::router(Web {
+                secure,
+                daemon: daemon.clone(),
+                credentials: credentials.clone(),
+                enrollments: enrollments.clone(),
+            })
+        }
+    };
+    let mut router = make_router(web.secure());
+    let mut in_effect = daemon.config().share.web_listen;
     let slots = Arc::new(Semaphore::new(MAX_CONNECTIONS));
     loop {
         let (tcp, peer) = tokio::select! {
@@ -85,8 +99,32 @@ pub async fn serve(daemon: Arc<Daemon>, web: WebListener) {
                 }
             },
             Ok(()) = reloads.changed() => {
-                reload_certificate(&daemon, web.cert.as_deref());
-                daemon.set_web_base(Some(public_base(&daemon.config().share, &web)));
+                let share = daemon.config().share.clone();
+                if share.web_listen == in_effect {
+                    let https = !share.web_certificate.as_os_str().is_empty();
+                    if https != web.secure() {
+                        tracing::error!("share.web_* not applied, the web door stays at {}: switching between HTTP and HTTPS on the same address is not done on a reload (choose another address or port in share.web_listen, or restart the daemon)", web.base_url());
+                    } else {
+                        reload_certificate(&daemon, web.cert.as_deref());
+                    }
+                    daemon.set_web_base(Some(public_base(&share, &web)));
+                    continue;
+                }
+                // Bound while the old listener still listens.
+                match bind(&share) {
+                    Ok(Some(new)) => {
+                        tracing::info!(old = %web.base_url(), new = %new.base_url(), "web door moved: browsers connected now stay; links made for the old address no longer reach this daemon");
+                        daemon.set_web_base(Some(public_base(&share, &new)));
+                        router = make_router(new.secure());
+                        (web, in_effect) = (new, share.web_listen);
+                    }
+                    Ok(None) => {
+                        tracing::info!(old = %web.base_url(), "web door closed (share.web_listen is unset): browsers connected now stay");
+                        daemon.set_web_base(None);
+                        return;
+                    }
+                    Err(why) => tracing::error!("share.web_* not applied, the web door stays at {}: {why}", web.base_url()),
+                }
                 continue;
             }
             _ = shutdown.cancelled() => return,

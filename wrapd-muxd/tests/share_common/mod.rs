@@ -75,7 +75,7 @@ impl TestDaemon {
         // Answered once the daemon serves.
         d.owner()
             .await
-            .get_server_info(pb::GetServerInfoRequest {})
+            .get_server_info(pb::GetServerInfoRequest::default())
             .await
             .unwrap();
         d
@@ -160,6 +160,23 @@ pub fn share_req(target: &str, link_role: pb::Role) -> pb::StartShareRequest {
         }),
         link_role: link_role as i32,
         ..Default::default()
+    }
+}
+
+/// A team member with the identity in `member`, at the share port of
+/// `info`'s team link.
+pub fn team_collaborator(
+    d: &TestDaemon,
+    info: &pb::ShareInfo,
+    member: &wrapd_muxd::share::team::MemberFiles,
+) -> Collaborator {
+    let read = |p: &std::path::Path| std::fs::read_to_string(p).unwrap();
+    Collaborator {
+        addr: link(info, "team").addr,
+        ca_pem: d.ca_pem(),
+        cert_pem: read(&member.cert),
+        key_pem: read(&member.key),
+        whoami: Default::default(),
     }
 }
 
