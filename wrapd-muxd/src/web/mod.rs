@@ -7,17 +7,20 @@
 //! - `listener`: binding, the loopback rule for plain HTTP, TLS.
 //! - `routes`: the page, its assets and the API, with the headers every
 //!   response gets.
+//! - `assets`: the page's files, built in.
 //! - `credentials`: web credentials (kept hashed), each standing for a
 //!   certificate.
 //! - `refusal`: the one place a core refusal becomes an HTTP response.
 //! - `rate`: enrollment attempts per address.
 
+mod assets;
 mod credentials;
 mod listener;
 mod rate;
 mod refusal;
 mod routes;
 
+pub use assets::asset;
 pub use listener::{WebListener, bind};
 pub use routes::{COOKIE, CSP};
 
