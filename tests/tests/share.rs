@@ -3,6 +3,7 @@
 
 use std::fs;
 
+use wrapd_e2e::relay::Relay;
 use wrapd_e2e::{Daemon, Outer, TestEnv, require, wait_until};
 
 fn tools() -> bool {
@@ -307,50 +308,6 @@ fn the_owner_shares_and_grants_from_the_share_menu() {
         s.contains("[client exited: ")
     });
     assert!(owner.ok(&["share", "ls"]).contains("no shares"), "{last}");
-}
-
-/// A TCP relay in front of the daemon's share port whose connections can be
-/// cut at once, as when a network drops (new connections still pass).
-struct Relay {
-    port: u16,
-    open: std::sync::Arc<std::sync::Mutex<Vec<std::net::TcpStream>>>,
-}
-
-impl Relay {
-    fn start(to: u16) -> Relay {
-        use std::net::{TcpListener, TcpStream};
-        let listener = TcpListener::bind("127.0.0.1:0").unwrap();
-        let port = listener.local_addr().unwrap().port();
-        let open = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
-        let conns = open.clone();
-        std::thread::spawn(move || {
-            for client in listener.incoming().flatten() {
-                let Ok(server) = TcpStream::connect(("127.0.0.1", to)) else {
-                    continue;
-                };
-                let mut list = conns.lock().unwrap();
-                list.push(client.try_clone().unwrap());
-                list.push(server.try_clone().unwrap());
-                for (mut from, mut to) in [
-                    (client.try_clone().unwrap(), server.try_clone().unwrap()),
-                    (server, client),
-                ] {
-                    std::thread::spawn(move || {
-                        let _ = std::io::copy(&mut from, &mut to);
-                        let _ = to.shutdown(std::net::Shutdown::Both);
-                    });
-                }
-            }
-        });
-        Relay { port, open }
-    }
-
-    /// Drop every connection now.
-    fn cut(&self) {
-        for s in self.open.lock().unwrap().drain(..) {
-            let _ = s.shutdown(std::net::Shutdown::Both);
-        }
-    }
 }
 
 /// What the owner had before sharing — the window title, rows, and the
