@@ -193,6 +193,23 @@ fn modules(names: &[&str], script: &str) -> tempfile::TempDir {
     dir
 }
 
+/// `node test.js ARGS` in `dir`, which must succeed: what it printed.
+fn run(dir: &tempfile::TempDir, args: &[String]) -> String {
+    let out = Command::new("node")
+        .arg("test.js")
+        .args(args)
+        .current_dir(dir.path())
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
+    assert!(
+        out.status.success(),
+        "node failed: {}\n{stdout}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    stdout
+}
+
 /// Each case: a key event (DOM names), the session's modes, what it sends
 /// (`null`: the browser's input element types it).
 const KEYS_SCRIPT: &str = r#"
@@ -237,17 +254,7 @@ fn the_pages_keys_encode_like_wrapd_attach() {
         return;
     }
     let dir = modules(&["keys.js"], KEYS_SCRIPT);
-    let out = Command::new("node")
-        .arg("test.js")
-        .current_dir(dir.path())
-        .output()
-        .unwrap();
-    let stdout = String::from_utf8_lossy(&out.stdout);
-    assert!(
-        out.status.success(),
-        "node failed: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    let stdout = run(&dir, &[]);
     assert!(stdout.trim().is_empty(), "keys encoded wrongly:\n{stdout}");
 }
 
@@ -267,18 +274,7 @@ fn the_pages_codec_reads_and_writes_what_prost_does() {
             hex(&bytes)
         })
         .collect();
-    let out = Command::new("node")
-        .arg("test.js")
-        .args(&args)
-        .current_dir(dir.path())
-        .output()
-        .unwrap();
-    let stdout = String::from_utf8_lossy(&out.stdout);
-    assert!(
-        out.status.success(),
-        "node failed: {}\n{stdout}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    let stdout = run(&dir, &args);
     let lines: Vec<&str> = stdout.lines().collect();
     for (i, event) in events.iter().enumerate() {
         let again = pb::AttachEvent::decode(&unhex(lines[2 * i + 1])[..]).unwrap();
