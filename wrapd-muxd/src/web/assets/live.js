@@ -83,7 +83,9 @@ export class Live {
       this.on.state("final", null);
       return;
     }
-    if (FINAL_CODES.has(c.code)) {
+    // 4401, 4403, 4429 and any other refusal of the daemon's own (4000–4999),
+    // a policy violation (1008): said, not retried.
+    if (FINAL_CODES.has(c.code) || (c.code >= 4000 && c.code < 5000) || c.code === 1008) {
       this.finish(c.reason || `the daemon refused this page (${c.code})`);
       return;
     }
