@@ -1,5 +1,8 @@
-//! The daemon's errors. The RPC layer turns each into a `tonic::Status` in one
-//! place (`rpc::status`).
+//! The daemon's errors, and the one place each becomes a status (a code and
+//! a message: [`status`]) — what every door reports, the gRPC one as is, the
+//! web one as an HTTP status or a WebSocket close code (`web::refusal`).
+
+use tonic::Status;
 
 use crate::pty::InputRefused;
 
@@ -32,4 +35,19 @@ pub enum Error {
     ReadOnly,
     #[error(transparent)]
     Input(#[from] InputRefused),
+}
+
+/// The one place daemon errors become statuses.
+pub fn status(e: Error) -> Status {
+    let msg = e.to_string();
+    match e {
+        Error::UnknownSession(_) | Error::NoSessions | Error::SessionGone(_) => {
+            Status::not_found(msg)
+        }
+        Error::DuplicateName(_) => Status::already_exists(msg),
+        Error::BadName { .. } | Error::InvalidArgument(_) => Status::invalid_argument(msg),
+        Error::Spawn { .. } => Status::failed_precondition(msg),
+        Error::ReadOnly => Status::permission_denied(msg),
+        Error::Input(_) | Error::Limit(_) => Status::resource_exhausted(msg),
+    }
 }

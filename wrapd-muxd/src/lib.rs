@@ -10,9 +10,10 @@
 //! - `session`: one actor per session, its handle, clients and sync updates.
 //! - `registry`: sessions by id and name.
 //! - `daemon`: shared state and session creation.
-//! - `collab`: what collaborators' streams need whatever door they use
-//!   (attach slots, shared updates); transport-neutral.
-//! - `rpc`: the gRPC service (wire <-> internal types, errors -> statuses).
+//! - `collab`: the attach stream whatever door it comes in by (sync, input,
+//!   presence, attach slots, shared updates); transport-neutral.
+//! - `convert`: internal types to and from their wire form (`pb`).
+//! - `rpc`: the gRPC door (the services on the socket and the share port).
 //! - `share`: sharing sessions over mutual TLS (CA, share port, access list).
 //! - `web`: the web door, browsers joining shares (`[share] web_listen`).
 //! - `admission`: what peers may hold on a port strangers can reach.
@@ -32,6 +33,7 @@ pub mod bridge;
 pub mod cli_docs;
 pub mod collab;
 pub mod config;
+pub mod convert;
 pub mod daemon;
 pub mod error;
 pub mod human;

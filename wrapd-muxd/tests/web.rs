@@ -3,140 +3,16 @@
 //! share links, and the same live access list deciding as for certificates.
 
 mod share_common;
+mod web_common;
 
-use std::sync::Arc;
-
-use http_body_util::{BodyExt, Full};
-use hyper::HeaderMap;
-use hyper::body::Bytes;
-use hyper_util::rt::TokioIo;
 use share_common::*;
-use tokio::io::{AsyncRead, AsyncWrite};
+use web_common::*;
 use wrapd_muxd::config::Config;
 use wrapd_proto::link::ShareLink;
 use wrapd_proto::pb;
+use wrapd_proto::pb::attach_event::Msg as Event;
+use wrapd_proto::pb::attach_request::Msg as Req;
 use wrapd_proto::pb::update_access_request::Change;
-
-/// An answer, read whole.
-#[derive(Debug)]
-struct Reply {
-    status: u16,
-    headers: HeaderMap,
-    body: String,
-}
-
-impl Reply {
-    fn header(&self, name: &str) -> &str {
-        self.headers
-            .get(name)
-            .and_then(|v| v.to_str().ok())
-            .unwrap_or_else(|| panic!("no {name} header in {self:#?}"))
-    }
-
-    fn json(&self) -> serde_json::Value {
-        serde_json::from_str(&self.body).unwrap_or_else(|e| panic!("{e}: {self:#?}"))
-    }
-
-    fn message(&self) -> String {
-        self.json()["message"]
-            .as_str()
-            .unwrap_or_default()
-            .to_owned()
-    }
-
-    /// The credential cookie it sets: its `name=value` pair and attributes.
-    fn cookie(&self) -> (String, String) {
-        let c = self.header("set-cookie");
-        let (pair, attrs) = c.split_once(';').unwrap();
-        (pair.to_owned(), attrs.to_owned())
-    }
-}
-
-/// A browser-like client of the web door at `base` (`http(s)://host:port`).
-struct Client {
-    base: String,
-    /// Trusted for HTTPS (the owner's certificate), if any.
-    tls: Option<tokio_rustls::TlsConnector>,
-}
-
-trait Io: AsyncRead + AsyncWrite + Unpin + Send {}
-impl<T: AsyncRead + AsyncWrite + Unpin + Send> Io for T {}
-
-impl Client {
-    fn plain(d: &TestDaemon) -> Client {
-        Client {
-            base: d.daemon.web_base().expect("the web door listens"),
-            tls: None,
-        }
-    }
-
-    fn host(&self) -> &str {
-        self.base.split_once("://").unwrap().1
-    }
-
-    async fn connect(&self) -> Box<dyn Io> {
-        let tcp = tokio::net::TcpStream::connect(self.host()).await.unwrap();
-        match &self.tls {
-            None => Box::new(tcp),
-            Some(tls) => {
-                let name = rustls_pki_types::ServerName::try_from("localhost").unwrap();
-                Box::new(tls.connect(name, tcp).await.unwrap())
-            }
-        }
-    }
-
-    async fn send(&self, method: &str, path: &str, headers: &[(&str, &str)], body: &str) -> Reply {
-        let io = self.connect().await;
-        let (mut sender, conn) = hyper::client::conn::http1::handshake(TokioIo::new(io))
-            .await
-            .unwrap();
-        tokio::spawn(conn);
-        let mut req = hyper::Request::builder()
-            .method(method)
-            .uri(path)
-            .header("host", self.host());
-        for (k, v) in headers {
-            req = req.header(*k, *v);
-        }
-        let req = req.body(Full::new(Bytes::from(body.to_owned()))).unwrap();
-        let res = sender.send_request(req).await.unwrap();
-        let (status, headers) = (res.status().as_u16(), res.headers().clone());
-        let body = res.into_body().collect().await.unwrap().to_bytes();
-        Reply {
-            status,
-            headers,
-            body: String::from_utf8_lossy(&body).into_owned(),
-        }
-    }
-
-    async fn get(&self, path: &str, cookie: Option<&str>) -> Reply {
-        let headers: Vec<(&str, &str)> = cookie.map(|c| ("cookie", c)).into_iter().collect();
-        self.send("GET", path, &headers, "").await
-    }
-
-    /// Enroll as a browser does, from the share's own page.
-    async fn enroll(&self, share: &str, secret: &str, name: &str) -> Reply {
-        let origin = self.base.clone();
-        let body = serde_json::json!({"secret": secret, "name": name}).to_string();
-        self.send(
-            "POST",
-            &format!("/s/{share}/api/enroll"),
-            &[("origin", &origin), ("content-type", "application/json")],
-            &body,
-        )
-        .await
-    }
-
-    async fn whoami(&self, share: &str, cookie: Option<&str>) -> Reply {
-        self.get(&format!("/s/{share}/api/whoami"), cookie).await
-    }
-}
-
-fn web_config() -> Config {
-    let mut config = Config::default();
-    config.share.web_listen = Some("127.0.0.1:0".parse().unwrap());
-    config
-}
 
 async fn update_access(d: &TestDaemon, change: Change) -> pb::ShareInfo {
     d.admin()
@@ -161,10 +37,6 @@ async fn audit_details(d: &TestDaemon) -> Vec<String> {
         .into_iter()
         .map(|e| format!("{} {}", e.action, e.detail))
         .collect()
-}
-
-fn secret(link: &ShareLink) -> &str {
-    link.secret.as_deref().unwrap()
 }
 
 #[tokio::test]
@@ -462,49 +334,6 @@ async fn plain_http_off_loopback_is_refused_and_the_daemon_serves_on() {
     d.stop().await;
 }
 
-/// A certificate for `localhost` (what the owner would get from ACME or
-/// mkcert), written to `cert_path` and `key_path`; its DER.
-fn owner_certificate(
-    cert_path: &std::path::Path,
-    key_path: &std::path::Path,
-) -> rustls_pki_types::CertificateDer<'static> {
-    let key = rcgen::KeyPair::generate().unwrap();
-    let cert = rcgen::CertificateParams::new(vec!["localhost".to_owned()])
-        .unwrap()
-        .self_signed(&key)
-        .unwrap();
-    std::fs::write(cert_path, cert.pem()).unwrap();
-    std::fs::write(key_path, key.serialize_pem()).unwrap();
-    cert.der().clone()
-}
-
-/// A TLS client that trusts `cert` only.
-fn trusting(cert: &rustls_pki_types::CertificateDer<'static>) -> tokio_rustls::TlsConnector {
-    let mut roots = rustls::RootCertStore::empty();
-    roots.add(cert.clone()).unwrap();
-    let tls = rustls::ClientConfig::builder_with_provider(Arc::new(
-        rustls::crypto::ring::default_provider(),
-    ))
-    .with_safe_default_protocol_versions()
-    .unwrap()
-    .with_root_certificates(roots)
-    .with_no_client_auth();
-    tokio_rustls::TlsConnector::from(Arc::new(tls))
-}
-
-/// A daemon serving HTTPS with an owner's certificate in `dir`; its DER.
-async fn https_daemon(
-    dir: &std::path::Path,
-) -> (TestDaemon, rustls_pki_types::CertificateDer<'static>) {
-    install_crypto();
-    let (cert_path, key_path) = (dir.join("web.pem"), dir.join("web.key"));
-    let cert = owner_certificate(&cert_path, &key_path);
-    let mut config = web_config();
-    config.share.web_certificate = cert_path;
-    config.share.web_key = key_path;
-    (TestDaemon::start_with(config).await, cert)
-}
-
 #[tokio::test]
 async fn https_with_the_owners_certificate_and_secure_cookies() {
     let dir = tempfile::tempdir().unwrap();
@@ -569,7 +398,7 @@ async fn a_reload_serves_a_renewed_certificate() {
 }
 
 /// The web's column of the role × RPC matrix: every kind of caller against
-/// every web endpoint. Personal answers go only to the live participant the
+/// every web endpoint, the attach stream's WebSocket included. Personal answers go only to the live participant the
 /// credential names; everyone else is refused, with the status that says why.
 #[tokio::test]
 async fn every_caller_on_every_web_endpoint() {
@@ -653,6 +482,36 @@ async fn every_caller_on_every_web_endpoint() {
             .await;
         if r.status != *control_status {
             wrong.push(format!("{who}: request-control → {} {}", r.status, r.body));
+        }
+        // The attach stream: the live participant attaches, and types only
+        // as an editor; everyone else is refused with whoami's status, as
+        // the close code.
+        let (mut socket, first) = web.attach(id, *cookie, web_start()).await;
+        match (&first, *whoami_status) {
+            (Frame::Closed(code, _), refused) if refused != 200 && *code == 4000 + refused => {}
+            (Frame::Event(e), 200) if matches!(e.msg, Some(Event::Attached(_))) => {
+                socket.send(Req::Input(b"typed\r".to_vec())).await;
+                let typed = socket
+                    .next("typing's answer", |e| match e {
+                        Event::Notice(n) => Some(n.code.clone()),
+                        Event::Update(u) => u
+                            .rows
+                            .iter()
+                            .any(|r| r.spans.iter().any(|s| s.text.contains("typed")))
+                            .then(|| "typed".to_owned()),
+                        _ => None,
+                    })
+                    .await;
+                let want = if *who == "editor" {
+                    "typed"
+                } else {
+                    "PermissionDenied"
+                };
+                if typed != want {
+                    wrong.push(format!("{who}: input over the WebSocket → {typed}"));
+                }
+            }
+            _ => wrong.push(format!("{who}: WebSocket attach → {first:?}")),
         }
         // Enrollment wants the secret, whatever cookie comes with it (the
         // address may also be out of attempts by now: 429).

@@ -1,16 +1,25 @@
-//! What collaborators' attach streams need, whichever door they came in by
-//! (gRPC on the share port today, a browser's WebSocket next): no tonic, no
-//! HTTP. The doors (`rpc`, later `web`) call it; it imports none of them, so
+//! The attach stream, whichever door it comes in by (gRPC on the socket and
+//! the share port, a browser's WebSocket): no transport, no HTTP. A door
+//! decodes its wire into `AttachRequest`s, calls [`attach`] and encodes the
+//! `AttachEvent`s it yields (the last item, an error, says why the stream
+//! ended). The doors (`rpc`, `web`) call it; it imports none of them, so
 //! imports point one way, from the doors to the core.
 //!
+//! - `attach`: authorising and starting a stream, and its three tasks:
+//!   - `sync`: the session's changes, as updates, at the client's pace;
+//!   - `input`: input, resizes and selections, checked against the live role;
+//!   - `presence`: the stream as a participant (counted, audited), and who
+//!     is here.
 //! - `slots`: how many attach streams each participant holds open.
 //! - `shared_updates`: one update for the collaborators at the same point.
-//!
-//! Presence (an attach stream as a participant: `rpc::presence`,
-//! `share::presence`) is the next piece to move here.
 
+mod attach;
+mod input;
+mod presence;
 pub mod shared_updates;
 pub mod slots;
+mod sync;
 
+pub use attach::{EventStream, Inbound, attach};
 pub use shared_updates::SharedUpdates;
 pub use slots::AttachSlots;

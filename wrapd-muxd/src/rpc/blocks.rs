@@ -10,7 +10,8 @@ use tokio_stream::wrappers::BroadcastStream;
 use tonic::Status;
 use wrapd_proto::pb;
 
-use super::{convert, status};
+use super::status;
+use crate::convert;
 use crate::daemon::Daemon;
 use crate::session::SessionHandle;
 use crate::share::authz::Collab;

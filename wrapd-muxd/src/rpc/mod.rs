@@ -1,37 +1,33 @@
 //! The gRPC service: converts between the wire and internal types, and calls
 //! the daemon. Every error becomes a `Status` in one place ([`status`]).
 //!
-//! - `convert`: internal types to `pb`.
-//! - `attach`: the attach stream (a sync task and an input task per client).
 //! - `blocks`: listing, reading and watching a session's blocks.
-//! - `presence`: an attach stream as a participant (presence, audit).
 //! - `share_admin`: the owner's `ShareAdmin` service (Unix socket only).
 //! - `owner_only`: `ShareAdmin` on the share port, refusing every call.
 //! - `share`: the collaborators' `Share` service (enrollment; share port).
 //!
 //! `Mux` is served twice: on the Unix socket to the owner, and on the share
-//! port to collaborators — there every RPC first asks `share::authz`. What
-//! every door needs for collaborators' streams (slots, shared updates) is in
-//! `collab`, which knows nothing of the wire: imports point from here to there.
+//! port to collaborators — there every RPC first asks `share::authz`. The
+//! attach stream is `collab::attach` (the web door runs the same), fed
+//! tonic's stream of requests; wire types come from `crate::convert`. Imports
+//! point from here to the core, never back.
 
-mod attach;
 mod blocks;
-pub mod convert;
 pub mod owner_only;
-mod presence;
 pub mod share;
 pub mod share_admin;
 
-use std::path::PathBuf;
 use std::sync::Arc;
 
 use tonic::{Request, Response, Status, Streaming};
 use wrapd_proto::pb;
 use wrapd_proto::pb::mux_server::Mux;
 
-use crate::daemon::{Daemon, NewSession};
-use crate::error::Error;
-use crate::session::{SessionHandle, Size};
+use crate::collab;
+use crate::convert::{self, new_session};
+use crate::daemon::Daemon;
+pub use crate::error::status;
+use crate::session::SessionHandle;
 use crate::share::authz::{self, Access, Caller, Collab, Rpc};
 use crate::share::filter::Window;
 use crate::term::RowIndex;
@@ -122,45 +118,6 @@ fn charge<M: prost::Message>(
             .shares
             .account(&c.share_id, &c.participant_id, msg.encoded_len() as u64),
     }
-}
-
-/// The one place daemon errors become statuses.
-pub fn status(e: Error) -> Status {
-    let msg = e.to_string();
-    match e {
-        Error::UnknownSession(_) | Error::NoSessions | Error::SessionGone(_) => {
-            Status::not_found(msg)
-        }
-        Error::DuplicateName(_) => Status::already_exists(msg),
-        Error::BadName { .. } | Error::InvalidArgument(_) => Status::invalid_argument(msg),
-        Error::Spawn { .. } => Status::failed_precondition(msg),
-        Error::ReadOnly => Status::permission_denied(msg),
-        Error::Input(_) | Error::Limit(_) => Status::resource_exhausted(msg),
-    }
-}
-
-/// A size from the wire: zero means "the default" where a default makes sense.
-fn size_or_default(cols: u32, rows: u32) -> Result<Option<Size>, Status> {
-    if cols == 0 && rows == 0 {
-        return Ok(None);
-    }
-    Size::checked(cols, rows).map(Some).ok_or_else(|| {
-        Status::invalid_argument(format!(
-            "invalid size {cols}x{rows}: both sides must be at least 1"
-        ))
-    })
-}
-
-pub(crate) fn new_session(req: pb::CreateSessionRequest) -> Result<NewSession, Status> {
-    Ok(NewSession {
-        name: req.name,
-        command: req.command,
-        cwd: Some(req.cwd).filter(|c| !c.is_empty()).map(PathBuf::from),
-        env: req.env.into_iter().collect(),
-        size: size_or_default(req.cols, req.rows)?,
-        remain_on_exit: req.remain_on_exit,
-        shell_integration: !req.no_shell_integration,
-    })
 }
 
 /// How many matches a collaborator's search passes over (inside secrets they
@@ -417,14 +374,14 @@ impl Mux for MuxService {
             .map(Response::new)
     }
 
-    type AttachStream = attach::EventStream;
+    type AttachStream = collab::EventStream;
 
     async fn attach(
         &self,
         req: Request<Streaming<pb::AttachRequest>>,
     ) -> Result<Response<Self::AttachStream>, Status> {
         let caller = Caller::of(&req, self.remote);
-        attach::attach(self.daemon.clone(), caller, req.into_inner())
+        collab::attach(self.daemon.clone(), caller, req.into_inner())
             .await
             .map(Response::new)
     }

@@ -8,7 +8,8 @@ use wrapd_proto::link::ShareLink;
 use wrapd_proto::pb;
 use wrapd_proto::pb::share_admin_server::ShareAdmin;
 
-use super::{new_session, status};
+use super::status;
+use crate::convert::new_session;
 use crate::daemon::Daemon;
 use crate::session::SessionHandle;
 use crate::share::filter::Window;

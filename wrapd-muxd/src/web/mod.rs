@@ -10,7 +10,9 @@
 //! - `assets`: the page's files, built in.
 //! - `credentials`: web credentials (kept hashed), each standing for a
 //!   certificate.
-//! - `refusal`: the one place a core refusal becomes an HTTP response.
+//! - `stream`: the attach stream over a WebSocket (`collab::attach`).
+//! - `refusal`: the one place a core refusal becomes an HTTP response or a
+//!   WebSocket close code.
 //! - `rate`: enrollment attempts per address.
 
 mod assets;
@@ -19,6 +21,7 @@ mod listener;
 mod rate;
 mod refusal;
 mod routes;
+mod stream;
 
 pub use assets::asset;
 pub use listener::{WebListener, bind};
@@ -115,7 +118,7 @@ fn reload_certificate(daemon: &Daemon, cert: Option<&listener::WebCert>) {
     }
 }
 
-/// One HTTP/1.1 connection (upgrades allowed, for the WebSocket to come).
+/// One HTTP/1.1 connection (upgrades allowed: the WebSocket runs on after it).
 async fn connection<IO>(io: IO, peer: SocketAddr, router: axum::Router, stop: CancellationToken)
 where
     IO: AsyncRead + AsyncWrite + Unpin + Send + 'static,

@@ -1,6 +1,7 @@
 //! The one place where a refusal of the core (a status: code and message)
 //! becomes an HTTP response: the status code a browser understands, and the
-//! message as it is, in JSON (`{"code": "PermissionDenied", "message": …}`).
+//! message as it is, in JSON (`{"code": "PermissionDenied", "message": …}`);
+//! or, for a WebSocket, a close code: 4000 + that HTTP status.
 
 use axum::Json;
 use axum::http::StatusCode;
@@ -29,6 +30,11 @@ pub fn http_status(code: Code) -> StatusCode {
         Code::Unavailable => StatusCode::SERVICE_UNAVAILABLE,
         _ => StatusCode::INTERNAL_SERVER_ERROR,
     }
+}
+
+/// The WebSocket close code for a core refusal: 4401, 4403, 4429, ….
+pub fn close_code(code: Code) -> u16 {
+    4000 + http_status(code).as_u16()
 }
 
 impl IntoResponse for Refused {

@@ -9,6 +9,7 @@
 //!   `HttpOnly`, `SameSite=Strict` cookie for `/s/SHARE/`; who it names.
 //! - `GET /s/SHARE/api/whoami`: who the credential names now.
 //! - `POST /s/SHARE/api/request-control`: ask the owner for control.
+//! - `GET /s/SHARE/ws`: the attach stream, as a WebSocket (`stream`).
 //! - `GET /assets/…`: the page's script and style.
 
 use std::net::SocketAddr;
@@ -68,6 +69,7 @@ pub fn router(web: Web) -> Router {
         .route("/s/{share}/api/enroll", post(enroll_browser))
         .route("/s/{share}/api/whoami", get(whoami))
         .route("/s/{share}/api/request-control", post(request_control))
+        .route("/s/{share}/ws", get(super::stream::stream))
         .route("/assets/{name}", get(asset))
         .fallback(not_found)
         .layer(DefaultBodyLimit::max(MAX_BODY))
@@ -121,7 +123,7 @@ fn nothing_here() -> Refused {
 
 /// A share id from a path: what the daemon makes (lower-case hex), nothing
 /// else — it goes into a cookie's `Path`.
-fn share_id(raw: &str) -> Result<&str, Refused> {
+pub(super) fn share_id(raw: &str) -> Result<&str, Refused> {
     let ok = !raw.is_empty()
         && raw.len() <= 64
         && raw
@@ -181,27 +183,33 @@ fn cookie_tokens(headers: &HeaderMap) -> impl Iterator<Item = &str> {
 }
 
 impl Web {
-    /// The collaborator whose credential the request carries for `share`, if
-    /// `share::authz` lets them make call `rpc` — the certificate's checks.
-    fn collab(&self, headers: &HeaderMap, share: &str, rpc: Rpc) -> Result<Collab, Refused> {
+    /// Who the request's credential for `share` says they are — a caller as
+    /// a certificate would make one, for `share::authz` to check.
+    pub(super) fn caller(&self, headers: &HeaderMap, share: &str) -> Result<Caller, Status> {
         let held: Vec<_> = cookie_tokens(headers)
             .filter_map(|t| self.credentials.holder(t))
             .collect();
         if held.is_empty() {
-            return Err(Refused(Status::unauthenticated(
+            return Err(Status::unauthenticated(
                 "this browser holds no credential for this share: open the share link you \
                  were given (it lets you join)",
-            )));
+            ));
         }
         let Some(holder) = held
             .into_iter()
             .find(|h| h.share.as_ref().is_some_and(|(s, _, _)| s == share))
         else {
-            return Err(Refused(Status::permission_denied(
+            return Err(Status::permission_denied(
                 "this browser's credential is for another share: open this share's link",
-            )));
+            ));
         };
-        let caller = Caller::Peer(Arc::new(PeerIdentity::Enrolled(holder)));
+        Ok(Caller::Peer(Arc::new(PeerIdentity::Enrolled(holder))))
+    }
+
+    /// The collaborator whose credential the request carries for `share`, if
+    /// `share::authz` lets them make call `rpc` — the certificate's checks.
+    fn collab(&self, headers: &HeaderMap, share: &str, rpc: Rpc) -> Result<Collab, Refused> {
+        let caller = self.caller(headers, share)?;
         match authz::authorize(&self.daemon.shares, &self.daemon.registry, &caller, rpc, "")? {
             Access::Collaborator(c) => Ok(c),
             Access::Owner => Err(Refused(Status::internal("a web caller is never the owner"))),

@@ -1,6 +1,11 @@
 //! Internal types to and from their wire form (`wrapd_proto::pb`).
 
+use std::path::PathBuf;
+
+use tonic::Status;
 use wrapd_proto::pb;
+
+use crate::daemon::NewSession;
 
 use crate::pty::ExitStatus;
 use crate::session::{EndReason, SessionInfo, Size, Update};
@@ -241,5 +246,29 @@ pub fn terminal_look(look: &pb::TerminalLook) -> Result<TerminalLook, String> {
         cursor: optional(&look.cursor)?,
         palette,
         cell_pixels: (px(look.cell_width_px), px(look.cell_height_px)),
+    })
+}
+
+/// A size from the wire: zero means "the default" where a default makes sense.
+fn size_or_default(cols: u32, rows: u32) -> Result<Option<Size>, Status> {
+    if cols == 0 && rows == 0 {
+        return Ok(None);
+    }
+    Size::checked(cols, rows).map(Some).ok_or_else(|| {
+        Status::invalid_argument(format!(
+            "invalid size {cols}x{rows}: both sides must be at least 1"
+        ))
+    })
+}
+
+pub fn new_session(req: pb::CreateSessionRequest) -> Result<NewSession, Status> {
+    Ok(NewSession {
+        name: req.name,
+        command: req.command,
+        cwd: Some(req.cwd).filter(|c| !c.is_empty()).map(PathBuf::from),
+        env: req.env.into_iter().collect(),
+        size: size_or_default(req.cols, req.rows)?,
+        remain_on_exit: req.remain_on_exit,
+        shell_integration: !req.no_shell_integration,
     })
 }
