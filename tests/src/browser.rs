@@ -274,17 +274,17 @@ impl Browser {
         // With Ctrl or Alt a key types no text of its own.
         let text = if modifiers & 3 != 0 { "" } else { text };
         for kind in ["keyDown", "keyUp"] {
-            self.call(
-                "Input.dispatchKeyEvent",
-                json!({
-                    "type": kind,
-                    "key": key,
-                    "code": code,
-                    "windowsVirtualKeyCode": vk,
-                    "modifiers": modifiers,
-                    "text": if kind == "keyDown" { text } else { "" },
-                }),
-            );
+            let mut event = json!({
+                "type": kind,
+                "key": key,
+                "code": code,
+                "windowsVirtualKeyCode": vk,
+                "modifiers": modifiers,
+            });
+            if kind == "keyDown" && !text.is_empty() {
+                event["text"] = json!(text);
+            }
+            self.call("Input.dispatchKeyEvent", event);
         }
     }
 

@@ -317,9 +317,13 @@ export class Screen {
     probe.remove();
     const cellWidth = box.width / 100 || 8;
     const cellHeight = box.height || 16;
+    // The view's inner size: without its padding (or its scroll bars).
+    const pad = getComputedStyle(this.view);
+    const width = this.view.clientWidth - parseFloat(pad.paddingLeft) - parseFloat(pad.paddingRight);
+    const height = this.view.clientHeight - parseFloat(pad.paddingTop) - parseFloat(pad.paddingBottom);
     return {
-      cols: Math.max(2, Math.floor(this.view.clientWidth / cellWidth)),
-      rows: Math.max(2, Math.floor(this.view.clientHeight / cellHeight)),
+      cols: Math.max(2, Math.floor(width / cellWidth)),
+      rows: Math.max(2, Math.floor(height / cellHeight)),
     };
   }
 }
