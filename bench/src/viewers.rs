@@ -4,7 +4,10 @@
 //! `Share.Enroll`, its own certificate and name, so each is a distinct
 //! participant), then attaches over mutual TLS and reads its stream, counting
 //! what arrives. A stalled viewer attaches, reads its first screen, and never
-//! reads again (its stream stays open).
+//! reads again (its stream stays open). `web`: the same as browsers, over
+//! the web door's WebSocket.
+
+mod web;
 
 use std::path::Path;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -43,6 +46,8 @@ pub struct Viewers {
     requests: Vec<mpsc::Sender<pb::AttachRequest>>,
     /// The stalled viewers' streams, never read.
     stalled: Vec<tonic::Streaming<pb::AttachEvent>>,
+    /// The same, of viewers that came as browsers.
+    web_stalled: Vec<web::WebStream>,
     /// Each viewer's certificate and key, in a directory of its own.
     stores: tempfile::TempDir,
 }
@@ -62,6 +67,7 @@ impl Viewers {
             readers: Vec::new(),
             requests: Vec::new(),
             stalled: Vec::new(),
+            web_stalled: Vec::new(),
             stores,
         })
     }
@@ -77,7 +83,7 @@ impl Viewers {
         rows: u16,
         read: bool,
     ) -> anyhow::Result<()> {
-        let first = self.readers.len() + self.stalled.len();
+        let first = self.readers.len() + self.stalled.len() + self.web_stalled.len();
         let numbers: Vec<usize> = (first..first + count).collect();
         for batch in numbers.chunks(JOINING_AT_ONCE) {
             let joins: Vec<_> = batch
@@ -173,6 +179,7 @@ impl Drop for Viewers {
     fn drop(&mut self) {
         self.requests.clear();
         self.stalled.clear();
+        self.web_stalled.clear();
         // Tasks still reading are cancelled with the runtime.
     }
 }
