@@ -83,38 +83,59 @@ impl Viewers {
         rows: u16,
         read: bool,
     ) -> anyhow::Result<()> {
+        let stores = self.stores.path().to_owned();
+        let link = link.to_owned();
+        self.in_batches(
+            count,
+            move |n| {
+                let args = JoinArgs {
+                    link: link.clone(),
+                    name: Some(format!("viewer {n}")),
+                    email: Some(format!("viewer{n}@bench.invalid")),
+                    ..JoinArgs::default()
+                };
+                let store = stores.join(format!("viewer-{n}"));
+                async move {
+                    let (tx, rx) = mpsc::channel(4);
+                    let stream = attach(&args, &store, tx.clone(), rx, cols, rows)
+                        .await
+                        .with_context(|| format!("viewer {n} joining {}", args.link))?;
+                    anyhow::Ok((tx, stream))
+                }
+            },
+            |v, (tx, stream)| {
+                v.requests.push(tx);
+                if read {
+                    let received = Arc::new(Received::default());
+                    v.runtime.spawn(read_all(stream, received.clone()));
+                    v.readers.push(received);
+                } else {
+                    v.stalled.push(stream);
+                }
+            },
+        )
+    }
+
+    /// `count` new viewers, numbered on from those there are, a few joining
+    /// at once: `join(n)` joins viewer `n`; `keep` keeps what it gave, as
+    /// each one is in.
+    fn in_batches<T, F>(
+        &mut self,
+        count: usize,
+        join: impl Fn(usize) -> F,
+        mut keep: impl FnMut(&mut Self, T),
+    ) -> anyhow::Result<()>
+    where
+        F: Future<Output = anyhow::Result<T>> + Send + 'static,
+        T: Send + 'static,
+    {
         let first = self.readers.len() + self.stalled.len() + self.web_stalled.len();
         let numbers: Vec<usize> = (first..first + count).collect();
         for batch in numbers.chunks(JOINING_AT_ONCE) {
-            let joins: Vec<_> = batch
-                .iter()
-                .map(|&n| {
-                    let args = JoinArgs {
-                        link: link.to_owned(),
-                        name: Some(format!("viewer {n}")),
-                        email: Some(format!("viewer{n}@bench.invalid")),
-                        ..JoinArgs::default()
-                    };
-                    let store = self.stores.path().join(format!("viewer-{n}"));
-                    self.runtime.spawn(async move {
-                        let (tx, rx) = mpsc::channel(4);
-                        let stream = attach(&args, &store, tx.clone(), rx, cols, rows)
-                            .await
-                            .with_context(|| format!("viewer {n} joining {}", args.link))?;
-                        anyhow::Ok((tx, stream))
-                    })
-                })
-                .collect();
-            for join in joins {
-                let (tx, stream) = self.runtime.block_on(join).context("a viewer's task")??;
-                self.requests.push(tx);
-                if read {
-                    let received = Arc::new(Received::default());
-                    self.runtime.spawn(read_all(stream, received.clone()));
-                    self.readers.push(received);
-                } else {
-                    self.stalled.push(stream);
-                }
+            let joins: Vec<_> = batch.iter().map(|&n| self.runtime.spawn(join(n))).collect();
+            for task in joins {
+                let joined = self.runtime.block_on(task).context("a viewer's task")??;
+                keep(self, joined);
             }
         }
         Ok(())

@@ -14,14 +14,16 @@ use http_body_util::{BodyExt, Full};
 use hyper::body::Bytes;
 use hyper_util::rt::TokioIo;
 use prost::Message as _;
-use tokio::net::TcpStream;
+use std::net::{Ipv4Addr, SocketAddr};
+
+use tokio::net::{TcpSocket, TcpStream};
 use tokio_tungstenite::tungstenite::{ClientRequestBuilder, Message};
 use tokio_tungstenite::{WebSocketStream, client_async};
 use wrapd_proto::pb;
 use wrapd_proto::pb::attach_event::Msg as Event;
 use wrapd_proto::pb::attach_request::Msg as Req;
 
-use super::{JOINING_AT_ONCE, Received, Viewers};
+use super::{Received, Viewers};
 
 pub type WebStream = WebSocketStream<TcpStream>;
 
@@ -61,38 +63,37 @@ impl Viewers {
         rows: u16,
         read: bool,
     ) -> anyhow::Result<()> {
-        let first = self.readers.len() + self.stalled.len() + self.web_stalled.len();
-        let numbers: Vec<usize> = (first..first + count).collect();
-        for batch in numbers.chunks(JOINING_AT_ONCE) {
-            let joins: Vec<_> = batch
-                .iter()
-                .map(|&n| {
-                    let link = link.to_owned();
-                    self.runtime.spawn(async move {
-                        attach_web(&link, &format!("web viewer {n}"), cols, rows)
-                            .await
-                            .with_context(|| format!("web viewer {n} joining {link}"))
-                    })
-                })
-                .collect();
-            for join in joins {
-                let stream = self.runtime.block_on(join).context("a viewer's task")??;
+        let link = link.to_owned();
+        self.in_batches(
+            count,
+            move |n| {
+                let link = link.clone();
+                async move {
+                    attach_web(&link, n, cols, rows)
+                        .await
+                        .with_context(|| format!("web viewer {n} joining {link}"))
+                }
+            },
+            |v, stream| {
                 if read {
                     let received = Arc::new(Received::default());
-                    self.runtime.spawn(read_web(stream, received.clone()));
-                    self.readers.push(received);
+                    v.runtime.spawn(read_web(stream, received.clone()));
+                    v.readers.push(received);
                 } else {
-                    self.web_stalled.push(stream);
+                    v.web_stalled.push(stream);
                 }
-            }
-        }
-        Ok(())
+            },
+        )
     }
 }
 
-/// Enroll as `name`: the credential's cookie (`wrapd=…`).
-async fn enroll(link: &WebLink, name: &str) -> anyhow::Result<String> {
-    let tcp = TcpStream::connect(&link.addr).await?;
+/// Enroll as `name`, from loopback address `from` (the door allows a few
+/// enrollments an address; every 127.x.y.z is this machine): the
+/// credential's cookie (`wrapd=…`).
+async fn enroll(link: &WebLink, name: &str, from: Ipv4Addr) -> anyhow::Result<String> {
+    let socket = TcpSocket::new_v4()?;
+    socket.bind(SocketAddr::from((from, 0)))?;
+    let tcp = socket.connect(link.addr.parse()?).await?;
     let (mut sender, conn) = hyper::client::conn::http1::handshake(TokioIo::new(tcp)).await?;
     tokio::spawn(conn);
     let body = serde_json::json!({ "secret": link.secret, "name": name }).to_string();
@@ -120,9 +121,10 @@ async fn enroll(link: &WebLink, name: &str) -> anyhow::Result<String> {
 }
 
 /// Enroll, open the stream, and read until the first update (the screen).
-async fn attach_web(link: &str, name: &str, cols: u16, rows: u16) -> anyhow::Result<WebStream> {
+async fn attach_web(link: &str, n: usize, cols: u16, rows: u16) -> anyhow::Result<WebStream> {
     let link = WebLink::parse(link)?;
-    let cookie = enroll(&link, name).await?;
+    let from = Ipv4Addr::new(127, 1, (n / 250) as u8, (n % 250 + 1) as u8);
+    let cookie = enroll(&link, &format!("web viewer {n}"), from).await?;
     let uri = format!("ws://{}/s/{}/ws", link.addr, link.share).parse()?;
     let request = ClientRequestBuilder::new(uri)
         .with_header("Origin", format!("http://{}", link.addr))
