@@ -268,6 +268,24 @@ fn a_browser_joins_sees_colours_asks_for_control_types_and_is_removed() {
     );
     b.screenshot(&bin("wrapd-muxd").with_file_name("web-shell.png"));
 
+    // Edit revoked: a viewer again at once, whose keys the daemon refuses.
+    owner.ok(&["access", "-t", "main", "--revoke-edit", "vera@example.org"]);
+    b.wait_until(
+        "the page to say viewer",
+        "document.body.dataset.role === 'viewer'",
+        || owner.log_tail(),
+    );
+    b.eval("document.getElementById('notice').textContent = ''; true");
+    b.eval("document.getElementById('keys').focus(); true");
+    b.type_text("echo revoked-but-typing");
+    b.key("Enter", 0);
+    b.wait_until(
+        "the refusal after the revocation",
+        "document.getElementById('notice').textContent.includes('you are a viewer')",
+        || owner.log_tail(),
+    );
+    assert!(!owner.capture("main").contains("revoked-but-typing"));
+
     // Removed: the page says so, and does not try again.
     owner.ok(&["access", "-t", "main", "--remove", "vera@example.org"]);
     b.wait_until(
