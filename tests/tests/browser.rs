@@ -102,6 +102,26 @@ fn join(b: &mut Browser, link: &str, name: &str, email: &str, owner: &TestEnv) {
     ));
 }
 
+/// Type `line` and Enter in the page, as a keyboard does.
+fn type_line(b: &mut Browser, line: &str) {
+    b.eval("document.getElementById('keys').focus(); true");
+    b.type_text(line);
+    b.key("Enter", 0);
+}
+
+/// Type `line` as a viewer: the daemon refuses it, the page says so, and the
+/// owner's session never gets it.
+fn refused(b: &mut Browser, owner: &TestEnv, line: &str) {
+    b.eval("document.getElementById('notice').textContent = ''; true");
+    type_line(b, line);
+    b.wait_until(
+        "the daemon's refusal shown",
+        "document.getElementById('notice').textContent.includes('you are a viewer')",
+        || owner.log_tail(),
+    );
+    assert!(!owner.capture("main").contains(line));
+}
+
 /// What a browser test starts with: chromium, the owner's daemon, their
 /// native client in tmux (`cols`×`rows`) at a prompt in session `main`,
 /// shared with a `role` link; that link's web twin. `None`: a tool is missing
@@ -172,15 +192,7 @@ fn a_browser_joins_sees_colours_asks_for_control_types_and_is_removed() {
     assert_eq!(color, "rgb(204, 68, 68)", "palette red (--c1)");
 
     // A viewer's keys go to the daemon, which refuses them and says so.
-    b.eval("document.getElementById('keys').focus(); true");
-    b.type_text("echo sneaky-viewer");
-    b.key("Enter", 0);
-    b.wait_until(
-        "the daemon's refusal shown",
-        "document.getElementById('notice').textContent.includes('you are a viewer')",
-        || owner.log_tail(),
-    );
-    assert!(!owner.capture("main").contains("sneaky"));
+    refused(&mut b, &owner, "echo sneaky-viewer");
 
     // Ask for control; the owner grants it; the page can type.
     b.eval("document.getElementById('request-control').click(); true");
@@ -205,9 +217,7 @@ fn a_browser_joins_sees_colours_asks_for_control_types_and_is_removed() {
          document.getElementById('session').textContent.includes('editor')",
         || owner.log_tail(),
     );
-    b.eval("document.getElementById('keys').focus(); true");
-    b.type_text("echo typed-in-browser-$((6*7))");
-    b.key("Enter", 0);
+    type_line(&mut b, "echo typed-in-browser-$((6*7))");
     b.wait_until(
         "the command's output in the page",
         &line_starting("typed-in-browser-42"),
@@ -218,8 +228,7 @@ fn a_browser_joins_sees_colours_asks_for_control_types_and_is_removed() {
     });
 
     // Wide characters keep the grid: the bars after 8 columns line up.
-    b.type_text("echo '日本語ab|'; echo 'abcdefgh|'");
-    b.key("Enter", 0);
+    type_line(&mut b, "echo '日本語ab|'; echo 'abcdefgh|'");
     b.wait_until("both lines", &line_starting("abcdefgh|"), || {
         owner.log_tail()
     });
@@ -247,8 +256,7 @@ fn a_browser_joins_sees_colours_asks_for_control_types_and_is_removed() {
     );
 
     // The alternate screen: vim, typed and quit from the browser.
-    b.type_text("vim -u NONE -N");
-    b.key("Enter", 0);
+    type_line(&mut b, "vim -u NONE -N");
     b.wait_until(
         "vim on the alternate screen",
         &format!(
@@ -259,8 +267,7 @@ fn a_browser_joins_sees_colours_asks_for_control_types_and_is_removed() {
     );
     let shot = bin("wrapd-muxd").with_file_name("web-vim.png");
     b.screenshot(&shot);
-    b.type_text(":q");
-    b.key("Enter", 0);
+    type_line(&mut b, ":q");
     b.wait_until(
         "vim gone",
         "!document.querySelector('#view .grid').classList.contains('alt')",
@@ -275,16 +282,7 @@ fn a_browser_joins_sees_colours_asks_for_control_types_and_is_removed() {
         "document.body.dataset.role === 'viewer'",
         || owner.log_tail(),
     );
-    b.eval("document.getElementById('notice').textContent = ''; true");
-    b.eval("document.getElementById('keys').focus(); true");
-    b.type_text("echo revoked-but-typing");
-    b.key("Enter", 0);
-    b.wait_until(
-        "the refusal after the revocation",
-        "document.getElementById('notice').textContent.includes('you are a viewer')",
-        || owner.log_tail(),
-    );
-    assert!(!owner.capture("main").contains("revoked-but-typing"));
+    refused(&mut b, &owner, "echo revoked-but-typing");
 
     // Removed: the page says so, and does not try again.
     owner.ok(&["access", "-t", "main", "--remove", "vera@example.org"]);
