@@ -11,10 +11,12 @@
 //! - `keyname`: key names in tmux notation (the prefix, bindings).
 //! - `bindings`: what keys after the prefix do.
 //! - `mail`: the SMTP relay invitations are emailed through.
+//! - `web_url`: the checked public address of the web door.
 
 mod bindings;
 mod keyname;
 mod mail;
+pub mod web_url;
 
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
@@ -176,6 +178,11 @@ pub struct ShareConfig {
     /// The web listener's certificate chain and key (PEM); empty: plain HTTP.
     pub web_certificate: PathBuf,
     pub web_key: PathBuf,
+    /// The address browsers use when a reverse proxy or a port forward stands
+    /// in front of the web door (`https://HOST[:PORT]`, see `web_url`);
+    /// empty: the door's own address.
+    #[serde(deserialize_with = "web_url::web_url")]
+    pub web_url: String,
 }
 
 impl Default for ShareConfig {
@@ -194,6 +201,7 @@ impl Default for ShareConfig {
             web_listen: None,
             web_certificate: PathBuf::new(),
             web_key: PathBuf::new(),
+            web_url: String::new(),
         }
     }
 }

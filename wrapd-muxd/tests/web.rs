@@ -26,19 +26,6 @@ async fn update_access(d: &TestDaemon, change: Change) -> pb::ShareInfo {
         .into_inner()
 }
 
-async fn audit_details(d: &TestDaemon) -> Vec<String> {
-    d.admin()
-        .await
-        .get_audit_log(pb::GetAuditLogRequest { target: "s".into() })
-        .await
-        .unwrap()
-        .into_inner()
-        .entries
-        .into_iter()
-        .map(|e| format!("{} {}", e.action, e.detail))
-        .collect()
-}
-
 #[tokio::test]
 async fn the_page_and_its_assets_carry_a_strict_csp_and_no_inline_script() {
     let d = TestDaemon::start_with(web_config()).await;
@@ -173,7 +160,7 @@ async fn a_link_secret_becomes_a_cookie_that_authz_checks_like_a_certificate() {
         web.whoami(share, Some(&cookie)).await.json()["role"],
         "editor"
     );
-    let audit = audit_details(&d).await;
+    let audit = audit_details(&d, None).await;
     assert!(
         audit
             .iter()
@@ -566,13 +553,7 @@ async fn share_links_come_with_their_web_twin_which_joins() {
         assert_eq!(r.status, 200, "{kind}: {r:#?}");
     }
     // Listings carry no secrets, so no web links either.
-    let listed = d
-        .admin()
-        .await
-        .list_shares(pb::ListSharesRequest::default())
-        .await
-        .unwrap()
-        .into_inner();
+    let listed = list_shares(&d).await;
     assert!(listed.shares[0].links.iter().all(|l| l.web_url.is_empty()));
     d.stop().await;
 }

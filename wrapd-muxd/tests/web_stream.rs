@@ -72,22 +72,6 @@ async fn owner_types(d: &TestDaemon, target: &str, text: &str) {
         .unwrap();
 }
 
-async fn start_share(d: &TestDaemon, req: pb::StartShareRequest) -> pb::ShareInfo {
-    d.admin().await.start_share(req).await.unwrap().into_inner()
-}
-
-/// Enroll `name` with `link` from a browser: the cookie and participant id.
-async fn web_enroll(
-    web: &Client,
-    link: &wrapd_proto::link::ShareLink,
-    name: &str,
-) -> (String, String) {
-    let r = web.enroll(&link.share_id, secret(link), name).await;
-    assert_eq!(r.status, 200, "{r:#?}");
-    let pid = r.json()["participant_id"].as_str().unwrap().to_owned();
-    (r.cookie().0, pid)
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_viewer_gets_the_shares_rows_masked_and_may_not_type() {
     let d = TestDaemon::start_with(web_config()).await;
@@ -147,28 +131,10 @@ async fn a_viewer_gets_the_shares_rows_masked_and_may_not_type() {
     assert!(!text.contains("VIEWER-TYPED"), "{text}");
 
     // Counted like a native participant: presence and the audit log.
-    let listed = d
-        .admin()
-        .await
-        .list_shares(pb::ListSharesRequest::default())
-        .await
-        .unwrap()
-        .into_inner();
+    let listed = list_shares(&d).await;
     let me = listed.shares[0].participants.iter().find(|p| p.id == pid);
     assert!(me.is_some_and(|p| p.connected), "{listed:#?}");
-    let audit = d
-        .admin()
-        .await
-        .get_audit_log(pb::GetAuditLogRequest { target: "s".into() })
-        .await
-        .unwrap()
-        .into_inner();
-    let mine: Vec<_> = audit
-        .entries
-        .iter()
-        .filter(|e| e.participant_id == pid)
-        .map(|e| format!("{} {}", e.action, e.detail))
-        .collect();
+    let mine = audit_details(&d, Some(&pid)).await;
     for want in ["join attached", "refused input: a viewer may not write"] {
         assert!(mine.iter().any(|a| a == want), "{want} missing: {mine:#?}");
     }
@@ -222,9 +188,7 @@ async fn an_editor_types_over_tls_into_a_real_shell_and_the_role_is_live() {
 
 #[tokio::test]
 async fn a_resumed_stream_catches_up_exactly_after_a_dropped_connection() {
-    let d = TestDaemon::start_with(web_config()).await;
-    let (_owner, _admin, link) = cat_shared_with_a_viewer_link(&d).await;
-    let web = Client::plain(&d);
+    let (d, web, link) = cat_shared_on_the_web(web_config()).await;
     let (cookie, _) = web_enroll(&web, &link, "Rae").await;
     let (mut s, first) = web.attach(&link.share_id, Some(&cookie), web_start()).await;
     let session = assert_attached(&first).session.clone().unwrap().id;
@@ -264,9 +228,8 @@ async fn a_resumed_stream_catches_up_exactly_after_a_dropped_connection() {
 
 #[tokio::test]
 async fn removal_and_stop_cut_the_socket_with_their_close_codes() {
-    let d = TestDaemon::start_with(web_config()).await;
-    let (_owner, mut admin, link) = cat_shared_with_a_viewer_link(&d).await;
-    let web = Client::plain(&d);
+    let (d, web, link) = cat_shared_on_the_web(web_config()).await;
+    let mut admin = d.admin().await;
     let (ada, ada_id) = web_enroll(&web, &link, "Ada").await;
     let (bo, _) = web_enroll(&web, &link, "Bo").await;
     let (mut a, first) = web.attach(&link.share_id, Some(&ada), web_start()).await;
@@ -285,13 +248,7 @@ async fn removal_and_stop_cut_the_socket_with_their_close_codes() {
         "{first:?}"
     );
 
-    admin
-        .stop_share(pb::StopShareRequest {
-            target: "s".into(),
-            all: false,
-        })
-        .await
-        .unwrap();
+    stop_share(&d, "s").await;
     let (code, why) = b.closed().await;
     assert_eq!(code, 4403, "{why}");
     assert!(why.contains("stopped") || why.contains("revoked"), "{why}");
@@ -300,9 +257,7 @@ async fn removal_and_stop_cut_the_socket_with_their_close_codes() {
 
 #[tokio::test]
 async fn strangers_other_sites_and_a_full_quota_are_refused() {
-    let d = TestDaemon::start_with(web_config()).await;
-    let (_owner, _admin, link) = cat_shared_with_a_viewer_link(&d).await;
-    let web = Client::plain(&d);
+    let (d, web, link) = cat_shared_on_the_web(web_config()).await;
     let share = link.share_id.as_str();
     let (cookie, _) = web_enroll(&web, &link, "Ada").await;
 
@@ -343,9 +298,7 @@ async fn strangers_other_sites_and_a_full_quota_are_refused() {
 async fn an_expired_credential_ends_the_stream_and_opens_none() {
     let mut config = web_config();
     config.share.cert_validity.0 = std::time::Duration::from_secs(2);
-    let d = TestDaemon::start_with(config).await;
-    let (_owner, _admin, link) = cat_shared_with_a_viewer_link(&d).await;
-    let web = Client::plain(&d);
+    let (d, web, link) = cat_shared_on_the_web(config).await;
     let share = link.share_id.as_str();
     let (cookie, _) = web_enroll(&web, &link, "Ada").await;
     let expired = |f: &Frame| matches!(f, Frame::Closed(4401, why) if why.contains("expired"));
@@ -367,9 +320,7 @@ async fn an_expired_credential_ends_the_stream_and_opens_none() {
 async fn a_malformed_or_huge_frame_ends_that_stream_and_the_daemon_serves_on() {
     let mut config = web_config();
     config.limits.max_message_bytes = 64 * 1024;
-    let d = TestDaemon::start_with(config).await;
-    let (_owner, _admin, link) = cat_shared_with_a_viewer_link(&d).await;
-    let web = Client::plain(&d);
+    let (d, web, link) = cat_shared_on_the_web(config).await;
     let share = link.share_id.as_str();
     let mut cookies = Vec::new();
     for name in ["Ann", "Ben", "Cy", "Di"] {
@@ -403,5 +354,42 @@ async fn a_malformed_or_huge_frame_ends_that_stream_and_the_daemon_serves_on() {
     let mut screen = BTreeMap::new();
     owner_types(&d, "s", "still-served\r").await;
     until_shown(&mut calm, &mut screen, "still-served").await;
+    d.stop().await;
+}
+
+/// Does the web door answer a request on a new connection?
+async fn answers(web: &Client) -> bool {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let mut conn = web.connect().await;
+    let req = format!("GET / HTTP/1.1\r\nHost: {}\r\n\r\n", web.host());
+    if conn.write_all(req.as_bytes()).await.is_err() {
+        return false;
+    }
+    let mut buf = [0u8; 64];
+    matches!(conn.read(&mut buf).await, Ok(n) if n > 0)
+}
+
+#[tokio::test]
+async fn websockets_count_among_the_doors_connections() {
+    let (d, web, link) = cat_shared_on_the_web(web_config()).await;
+    let (cookie, _) = web_enroll(&web, &link, "Ada").await;
+    assert!(answers(&web).await);
+    // Sockets that never attach still hold their connection's place.
+    let mut open = Vec::new();
+    for _ in 0..wrapd_muxd::web::MAX_CONNECTIONS {
+        open.push(web.socket(&link.share_id, Some(&cookie)).await);
+    }
+    wait_for("the door to be full", || async {
+        let full = !answers(&web).await;
+        (full.then_some(()), "it still answers".to_owned())
+    })
+    .await;
+    // One goes: its place is free again.
+    drop(open.pop());
+    wait_for("a free place", || async {
+        let free = answers(&web).await;
+        (free.then_some(()), "it does not answer".to_owned())
+    })
+    .await;
     d.stop().await;
 }

@@ -62,6 +62,24 @@ impl Caller {
     }
 }
 
+/// What a collaborator proves who they are with; refusals name it, so that a
+/// browser is told about its credential and a native client its certificate.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Proof {
+    Certificate,
+    /// A web credential (a cookie), standing for a certificate.
+    Credential,
+}
+
+impl Proof {
+    pub fn noun(self) -> &'static str {
+        match self {
+            Proof::Certificate => "certificate",
+            Proof::Credential => "credential",
+        }
+    }
+}
+
 /// What a collaborator's request may touch.
 #[derive(Debug, Clone)]
 pub struct Collab {
@@ -75,6 +93,8 @@ pub struct Collab {
     pub token: CancellationToken,
     /// When their certificate expires.
     pub expires: SystemTime,
+    /// A certificate or a browser's credential.
+    pub proof: Proof,
 }
 
 impl Collab {
@@ -109,6 +129,7 @@ impl Collab {
                 shares,
                 &self.share_id,
                 &self.participant_id,
+                self.proof,
             ));
         }
         live_role(shares, self)
@@ -135,15 +156,16 @@ pub fn authorize(
         Caller::Owner => return Ok(Access::Owner),
         Caller::Peer(p) => p,
     };
-    let (cert, team) = match peer.as_ref() {
+    let (cert, team, proof) = match peer.as_ref() {
         PeerIdentity::Anonymous => {
             return Err(Status::unauthenticated(
                 "no client certificate: enroll first (`wrapd-attach LINK` with the share link)",
             ));
         }
         PeerIdentity::Refused(why) => return Err(Status::unauthenticated(why.clone())),
-        PeerIdentity::Enrolled(c) => (c, false),
-        PeerIdentity::Team(c) => (c, true),
+        PeerIdentity::Enrolled(c) => (c, false, Proof::Certificate),
+        PeerIdentity::Browser(c) => (c, false, Proof::Credential),
+        PeerIdentity::Team(c) => (c, true, Proof::Certificate),
     };
     if let Rpc::OwnerOnly(name) = rpc {
         return Err(Status::permission_denied(format!(
@@ -160,6 +182,7 @@ pub fn authorize(
             shares,
             share_id,
             participant_id,
+            proof,
         )));
     }
     // The session the target names, if any (it must be the shared one).
@@ -171,39 +194,54 @@ pub fn authorize(
     let collab = if team {
         team_member(shares, cert, named.as_ref())?
     } else {
-        enrolled(shares, cert, named.as_ref())?
+        enrolled(shares, cert, proof, named.as_ref())?
     };
     Ok(Access::Collaborator(collab))
 }
 
-/// Why an expired certificate is refused, and what its holder can do: a
-/// link joiner enrolls anew with the link; an invitation works only once.
-pub fn expired_message(shares: &Shares, share_id: &str, participant_id: &str) -> &'static str {
+/// Why an expired certificate (or credential) is refused, and what its
+/// holder can do: a link joiner enrolls anew with the link; an invitation
+/// works only once.
+pub fn expired_message(
+    shares: &Shares,
+    share_id: &str,
+    participant_id: &str,
+    proof: Proof,
+) -> String {
     let invited = {
         let st = shares.lock();
         st.share(share_id)
             .and_then(|s| s.participant(participant_id))
             .is_some_and(|p| matches!(p.via, Via::Invite { used: true, .. }))
     };
+    let noun = proof.noun();
     if invited {
-        "your certificate has expired and your invitation has been used (it works once): \
-         ask the owner for a new invitation"
+        format!(
+            "your {noun} has expired and your invitation has been used (it works once): \
+             ask the owner for a new invitation"
+        )
     } else {
-        "your certificate has expired: join again with a share link (it enrolls you anew)"
+        format!("your {noun} has expired: join again with a share link (it enrolls you anew)")
     }
 }
 
-fn enrolled(shares: &Shares, cert: &PeerCert, named: Option<&SessionId>) -> Result<Collab, Status> {
+fn enrolled(
+    shares: &Shares,
+    cert: &PeerCert,
+    proof: Proof,
+    named: Option<&SessionId>,
+) -> Result<Collab, Status> {
+    let noun = proof.noun();
     let Some((share_id, participant_id, _issued_role)) = &cert.share else {
-        return Err(Status::unauthenticated(
-            "your certificate does not name a share",
-        ));
+        return Err(Status::unauthenticated(format!(
+            "your {noun} does not name a share"
+        )));
     };
     let mut st = shares.lock();
     if st.revocations.is_revoked(&cert.serial, share_id) {
-        return Err(Status::permission_denied(
-            "your certificate has been revoked: the owner removed you or stopped sharing",
-        ));
+        return Err(Status::permission_denied(format!(
+            "your {noun} has been revoked: the owner removed you or stopped sharing"
+        )));
     }
     let share = st.share_mut(share_id).ok_or_else(|| {
         Status::permission_denied("this share is no longer active: the owner stopped sharing")
@@ -221,9 +259,9 @@ fn enrolled(shares: &Shares, cert: &PeerCert, named: Option<&SessionId>) -> Resu
         ));
     }
     if !p.serials.contains(&cert.serial) {
-        return Err(Status::permission_denied(
-            "this certificate is not one this share issued to you: join again with the link",
-        ));
+        return Err(Status::permission_denied(format!(
+            "this {noun} is not one this share issued to you: join again with the link"
+        )));
     }
     p.last_seen_ms = now_ms();
     Ok(Collab {
@@ -233,6 +271,7 @@ fn enrolled(shares: &Shares, cert: &PeerCert, named: Option<&SessionId>) -> Resu
         window,
         token: p.token.clone(),
         expires: cert.not_after,
+        proof,
     })
 }
 
@@ -301,6 +340,7 @@ fn team_member(
         window,
         token: p.token.clone(),
         expires: cert.not_after,
+        proof: Proof::Certificate,
     };
     drop(st);
     shares.bump();
@@ -360,10 +400,16 @@ mod tests {
             .id
             .clone();
         shares.insert(share);
-        let m = expired_message(&shares, "s1", &inv);
+        let m = expired_message(&shares, "s1", &inv, Proof::Certificate);
         assert!(m.contains("ask the owner for a new invitation"), "{m}");
         assert!(!m.contains("share link"), "{m}");
-        let m = expired_message(&shares, "s1", &guest);
-        assert!(m.contains("join again with a share link"), "{m}");
+        let m = expired_message(&shares, "s1", &guest, Proof::Certificate);
+        assert!(
+            m.contains("certificate has expired: join again with a share link"),
+            "{m}"
+        );
+        // A browser is told about its credential.
+        let m = expired_message(&shares, "s1", &guest, Proof::Credential);
+        assert!(m.starts_with("your credential has expired"), "{m}");
     }
 }

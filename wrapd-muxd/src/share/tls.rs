@@ -52,6 +52,9 @@ pub enum PeerIdentity {
     Enrolled(PeerCert),
     /// A certificate from the trusted team CA.
     Team(PeerCert),
+    /// A browser's web credential (never on the share port): what a
+    /// certificate from enrollment would say.
+    Browser(PeerCert),
     /// A certificate that does not verify: why, in words for the user.
     Refused(String),
 }
@@ -424,7 +427,9 @@ async fn serve(
     unauthenticated: mpsc::Sender<io::Result<PeerConn>>,
 ) {
     let holder = match &identity {
-        PeerIdentity::Enrolled(c) | PeerIdentity::Team(c) => Some(c.serial.clone()),
+        PeerIdentity::Enrolled(c) | PeerIdentity::Team(c) | PeerIdentity::Browser(c) => {
+            Some(c.serial.clone())
+        }
         PeerIdentity::Refused(why) => {
             ticket.warn(addr, format_args!("share port: certificate refused: {why}"));
             None

@@ -39,11 +39,13 @@ use tokio::task::JoinHandle;
 use tokio_util::sync::CancellationToken;
 use tower::ServiceExt;
 
+use crate::config::ShareConfig;
 use crate::daemon::Daemon;
-use routes::{Peer, Web};
+use routes::{ConnectionSlot, Peer, Web};
 
-/// Connections (handshaking or open) the web door holds at once.
-const MAX_CONNECTIONS: usize = 256;
+/// Connections (handshaking, open, or upgraded to a WebSocket) the web door
+/// holds at once.
+pub const MAX_CONNECTIONS: usize = 256;
 /// A TLS handshake, or a request's headers, that take longer are dropped.
 const HANDSHAKE_TIMEOUT: Duration = Duration::from_secs(10);
 const HEADER_TIMEOUT: Duration = Duration::from_secs(10);
@@ -58,8 +60,9 @@ pub fn start(daemon: &Arc<Daemon>) -> Option<JoinHandle<()>> {
             return None;
         }
     };
-    tracing::info!(url = %listener.base_url(), "web door listening");
-    daemon.set_web_base(Some(listener.base_url()));
+    let public = public_base(&daemon.config().share, &listener);
+    tracing::info!(url = %listener.base_url(), %public, "web door listening");
+    daemon.set_web_base(Some(public));
     Some(tokio::spawn(serve(daemon.clone(), listener)))
 }
 
@@ -84,8 +87,9 @@ pub async fn serve(daemon: Arc<Daemon>, web: WebListener) {
                     continue;
                 }
             },
-            Ok(()) = reloads.changed(), if web.cert.is_some() => {
+            Ok(()) = reloads.changed() => {
                 reload_certificate(&daemon, web.cert.as_deref());
+                daemon.set_web_base(Some(public_base(&daemon.config().share, &web)));
                 continue;
             }
             _ = shutdown.cancelled() => return,
@@ -95,17 +99,27 @@ pub async fn serve(daemon: Arc<Daemon>, web: WebListener) {
             continue;
         };
         let (router, tls, shutdown) = (router.clone(), web.tls.clone(), shutdown.clone());
+        let slot = ConnectionSlot::new(slot);
         tokio::spawn(async move {
-            let _slot = slot;
             let Some(tls) = tls else {
-                return connection(tcp, peer, router, shutdown).await;
+                return connection(tcp, peer, slot, router, shutdown).await;
             };
             match tokio::time::timeout(HANDSHAKE_TIMEOUT, tls.accept(tcp)).await {
-                Ok(Ok(io)) => connection(io, peer, router, shutdown).await,
+                Ok(Ok(io)) => connection(io, peer, slot, router, shutdown).await,
                 Ok(Err(e)) => tracing::debug!(%peer, "web door: TLS handshake failed: {e}"),
                 Err(_) => tracing::debug!(%peer, "web door: TLS handshake timed out"),
             }
         });
+    }
+}
+
+/// Where browsers reach the door, for links: `[share] web_url` if set (a
+/// proxy or a forward in front), else the door's own address.
+fn public_base(share: &ShareConfig, web: &WebListener) -> String {
+    if share.web_url.is_empty() {
+        web.base_url()
+    } else {
+        share.web_url.clone()
     }
 }
 
@@ -119,12 +133,18 @@ fn reload_certificate(daemon: &Daemon, cert: Option<&listener::WebCert>) {
 }
 
 /// One HTTP/1.1 connection (upgrades allowed: the WebSocket runs on after it).
-async fn connection<IO>(io: IO, peer: SocketAddr, router: axum::Router, stop: CancellationToken)
-where
+async fn connection<IO>(
+    io: IO,
+    peer: SocketAddr,
+    slot: ConnectionSlot,
+    router: axum::Router,
+    stop: CancellationToken,
+) where
     IO: AsyncRead + AsyncWrite + Unpin + Send + 'static,
 {
     let service = hyper::service::service_fn(move |mut req: hyper::Request<Incoming>| {
         req.extensions_mut().insert(Peer(peer));
+        req.extensions_mut().insert(slot.clone());
         router.clone().oneshot(req)
     });
     let conn = hyper::server::conn::http1::Builder::new()

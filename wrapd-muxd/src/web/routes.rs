@@ -24,6 +24,7 @@ use axum::routing::{get, post};
 use axum::{Json, Router};
 use serde::Deserialize;
 use serde_json::{Value, json};
+use tokio::sync::OwnedSemaphorePermit;
 use tonic::Status;
 use wrapd_proto::pb;
 
@@ -49,6 +50,22 @@ const MAX_BODY: usize = 16 * 1024;
 /// The peer's address, put into each request by the connection.
 #[derive(Debug, Clone, Copy)]
 pub struct Peer(pub SocketAddr);
+
+/// The connection's place among the door's connections, put into each
+/// request: a WebSocket keeps it for as long as it lasts (the connection's
+/// own task ends at the upgrade).
+#[derive(Clone)]
+pub struct ConnectionSlot {
+    _held: Arc<OwnedSemaphorePermit>,
+}
+
+impl ConnectionSlot {
+    pub fn new(permit: OwnedSemaphorePermit) -> ConnectionSlot {
+        ConnectionSlot {
+            _held: Arc::new(permit),
+        }
+    }
+}
 
 /// What the handlers share.
 #[derive(Clone)]
@@ -151,8 +168,10 @@ async fn share_page(Path(share): Path<String>) -> Result<Response, Refused> {
 
 /// A request from a page of this server, or from no browser at all (no
 /// `Origin`; only if not `required`). Cookies are `SameSite=Strict`, but a
-/// WebSocket is not covered by CORS, and same-site is not same-origin.
-pub fn same_origin(headers: &HeaderMap, required: bool) -> Result<(), Refused> {
+/// WebSocket is not covered by CORS, and same-site is not same-origin. The
+/// page's origin is `public` (`[share] web_url`, a proxy's address) if set,
+/// else the request's `Host`.
+pub fn same_origin(headers: &HeaderMap, required: bool, public: &str) -> Result<(), Refused> {
     let host = headers.get(header::HOST).and_then(|h| h.to_str().ok());
     let Some(origin) = headers.get(header::ORIGIN) else {
         if required {
@@ -163,8 +182,13 @@ pub fn same_origin(headers: &HeaderMap, required: bool) -> Result<(), Refused> {
         return Ok(());
     };
     let origin = origin.to_str().unwrap_or("");
-    let origin_host = origin.split_once("://").map(|(_, h)| h);
-    if host.is_some() && origin_host == host {
+    let same = if public.is_empty() {
+        let origin_host = origin.split_once("://").map(|(_, h)| h);
+        host.is_some() && origin_host == host
+    } else {
+        origin == public
+    };
+    if same {
         return Ok(());
     }
     Err(Refused(Status::permission_denied(format!(
@@ -203,7 +227,18 @@ impl Web {
                 "this browser's credential is for another share: open this share's link",
             ));
         };
-        Ok(Caller::Peer(Arc::new(PeerIdentity::Enrolled(holder))))
+        Ok(Caller::Peer(Arc::new(PeerIdentity::Browser(holder))))
+    }
+
+    /// Is the request from the share's own page? (See [`same_origin`].)
+    pub(super) fn same_origin(&self, headers: &HeaderMap, required: bool) -> Result<(), Refused> {
+        same_origin(headers, required, &self.daemon.config().share.web_url)
+    }
+
+    /// Cookies are `Secure` when browsers reach us over HTTPS: served so, or
+    /// through a proxy whose address (`web_url`) is `https`.
+    fn secure_cookies(&self) -> bool {
+        self.secure || self.daemon.config().share.web_url.starts_with("https://")
     }
 
     /// The collaborator whose credential the request carries for `share`, if
@@ -235,7 +270,7 @@ async fn enroll_browser(
     body: Bytes,
 ) -> Result<Response, Refused> {
     let share = share_id(&share)?;
-    same_origin(&headers, false)?;
+    web.same_origin(&headers, false)?;
     if !web.enrollments.allow(peer.ip()) {
         return Err(Refused(Status::resource_exhausted(format!(
             "too many attempts to join from your address: wait {} seconds and try again",
@@ -268,7 +303,7 @@ async fn enroll_browser(
         "{COOKIE}={}; Path=/s/{share}/; HttpOnly; SameSite=Strict; Max-Age={}{}",
         credential.token,
         validity.as_secs(),
-        if web.secure { "; Secure" } else { "" }
+        if web.secure_cookies() { "; Secure" } else { "" }
     );
     let cookie = HeaderValue::from_str(&cookie)
         .map_err(|_| Status::internal("cannot write the credential's cookie"))?;
@@ -296,7 +331,7 @@ async fn request_control(
     headers: HeaderMap,
 ) -> Result<Json<Value>, Refused> {
     let share = share_id(&share)?;
-    same_origin(&headers, false)?;
+    web.same_origin(&headers, false)?;
     let c = web.collab(&headers, share, Rpc::RequestControl)?;
     control::request_control(&web.daemon.shares, &c)?;
     Ok(Json(json!({ "asked": true })))

@@ -11,7 +11,7 @@ use std::future::ready;
 use std::sync::Arc;
 
 use axum::extract::ws::{CloseFrame, Message, WebSocket, WebSocketUpgrade};
-use axum::extract::{Path, State};
+use axum::extract::{Extension, Path, State};
 use axum::http::HeaderMap;
 use axum::response::Response;
 use futures_util::{SinkExt, StreamExt};
@@ -20,7 +20,7 @@ use tonic::Status;
 use wrapd_proto::pb;
 
 use super::refusal::{Refused, close_code};
-use super::routes::{Web, same_origin, share_id};
+use super::routes::{ConnectionSlot, Web, share_id};
 use crate::collab;
 use crate::daemon::Daemon;
 use crate::share::authz::Caller;
@@ -33,12 +33,13 @@ const NORMAL: u16 = 1000;
 pub async fn stream(
     State(web): State<Web>,
     Path(share): Path<String>,
+    Extension(slot): Extension<ConnectionSlot>,
     headers: HeaderMap,
     upgrade: WebSocketUpgrade,
 ) -> Result<Response, Refused> {
     let share = share_id(&share)?;
     // A WebSocket is not covered by CORS: only the share's own page opens it.
-    same_origin(&headers, true)?;
+    web.same_origin(&headers, true)?;
     // Refusals from here on reach the page as close frames, which it can
     // read (a refused handshake tells a page nothing).
     let caller = web.caller(&headers, share);
@@ -47,7 +48,11 @@ pub async fn stream(
     Ok(upgrade
         .max_message_size(max)
         .max_frame_size(max)
-        .on_upgrade(move |socket| run(daemon, caller, socket)))
+        .on_upgrade(move |socket| async move {
+            run(daemon, caller, socket).await;
+            // Counted among the door's connections until now.
+            drop(slot);
+        }))
 }
 
 /// The stream on `socket` for `caller` (or why not), until either side ends it.

@@ -21,7 +21,7 @@ use wrapd_proto::pb;
 use wrapd_proto::pb::attach_event::Msg as Event;
 use wrapd_proto::pb::attach_request::Msg as Req;
 
-use super::share_common::{TestDaemon, install_crypto};
+use super::share_common::{TestDaemon, cat_shared_with_a_viewer_link, install_crypto};
 
 /// An answer, read whole.
 #[derive(Debug)]
@@ -339,4 +339,63 @@ pub fn web_start() -> pb::AttachStart {
         history_rows: 1000,
         ..Default::default()
     }
+}
+
+/// A daemon with its web door (`config`), a `cat` session "s" shared with a
+/// viewer link, and a browser for it.
+pub async fn cat_shared_on_the_web(config: Config) -> (TestDaemon, Client, ShareLink) {
+    let d = TestDaemon::start_with(config).await;
+    let (_owner, _admin, link) = cat_shared_with_a_viewer_link(&d).await;
+    let web = Client::plain(&d);
+    (d, web, link)
+}
+
+/// Enroll `name` with `link` from a browser: the cookie and participant id.
+pub async fn web_enroll(web: &Client, link: &ShareLink, name: &str) -> (String, String) {
+    let r = web.enroll(&link.share_id, secret(link), name).await;
+    assert_eq!(r.status, 200, "{r:#?}");
+    let pid = r.json()["participant_id"].as_str().unwrap().to_owned();
+    (r.cookie().0, pid)
+}
+
+/// The owner's list of shares.
+pub async fn list_shares(d: &TestDaemon) -> pb::ListSharesResponse {
+    d.admin()
+        .await
+        .list_shares(pb::ListSharesRequest::default())
+        .await
+        .unwrap()
+        .into_inner()
+}
+
+/// Share "s"'s audit log as `action detail` lines (of one participant, or all).
+pub async fn audit_details(d: &TestDaemon, participant: Option<&str>) -> Vec<String> {
+    d.admin()
+        .await
+        .get_audit_log(pb::GetAuditLogRequest { target: "s".into() })
+        .await
+        .unwrap()
+        .into_inner()
+        .entries
+        .into_iter()
+        .filter(|e| participant.is_none_or(|p| e.participant_id == p))
+        .map(|e| format!("{} {}", e.action, e.detail))
+        .collect()
+}
+
+/// The owner stops sharing `target`.
+pub async fn stop_share(d: &TestDaemon, target: &str) {
+    d.admin()
+        .await
+        .stop_share(pb::StopShareRequest {
+            target: target.into(),
+            all: false,
+        })
+        .await
+        .unwrap();
+}
+
+/// The owner starts a share.
+pub async fn start_share(d: &TestDaemon, req: pb::StartShareRequest) -> pb::ShareInfo {
+    d.admin().await.start_share(req).await.unwrap().into_inner()
 }
