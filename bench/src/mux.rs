@@ -248,9 +248,10 @@ impl Drop for Tmux {
 }
 
 /// Sharing for the fan-out benchmark: any free loopback port (daemons of
-/// parallel runs never collide), room for a hundred viewers and more, and byte
-/// limits no benchmark reaches.
-const SHARE_CONFIG: &str = "[share]\nlisten = \"127.0.0.1:0\"\nmax_participants = 1000\n\
+/// parallel runs never collide) for the share port and the web door, room for
+/// a hundred viewers and more, and byte limits no benchmark reaches.
+const SHARE_CONFIG: &str = "[share]\nlisten = \"127.0.0.1:0\"\nweb_listen = \"127.0.0.1:0\"\n\
+                            max_participants = 1000\n\
                             max_session_bytes = 1000000000000000\nmax_daily_bytes = 1000000000000000\n";
 
 pub struct Wrapd {
@@ -299,11 +300,20 @@ impl Wrapd {
     /// Share session `name` with a link for `role` (`viewer`, `editor`)
     /// through the owner's CLI; the link.
     pub fn share_link(&self, name: &str, role: &str) -> anyhow::Result<String> {
+        self.share_link_starting(name, role, "wrapd://")
+    }
+
+    /// The same link's web twin (`http://…/s/SHARE/#SECRET`), for browsers.
+    pub fn share_web_link(&self, name: &str, role: &str) -> anyhow::Result<String> {
+        self.share_link_starting(name, role, "http://")
+    }
+
+    fn share_link_starting(&self, name: &str, role: &str, scheme: &str) -> anyhow::Result<String> {
         let out = process::output(self.command().args(["share", "-t", name, "--link", role]))?;
         out.split_whitespace()
-            .find(|w| w.starts_with("wrapd://"))
+            .find(|w| w.starts_with(scheme))
             .map(str::to_owned)
-            .with_context(|| format!("no wrapd:// link in the output of `share`: {out}"))
+            .with_context(|| format!("no {scheme} link in the output of `share`: {out}"))
     }
 
     /// A command of the client's (`wrapd-attach` with this daemon's socket

@@ -4,7 +4,10 @@
 //! `Share.Enroll`, its own certificate and name, so each is a distinct
 //! participant), then attaches over mutual TLS and reads its stream, counting
 //! what arrives. A stalled viewer attaches, reads its first screen, and never
-//! reads again (its stream stays open).
+//! reads again (its stream stays open). `web`: the same as browsers, over
+//! the web door's WebSocket.
+
+mod web;
 
 use std::path::Path;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -43,6 +46,8 @@ pub struct Viewers {
     requests: Vec<mpsc::Sender<pb::AttachRequest>>,
     /// The stalled viewers' streams, never read.
     stalled: Vec<tonic::Streaming<pb::AttachEvent>>,
+    /// The same, of viewers that came as browsers.
+    web_stalled: Vec<web::WebStream>,
     /// Each viewer's certificate and key, in a directory of its own.
     stores: tempfile::TempDir,
 }
@@ -62,6 +67,7 @@ impl Viewers {
             readers: Vec::new(),
             requests: Vec::new(),
             stalled: Vec::new(),
+            web_stalled: Vec::new(),
             stores,
         })
     }
@@ -77,38 +83,59 @@ impl Viewers {
         rows: u16,
         read: bool,
     ) -> anyhow::Result<()> {
-        let first = self.readers.len() + self.stalled.len();
-        let numbers: Vec<usize> = (first..first + count).collect();
-        for batch in numbers.chunks(JOINING_AT_ONCE) {
-            let joins: Vec<_> = batch
-                .iter()
-                .map(|&n| {
-                    let args = JoinArgs {
-                        link: link.to_owned(),
-                        name: Some(format!("viewer {n}")),
-                        email: Some(format!("viewer{n}@bench.invalid")),
-                        ..JoinArgs::default()
-                    };
-                    let store = self.stores.path().join(format!("viewer-{n}"));
-                    self.runtime.spawn(async move {
-                        let (tx, rx) = mpsc::channel(4);
-                        let stream = attach(&args, &store, tx.clone(), rx, cols, rows)
-                            .await
-                            .with_context(|| format!("viewer {n} joining {}", args.link))?;
-                        anyhow::Ok((tx, stream))
-                    })
-                })
-                .collect();
-            for join in joins {
-                let (tx, stream) = self.runtime.block_on(join).context("a viewer's task")??;
-                self.requests.push(tx);
+        let stores = self.stores.path().to_owned();
+        let link = link.to_owned();
+        self.in_batches(
+            count,
+            move |n| {
+                let args = JoinArgs {
+                    link: link.clone(),
+                    name: Some(format!("viewer {n}")),
+                    email: Some(format!("viewer{n}@bench.invalid")),
+                    ..JoinArgs::default()
+                };
+                let store = stores.join(format!("viewer-{n}"));
+                async move {
+                    let (tx, rx) = mpsc::channel(4);
+                    let stream = attach(&args, &store, tx.clone(), rx, cols, rows)
+                        .await
+                        .with_context(|| format!("viewer {n} joining {}", args.link))?;
+                    anyhow::Ok((tx, stream))
+                }
+            },
+            |v, (tx, stream)| {
+                v.requests.push(tx);
                 if read {
                     let received = Arc::new(Received::default());
-                    self.runtime.spawn(read_all(stream, received.clone()));
-                    self.readers.push(received);
+                    v.runtime.spawn(read_all(stream, received.clone()));
+                    v.readers.push(received);
                 } else {
-                    self.stalled.push(stream);
+                    v.stalled.push(stream);
                 }
+            },
+        )
+    }
+
+    /// `count` new viewers, numbered on from those there are, a few joining
+    /// at once: `join(n)` joins viewer `n`; `keep` keeps what it gave, as
+    /// each one is in.
+    fn in_batches<T, F>(
+        &mut self,
+        count: usize,
+        join: impl Fn(usize) -> F,
+        mut keep: impl FnMut(&mut Self, T),
+    ) -> anyhow::Result<()>
+    where
+        F: Future<Output = anyhow::Result<T>> + Send + 'static,
+        T: Send + 'static,
+    {
+        let first = self.readers.len() + self.stalled.len() + self.web_stalled.len();
+        let numbers: Vec<usize> = (first..first + count).collect();
+        for batch in numbers.chunks(JOINING_AT_ONCE) {
+            let joins: Vec<_> = batch.iter().map(|&n| self.runtime.spawn(join(n))).collect();
+            for task in joins {
+                let joined = self.runtime.block_on(task).context("a viewer's task")??;
+                keep(self, joined);
             }
         }
         Ok(())
@@ -173,6 +200,7 @@ impl Drop for Viewers {
     fn drop(&mut self) {
         self.requests.clear();
         self.stalled.clear();
+        self.web_stalled.clear();
         // Tasks still reading are cancelled with the runtime.
     }
 }

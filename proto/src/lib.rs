@@ -13,6 +13,11 @@ pub mod pb {
     tonic::include_proto!("wrapd.v1");
 }
 
+/// The schema table of the web page's protobuf codec: the attach stream's
+/// messages as field numbers, names and types, a JavaScript module made by
+/// the build from the same `.proto` files (see `build/web_schema.rs`).
+pub const WEB_SCHEMA_JS: &str = include_str!(concat!(env!("OUT_DIR"), "/web_schema.js"));
+
 /// Colour encoding used by [`pb::Style`]: 0 is the default colour.
 pub mod color {
     /// Palette entries are stored as index + 1.

@@ -6,9 +6,11 @@
 //! - [`Daemon`]: a `wrapd-muxd serve` in that environment, stopped on drop.
 //! - [`Outer`]: a tmux server whose panes run our client, killed on drop.
 //! - [`wait_until`]: polling with a diagnosis when it times out.
+//! - [`browser::Browser`]: headless chromium, driven through DevTools.
 //! - [`relay::Relay`]: a TCP relay standing for a network that can drop.
 //! - [`ssh::Sshd`]: a real sshd on a loopback port, and an ssh client set up for it.
 
+pub mod browser;
 pub mod relay;
 pub mod ssh;
 

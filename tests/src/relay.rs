@@ -1,6 +1,6 @@
-//! A TCP relay on loopback standing for the network between a collaborator
-//! and the share port: it can drop every connection ([`Relay::cut`]), and
-//! stay down for a while ([`Relay::hold`], [`Relay::release`]).
+//! A TCP relay on loopback in front of one of the daemon's ports, to play a
+//! network that fails: [`Relay::cut`] drops every open connection at once;
+//! [`Relay::set_up`]`(false)` also refuses new ones until it is set up again.
 
 use std::net::{Shutdown, TcpListener, TcpStream};
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -8,59 +8,59 @@ use std::sync::{Arc, Mutex};
 
 pub struct Relay {
     pub port: u16,
+    /// New connections pass (else they are closed at once).
+    up: Arc<AtomicBool>,
+    /// Both ends of every connection relayed so far.
     open: Arc<Mutex<Vec<TcpStream>>>,
-    down: Arc<AtomicBool>,
 }
 
 impl Relay {
-    /// Relay a free loopback port to `to`.
+    /// Relay 127.0.0.1:`port` (a new port of its own: [`Relay::port`]).
     pub fn start(to: u16) -> Relay {
         let listener = TcpListener::bind("127.0.0.1:0").unwrap();
-        let port = listener.local_addr().unwrap().port();
-        let open = Arc::new(Mutex::new(Vec::new()));
-        let down = Arc::new(AtomicBool::new(false));
-        let (conns, is_down) = (open.clone(), down.clone());
+        let relay = Relay {
+            port: listener.local_addr().unwrap().port(),
+            up: Arc::new(AtomicBool::new(true)),
+            open: Arc::default(),
+        };
+        let (up, open) = (relay.up.clone(), relay.open.clone());
         std::thread::spawn(move || {
             for client in listener.incoming().flatten() {
-                if is_down.load(Ordering::SeqCst) {
-                    let _ = client.shutdown(Shutdown::Both);
-                    continue;
+                if !up.load(Ordering::SeqCst) {
+                    continue; // dropped: the path is down
                 }
                 let Ok(server) = TcpStream::connect(("127.0.0.1", to)) else {
                     continue;
                 };
-                let mut list = conns.lock().unwrap();
+                let mut list = open.lock().unwrap();
                 list.push(client.try_clone().unwrap());
                 list.push(server.try_clone().unwrap());
-                for (mut from, mut to) in [
+                for (mut from, mut into) in [
                     (client.try_clone().unwrap(), server.try_clone().unwrap()),
                     (server, client),
                 ] {
                     std::thread::spawn(move || {
-                        let _ = std::io::copy(&mut from, &mut to);
-                        let _ = to.shutdown(Shutdown::Both);
+                        let _ = std::io::copy(&mut from, &mut into);
+                        let _ = into.shutdown(Shutdown::Both);
                     });
                 }
             }
         });
-        Relay { port, open, down }
+        relay
     }
 
-    /// Drop every connection now.
+    /// Drop every connection now (new ones still pass while up).
     pub fn cut(&self) {
         for s in self.open.lock().unwrap().drain(..) {
             let _ = s.shutdown(Shutdown::Both);
         }
     }
 
-    /// Drop every connection, and close each new one at once, until
-    /// [`Relay::release`].
-    pub fn hold(&self) {
-        self.down.store(true, Ordering::SeqCst);
-        self.cut();
-    }
-
-    pub fn release(&self) {
-        self.down.store(false, Ordering::SeqCst);
+    /// Down: drop every connection and refuse new ones; up: relay again.
+    pub fn set_up(&self, up: bool) {
+        self.up.store(up, Ordering::SeqCst);
+        if !up {
+            self.cut();
+        }
     }
 }

@@ -386,7 +386,7 @@ fn a_collaborator_who_loses_the_network_reconnects_and_catches_up() {
     });
 
     // The network goes down and stays down: Dan's client says so.
-    relay.hold();
+    relay.set_up(false);
     outer.run("main", "echo after-the-cut-$((6*7))");
     outer.wait_for("main", "the echo at the owner's", &owner, |s| {
         s.contains("after-the-cut-42\n")
@@ -396,7 +396,7 @@ fn a_collaborator_who_loses_the_network_reconnects_and_catches_up() {
     });
     assert!(!down.contains("after-the-cut-42\n"), "{down}");
     // Back up: it resumes by itself and catches up.
-    relay.release();
+    relay.set_up(true);
     let dan = outer.wait_for("dan", "Dan caught up", &owner, |s| {
         s.contains("after-the-cut-42\n") && !s.contains("reconnecting…")
     });

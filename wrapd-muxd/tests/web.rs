@@ -49,6 +49,8 @@ async fn the_page_and_its_assets_carry_a_strict_csp_and_no_inline_script() {
     assert!(!page.body.contains(" style=") && !page.body.contains("<style"));
     for (path, kind) in [
         ("/assets/app.js", "text/javascript"),
+        ("/assets/proto.js", "text/javascript"),
+        ("/assets/screen.js", "text/javascript"),
         ("/assets/style.css", "text/css"),
     ] {
         let r = web.get(path, None).await;
@@ -56,7 +58,41 @@ async fn the_page_and_its_assets_carry_a_strict_csp_and_no_inline_script() {
         assert!(r.header("content-type").starts_with(kind), "{r:#?}");
         assert!(r.header("content-security-policy").contains("'none'"));
     }
+    // The codec's schema table, made by the build from the .proto files.
+    let schema = web.get("/assets/schema.js", None).await;
+    assert_eq!(schema.status, 200);
+    assert!(
+        schema.body.contains(r#""ScreenUpdate": ["#)
+            && schema
+                .body
+                .contains(r#"[7, "rows", "message", 1, "Row", ""]"#)
+            && schema
+                .body
+                .contains(r#"[2, "input", "bytes", 4, "", "msg"]"#),
+        "{}",
+        schema.body
+    );
+    // Every module the page imports is served.
+    for module in [
+        "app.js",
+        "blocks.js",
+        "input.js",
+        "keys.js",
+        "live.js",
+        "people.js",
+        "rows.js",
+    ] {
+        let r = web.get(&format!("/assets/{module}"), None).await;
+        assert_eq!(r.status, 200, "{module}");
+        for import in r.body.lines().filter_map(|l| l.split(" from \"./").nth(1)) {
+            let name = import.trim_end_matches("\";");
+            let r = web.get(&format!("/assets/{name}"), None).await;
+            assert_eq!(r.status, 200, "{module} imports {name}");
+        }
+    }
     // Anything else: a clear refusal with the same headers.
+    let r = web.get("/assets/../Cargo.toml", None).await;
+    assert_eq!(r.status, 404, "{r:#?}");
     let r = web.get("/etc/passwd", None).await;
     assert_eq!(r.status, 404);
     assert!(r.message().contains("share link"), "{r:#?}");
@@ -390,19 +426,20 @@ async fn every_caller_on_every_web_endpoint() {
         .await
         .unwrap();
 
-    // (caller, their cookie, the share they call, whoami's expected status)
+    // (caller, their cookie, the share they call, whoami's expected status,
+    // request-control's: an editor has control already)
     let bogus = format!("wrapd={}", "ab".repeat(32));
-    let callers: Vec<(&str, Option<&str>, &ShareLink, u16)> = vec![
-        ("no credential", None, s, 401),
-        ("unknown credential", Some(&bogus), s, 401),
-        ("viewer", Some(&viewer), s, 200),
-        ("editor", Some(&editor), s, 200),
-        ("removed", Some(&removed), s, 403),
-        ("another share's", Some(&other_share), s, 403),
-        ("stopped share's", Some(&stopped), u, 403),
+    let callers: Vec<(&str, Option<&str>, &ShareLink, u16, u16)> = vec![
+        ("no credential", None, s, 401, 401),
+        ("unknown credential", Some(&bogus), s, 401, 401),
+        ("viewer", Some(&viewer), s, 200, 200),
+        ("editor", Some(&editor), s, 200, 409),
+        ("removed", Some(&removed), s, 403, 403),
+        ("another share's", Some(&other_share), s, 403, 403),
+        ("stopped share's", Some(&stopped), u, 403, 403),
     ];
     let mut wrong = Vec::new();
-    for (who, cookie, share, whoami_status) in &callers {
+    for (who, cookie, share, whoami_status, control_status) in &callers {
         let id = &share.share_id;
         // Public: the same bytes for everyone, nothing personal.
         for path in [format!("/s/{id}/"), "/assets/app.js".to_owned()] {
@@ -420,6 +457,18 @@ async fn every_caller_on_every_web_endpoint() {
             if role != *who {
                 wrong.push(format!("{who}: whoami says {role}"));
             }
+        }
+        let headers: Vec<(&str, &str)> = cookie.map(|c| ("cookie", c)).into_iter().collect();
+        let r = web
+            .send(
+                "POST",
+                &format!("/s/{id}/api/request-control"),
+                &headers,
+                "",
+            )
+            .await;
+        if r.status != *control_status {
+            wrong.push(format!("{who}: request-control → {} {}", r.status, r.body));
         }
         // The attach stream: the live participant attaches, and types only
         // as an editor; everyone else is refused with whoami's status, as

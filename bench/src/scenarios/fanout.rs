@@ -2,7 +2,9 @@
 //! and 100 viewers watch it, and we time the `cat` (how fast the daemon
 //! consumes the program's output) and read the daemon's memory once all is
 //! printed; then the middle number of viewers again with one more viewer that
-//! never reads its stream.
+//! never reads its stream; and the fewest and the most viewers again as
+//! browsers: enrolled through the web door, reading the WebSocket (the
+//! page's stream, `viewers::web`).
 //!
 //! wrapd's viewers are real collaborators over mutual TLS (see `viewers`):
 //! the owner shares the session through the CLI (`wrapd-attach share -t NAME
@@ -56,7 +58,7 @@ impl Scenario for Fanout {
     }
 
     fn about(&self) -> &'static str {
-        "one session printing to 1/10/100 viewers over mutual TLS (tmux: N attached clients): MB/s, memory per viewer, a stalled viewer"
+        "one session printing to 1/10/100 viewers over mutual TLS, and 1/100 as browsers over the web door's WebSocket (tmux: N attached clients): MB/s, memory per viewer, a stalled viewer"
     }
 
     fn run(&self, ctx: &Ctx) -> anyhow::Result<Vec<Measurement>> {
@@ -72,15 +74,27 @@ impl Scenario for Fanout {
         // [count][wrapd, tmux] and [wrapd, tmux], one outcome per run.
         let mut plain = vec![[Vec::new(), Vec::new()]; counts.len()];
         let mut stalled = [Vec::new(), Vec::new()];
+        let web_counts: Vec<usize> = if counts.len() > 1 {
+            vec![0, counts.len() - 1]
+        } else {
+            vec![0]
+        };
+        let mut web = vec![Vec::new(); web_counts.len()];
         for _ in 0..ctx.runs {
             for (c, &n) in counts.iter().enumerate() {
                 for (i, kind) in Kind::BOTH.into_iter().enumerate() {
-                    plain[c][i].push(fan_out(ctx, kind, &file, mb, n, false)?);
+                    plain[c][i].push(fan_out(ctx, kind, &file, mb, n, false, false)?);
                 }
             }
             for (i, kind) in Kind::BOTH.into_iter().enumerate() {
                 let n = scale.fanout_stalled_with;
-                stalled[i].push(fan_out(ctx, kind, &file, mb, n, true)?);
+                stalled[i].push(fan_out(ctx, kind, &file, mb, n, true, false)?);
+            }
+            // Viewers as browsers, at the fewest and the most viewers (tmux:
+            // its runs above with as many clients).
+            for (w, &c) in web_counts.iter().enumerate() {
+                let o = fan_out(ctx, Kind::Wrapd, &file, mb, counts[c], false, true)?;
+                web[w].push(o);
             }
         }
 
@@ -158,6 +172,57 @@ impl Scenario for Fanout {
             results.push(per_viewer);
         }
 
+        // Web viewers: wrapd's runs with viewers as browsers beside tmux's
+        // with as many clients.
+        let web_stats = |w: usize, f: &dyn Fn(usize, usize, &Outcome) -> f64| -> [Stats; 2] {
+            let c = web_counts[w];
+            let wrapd: Vec<f64> = web[w].iter().enumerate().map(|(r, o)| f(0, r, o)).collect();
+            let tmux: Vec<f64> = plain[c][1]
+                .iter()
+                .enumerate()
+                .map(|(r, o)| f(1, r, o))
+                .collect();
+            [Stats::of(wrapd), Stats::of(tmux)]
+        };
+        let web_base = web_stats(0, &|_, _, o| rate(o));
+        for (w, &c) in web_counts.iter().enumerate() {
+            let n = counts[c];
+            let mut m = row(
+                format!("{} as browsers (WebSocket)", viewers(n)),
+                "MB/s",
+                Better::Higher,
+                web_stats(w, &|_, _, o| rate(o)),
+            );
+            if w > 0 {
+                m.variant = format!("{} (floor: {})", m.variant, viewers(counts[0]));
+                m.floor = Some(web_base[0].clone());
+                m.target_floor = Some(0.5);
+            }
+            results.push(m);
+        }
+        if web_counts.len() > 1 {
+            let extra = (counts[last] - counts[first]).max(1) as f64;
+            let mut per_viewer = row(
+                format!(
+                    "server memory per extra viewer as a browser ({} against {})",
+                    viewers(counts[last]),
+                    viewers(counts[first])
+                ),
+                "KiB",
+                Better::Lower,
+                web_stats(1, &|k, r, o| {
+                    let base = if k == 0 {
+                        &web[0][r]
+                    } else {
+                        &plain[first][1][r]
+                    };
+                    (o.rss_kib - base.rss_kib) / extra
+                }),
+            );
+            per_viewer.target_value = Some(1024.0);
+            results.push(per_viewer);
+        }
+
         let with = viewers(scale.fanout_stalled_with);
         let mut others = row(
             format!("{with} + 1 stalled (floor: {with} alone)"),
@@ -187,7 +252,7 @@ impl Scenario for Fanout {
 }
 
 /// `cat FILE` in a session of `kind` watched by `n` viewers (and one more
-/// that never reads, if `stall`).
+/// that never reads, if `stall`); `web`: wrapd's viewers come as browsers do.
 fn fan_out(
     ctx: &Ctx,
     kind: Kind,
@@ -195,20 +260,29 @@ fn fan_out(
     mb: f64,
     n: usize,
     stall: bool,
+    web: bool,
 ) -> anyhow::Result<Outcome> {
     let mut gate = Gate::new()?;
     let script = gate.script(&format!("cat {}", shell_quote(file)));
-    let what = format!("{} with {n} viewers (stalled one: {stall})", kind.name());
+    let what = format!(
+        "{} with {n} viewers (stalled one: {stall}, web: {web})",
+        kind.name()
+    );
     match kind {
         Kind::Wrapd => {
             let wrapd = Wrapd::start(&ctx.bins)?;
             wrapd.new_session(SESSION, COLS, ROWS, &script)?;
             gate.ready()?;
-            let link = wrapd.share_link(SESSION, "viewer")?;
             let mut viewers = Viewers::new()?;
-            viewers.add(&link, n, COLS, ROWS, true)?;
-            if stall {
-                viewers.add(&link, 1, COLS, ROWS, false)?;
+            if web {
+                let link = wrapd.share_web_link(SESSION, "viewer")?;
+                viewers.add_web(&link, n, COLS, ROWS, true)?;
+            } else {
+                let link = wrapd.share_link(SESSION, "viewer")?;
+                viewers.add(&link, n, COLS, ROWS, true)?;
+                if stall {
+                    viewers.add(&link, 1, COLS, ROWS, false)?;
+                }
             }
             let outcome = measure(&mut gate, wrapd.server_pid()?, mb).context(what.clone())?;
             viewers.wait_caught_up(SLOW).context(what)?;

@@ -10,7 +10,6 @@ use wrapd_proto::pb;
 use wrapd_proto::pb::share_server::Share;
 
 use crate::daemon::Daemon;
-use crate::share::Role;
 use crate::share::authz::{self, Access, Caller, Collab, Rpc};
 use crate::share::ca::{CaError, Csr};
 use crate::share::enroll::{self, Door, Issued, Joiner};
@@ -97,25 +96,7 @@ impl Share for ShareService {
         req: Request<pb::RequestControlRequest>,
     ) -> Result<Response<pb::RequestControlResponse>, Status> {
         let c = self.collab(&req, Rpc::RequestControl)?;
-        {
-            let mut st = self.daemon.shares.lock();
-            let share = st.share_mut(&c.share_id).ok_or_else(|| {
-                Status::permission_denied("the owner stopped sharing this session")
-            })?;
-            let p = share.participant_mut(&c.participant_id).ok_or_else(|| {
-                Status::permission_denied("you are not a participant of this share")
-            })?;
-            if p.role == Role::Editor {
-                return Err(Status::failed_precondition("you already have control"));
-            }
-            // Asking again changes nothing anyone sees: counted, not re-sent.
-            let again = std::mem::replace(&mut p.control_requested, true);
-            share.audit_repeat(&c.participant_id, "control-requested", String::new());
-            if again {
-                return Ok(Response::new(pb::RequestControlResponse {}));
-            }
-        }
-        self.daemon.shares.bump();
+        crate::share::control::request_control(&self.daemon.shares, &c)?;
         Ok(Response::new(pb::RequestControlResponse {}))
     }
 }

@@ -7,6 +7,7 @@
 //!
 //! Layout:
 //! - `ca`: the daemon's CA, server and client certificates, team CAs.
+//! - `control`: a collaborator asks for control (either door).
 //! - `enroll`: a secret becomes a participant and their credential (either door).
 //! - `identity`: what a certificate says about its holder.
 //! - `port`: the share port, opened when the first share starts.
@@ -27,6 +28,7 @@ pub mod audit;
 pub mod audit_store;
 pub mod authz;
 pub mod ca;
+pub mod control;
 pub mod enroll;
 pub mod filter;
 pub mod identity;

@@ -7,6 +7,7 @@
 //! - `listener`: binding, the loopback rule for plain HTTP, TLS.
 //! - `routes`: the page, its assets and the API, with the headers every
 //!   response gets.
+//! - `assets`: the page's files, built in.
 //! - `credentials`: web credentials (kept hashed), each standing for a
 //!   certificate.
 //! - `stream`: the attach stream over a WebSocket (`collab::attach`).
@@ -14,6 +15,7 @@
 //!   WebSocket close code.
 //! - `rate`: enrollment attempts per address.
 
+mod assets;
 mod credentials;
 mod listener;
 mod rate;
@@ -21,6 +23,7 @@ mod refusal;
 mod routes;
 mod stream;
 
+pub use assets::asset;
 pub use listener::{WebListener, bind};
 pub use routes::{COOKIE, CSP};
 

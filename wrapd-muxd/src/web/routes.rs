@@ -8,6 +8,7 @@
 //! - `POST /s/SHARE/api/enroll` `{secret, name, email}`: a credential, as an
 //!   `HttpOnly`, `SameSite=Strict` cookie for `/s/SHARE/`; who it names.
 //! - `GET /s/SHARE/api/whoami`: who the credential names now.
+//! - `POST /s/SHARE/api/request-control`: ask the owner for control.
 //! - `GET /s/SHARE/ws`: the attach stream, as a WebSocket (`stream`).
 //! - `GET /assets/…`: the page's script and style.
 
@@ -27,11 +28,13 @@ use tokio::sync::OwnedSemaphorePermit;
 use tonic::Status;
 use wrapd_proto::pb;
 
+use super::assets;
 use super::credentials::{Credentials, NewCredential};
 use super::rate::{REFILL, RateLimit};
 use super::refusal::Refused;
 use crate::daemon::Daemon;
 use crate::share::authz::{self, Access, Caller, Collab, Rpc};
+use crate::share::control;
 use crate::share::enroll::{self, Door, Issued, Joiner};
 use crate::share::tls::PeerIdentity;
 
@@ -43,10 +46,6 @@ pub const CSP: &str = "default-src 'none'; script-src 'self'; style-src 'self'; 
 pub const COOKIE: &str = "wrapd";
 /// Largest request body (an enrollment is a few hundred bytes).
 const MAX_BODY: usize = 16 * 1024;
-
-const PAGE: &str = include_str!("assets/index.html");
-const APP_JS: &str = include_str!("assets/app.js");
-const STYLE_CSS: &str = include_str!("assets/style.css");
 
 /// The peer's address, put into each request by the connection.
 #[derive(Debug, Clone, Copy)]
@@ -86,9 +85,9 @@ pub fn router(web: Web) -> Router {
         .route("/s/{share}/", get(share_page))
         .route("/s/{share}/api/enroll", post(enroll_browser))
         .route("/s/{share}/api/whoami", get(whoami))
+        .route("/s/{share}/api/request-control", post(request_control))
         .route("/s/{share}/ws", get(super::stream::stream))
-        .route("/assets/app.js", get(app_js))
-        .route("/assets/style.css", get(style_css))
+        .route("/assets/{name}", get(asset))
         .fallback(not_found)
         .layer(DefaultBodyLimit::max(MAX_BODY))
         .layer(axum::middleware::map_response(security_headers))
@@ -116,23 +115,24 @@ async fn security_headers(mut res: Response) -> Response {
     res
 }
 
-fn asset(content_type: &'static str, body: &'static str) -> Response {
+fn file(content_type: &'static str, body: &'static str) -> Response {
     ([(header::CONTENT_TYPE, content_type)], body).into_response()
 }
 
 async fn page() -> Response {
-    asset("text/html; charset=utf-8", PAGE)
+    file("text/html; charset=utf-8", assets::PAGE)
 }
 
-async fn app_js() -> Response {
-    asset("text/javascript; charset=utf-8", APP_JS)
-}
-
-async fn style_css() -> Response {
-    asset("text/css; charset=utf-8", STYLE_CSS)
+async fn asset(Path(name): Path<String>) -> Result<Response, Refused> {
+    let (kind, body) = assets::asset(&name).ok_or_else(nothing_here)?;
+    Ok(file(kind, body))
 }
 
 async fn not_found() -> Refused {
+    nothing_here()
+}
+
+fn nothing_here() -> Refused {
     Refused(Status::not_found(
         "nothing here: open the share link you were given (…/s/ID/#SECRET)",
     ))
@@ -322,6 +322,19 @@ async fn whoami(
     let c = web.collab(&headers, share, Rpc::Whoami)?;
     let who = enroll::whoami(&web.daemon.shares, &c)?;
     Ok(Json(who_json(&who, &web.daemon.owner().name, c.expires)))
+}
+
+/// Ask the owner for control (`share::control`, as on the share port).
+async fn request_control(
+    State(web): State<Web>,
+    Path(share): Path<String>,
+    headers: HeaderMap,
+) -> Result<Json<Value>, Refused> {
+    let share = share_id(&share)?;
+    web.same_origin(&headers, false)?;
+    let c = web.collab(&headers, share, Rpc::RequestControl)?;
+    control::request_control(&web.daemon.shares, &c)?;
+    Ok(Json(json!({ "asked": true })))
 }
 
 /// Who a credential names, for the page.

@@ -1,8 +1,21 @@
 // The share page: joins with the link's secret (from the URL fragment, which
-// the browser never sends to a server), then shows who you are in the share.
+// the browser never sends to a server), then shows the session live: the
+// daemon's state sync over a WebSocket (live.js), drawn as DOM lines
+// (screen.js), with who is here (people.js), the commands run (blocks.js),
+// search, highlights, asking for control, and typing (input.js).
 // The credential is an HttpOnly cookie: this script never sees it.
 
+import { Blocks } from "./blocks.js";
+import { attachInput } from "./input.js";
+import { Live } from "./live.js";
+import { People, roleName } from "./people.js";
+import { enumValue } from "./proto.js";
+import { MAX_HISTORY, Screen } from "./screen.js";
+
 const $ = (id) => document.getElementById(id);
+
+/** How long a notice stays. */
+const NOTICE_MS = 8000;
 
 /** The share id of this page (`/s/ID/`), or null. */
 function shareId() {
@@ -29,18 +42,171 @@ async function api(path, options = {}) {
   return [res.ok, res.status, body];
 }
 
-function showJoined(who) {
+let noticeTimer = 0;
+function notify(text) {
+  const n = $("notice");
+  n.textContent = text;
+  n.hidden = false;
+  clearTimeout(noticeTimer);
+  noticeTimer = setTimeout(() => { n.hidden = true; }, NOTICE_MS);
+}
+
+const ENDED = {
+  [enumValue("Ended.Reason", "REASON_EXITED")]: "the program exited",
+  [enumValue("Ended.Reason", "REASON_KILLED")]: "the session was killed",
+  [enumValue("Ended.Reason", "REASON_SERVER_EXIT")]: "the daemon shut down",
+  [enumValue("Ended.Reason", "REASON_DETACHED")]: "this view was detached",
+};
+
+function endedMessage(e) {
+  let text = `The session ended: ${ENDED[e.reason] ?? "it is over"}`;
+  if (e.exit?.code !== undefined) text += ` (status ${e.exit.code})`;
+  if (e.message) text += ` — ${e.message}`;
+  return `${text}.`;
+}
+
+/** What a stream refused before it opened says (whoami answers the same). */
+async function refusal() {
+  try {
+    const [ok, status, body] = await api("api/whoami");
+    if (!ok && [401, 403, 429].includes(status)) return body.message;
+  } catch {
+    // The network is down: not a refusal.
+  }
+  return null;
+}
+
+function showLive(who) {
   $("join").hidden = true;
   $("status").hidden = true;
-  $("joined-session").textContent = who.session_name;
-  $("joined-owner").textContent = who.owner_name;
-  $("joined-name").textContent = who.name;
-  $("joined-role").textContent = who.role;
-  const expires = new Date(who.expires_at_ms);
-  $("joined-expires").textContent = `Your access in this browser lasts until ${expires.toLocaleString()}.`;
-  $("session").textContent = `${who.session_name} — ${who.role}`;
-  $("session").hidden = false;
-  $("joined").hidden = false;
+  $("live").hidden = false;
+  const view = $("view");
+  const keys = $("keys");
+  const screen = new Screen(view);
+  screen.grid.append(keys);
+  screen.followers.push(keys);
+  let role = who.role;
+  let search = null;
+
+  const marks = () => {
+    const found = search
+      ? [{ selection: { start_row: search.row, start_col: search.col, end_row: search.row, end_col: search.col + search.len - 1 }, kind: "found" }]
+      : [];
+    screen.setMarks([...people.marks(), ...found]);
+  };
+  const select = (selection) => live.send({ select: selection });
+  const people = new People($("people"), (p) => {
+    const row = screen.rowOf(p.selection);
+    if (row === null) notify(`${p.name} highlights nothing.`);
+    else screen.scrollToRow(row);
+  });
+  const blocks = new Blocks(
+    $("blocks"),
+    (b) => screen.scrollToRow(b.prompt_row),
+    (b) => select({ block_id: b.id }),
+  );
+  const showRole = () => {
+    $("session").textContent = `${screen.sessionName || who.session_name} — you are ${who.name}, ${role}`;
+    $("session").hidden = false;
+    $("request-control").hidden = role !== "viewer";
+    document.body.dataset.role = role;
+  };
+  const resize = () => {
+    if (role === "editor") live.send({ resize: screen.fit() });
+  };
+
+  const live = new Live(
+    `${location.protocol === "https:" ? "wss:" : "ws:"}//${location.host}${location.pathname}ws`,
+    () => ({ target: "", size: screen.fit(), history_rows: MAX_HISTORY }),
+    {
+      event(ev) {
+        switch (ev.msg) {
+          case "attached":
+            // Whether this stream resumed where the last one stopped.
+            $("conn").dataset.resumed = ev.attached.resumed;
+            break;
+          case "update": {
+            const changed = screen.apply(ev.update);
+            // How long the first full screen took from the page's load.
+            if (performance.getEntriesByName("wrapd-first-screen").length === 0) {
+              performance.mark("wrapd-first-screen");
+            }
+            if (changed.length > 0) blocks.draw(screen.blocks);
+            live.remember(screen.seq, screen.screenStart);
+            document.title = `${screen.title || screen.sessionName} — wrapd`;
+            break;
+          }
+          case "presence": {
+            people.update(ev.presence);
+            const was = role;
+            role = roleName(ev.presence.role);
+            showRole();
+            if (was !== "editor" && role === "editor") {
+              notify("You have control: what you type goes to the session.");
+              resize();
+            }
+            marks();
+            break;
+          }
+          case "notice":
+            notify(ev.notice.message);
+            break;
+          case "ended":
+            finish(endedMessage(ev.ended));
+            break;
+          default:
+            break;
+        }
+      },
+      state(name, message) {
+        const conn = $("conn");
+        conn.dataset.state = name;
+        conn.textContent = {
+          connecting: "connecting…",
+          live: "live",
+          reconnecting: "reconnecting…",
+          final: "ended",
+        }[name];
+        if (name === "final" && message) finish(message);
+      },
+    },
+    refusal,
+  );
+
+  function finish(message) {
+    const f = $("final");
+    f.textContent = message;
+    f.hidden = false;
+    keys.disabled = true;
+    $("request-control").hidden = true;
+  }
+
+  attachInput(keys, view, () => screen.modes, (data) => live.send({ input: data }));
+  view.addEventListener("mouseup", () => {
+    const sel = screen.selectionOf(document.getSelection());
+    if (sel) select(sel);
+  });
+  $("clear-highlight").addEventListener("click", () => select({}));
+  $("request-control").addEventListener("click", async () => {
+    const [ok, , body] = await api("api/request-control", { method: "POST" });
+    notify(ok ? "You asked for control: the owner decides." : body.message);
+  });
+  $("find").addEventListener("submit", (e) => {
+    e.preventDefault();
+    const backwards = e.submitter?.value !== "next";
+    search = screen.find($("find-text").value, search?.row ?? null, backwards);
+    if (search) screen.scrollToRow(search.row);
+    else notify(`“${$("find-text").value}” is nowhere in the scrollback.`);
+    marks();
+  });
+  let resizeTimer = 0;
+  window.addEventListener("resize", () => {
+    clearTimeout(resizeTimer);
+    resizeTimer = setTimeout(resize, 150);
+  });
+  showRole();
+  live.connect();
+  keys.focus({ preventScroll: true });
 }
 
 function askToJoin(secret) {
@@ -61,7 +227,7 @@ function askToJoin(secret) {
       body,
     });
     if (ok) {
-      showJoined(who);
+      showLive(who);
     } else {
       say(who.message, true);
     }
@@ -81,7 +247,7 @@ async function main() {
   }
   const [ok, status, who] = await api("api/whoami");
   if (ok) {
-    showJoined(who);
+    showLive(who);
   } else if (secret) {
     askToJoin(secret);
   } else if (status === 401) {
