@@ -1,7 +1,13 @@
-//! Compiles `wrapd/v1/*.proto` with `protox` (pure Rust: no protoc needed).
+//! Compiles `wrapd/v1/*.proto` (the API) and `wrapd/state/v1/*.proto` (the
+//! state a daemon hands to its successor) with `protox` (pure Rust: no protoc
+//! needed).
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
-    let files = ["wrapd/v1/mux.proto", "wrapd/v1/share.proto"];
+    let files = [
+        "wrapd/v1/mux.proto",
+        "wrapd/v1/share.proto",
+        "wrapd/state/v1/terminal.proto",
+    ];
     for f in files {
         println!("cargo:rerun-if-changed={f}");
     }

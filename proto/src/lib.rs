@@ -1,7 +1,8 @@
 //! The wrapd gRPC API, generated from `proto/wrapd/v1/*.proto`.
 //!
 //! `pb` is the generated code of package `wrapd.v1`; both `wrapd-muxd` (server)
-//! and `wrapd-attach` (client) speak it.
+//! and `wrapd-attach` (client) speak it. `state` is package `wrapd.state.v1`,
+//! what `wrapd-muxd upgrade` hands from one daemon binary to the next.
 
 pub mod link;
 pub mod percent;
@@ -10,6 +11,13 @@ pub mod percent;
 pub mod pb {
     #![allow(clippy::all, clippy::pedantic, missing_docs)]
     tonic::include_proto!("wrapd.v1");
+}
+
+/// Generated messages of package `wrapd.state.v1`: the state a daemon hands
+/// to the binary that replaces it (see `proto/wrapd/state/v1/`).
+pub mod state {
+    #![allow(clippy::all, clippy::pedantic, missing_docs)]
+    tonic::include_proto!("wrapd.state.v1");
 }
 
 /// Colour encoding used by [`pb::Style`]: 0 is the default colour.
