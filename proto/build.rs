@@ -6,7 +6,9 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let files = [
         "wrapd/v1/mux.proto",
         "wrapd/v1/share.proto",
+        "wrapd/v1/upgrade.proto",
         "wrapd/state/v1/terminal.proto",
+        "wrapd/state/v1/handover.proto",
     ];
     for f in files {
         println!("cargo:rerun-if-changed={f}");

@@ -7,18 +7,30 @@
 pub mod link;
 pub mod percent;
 
-/// Generated messages and services of package `wrapd.v1`.
-pub mod pb {
-    #![allow(clippy::all, clippy::pedantic, missing_docs)]
-    tonic::include_proto!("wrapd.v1");
+/// The generated code, in modules named as its packages (`wrapd.state.v1`
+/// refers to `wrapd.v1`'s messages by relative paths).
+mod generated {
+    pub mod wrapd {
+        pub mod v1 {
+            #![allow(clippy::all, clippy::pedantic, missing_docs)]
+            tonic::include_proto!("wrapd.v1");
+        }
+        pub mod state {
+            pub mod v1 {
+                #![allow(clippy::all, clippy::pedantic, missing_docs)]
+                tonic::include_proto!("wrapd.state.v1");
+            }
+        }
+    }
 }
 
+/// Generated messages and services of package `wrapd.v1`.
+pub use generated::wrapd::v1 as pb;
+
 /// Generated messages of package `wrapd.state.v1`: the state a daemon hands
-/// to the binary that replaces it (see `proto/wrapd/state/v1/`).
-pub mod state {
-    #![allow(clippy::all, clippy::pedantic, missing_docs)]
-    tonic::include_proto!("wrapd.state.v1");
-}
+/// to the binary that replaces it (see `proto/wrapd/state/v1/`); spoken on
+/// no socket.
+pub use generated::wrapd::state::v1 as state;
 
 /// Colour encoding used by [`pb::Style`]: 0 is the default colour.
 pub mod color {
