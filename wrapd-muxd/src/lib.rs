@@ -10,6 +10,7 @@
 //! - `session`: one actor per session, its handle, clients and sync updates.
 //! - `registry`: sessions by id and name.
 //! - `daemon`: shared state and session creation.
+//! - `handover`: upgrading in place (execve, same pid) without losing a session.
 //! - `collab`: what collaborators' streams need whatever door they use
 //!   (attach slots, shared updates); transport-neutral.
 //! - `rpc`: the gRPC service (wire <-> internal types, errors -> statuses).
@@ -34,6 +35,7 @@ pub mod collab;
 pub mod config;
 pub mod daemon;
 pub mod error;
+pub mod handover;
 pub mod human;
 pub mod local_authority;
 pub mod paths;

@@ -8,6 +8,7 @@
 //! - `share_admin`: the owner's `ShareAdmin` service (Unix socket only).
 //! - `owner_only`: `ShareAdmin` on the share port, refusing every call.
 //! - `share`: the collaborators' `Share` service (enrollment; share port).
+//! - `upgrade`: the owner's `Upgrade` service (Unix socket only): `handover`.
 //!
 //! `Mux` is served twice: on the Unix socket to the owner, and on the share
 //! port to collaborators — there every RPC first asks `share::authz`. What
@@ -21,6 +22,7 @@ pub mod owner_only;
 mod presence;
 pub mod share;
 pub mod share_admin;
+pub mod upgrade;
 
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -136,6 +138,7 @@ pub fn status(e: Error) -> Status {
         Error::Spawn { .. } => Status::failed_precondition(msg),
         Error::ReadOnly => Status::permission_denied(msg),
         Error::Input(_) | Error::Limit(_) => Status::resource_exhausted(msg),
+        Error::Busy(_) => Status::unavailable(msg),
     }
 }
 

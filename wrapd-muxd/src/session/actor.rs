@@ -30,6 +30,9 @@ use super::handle::{BlockInfo, BlockPage, Rows, SessionCmd, SessionHandle};
 use super::sync::{Clipboard, Pulse, SessionMeta, build_update};
 use super::{ClientId, EndReason, SessionId, SessionInfo, Size, now_ms};
 
+mod frozen;
+pub use frozen::{Restored, restore};
+
 /// Output parsed in one turn at most (a little more: the last read may end
 /// past it): under a millisecond of parsing for dense colour. Once this much
 /// has been parsed, the actor yields to the runtime before it parses more.
@@ -95,8 +98,6 @@ pub fn spawn(spec: SessionSpec, shutdown: CancellationToken) -> Result<SessionHa
         command: command.argv.join(" "),
         source,
     })?;
-    let (tx, rx) = mpsc::channel(256);
-    let (pulse, _) = watch::channel(Pulse::default());
     let now = now_ms();
     let session = Session {
         id: id.clone(),
@@ -112,17 +113,31 @@ pub fn spawn(spec: SessionSpec, shutdown: CancellationToken) -> Result<SessionHa
         clipboard: None,
         exited: None,
         reaped: false,
-        pulse,
+        pulse: watch::channel(Pulse::default()).0,
         block_events: broadcast::channel(BLOCK_EVENT_BUFFER).0,
     };
     tracing::info!(session = %id, pid = session.pty.pid, command = ?session.argv, "session started");
-    let handle = SessionHandle { id: id.clone(), tx };
-    tokio::spawn(async move {
-        let reason = session.run(rx, output, shutdown).await;
-        tracing::info!(session = %id, ?reason, "session ended");
-        on_end(&id);
-    });
-    Ok(handle)
+    Ok(session.start(output, on_end, shutdown))
+}
+
+impl Session {
+    /// Run the actor until the session ends; its handle.
+    fn start(
+        self,
+        output: PtyOutput,
+        on_end: Box<dyn FnOnce(&SessionId) + Send>,
+        shutdown: CancellationToken,
+    ) -> SessionHandle {
+        let (tx, rx) = mpsc::channel(256);
+        let id = self.id.clone();
+        let handle = SessionHandle { id: id.clone(), tx };
+        tokio::spawn(async move {
+            let reason = self.run(rx, output, shutdown).await;
+            tracing::info!(session = %id, ?reason, "session ended");
+            on_end(&id);
+        });
+        handle
+    }
 }
 
 /// What to do after a command.
@@ -160,6 +175,10 @@ impl Session {
                     // Handles cannot all be gone while the registry holds one;
                     // if they are, nobody can reach this session any more.
                     let Some(cmd) = cmd else { break EndReason::Killed };
+                    if let SessionCmd::Freeze { reply, resume } = cmd {
+                        self.freeze(exit_status, reply, resume).await;
+                        continue;
+                    }
                     if let Flow::End(reason) = self.handle(cmd) {
                         break reason;
                     }
@@ -455,6 +474,8 @@ impl Session {
                 self.pty.signal(Signal::SIGHUP);
                 return Flow::End(EndReason::Killed);
             }
+            // Taken in `run`, which holds what it needs.
+            SessionCmd::Freeze { .. } => {}
         }
         Flow::Continue
     }

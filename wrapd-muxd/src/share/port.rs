@@ -12,6 +12,7 @@
 //! holders' (two servers, one per kind).
 
 use std::net::SocketAddr;
+use std::os::fd::{AsFd, AsRawFd, OwnedFd, RawFd};
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Duration;
 
@@ -54,12 +55,19 @@ pub struct SharePort {
 struct Open {
     addr: SocketAddr,
     task: Option<JoinHandle<()>>,
+    /// A copy of the listener, for a hand-over to a new binary to pass on.
+    fd: OwnedFd,
 }
 
 impl SharePort {
     /// Where the port listens, if it is open.
     pub fn addr(&self) -> Option<SocketAddr> {
         self.lock().as_ref().map(|o| o.addr)
+    }
+
+    /// The listener's descriptor (a copy), if the port is open.
+    pub fn fd(&self) -> Option<RawFd> {
+        self.lock().as_ref().map(|o| o.fd.as_raw_fd())
     }
 
     /// The server task, for the daemon to wait for at shutdown.
@@ -83,7 +91,12 @@ pub fn ensure_open(daemon: &Arc<Daemon>) -> Result<SocketAddr, String> {
     let config = daemon.config();
     let addr = config.share.listen;
     // Bound here, synchronously: the lock keeps two first shares from racing.
-    let listener = std::net::TcpListener::bind(addr)
+    // After a hand-over to a new binary, the listener is the one it passed.
+    let bound = match daemon.handover.take_share_port() {
+        Some(fd) => Ok(std::net::TcpListener::from(fd)),
+        None => std::net::TcpListener::bind(addr),
+    };
+    let listener = bound
         .and_then(|l| l.set_nonblocking(true).map(|()| l))
         .and_then(tokio::net::TcpListener::from_std)
         .map_err(|e| {
@@ -99,6 +112,10 @@ pub fn ensure_open(daemon: &Arc<Daemon>) -> Result<SocketAddr, String> {
         .and_then(|server| TlsSetup::new(&ca, server, team).map_err(|e| e.to_string()))
         .map_err(|e| format!("sharing is off: cannot set up TLS: {e}"))?;
     let local = listener.local_addr().unwrap_or(addr);
+    let fd = listener
+        .as_fd()
+        .try_clone_to_owned()
+        .map_err(|e| format!("cannot keep a copy of the share port's socket: {e}"))?;
     tracing::info!(addr = %local, ca = %ca.fingerprint(), "share port listening");
     let shutdown = daemon.shutdown.clone();
     let incoming = tls::accept_loop(
@@ -143,6 +160,7 @@ pub fn ensure_open(daemon: &Arc<Daemon>) -> Result<SocketAddr, String> {
     *open = Some(Open {
         addr: local,
         task: Some(task),
+        fd,
     });
     Ok(local)
 }

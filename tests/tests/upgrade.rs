@@ -1,0 +1,182 @@
+//! `wrapd-muxd upgrade`: the daemon re-executes in place (same pid) and
+//! every session goes on as if nothing happened — or, with a binary that
+//! cannot take over, nothing happens at all and `upgrade` says why.
+
+use std::fs;
+use std::os::unix::fs::PermissionsExt;
+use std::path::{Path, PathBuf};
+use std::process::Output;
+
+use wrapd_e2e::{
+    COUNTER, Daemon, Outer, TestEnv, bin, count_past, counted, require, session_pids_and_sizes,
+    session_rows, wait_until,
+};
+
+fn upgrade(env: &TestEnv, binary: &Path) -> Output {
+    env.command("wrapd-muxd")
+        .arg("upgrade")
+        .arg("--binary")
+        .arg(binary)
+        .output()
+        .unwrap()
+}
+
+fn last_count(env: &TestEnv) -> u64 {
+    counted(env, "counter").last().copied().unwrap_or(0)
+}
+
+/// A copy of our wrapd-muxd at another path (so that the exec shows).
+fn new_binary(env: &TestEnv) -> PathBuf {
+    let path = env.dir.path().join("wrapd-muxd-new");
+    fs::copy(bin("wrapd-muxd"), &path).unwrap();
+    path
+}
+
+fn script(env: &TestEnv, name: &str, body: &[u8]) -> PathBuf {
+    let path = env.dir.path().join(name);
+    fs::write(&path, body).unwrap();
+    fs::set_permissions(&path, fs::Permissions::from_mode(0o755)).unwrap();
+    path
+}
+
+fn exe_of(pid: i32) -> PathBuf {
+    fs::read_link(format!("/proc/{pid}/exe")).unwrap()
+}
+
+#[test]
+fn upgrade_keeps_every_session_its_program_and_its_output() {
+    if !require("tmux") || !require("vim") {
+        return;
+    }
+    let env = TestEnv::new();
+    let daemon = Daemon::start(&env);
+    env.ok(&["new", "-d", "-s", "counter", "--", "sh", "-c", COUNTER]);
+    env.ok(&[
+        "new", "-d", "-s", "vim", "-x", "80", "-y", "23", "--", "vim", "-u", "NONE", "-N", "-i",
+        "NONE", "-n",
+    ]);
+    let outer = Outer::start(&env.shell_line(&["attach", "-t", "vim"]), 80, 24);
+    outer.wait_for("main", "vim", &env, |s| s.contains("~\n~"));
+    // A half-typed line, still in insert mode.
+    outer.type_text("main", "ihello wor");
+    let attached = outer.wait_for("main", "the half-typed line", &env, |s| {
+        s.starts_with("hello wor\n") && s.contains("-- INSERT --")
+    });
+    count_past(&env, "counter", 50);
+    let before = session_pids_and_sizes(&env);
+    let vim_before = env.capture("vim");
+    let new = new_binary(&env);
+
+    let out = upgrade(&env, &new);
+    let said = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "upgrade failed: {said}{}\n{}",
+        String::from_utf8_lossy(&out.stderr),
+        env.log_tail()
+    );
+    assert!(
+        said.contains(&format!("upgraded: pid {}", daemon.pid())),
+        "{said}"
+    );
+    assert_eq!(exe_of(daemon.pid()), new, "the daemon runs the new binary");
+
+    // Same programs (same pids), same sizes; the screen exactly as it was.
+    assert_eq!(session_pids_and_sizes(&env), before);
+    assert_eq!(env.capture("vim"), vim_before);
+    // Every number once, in order, across the hand-over.
+    count_past(&env, "counter", last_count(&env) + 100);
+
+    // A fresh client sees the same screen, and vim takes the rest of the
+    // line, then undoes the whole insert.
+    outer.open("again", &env.shell_line(&["attach", "-t", "vim"]), 80, 24);
+    let again = outer.wait_for("again", "vim after the upgrade", &env, |s| {
+        s.starts_with("hello wor\n")
+    });
+    assert_eq!(session_rows(&again), session_rows(&attached));
+    outer.type_text("again", "ld");
+    outer.keys("again", &["Escape"]);
+    outer.wait_for("again", "the finished line", &env, |s| {
+        s.starts_with("hello world\n") && !s.contains("-- INSERT --")
+    });
+    outer.type_text("again", "u");
+    outer.wait_for("again", "the insert undone", &env, |s| {
+        !s.contains("hello") && s.contains("~\n~")
+    });
+}
+
+#[test]
+fn a_binary_that_cannot_take_over_changes_nothing() {
+    if !require("sh") {
+        return;
+    }
+    let mut env = TestEnv::new();
+    // The probe that never answers is given up on sooner than by default.
+    env.extra_vars
+        .push(("WRAPD_HANDOVER_DEADLINE_MS".into(), "1500".into()));
+    let daemon = Daemon::start(&env);
+    env.ok(&["new", "-d", "-s", "counter", "--", "sh", "-c", COUNTER]);
+    count_past(&env, "counter", 20);
+    let before = session_pids_and_sizes(&env);
+    let exe = exe_of(daemon.pid());
+
+    let failing = [
+        (
+            script(
+                &env,
+                "refuses",
+                b"#!/bin/sh\necho 'no thanks' >&2\nexit 1\n",
+            ),
+            "no thanks",
+        ),
+        (
+            // (The kernel refuses it; the shell that runs it instead fails.)
+            script(
+                &env,
+                "garbage",
+                b"\x7fELF\x02\x01garbage that is no program",
+            ),
+            "refused the state",
+        ),
+        (
+            script(&env, "silent", b"#!/bin/sh\nexec sleep 1000\n"),
+            "was not ready within 1.5 s",
+        ),
+        (env.dir.path().join("missing"), "No such file"),
+    ];
+    for (binary, why) in failing {
+        let out = upgrade(&env, &binary);
+        let said = String::from_utf8_lossy(&out.stderr);
+        assert!(
+            !out.status.success(),
+            "{} was taken: {said}",
+            binary.display()
+        );
+        assert!(
+            said.contains("upgrade refused") && said.contains(why),
+            "{}: {said}",
+            binary.display()
+        );
+        assert!(said.contains("nothing changed"), "{said}");
+        // Still serving: the same programs, counting on.
+        assert_eq!(session_pids_and_sizes(&env), before);
+        assert_eq!(exe_of(daemon.pid()), exe);
+        count_past(&env, "counter", last_count(&env) + 10);
+    }
+    // New sessions start as ever.
+    env.ok(&[
+        "new",
+        "-d",
+        "-s",
+        "after",
+        "--",
+        "sh",
+        "-c",
+        "echo still-here; exec sleep 1000",
+    ]);
+    wait_until(
+        "the new session",
+        || env.capture("after").contains("still-here").then_some(()),
+        || env.log_tail(),
+    );
+}
