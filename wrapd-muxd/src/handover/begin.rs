@@ -23,10 +23,9 @@ struct Ready {
     version: String,
     sessions: u32,
     shares: u32,
+    state_bytes: usize,
     /// What systemd said, for the new image.
     systemd: super::Systemd,
-    /// The stopped sessions and the state (dropping it thaws them).
-    frozen: Frozen,
 }
 
 /// The binary to run when none is named: ours, as installed now (after a
@@ -77,16 +76,19 @@ pub async fn upgrade(
         version: ready.version.clone(),
         sessions: ready.sessions,
         shares: ready.shares,
-        state_bytes: ready.frozen.bytes as u64,
+        state_bytes: ready.state_bytes as u64,
     };
     let daemon = daemon.clone();
     tokio::spawn(async move {
         tokio::time::sleep(REPLY_GRACE).await;
-        exec(&daemon, ready);
+        exec(&daemon, ready).await;
     });
     Ok(answer)
 }
 
+/// Check the binary and let it probe a snapshot of the state. The sessions
+/// stop only while their snapshot is taken, not while the probe runs: the
+/// state the exec passes is taken again just before it, in the same format.
 async fn prepare(
     daemon: &Arc<Daemon>,
     binary: Option<PathBuf>,
@@ -94,30 +96,37 @@ async fn prepare(
 ) -> Result<Ready, String> {
     let binary = binary.unwrap_or_else(installed_binary);
     check_binary(&binary)?;
-    let frozen = freeze::freeze(daemon, handover_id.clone()).await?;
-    let version = probe::run(&binary, frozen.memfd.as_fd()).await?;
+    let mut snapshot = freeze::freeze(daemon, handover_id.clone()).await?;
+    snapshot.thaw();
+    let version = probe::run(&binary, snapshot.memfd.as_fd()).await?;
     tracing::info!(
-        binary = %binary.display(), %version, sessions = frozen.state.sessions.len(),
-        state_bytes = frozen.bytes, "the new binary can take the state: handing over"
+        binary = %binary.display(), %version, sessions = snapshot.state.sessions.len(),
+        state_bytes = snapshot.bytes, "the new binary can take the state: handing over"
     );
     Ok(Ready {
         handover_id,
         binary,
         version,
-        sessions: frozen.state.sessions.len() as u32,
-        shares: frozen.state.shares.len() as u32,
+        sessions: snapshot.state.sessions.len() as u32,
+        shares: snapshot.state.shares.len() as u32,
+        state_bytes: snapshot.bytes,
         systemd: daemon.handover.systemd(),
-        frozen,
     })
 }
 
-/// The point of no return; returns (and the daemon serves on) only if the
-/// exec failed.
-fn exec(daemon: &Arc<Daemon>, ready: Ready) {
-    let why = exec_now(&ready);
-    for &fd in &ready.frozen.keep {
-        let _ = fds::set_inherited(fd, false);
-    }
+/// The point of no return: stop the sessions, write the state, exec.
+/// Returns (and the daemon serves on, unchanged) only if that failed.
+async fn exec(daemon: &Arc<Daemon>, ready: Ready) {
+    let why = match freeze::freeze(daemon, ready.handover_id.clone()).await {
+        Ok(frozen) => {
+            let why = exec_now(&ready, &frozen);
+            for &fd in &frozen.keep {
+                let _ = fds::set_inherited(fd, false);
+            }
+            why
+        }
+        Err(why) => why,
+    };
     tracing::error!("upgrade failed, serving on unchanged: {why}");
     daemon.handover.set_last(pb::LastHandover {
         handover_id: ready.handover_id.clone(),
@@ -127,13 +136,12 @@ fn exec(daemon: &Arc<Daemon>, ready: Ready) {
         at_ms: crate::session::now_ms(),
         ..Default::default()
     });
-    drop(ready.frozen);
     daemon.handover.release();
 }
 
 /// Exec the new binary; why not, if it returns.
-fn exec_now(ready: &Ready) -> String {
-    for &fd in &ready.frozen.keep {
+fn exec_now(ready: &Ready, frozen: &Frozen) -> String {
+    for &fd in &frozen.keep {
         if let Err(e) = fds::set_inherited(fd, true) {
             return format!("cannot keep descriptor {fd} open across the exec: {e}");
         }
@@ -141,7 +149,7 @@ fn exec_now(ready: &Ready) -> String {
     let [notify, fdstore] = ready.systemd.env();
     let env = fds::next_env(
         &[
-            (ENV_STATE_FD, ready.frozen.memfd.as_raw_fd().to_string()),
+            (ENV_STATE_FD, frozen.memfd.as_raw_fd().to_string()),
             notify,
             fdstore,
         ],

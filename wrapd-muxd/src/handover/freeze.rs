@@ -28,7 +28,14 @@ pub struct Frozen {
     /// Every descriptor the state names (and the memfd).
     pub keep: Vec<RawFd>,
     /// Dropping these thaws the sessions.
-    _resumes: Vec<oneshot::Sender<()>>,
+    resumes: Vec<oneshot::Sender<()>>,
+}
+
+impl Frozen {
+    /// Let the sessions run on (the state stays as it was written).
+    pub fn thaw(&mut self) {
+        self.resumes.clear();
+    }
 }
 
 /// Stop every session at a clean point (output not yet read stays in the
@@ -41,8 +48,16 @@ pub async fn freeze(daemon: &Arc<Daemon>, handover_id: String) -> Result<Frozen,
     let paused_at_us = monotonic_us();
     let mut sessions = Vec::new();
     let mut resumes = Vec::new();
-    for handle in daemon.registry.list() {
-        match tokio::time::timeout(FREEZE_LIMIT, handle.freeze()).await {
+    // All at once: each actor saves its terminal on its own worker thread.
+    let handles = daemon.registry.list();
+    let answers = futures_util::future::join_all(
+        handles
+            .iter()
+            .map(|h| tokio::time::timeout(FREEZE_LIMIT, h.freeze())),
+    )
+    .await;
+    for (handle, answer) in handles.iter().zip(answers) {
+        match answer {
             Ok(Ok((frozen, resume))) => {
                 sessions.push(frozen);
                 resumes.push(resume);
@@ -99,6 +114,6 @@ pub async fn freeze(daemon: &Arc<Daemon>, handover_id: String) -> Result<Frozen,
         bytes: encoded.len(),
         fallback,
         keep,
-        _resumes: resumes,
+        resumes,
     })
 }

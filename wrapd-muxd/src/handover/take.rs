@@ -143,8 +143,16 @@ fn check_fds(checked: &Checked, restart: bool) -> Result<(), String> {
 
 /// Check `incoming` for this image; if it cannot be taken, hand it back to
 /// the previous binary (this returns only if that is impossible).
-pub fn check_or_fall_back(incoming: Incoming) -> anyhow::Result<(Checked, Incoming)> {
-    let state = incoming.state.clone();
+pub fn check_or_fall_back(mut incoming: Incoming) -> anyhow::Result<(Checked, Incoming)> {
+    // The state moves into the check; what a fall-back needs stays.
+    let state = std::mem::take(&mut incoming.state);
+    incoming.state = hpb::Handover {
+        fallback_exe: state.fallback_exe,
+        notify_socket: state.notify_socket.clone(),
+        fdstore_max: state.fdstore_max,
+        writer_binary: state.writer_binary.clone(),
+        ..Default::default()
+    };
     let restart = incoming.is_restart();
     let why = match check(state).and_then(|c| check_fds(&c, restart).map(|()| c)) {
         Ok(checked) => return Ok((checked, incoming)),
@@ -277,4 +285,8 @@ pub fn restore(daemon: &Arc<Daemon>, checked: Checked, incoming: Incoming, unsto
         ),
     }
     daemon.handover.set_last(last);
+    // The state's buffers are free now: give them back to the system, so
+    // that the daemon is no larger after a hand-over than before it.
+    // SAFETY: a plain glibc call.
+    unsafe { nix::libc::malloc_trim(0) };
 }
