@@ -180,3 +180,93 @@ fn a_binary_that_cannot_take_over_changes_nothing() {
         || env.log_tail(),
     );
 }
+
+/// What `share ls --json` says that an upgrade must not change: each share
+/// and its participants (not who is connected now, nor bytes and times).
+fn shares(env: &TestEnv) -> Vec<String> {
+    let list: serde_json::Value =
+        serde_json::from_str(&env.ok(&["share", "ls", "--json"])).unwrap();
+    let mut shown = Vec::new();
+    for s in list.as_array().unwrap() {
+        shown.push(format!(
+            "share {} of {} link {} start {}",
+            s["share_id"], s["session_name"], s["link_role"], s["start_row"]
+        ));
+        for p in s["participants"].as_array().unwrap() {
+            shown.push(format!(
+                "  {} {} {} {} removed={} asks={} colour {}",
+                p["id"],
+                p["name"],
+                p["email"],
+                p["role"],
+                p["removed"],
+                p["control_requested"],
+                p["color"]
+            ));
+        }
+    }
+    shown
+}
+
+#[test]
+fn a_collaborator_keeps_their_place_across_an_upgrade() {
+    if !require("tmux") {
+        return;
+    }
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let owner = TestEnv::new();
+    let config = owner.dir.path().join("config/wrapd");
+    fs::create_dir_all(&config).unwrap();
+    fs::write(
+        config.join("config.toml"),
+        format!("[share]\nlisten = \"127.0.0.1:{port}\"\n"),
+    )
+    .unwrap();
+    let _daemon = Daemon::start(&owner);
+    owner.ok(&["new", "-d", "-s", "counter", "--", "sh", "-c", COUNTER]);
+    let said = owner.ok(&["share", "-t", "counter", "--link", "editor"]);
+    let link = said
+        .split_whitespace()
+        .find(|w| w.starts_with("wrapd://"))
+        .unwrap_or_else(|| panic!("no link in: {said}"))
+        .to_owned();
+    let bob = TestEnv::new();
+    let join = |outer: Option<&Outer>, window: &str| {
+        let line = bob.shell_line(&[&link, "--name", "Bob", "--email", "bob@example.org"]);
+        match outer {
+            Some(o) => {
+                o.open(window, &line, 100, 24);
+                None
+            }
+            None => Some(Outer::start(&line, 100, 24)),
+        }
+    };
+    let outer = join(None, "main").unwrap();
+    outer.wait_for("main", "Bob in the shared session", &owner, |s| {
+        s.contains("shared by") && s.contains("n ")
+    });
+    let before = shares(&owner);
+    assert!(before.iter().any(|l| l.contains("\"Bob\"")), "{before:?}");
+
+    let out = upgrade(&owner, &new_binary(&owner));
+    assert!(
+        out.status.success(),
+        "{}{}",
+        String::from_utf8_lossy(&out.stderr),
+        owner.log_tail()
+    );
+    assert_eq!(shares(&owner), before);
+
+    // Bob comes back with the certificate he has: no new enrollment (that
+    // would add a participant), and he sees the session go on.
+    join(Some(&outer), "again");
+    outer.wait_for("again", "Bob back in the shared session", &owner, |s| {
+        s.contains("shared by") && s.contains("n ")
+    });
+    assert_eq!(shares(&owner), before);
+    count_past(&owner, "counter", last_count(&owner) + 20);
+}
