@@ -100,10 +100,7 @@ pub struct Checked {
 /// Decode every session's terminal and every share; what is wrong, in words.
 pub fn check(mut state: hpb::Handover) -> Result<Checked, String> {
     check_format(&state)?;
-    let sessions = std::mem::take(&mut state.sessions)
-        .into_iter()
-        .map(Restored::decode)
-        .collect::<Result<Vec<_>, _>>()?;
+    let sessions = decode_sessions(std::mem::take(&mut state.sessions))?;
     let shares = std::mem::take(&mut state.shares)
         .into_iter()
         .map(shares::restore)
@@ -112,6 +109,39 @@ pub fn check(mut state: hpb::Handover) -> Result<Checked, String> {
         sessions,
         shares,
         state,
+    })
+}
+
+/// Decode the sessions' terminals on every core (the pause of a hand-over
+/// waits for them), keeping their order.
+fn decode_sessions(sessions: Vec<hpb::Session>) -> Result<Vec<Restored>, String> {
+    let workers = std::thread::available_parallelism().map_or(1, |n| n.get());
+    let per_worker = sessions.len().div_ceil(workers).max(1);
+    let mut chunks: Vec<Vec<hpb::Session>> = Vec::new();
+    let mut rest = sessions.into_iter().peekable();
+    while rest.peek().is_some() {
+        chunks.push(rest.by_ref().take(per_worker).collect());
+    }
+    std::thread::scope(|scope| {
+        let decoding: Vec<_> = chunks
+            .into_iter()
+            .map(|chunk| {
+                scope.spawn(|| {
+                    chunk
+                        .into_iter()
+                        .map(Restored::decode)
+                        .collect::<Result<Vec<_>, _>>()
+                })
+            })
+            .collect();
+        let mut all = Vec::new();
+        for worker in decoding {
+            let decoded = worker
+                .join()
+                .unwrap_or_else(|_| Err("decoding a terminal failed (a panic)".to_owned()));
+            all.extend(decoded?);
+        }
+        Ok(all)
     })
 }
 
