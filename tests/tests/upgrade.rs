@@ -270,3 +270,32 @@ fn a_collaborator_keeps_their_place_across_an_upgrade() {
     assert_eq!(shares(&owner), before);
     count_past(&owner, "counter", last_count(&owner) + 20);
 }
+
+#[test]
+fn sigusr2_hands_over_to_the_installed_binary() {
+    if !require("sh") {
+        return;
+    }
+    let env = TestEnv::new();
+    let daemon = Daemon::start(&env);
+    env.ok(&["new", "-d", "-s", "counter", "--", "sh", "-c", COUNTER]);
+    count_past(&env, "counter", 20);
+    let before = session_pids_and_sizes(&env);
+    nix::sys::signal::kill(
+        nix::unistd::Pid::from_raw(daemon.pid()),
+        nix::sys::signal::Signal::SIGUSR2,
+    )
+    .unwrap();
+    wait_until(
+        "the hand-over in the daemon's log",
+        || {
+            let log = fs::read_to_string(env.daemon_log()).unwrap_or_default();
+            log.contains("took over from the previous image")
+                .then_some(())
+        },
+        || env.log_tail(),
+    );
+    assert_eq!(session_pids_and_sizes(&env), before);
+    assert_eq!(exe_of(daemon.pid()), bin("wrapd-muxd"));
+    count_past(&env, "counter", last_count(&env) + 20);
+}
