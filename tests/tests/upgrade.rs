@@ -163,6 +163,22 @@ fn a_binary_that_cannot_take_over_changes_nothing() {
         assert_eq!(exe_of(daemon.pid()), exe);
         count_past(&env, "counter", last_count(&env) + 10);
     }
+    // A config file broken since the daemon started: the new binary would
+    // start with it, so it refuses, naming the file.
+    let config = env.dir.path().join("config/wrapd");
+    fs::create_dir_all(&config).unwrap();
+    fs::write(config.join("config.toml"), "[limits\n").unwrap();
+    let out = upgrade(&env, &new_binary(&env));
+    let said = String::from_utf8_lossy(&out.stderr);
+    assert!(!out.status.success(), "taken with a broken config: {said}");
+    assert!(
+        said.contains("upgrade refused") && said.contains("config.toml"),
+        "{said}"
+    );
+    assert_eq!(exe_of(daemon.pid()), exe);
+    fs::remove_file(config.join("config.toml")).unwrap();
+    count_past(&env, "counter", last_count(&env) + 10);
+
     // New sessions start as ever.
     env.ok(&[
         "new",

@@ -152,7 +152,7 @@ fn main() -> ExitCode {
         }
         Some(Cmd::Man(args)) => cli_docs::run_man(Cli::command(), &args).map_err(Into::into),
         Some(Cmd::Upgrade { binary, socket }) => upgrade(binary, socket),
-        Some(Cmd::HandoverProbe) => handover::probe::be_probe(),
+        Some(Cmd::HandoverProbe) => handover::probe::be_probe(check_serve_args),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
@@ -188,6 +188,19 @@ fn check_config(file: Option<PathBuf>) -> anyhow::Result<()> {
     Ok(())
 }
 
+/// The daemon's arguments (as a hand-over passes them) make sense to this
+/// binary, and the config they name loads: what the probe checks.
+fn check_serve_args(args: &[String]) -> anyhow::Result<()> {
+    let cli = Cli::try_parse_from(std::iter::once("wrapd-muxd".to_owned()).chain(args.to_vec()))
+        .context("the daemon's arguments")?;
+    let serve = match cli.command {
+        None => cli.serve,
+        Some(Cmd::Serve(args)) => args,
+        Some(_) => anyhow::bail!("the daemon's arguments {args:?} are not `serve`'s"),
+    };
+    load_config(serve.config.as_deref()).map(drop)
+}
+
 fn serve(args: ServeArgs) -> anyhow::Result<()> {
     let ServeArgs {
         socket,
@@ -213,7 +226,16 @@ fn serve(args: ServeArgs) -> anyhow::Result<()> {
     let handed_over = incoming
         .map(handover::take::check_or_fall_back)
         .transpose()?;
-    let mut config = load_config(config_path.as_deref())?;
+    let mut config = match load_config(config_path.as_deref()) {
+        Ok(config) => config,
+        // Sessions handed over are not given up for a bad file (the probe
+        // checked it; it may have changed since): defaults until SIGHUP.
+        Err(e) if handed_over.is_some() => {
+            tracing::error!("{e:#}: serving with the default settings; fix it and send SIGHUP");
+            Config::default()
+        }
+        Err(e) => return Err(e),
+    };
     if let Some(addr) = share_listen {
         config.share.listen = addr;
     }
@@ -403,7 +425,12 @@ fn uninstall_service() -> anyhow::Result<()> {
 }
 
 fn upgrade(binary: Option<PathBuf>, socket: Option<PathBuf>) -> anyhow::Result<()> {
-    let config = load_config(None)?;
+    // A broken file must not keep us from asking (the daemon refuses to
+    // hand over to a binary that would start with it, and says so).
+    let config = load_config(None).unwrap_or_else(|e| {
+        eprintln!("wrapd-muxd: {e:#}\n(looking for the daemon where the defaults say)");
+        Config::default()
+    });
     let socket = socket.unwrap_or_else(|| config.socket_path());
     let runtime = tokio::runtime::Runtime::new().context("starting the runtime")?;
     runtime.block_on(handover::client::run(&socket, binary))

@@ -98,13 +98,15 @@ pub async fn run(binary: &Path, state: BorrowedFd<'_>) -> Result<String, String>
 }
 
 /// Being the probe: read the state named by `WRAPD_HANDOVER_FD` and check
-/// everything the new image would check before taking it. Prints `ready
-/// VERSION`; an error says why not.
-pub fn be_probe() -> anyhow::Result<()> {
+/// everything the new image would check before taking it, including its
+/// settings (`check_args` reads the config the daemon's arguments name).
+/// Prints `ready VERSION`; an error says why not.
+pub fn be_probe(check_args: impl FnOnce(&[String]) -> anyhow::Result<()>) -> anyhow::Result<()> {
     // SAFETY: the probe runs this first, on its only thread.
     let state = unsafe { super::take::read_env_state() }?.ok_or_else(|| {
         anyhow::anyhow!("{ENV_STATE_FD} is not set: `{SUBCOMMAND}` is run by `wrapd-muxd upgrade`")
     })?;
+    check_args(&state.state.args)?;
     let checked = super::take::check(state.state).map_err(anyhow::Error::msg)?;
     println!("{READY}{}", super::VERSION);
     eprintln!(
