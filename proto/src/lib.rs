@@ -1,17 +1,37 @@
 //! The wrapd gRPC API, generated from `proto/wrapd/v1/*.proto`.
 //!
 //! `pb` is the generated code of package `wrapd.v1`; both `wrapd-muxd` (server)
-//! and `wrapd-attach` (client) speak it.
+//! and `wrapd-attach` (client) speak it. `state` is package `wrapd.state.v1`,
+//! what `wrapd-muxd upgrade` hands from one daemon binary to the next.
 
 pub mod link;
 pub mod percent;
 pub mod version;
 
-/// Generated messages and services of package `wrapd.v1`.
-pub mod pb {
-    #![allow(clippy::all, clippy::pedantic, missing_docs)]
-    tonic::include_proto!("wrapd.v1");
+/// The generated code, in modules named as its packages (`wrapd.state.v1`
+/// refers to `wrapd.v1`'s messages by relative paths).
+mod generated {
+    pub mod wrapd {
+        pub mod v1 {
+            #![allow(clippy::all, clippy::pedantic, missing_docs)]
+            tonic::include_proto!("wrapd.v1");
+        }
+        pub mod state {
+            pub mod v1 {
+                #![allow(clippy::all, clippy::pedantic, missing_docs)]
+                tonic::include_proto!("wrapd.state.v1");
+            }
+        }
+    }
 }
+
+/// Generated messages and services of package `wrapd.v1`.
+pub use generated::wrapd::v1 as pb;
+
+/// Generated messages of package `wrapd.state.v1`: the state a daemon hands
+/// to the binary that replaces it (see `proto/wrapd/state/v1/`); spoken on
+/// no socket.
+pub use generated::wrapd::state::v1 as state;
 
 /// The schema table of the web page's protobuf codec: the attach stream's
 /// messages as field numbers, names and types, a JavaScript module made by

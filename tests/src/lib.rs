@@ -6,6 +6,8 @@
 //! - [`Daemon`]: a `wrapd-muxd serve` in that environment, stopped on drop.
 //! - [`Outer`]: a tmux server whose panes run our client, killed on drop.
 //! - [`wait_until`]: polling with a diagnosis when it times out.
+//! - [`COUNTER`], [`count_past`]: a session that counts, to prove no output
+//!   is lost or repeated (across an upgrade or a restart).
 //! - [`browser::Browser`]: headless chromium, driven through DevTools.
 //! - [`relay::Relay`]: a TCP relay standing for a network that can drop.
 //! - [`ssh::Sshd`]: a real sshd on a loopback port, and an ssh client set up for it.
@@ -504,4 +506,52 @@ pub fn session_rows(screen: &str) -> Vec<String> {
     let mut rows: Vec<String> = screen.lines().map(|l| l.trim_end().to_owned()).collect();
     rows.pop();
     rows
+}
+
+/// A program printing `n 1`, `n 2`, ... every 10 ms (`sh -c COUNTER`).
+pub const COUNTER: &str = "i=0; while :; do i=$((i+1)); echo \"n $i\"; sleep 0.01; done";
+
+/// The numbers [`COUNTER`] printed in `session`, history and screen.
+pub fn counted(env: &TestEnv, session: &str) -> Vec<u64> {
+    let out = env.attach_cmd(&["capture", "-S", "-t", session]);
+    String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .filter_map(|l| l.trim().strip_prefix("n ")?.parse().ok())
+        .collect()
+}
+
+/// Wait until the counter in `session` has passed `n`; what it counted,
+/// checked to be every number once, in order.
+pub fn count_past(env: &TestEnv, session: &str, n: u64) -> Vec<u64> {
+    let seen = wait_until(
+        &format!("the counter to pass {n}"),
+        || {
+            let seen = counted(env, session);
+            (seen.last().copied().unwrap_or(0) > n).then_some(seen)
+        },
+        || env.log_tail(),
+    );
+    let expected: Vec<u64> = (seen[0]..seen[0] + seen.len() as u64).collect();
+    assert_eq!(seen, expected, "the counter has a gap or a repeat");
+    seen
+}
+
+/// `name`, `pid`, `cols`, `rows` of every session (`ls --json`), by name.
+pub fn session_pids_and_sizes(env: &TestEnv) -> Vec<(String, u64, u64, u64)> {
+    let list: serde_json::Value = serde_json::from_str(&env.ok(&["ls", "--json"])).unwrap();
+    let mut all: Vec<_> = list
+        .as_array()
+        .expect("an array")
+        .iter()
+        .map(|s| {
+            (
+                s["name"].as_str().unwrap_or_default().to_owned(),
+                s["pid"].as_u64().unwrap_or_default(),
+                s["cols"].as_u64().unwrap_or_default(),
+                s["rows"].as_u64().unwrap_or_default(),
+            )
+        })
+        .collect();
+    all.sort();
+    all
 }

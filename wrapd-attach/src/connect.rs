@@ -6,7 +6,6 @@ use std::time::{Duration, Instant};
 
 use anyhow::{Result, anyhow, bail};
 use tonic::transport::{Channel, Endpoint};
-use wrapd_muxd::quiet_socket::QuietUnixStream;
 use wrapd_proto::pb::mux_client::MuxClient;
 
 pub type Client = MuxClient<Channel>;
@@ -48,22 +47,9 @@ async fn try_channel(socket: &Path) -> Result<Channel> {
     if !socket.exists() {
         bail!("no socket there (the daemon is not running)");
     }
-    // The URI only names the socket; the connector reaches it.
-    let path = socket.to_owned();
-    let connector = tower::service_fn(move |_: tonic::codegen::http::Uri| {
-        let path = path.clone();
-        async move {
-            QuietUnixStream::connect(&path)
-                .await
-                .map(hyper_util::rt::TokioIo::new)
-        }
-    });
-    let channel = Endpoint::from_static("http://wrapd-muxd.invalid")
-        .connect_timeout(Duration::from_secs(2))
-        .connect_with_connector(connector)
+    wrapd_muxd::quiet_socket::channel(socket)
         .await
-        .map_err(|e| anyhow!("{}", error_chain(&e)))?;
-    Ok(channel)
+        .map_err(|e| anyhow!("{}", error_chain(&e)))
 }
 
 /// A `Mux` client on a channel (the daemon's socket or a share's TLS port).

@@ -12,6 +12,7 @@ use tokio_util::sync::CancellationToken;
 use crate::collab::{AttachSlots, HistoryReads, SharedUpdates};
 use crate::config::Config;
 use crate::error::{Error, Result};
+use crate::handover::Handovers;
 use crate::paths;
 use crate::pty;
 use crate::registry::Registry;
@@ -67,6 +68,8 @@ pub struct Daemon {
     web_base: RwLock<Option<String>>,
     /// Counts reloads of the config, for whoever re-reads files it names.
     reloads: tokio::sync::watch::Sender<u64>,
+    /// Upgrading in place: the descriptors passed on, the last hand-over.
+    pub handover: Handovers,
 }
 
 /// The share limits of a config.
@@ -130,6 +133,7 @@ impl Daemon {
             share_port: SharePort::default(),
             web_base: RwLock::new(None),
             reloads: tokio::sync::watch::channel(0).0,
+            handover: Handovers::default(),
             registry: Arc::new(Registry::new(started_at_ms)),
             config: RwLock::new(Arc::new(config)),
             shutdown,
@@ -207,7 +211,29 @@ impl Daemon {
         self.share_port.addr()
     }
 
+    /// What a session calls once it is over: drop it from the registry and
+    /// stop its shares.
+    pub fn session_end_hook(&self) -> Box<dyn FnOnce(&session::SessionId) + Send> {
+        let registry = Arc::downgrade(&self.registry);
+        let shares = Arc::downgrade(&self.shares);
+        Box::new(move |id| {
+            if let Some(r) = registry.upgrade() {
+                r.remove(id);
+            }
+            if let Some(s) = shares.upgrade() {
+                s.session_ended(id);
+            }
+        })
+    }
+
     pub fn create_session(&self, req: NewSession) -> Result<SessionHandle> {
+        if self.handover.busy() {
+            return Err(Error::Busy(
+                "the daemon is handing over to a new binary (`wrapd-muxd upgrade`): \
+                 try again in a moment"
+                    .to_owned(),
+            ));
+        }
         let config = self.config();
         let max = config.limits.max_sessions;
         if self.registry.len() >= max {
@@ -260,8 +286,6 @@ impl Daemon {
             cols: size.cols,
             rows: size.rows,
         };
-        let registry = Arc::downgrade(&self.registry);
-        let shares = Arc::downgrade(&self.shares);
         self.registry.create(&req.name, |name| {
             session::spawn(
                 session::SessionSpec {
@@ -271,14 +295,7 @@ impl Daemon {
                     shown_argv,
                     remain_on_exit: req.remain_on_exit,
                     term: config.term(),
-                    on_end: Box::new(move |id| {
-                        if let Some(r) = registry.upgrade() {
-                            r.remove(id);
-                        }
-                        if let Some(s) = shares.upgrade() {
-                            s.session_ended(id);
-                        }
-                    }),
+                    on_end: self.session_end_hook(),
                 },
                 self.shutdown.child_token(),
             )

@@ -35,6 +35,10 @@ pub enum Error {
     ReadOnly,
     #[error(transparent)]
     Input(#[from] InputRefused),
+    /// Not now: the daemon is handing over to a new binary, or a session is
+    /// not at a point where it can be handed over.
+    #[error("{0}")]
+    Busy(String),
 }
 
 /// The one place daemon errors become statuses.

@@ -14,6 +14,7 @@
 //!   presence, attach slots, shared updates); transport-neutral.
 //! - `convert`: internal types to and from their wire form (`pb`).
 //! - `rpc`: the gRPC door (the services on the socket and the share port).
+//! - `handover`: upgrading in place (execve, same pid) without losing a session.
 //! - `share`: sharing sessions over mutual TLS (CA, share port, access list).
 //! - `web`: the web door, browsers joining shares (`[share] web_listen`).
 //! - `admission`: what peers may hold on a port strangers can reach.
@@ -39,6 +40,7 @@ pub mod convert;
 pub mod daemon;
 pub mod error;
 pub mod executable;
+pub mod handover;
 pub mod human;
 pub mod local_authority;
 pub mod paths;

@@ -12,7 +12,7 @@ use wrapd_muxd::cli_docs::{self, CompletionsArgs, ManArgs};
 use wrapd_muxd::config::{Config, DEFAULT_TOML};
 use wrapd_muxd::daemon::Daemon;
 use wrapd_muxd::systemd::{activation, notify, units};
-use wrapd_muxd::{Listener, bridge, server};
+use wrapd_muxd::{Listener, bridge, handover, server};
 
 /// The wrapd daemon: owns your terminal sessions and serves them to wrapd-attach.
 ///
@@ -54,6 +54,23 @@ enum Cmd {
     Completions(CompletionsArgs),
     /// Print the man page, or write all of them with --dir.
     Man(ManArgs),
+    /// Hand the running daemon over to the binary installed now (or
+    /// --binary) without losing a session: it re-executes in place, same
+    /// pid; its programs notice nothing. A binary that cannot take over
+    /// changes nothing, and this says why. (SIGUSR2 to the daemon does the
+    /// same with the installed binary.)
+    Upgrade {
+        /// The new wrapd-muxd [default: the daemon's own path, as installed now].
+        #[arg(long, value_name = "PATH")]
+        binary: Option<PathBuf>,
+        /// Socket path [default: as for `serve`].
+        #[arg(long)]
+        socket: Option<PathBuf>,
+    },
+    /// (Run by `upgrade`) read the hand-over state and say whether this
+    /// binary can take it.
+    #[command(name = "handover-probe", hide = true)]
+    HandoverProbe,
 }
 
 #[derive(Args)]
@@ -134,6 +151,8 @@ fn main() -> ExitCode {
             cli_docs::run_completions(Cli::command(), &args).map_err(Into::into)
         }
         Some(Cmd::Man(args)) => cli_docs::run_man(Cli::command(), &args).map_err(Into::into),
+        Some(Cmd::Upgrade { binary, socket }) => upgrade(binary, socket),
+        Some(Cmd::HandoverProbe) => handover::probe::be_probe(check_serve_args),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
@@ -169,6 +188,19 @@ fn check_config(file: Option<PathBuf>) -> anyhow::Result<()> {
     Ok(())
 }
 
+/// The daemon's arguments (as a hand-over passes them) make sense to this
+/// binary, and the config they name loads: what the probe checks.
+fn check_serve_args(args: &[String]) -> anyhow::Result<()> {
+    let cli = Cli::try_parse_from(std::iter::once("wrapd-muxd".to_owned()).chain(args.to_vec()))
+        .context("the daemon's arguments")?;
+    let serve = match cli.command {
+        None => cli.serve,
+        Some(Cmd::Serve(args)) => args,
+        Some(_) => anyhow::bail!("the daemon's arguments {args:?} are not `serve`'s"),
+    };
+    load_config(serve.config.as_deref()).map(drop)
+}
+
 fn serve(args: ServeArgs) -> anyhow::Result<()> {
     let ServeArgs {
         socket,
@@ -176,13 +208,34 @@ fn serve(args: ServeArgs) -> anyhow::Result<()> {
         share_listen,
     } = args;
     // SAFETY: at startup, before any thread runs.
-    let (inherited, notifier) = unsafe {
+    let (incoming, activation, notifier) = unsafe {
         (
-            activation::take_listener().context("taking the socket systemd passed")?,
+            handover::take::read_env_state().context("taking over from the previous image")?,
+            activation::take().context("taking what systemd passed")?,
             notify::take_socket().context("reading NOTIFY_SOCKET")?,
         )
     };
-    let mut config = load_config(config_path.as_deref())?;
+    // An upgrade's exec, else a restart under systemd (its descriptor store).
+    let incoming = match incoming {
+        Some(incoming) => Some(incoming),
+        None => handover::fdstore::incoming(activation.stored)
+            .context("taking the sessions back from systemd's descriptor store")?,
+    };
+    // Checked whole before anything starts; if this binary cannot take it,
+    // the previous one gets it back (this does not return then).
+    let handed_over = incoming
+        .map(handover::take::check_or_fall_back)
+        .transpose()?;
+    let mut config = match load_config(config_path.as_deref()) {
+        Ok(config) => config,
+        // Sessions handed over are not given up for a bad file (the probe
+        // checked it; it may have changed since): defaults until SIGHUP.
+        Err(e) if handed_over.is_some() => {
+            tracing::error!("{e:#}: serving with the default settings; fix it and send SIGHUP");
+            Config::default()
+        }
+        Err(e) => return Err(e),
+    };
     if let Some(addr) = share_listen {
         config.share.listen = addr;
     }
@@ -198,16 +251,26 @@ fn serve(args: ServeArgs) -> anyhow::Result<()> {
     .context("ignoring SIGPIPE")?;
     let runtime = tokio::runtime::Runtime::new().context("starting the runtime")?;
     runtime.block_on(async {
-        let listener = match inherited {
-            Some(l) => {
+        let listener = match (activation.listener, &handed_over) {
+            (_, Some((checked, incoming))) if !incoming.is_restart() => {
+                Listener::adopt(handover::take::unix_fds(checked))?
+            }
+            (Some(l), _) => {
                 let listener = Listener::inherited(l)?;
                 tracing::info!(socket = %listener.path().display(), "socket activation: serving the socket systemd passed");
                 listener
             }
-            None => Listener::bind(&socket)?,
+            (None, _) => Listener::bind(&socket)?,
         };
         let shutdown = CancellationToken::new();
         let daemon = Daemon::new(config, listener.path().to_owned(), shutdown.clone());
+        daemon.handover.set_systemd(handover::Systemd {
+            notify_socket: notifier.socket_value().to_owned(),
+            fdstore_max: notifier.fdstore_max(),
+        });
+        if let Some((checked, incoming)) = handed_over {
+            handover::take::restore(&daemon, checked, incoming, |name| notifier.unstore(name));
+        }
         tokio::spawn(on_signals(
             daemon.clone(),
             config_path,
@@ -224,7 +287,8 @@ fn serve(args: ServeArgs) -> anyhow::Result<()> {
 }
 
 /// SIGTERM/SIGINT stop the daemon; SIGHUP re-reads the config (a bad file is
-/// logged and the settings stay as they were; the command line still wins).
+/// logged and the settings stay as they were; the command line still wins);
+/// SIGUSR2 hands the daemon over to the installed binary (`upgrade`).
 async fn on_signals(
     daemon: Arc<Daemon>,
     config_path: Option<PathBuf>,
@@ -233,10 +297,11 @@ async fn on_signals(
     shutdown: CancellationToken,
 ) {
     use tokio::signal::unix::{SignalKind, signal};
-    let (Ok(mut term), Ok(mut int), Ok(mut hup)) = (
+    let (Ok(mut term), Ok(mut int), Ok(mut hup), Ok(mut usr2)) = (
         signal(SignalKind::terminate()),
         signal(SignalKind::interrupt()),
         signal(SignalKind::hangup()),
+        signal(SignalKind::user_defined2()),
     ) else {
         tracing::error!("cannot install signal handlers");
         return;
@@ -245,6 +310,11 @@ async fn on_signals(
         tokio::select! {
             _ = term.recv() => tracing::info!("SIGTERM: shutting down"),
             _ = int.recv() => tracing::info!("SIGINT: shutting down"),
+            _ = usr2.recv() => {
+                let daemon = daemon.clone();
+                tokio::spawn(async move { handover::begin::on_signal(&daemon).await });
+                continue;
+            }
             _ = hup.recv() => {
                 notifier.tell("RELOADING=1");
                 let path = config_path.clone().unwrap_or_else(Config::default_path);
@@ -262,6 +332,12 @@ async fn on_signals(
                 notifier.tell("READY=1");
                 continue;
             }
+        }
+        // Under systemd with a descriptor store, the sessions wait there
+        // for the restart (a plain stop closes them: they hang up).
+        if handover::fdstore::store(&daemon, &notifier).await {
+            notifier.tell("STOPPING=1");
+            std::process::exit(0);
         }
         shutdown.cancel();
         return;
@@ -346,6 +422,18 @@ fn uninstall_service() -> anyhow::Result<()> {
         units::SERVICE
     );
     Ok(())
+}
+
+fn upgrade(binary: Option<PathBuf>, socket: Option<PathBuf>) -> anyhow::Result<()> {
+    // A broken file must not keep us from asking (the daemon refuses to
+    // hand over to a binary that would start with it, and says so).
+    let config = load_config(None).unwrap_or_else(|e| {
+        eprintln!("wrapd-muxd: {e:#}\n(looking for the daemon where the defaults say)");
+        Config::default()
+    });
+    let socket = socket.unwrap_or_else(|| config.socket_path());
+    let runtime = tokio::runtime::Runtime::new().context("starting the runtime")?;
+    runtime.block_on(handover::client::run(&socket, binary))
 }
 
 fn run_bridge(socket: Option<PathBuf>) -> anyhow::Result<()> {

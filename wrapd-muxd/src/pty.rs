@@ -25,6 +25,7 @@ use nix::unistd::Pid;
 use tokio::sync::mpsc;
 
 mod reader;
+mod reap;
 pub use reader::PtyReader;
 
 /// How to start a program.
@@ -156,22 +157,47 @@ impl Pty {
         drop(command);
         drop(pty.slave);
         let pid = child.id().unwrap_or(0);
+        let exit = tokio::spawn(async move { child.wait().await.map(ExitStatus::from) });
+        Pty::serve(pty.master, pid, exit)
+    }
 
-        set_nonblocking(&pty.master)?;
+    /// Take over the PTY master of a program that an earlier image of this
+    /// daemon started (a hand-over: the program is still our child). `exited`
+    /// is its status if that image had already reaped it.
+    pub fn adopt(
+        master: OwnedFd,
+        pid: u32,
+        exited: Option<ExitStatus>,
+    ) -> io::Result<(Pty, PtyOutput)> {
+        set_cloexec(&master)?;
+        let exit = tokio::spawn(async move {
+            match exited {
+                Some(status) => Ok(status),
+                None => reap::wait(pid).await,
+            }
+        });
+        Pty::serve(master, pid, exit)
+    }
+
+    /// Read, write and watch `master`, whose program is `pid`.
+    fn serve(
+        master: OwnedFd,
+        pid: u32,
+        exit: tokio::task::JoinHandle<io::Result<ExitStatus>>,
+    ) -> io::Result<(Pty, PtyOutput)> {
+        set_nonblocking(&master)?;
         let (stop_rx, stop_tx) = nix::unistd::pipe2(nix::fcntl::OFlag::O_CLOEXEC)?;
-        let reader = File::from(pty.master.try_clone()?);
-        let writer = File::from(pty.master.try_clone()?);
+        let reader = File::from(master.try_clone()?);
+        let writer = File::from(master.try_clone()?);
         let (in_tx, in_rx) = mpsc::channel(INPUT_QUEUE);
         let queued = Arc::new(AtomicUsize::new(0));
         let writer_queued = queued.clone();
         std::thread::Builder::new()
             .name(format!("pty-write-{pid}"))
             .spawn(move || write_loop(writer, stop_rx, in_rx, &writer_queued))?;
-        let exit = tokio::spawn(async move { child.wait().await.map(ExitStatus::from) });
-
         Ok((
             Pty {
-                master: pty.master,
+                master,
                 input: in_tx,
                 queued,
                 _stop: stop_tx,
@@ -208,6 +234,17 @@ impl Pty {
                 mpsc::error::TrySendError::Closed(_) => InputRefused::Closed,
             }
         })
+    }
+
+    /// Input handed to the writer thread and not yet written: a hand-over
+    /// must wait for it (it would be lost with the thread).
+    pub fn input_pending(&self) -> bool {
+        self.queued.load(Ordering::Acquire) > 0
+    }
+
+    /// The master, for a hand-over to pass on.
+    pub fn master(&self) -> std::os::fd::BorrowedFd<'_> {
+        self.master.as_fd()
     }
 
     /// Set the terminal size (the kernel sends SIGWINCH to the foreground group).

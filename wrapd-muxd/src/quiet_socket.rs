@@ -146,6 +146,25 @@ impl tonic::transport::server::Connected for QuietUnixStream {
     fn connect_info(&self) {}
 }
 
+/// A gRPC channel to the daemon's socket at `path`, over
+/// [`QuietUnixStream`]s (the URI only names the socket; the connector
+/// reaches it).
+pub async fn channel(path: &Path) -> Result<tonic::transport::Channel, tonic::transport::Error> {
+    let path = path.to_owned();
+    let connector = tower::service_fn(move |_: tonic::codegen::http::Uri| {
+        let path = path.clone();
+        async move {
+            QuietUnixStream::connect(&path)
+                .await
+                .map(hyper_util::rt::TokioIo::new)
+        }
+    });
+    tonic::transport::Endpoint::from_static("http://wrapd-muxd.invalid")
+        .connect_timeout(std::time::Duration::from_secs(2))
+        .connect_with_connector(connector)
+        .await
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -81,6 +81,20 @@ impl Registry {
         Ok(handle)
     }
 
+    /// Register a session handed over by an earlier image of the daemon,
+    /// as the least recently used (they come most recent first).
+    pub fn adopt(&self, name: &str, handle: SessionHandle) -> Result<()> {
+        let mut sessions = self.lock();
+        if sessions.iter().any(|e| e.name == name) {
+            return Err(Error::DuplicateName(name.to_owned()));
+        }
+        sessions.push(Entry {
+            name: name.to_owned(),
+            handle,
+        });
+        Ok(())
+    }
+
     /// Find a session by id or name; an empty target is the most recent one.
     pub fn resolve(&self, target: &str) -> Result<SessionHandle> {
         let sessions = self.lock();

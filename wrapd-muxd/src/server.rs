@@ -20,11 +20,13 @@ use tokio_util::sync::CancellationToken;
 
 use crate::config::Config;
 use crate::daemon::Daemon;
+use crate::handover::UnixFds;
 use crate::local_authority::LocalAuthority;
 use crate::paths;
 use crate::quiet_socket::QuietUnixStream;
 use crate::rpc::MuxService;
 use crate::rpc::share_admin::ShareAdminService;
+use crate::rpc::upgrade::UpgradeService;
 
 /// A bound socket and the lock that makes it ours.
 pub struct Listener {
@@ -99,6 +101,49 @@ impl Listener {
     }
 }
 
+impl Listener {
+    /// Serve the socket and keep the lock that a previous image of this
+    /// daemon handed over (see `handover`).
+    pub fn adopt(fds: UnixFds) -> Result<Listener, BindError> {
+        let UnixFds {
+            socket,
+            lock,
+            path,
+            remove_on_exit,
+        } = fds;
+        let cloexec = |fd: &std::os::fd::OwnedFd| {
+            nix::fcntl::fcntl(
+                fd,
+                nix::fcntl::FcntlArg::F_SETFD(nix::fcntl::FdFlag::FD_CLOEXEC),
+            )
+            .map_err(io::Error::from)
+        };
+        let listener = cloexec(&socket)
+            .and_then(|_| cloexec(&lock))
+            .map(|_| std::os::unix::net::UnixListener::from(socket))
+            .and_then(|l| l.set_nonblocking(true).map(|()| l))
+            .and_then(UnixListener::from_std)
+            .map_err(io_err(&path))?;
+        Ok(Listener {
+            listener,
+            path,
+            _lock: File::from(lock),
+            remove_on_exit,
+        })
+    }
+
+    /// Copies of the socket and lock, for a hand-over to pass on.
+    fn handover_fds(&self) -> io::Result<UnixFds> {
+        use std::os::fd::AsFd;
+        Ok(UnixFds {
+            socket: self.listener.as_fd().try_clone_to_owned()?,
+            lock: self._lock.as_fd().try_clone_to_owned()?,
+            path: self.path.clone(),
+            remove_on_exit: self.remove_on_exit,
+        })
+    }
+}
+
 fn io_err(p: &Path) -> impl FnOnce(io::Error) -> BindError + use<> {
     let p = p.to_owned();
     move |source| BindError::Io { path: p, source }
@@ -164,6 +209,10 @@ pub async fn serve(
     listener: Listener,
     shutdown: CancellationToken,
 ) -> anyhow::Result<()> {
+    match listener.handover_fds() {
+        Ok(fds) => daemon.handover.keep_unix(fds),
+        Err(e) => tracing::warn!("`wrapd-muxd upgrade` will not work: {e}"),
+    }
     let Listener {
         listener,
         path,
@@ -185,6 +234,7 @@ pub async fn serve(
     let result = tonic::transport::Server::builder()
         .add_service(MuxService::server(daemon.clone()))
         .add_service(ShareAdminService::server(daemon.clone()))
+        .add_service(UpgradeService::server(daemon.clone()))
         .serve_with_incoming_shutdown(incoming, shutdown.clone().cancelled_owned())
         .await;
     for task in [daemon.share_port.take_task(), web].into_iter().flatten() {

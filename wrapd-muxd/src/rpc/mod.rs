@@ -5,6 +5,7 @@
 //! - `share_admin`: the owner's `ShareAdmin` service (Unix socket only).
 //! - `owner_only`: `ShareAdmin` on the share port, refusing every call.
 //! - `share`: the collaborators' `Share` service (enrollment; share port).
+//! - `upgrade`: the owner's `Upgrade` service (Unix socket only): `handover`.
 //!
 //! `Mux` is served twice: on the Unix socket to the owner, and on the share
 //! port to collaborators — there every RPC first asks `share::authz`. The
@@ -16,6 +17,7 @@ mod blocks;
 pub mod owner_only;
 pub mod share;
 pub mod share_admin;
+pub mod upgrade;
 
 use std::sync::Arc;
 

@@ -32,6 +32,9 @@ use super::handle::{BlockInfo, BlockPage, Rows, SessionCmd, SessionHandle};
 use super::sync::{Clipboard, Pulse, SessionMeta, build_update};
 use super::{ClientId, EndReason, SessionId, SessionInfo, Size, now_ms};
 
+mod frozen;
+pub use frozen::{Restored, restore};
+
 /// Output parsed in one batch at most (a little more: the last read may end
 /// past it). A batch is committed as one sequence number; between batches the
 /// actor takes its commands (input first), so this session's own typing waits
@@ -101,8 +104,6 @@ pub fn spawn(spec: SessionSpec, shutdown: CancellationToken) -> Result<SessionHa
         command: command.argv.join(" "),
         source,
     })?;
-    let (tx, rx) = mpsc::channel(256);
-    let (pulse, _) = watch::channel(Pulse::default());
     let now = now_ms();
     let session = Session {
         id: id.clone(),
@@ -118,44 +119,59 @@ pub fn spawn(spec: SessionSpec, shutdown: CancellationToken) -> Result<SessionHa
         clipboard: None,
         exited: None,
         reaped: false,
-        pulse,
+        pulse: watch::channel(Pulse::default()).0,
         block_events: broadcast::channel(BLOCK_EVENT_BUFFER).0,
     };
     tracing::info!(session = %id, pid = session.pty.pid, command = ?session.argv, "session started");
-    let (reads_tx, reads) = mpsc::channel(HISTORY_READS);
-    let handle = SessionHandle {
-        id: id.clone(),
-        tx,
-        reads: reads_tx,
-    };
-    let PtyOutput { output, exit } = output;
-    let command_line = session.argv.join(" ");
-    let failed = |what: &str, e: std::io::Error| Error::Spawn {
-        command: command_line.clone(),
-        source: std::io::Error::new(e.kind(), format!("{what}: {e}")),
-    };
-    let runtime = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .map_err(|e| failed("a runtime for the session", e))?;
-    // Registered with the session's own runtime: only its thread is woken
-    // when the program writes.
-    let chunks = {
-        let _in_session = runtime.enter();
-        PtyReader::new(output).map_err(|e| failed("watching the PTY", e))?
-    };
-    // Whatever `on_end` starts belongs to the daemon, not to this thread.
-    let daemon_runtime = tokio::runtime::Handle::current();
-    let thread = std::thread::Builder::new().name(format!("session-{}", session.pty.pid));
-    thread
-        .spawn(move || {
-            let reason = runtime.block_on(session.run(rx, reads, chunks, exit, shutdown));
-            tracing::info!(session = %id, ?reason, "session ended");
-            let _in_daemon = daemon_runtime.enter();
-            on_end(&id);
-        })
-        .map_err(|e| failed("a thread for the session", e))?;
-    Ok(handle)
+    session.start(output, on_end, shutdown)
+}
+
+impl Session {
+    /// Run the actor on a thread of its own until the session ends; its
+    /// handle.
+    fn start(
+        self,
+        output: PtyOutput,
+        on_end: Box<dyn FnOnce(&SessionId) + Send>,
+        shutdown: CancellationToken,
+    ) -> Result<SessionHandle> {
+        let (tx, rx) = mpsc::channel(256);
+        let (reads_tx, reads) = mpsc::channel(HISTORY_READS);
+        let id = self.id.clone();
+        let handle = SessionHandle {
+            id: id.clone(),
+            tx,
+            reads: reads_tx,
+        };
+        let PtyOutput { output, exit } = output;
+        let command_line = self.argv.join(" ");
+        let failed = |what: &str, e: std::io::Error| Error::Spawn {
+            command: command_line.clone(),
+            source: std::io::Error::new(e.kind(), format!("{what}: {e}")),
+        };
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .map_err(|e| failed("a runtime for the session", e))?;
+        // Registered with the session's own runtime: only its thread is woken
+        // when the program writes.
+        let chunks = {
+            let _in_session = runtime.enter();
+            PtyReader::new(output).map_err(|e| failed("watching the PTY", e))?
+        };
+        // Whatever `on_end` starts belongs to the daemon, not to this thread.
+        let daemon_runtime = tokio::runtime::Handle::current();
+        let thread = std::thread::Builder::new().name(format!("session-{}", self.pty.pid));
+        thread
+            .spawn(move || {
+                let reason = runtime.block_on(self.run(rx, reads, chunks, exit, shutdown));
+                tracing::info!(session = %id, ?reason, "session ended");
+                let _in_daemon = daemon_runtime.enter();
+                on_end(&id);
+            })
+            .map_err(|e| failed("a thread for the session", e))?;
+        Ok(handle)
+    }
 }
 
 /// The program's exit status, once (a task on the daemon's runtime).
@@ -191,6 +207,10 @@ impl Session {
                     // Handles cannot all be gone while the registry holds one;
                     // if they are, nobody can reach this session any more.
                     let Some(cmd) = cmd else { break EndReason::Killed };
+                    if let SessionCmd::Freeze { reply, resume } = cmd {
+                        self.freeze(exit_status, reply, resume).await;
+                        continue;
+                    }
                     if let Flow::End(reason) = self.handle(cmd) {
                         break reason;
                     }
@@ -485,6 +505,8 @@ impl Session {
                 self.pty.signal(Signal::SIGHUP);
                 return Flow::End(EndReason::Killed);
             }
+            // Taken in `run`, which holds what it needs.
+            SessionCmd::Freeze { .. } => {}
         }
         Flow::Continue
     }

@@ -7,7 +7,7 @@ use crate::term::{Block, BlockEvent, BlockId, BlockOutput, Line, Match, RowIndex
 
 use super::pace::UpdatePacer;
 use super::sync::{Pulse, SyncPoint, Update};
-use super::{ClientId, SessionId, SessionInfo, Size};
+use super::{ClientId, Frozen, SessionId, SessionInfo, Size};
 
 /// Commands a session actor takes, each answered through its `reply`.
 pub(super) enum SessionCmd {
@@ -83,6 +83,13 @@ pub(super) enum SessionCmd {
     },
     WatchBlocks {
         reply: oneshot::Sender<broadcast::Receiver<BlockEvent>>,
+    },
+    /// Stop at a clean point for a hand-over: answer with the session's
+    /// state, then read no output (it waits in the kernel) and take no
+    /// command until `resume` fires or is dropped (the hand-over failed).
+    Freeze {
+        reply: oneshot::Sender<Result<Frozen>>,
+        resume: oneshot::Receiver<()>,
     },
 }
 
@@ -336,5 +343,15 @@ impl SessionHandle {
 
     pub async fn kill(&self) -> Result<()> {
         self.send(SessionCmd::Kill).await
+    }
+
+    /// Stop the session for a hand-over (see [`SessionCmd::Freeze`]): it
+    /// stays stopped until the returned sender fires or is dropped.
+    pub async fn freeze(&self) -> Result<(Frozen, oneshot::Sender<()>)> {
+        let (resume_tx, resume) = oneshot::channel();
+        let frozen = self
+            .call(|reply| SessionCmd::Freeze { reply, resume })
+            .await??;
+        Ok((frozen, resume_tx))
     }
 }

@@ -1,7 +1,8 @@
 //! Sessions: one actor per session owns its program, PTY and terminal model.
 //!
 //! - `handle`: [`SessionHandle`], the cloneable way in, and the commands it sends.
-//! - `actor`: the session's state and its `run` loop.
+//! - `actor`: the session's state and its `run` loop; `actor::frozen`: its
+//!   state handed to the next image of the daemon, and taken back there.
 //! - `sync`: what a client is sent — snapshots and "changed since" updates.
 //! - `pace`: how often one client is sent an update.
 //! - `clients`: the attached clients and which of them sets the PTY size.
@@ -12,7 +13,7 @@ mod handle;
 mod pace;
 pub(crate) mod sync;
 
-pub use actor::{SessionSpec, spawn};
+pub use actor::{Restored, SessionSpec, restore, spawn};
 pub use handle::{Attachment, BlockInfo, BlockPage, SessionHandle};
 pub use sync::{Pulse, SyncPoint, Update};
 
@@ -32,6 +33,10 @@ impl fmt::Display for SessionId {
         f.write_str(&self.0)
     }
 }
+
+/// A session stopped for a hand-over: its state as the next image reads it
+/// (the PTY master's descriptor stays open while the actor waits).
+pub type Frozen = wrapd_proto::state::Session;
 
 /// An attached client, unique within the daemon.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]

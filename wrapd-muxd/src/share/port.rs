@@ -17,6 +17,7 @@
 //! holders' (two servers, one per kind).
 
 use std::net::SocketAddr;
+use std::os::fd::{AsFd, AsRawFd, OwnedFd, RawFd};
 use std::path::PathBuf;
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Duration;
@@ -72,12 +73,19 @@ struct Open {
     /// and the team's (`setup` was made with them).
     listen: SocketAddr,
     team: (PathBuf, String),
+    /// A copy of the listener, for a hand-over to a new binary to pass on.
+    fd: OwnedFd,
 }
 
 impl SharePort {
     /// Where the port listens, if it is open.
     pub fn addr(&self) -> Option<SocketAddr> {
         self.lock().as_ref().map(|o| o.addr)
+    }
+
+    /// The listener's descriptor (a copy), if the port is open.
+    pub fn fd(&self) -> Option<RawFd> {
+        self.lock().as_ref().map(|o| o.fd.as_raw_fd())
     }
 
     /// The server task, for the daemon to wait for at shutdown.
@@ -119,8 +127,8 @@ impl SharePort {
             }
         }
         if share.listen != o.listen {
-            match bind(share.listen) {
-                Ok(listener) => {
+            match bind(share.listen).and_then(|l| copy_fd(&l).map(|fd| (l, fd))) {
+                Ok((listener, fd)) => {
                     let addr = listener.local_addr().unwrap_or(share.listen);
                     let accepting = shutdown.child_token();
                     tls::accept_loop(
@@ -138,7 +146,7 @@ impl SharePort {
                          old address no longer reach this daemon (`wrapd-attach share ls` \
                          shows the new one)"
                     );
-                    (o.addr, o.listen, o.accepting) = (addr, share.listen, accepting);
+                    (o.addr, o.listen, o.accepting, o.fd) = (addr, share.listen, accepting, fd);
                 }
                 Err(why) => problems.push(format!(
                     "share.listen not applied, still listening on {}: {why}",
@@ -152,7 +160,16 @@ impl SharePort {
 
 /// A listener on `addr` for the share port, or why not (for the owner).
 fn bind(addr: SocketAddr) -> Result<tokio::net::TcpListener, String> {
-    std::net::TcpListener::bind(addr)
+    adopt(std::net::TcpListener::bind(addr), addr)
+}
+
+/// `bound` as the share port's listener (bound here, or passed on by the
+/// binary before this one), or why not.
+fn adopt(
+    bound: std::io::Result<std::net::TcpListener>,
+    addr: SocketAddr,
+) -> Result<tokio::net::TcpListener, String> {
+    bound
         .and_then(|l| l.set_nonblocking(true).map(|()| l))
         .and_then(tokio::net::TcpListener::from_std)
         .map_err(|e| {
@@ -192,10 +209,15 @@ pub fn ensure_open(daemon: &Arc<Daemon>) -> Result<SocketAddr, String> {
     let config = daemon.config();
     let addr = config.share.listen;
     // Bound here, synchronously: the lock keeps two first shares from racing.
-    let listener = bind(addr)?;
+    // After a hand-over to a new binary, the listener is the one it passed.
+    let listener = match daemon.handover.take_share_port() {
+        Some(fd) => adopt(Ok(std::net::TcpListener::from(fd)), addr)?,
+        None => bind(addr)?,
+    };
     let tls_now = setup(&ca, &config.share, false)?;
     let current: CurrentSetup = Arc::new(std::sync::RwLock::new(Arc::new(tls_now)));
     let local = listener.local_addr().unwrap_or(addr);
+    let fd = copy_fd(&listener)?;
     tracing::info!(addr = %local, ca = %ca.fingerprint(), "share port listening");
     let shutdown = daemon.shutdown.clone();
     let accepting = shutdown.child_token();
@@ -253,8 +275,17 @@ pub fn ensure_open(daemon: &Arc<Daemon>) -> Result<SocketAddr, String> {
             config.share.team_ca.clone(),
             config.share.team_email_domain.clone(),
         ),
+        fd,
     });
     Ok(local)
+}
+
+/// A copy of `listener`'s descriptor, kept for a hand-over to pass on.
+fn copy_fd(listener: &tokio::net::TcpListener) -> Result<OwnedFd, String> {
+    listener
+        .as_fd()
+        .try_clone_to_owned()
+        .map_err(|e| format!("cannot keep a copy of the share port's socket: {e}"))
 }
 
 /// What the share port serves (to both kinds of connection: the services

@@ -38,6 +38,16 @@ impl SecretHash {
         SecretHash(Sha256::digest(secret.as_bytes()).into())
     }
 
+    /// The hash, to hand over to a new binary.
+    pub fn bytes(&self) -> [u8; 32] {
+        self.0
+    }
+
+    /// A hash handed over (32 bytes), else `None`.
+    pub fn from_bytes(bytes: &[u8]) -> Option<SecretHash> {
+        bytes.try_into().ok().map(SecretHash)
+    }
+
     /// Does `secret` hash to this? Takes the same time wherever they differ.
     pub fn matches(&self, secret: &str) -> bool {
         let other = SecretHash::of(secret);

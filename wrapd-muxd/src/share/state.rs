@@ -249,6 +249,17 @@ impl Share {
         revoke
     }
 
+    /// Participants ever added (ids count on from it) and joined (colours):
+    /// what a hand-over to a new binary carries over.
+    pub fn counters(&self) -> (u32, usize) {
+        (self.next_participant, self.joined)
+    }
+
+    pub fn set_counters(&mut self, next_participant: u32, joined: usize) {
+        self.next_participant = next_participant;
+        self.joined = joined;
+    }
+
     /// The id the next participant coming `via` will get.
     pub fn next_participant_id(&self, via: &Via) -> String {
         match via {

@@ -78,6 +78,9 @@ mod tests {
         assert!(service.contains("\nExecStart=/opt/wrapd/bin/wrapd-muxd serve\n"));
         assert!(service.contains("\nType=notify\n"));
         assert!(service.contains("\nExecReload=/bin/kill -HUP $MAINPID\n"));
+        // Restarts keep the sessions (see `handover::fdstore`).
+        assert!(service.contains("\nFileDescriptorStoreMax=4096\n"));
+        assert!(service.contains("\nKillMode=process\n"));
         assert!(units[1].1.contains("\nListenStream=%t/wrapd/muxd.sock\n"));
         assert!(super::units(Path::new("/my programs/wrapd-muxd")).is_err());
     }

@@ -29,7 +29,7 @@ use wrapd_proto::percent::percent_decode;
 /// Blocks kept per terminal at most (the oldest are forgotten).
 pub const MAX_BLOCKS: usize = 10_000;
 /// Characters of a command line kept at most.
-const MAX_COMMAND_CHARS: usize = 16 * 1024;
+pub(super) const MAX_COMMAND_CHARS: usize = 16 * 1024;
 /// Lines of a multi-line command line read off the screen at most.
 const MAX_COMMAND_LINES: usize = 1024;
 
@@ -111,46 +111,46 @@ pub enum BlockEvent {
 
 /// What the segmenter knows of the prompt that has not run a command yet.
 #[derive(Debug, Default)]
-struct Pending {
-    prompt: Option<Mark>,
+pub(super) struct Pending {
+    pub(super) prompt: Option<Mark>,
     /// The sequence number `prompt` came at.
-    prompt_seq: u64,
+    pub(super) prompt_seq: u64,
     /// Where the command line (or its current continuation line) began.
-    input: Option<Mark>,
+    pub(super) input: Option<Mark>,
     /// Where the line editor left that line (bracketed paste turned off).
-    input_end: Option<Mark>,
+    pub(super) input_end: Option<Mark>,
     /// The first line of the command line: where it began.
-    first_input: Option<Mark>,
+    pub(super) first_input: Option<Mark>,
     /// The lines of a multi-line command line typed so far (read off the
     /// screen at each continuation prompt).
-    lines: Vec<String>,
-    command: Option<String>,
+    pub(super) lines: Vec<String>,
+    pub(super) command: Option<String>,
 }
 
 /// The blocks of one terminal and the segmenter's state.
 #[derive(Debug, Default)]
 pub(crate) struct Blocks {
     /// Oldest first; ids ascending.
-    list: VecDeque<Block>,
-    next_id: u64,
-    pending: Pending,
+    pub(super) list: VecDeque<Block>,
+    pub(super) next_id: u64,
+    pub(super) pending: Pending,
     /// The milliseconds clock, set by the owner before feeding (the model does no I/O).
     pub now_ms: u64,
     /// Whether our bash's marks still come (see `State::command_cwd`).
-    ours: OurMarks,
+    pub(super) ours: OurMarks,
 }
 
 /// What the segmenter saw of our bash's marks.
 #[derive(Debug, Default)]
-struct OurMarks {
+pub(super) struct OurMarks {
     /// Our bash marks this terminal: its `C;cwd=` came (so the cwd comes
     /// with each command's start, not when it changes).
-    active: bool,
+    pub(super) active: bool,
     /// A prompt mark (`D`, `A`, `B`) came since our bash's last `C`.
-    prompt_seen: bool,
+    pub(super) prompt_seen: bool,
     /// The shell was asked to mark its prompt again and has not yet shown a
     /// whole marked command since: it is not asked twice.
-    asked: bool,
+    pub(super) asked: bool,
 }
 
 impl Blocks {

@@ -28,9 +28,9 @@ impl Rgb {
 }
 
 /// The special colours OSC 5 numbers 0..=4.
-const SPECIAL_COLORS: usize = 5;
+pub(super) const SPECIAL_COLORS: usize = 5;
 /// OSC 10..=19.
-const DYNAMIC_COLORS: usize = 10;
+pub(super) const DYNAMIC_COLORS: usize = 10;
 
 /// What the viewer's own terminal looks like, as its client found out when
 /// it attached (`None`: the terminal did not say).
@@ -49,9 +49,9 @@ pub struct TerminalLook {
 #[derive(Debug, Clone, Default)]
 pub(crate) struct Colors {
     /// Boxed: 256 entries a terminal rarely touches.
-    palette: Option<Box<[Option<Rgb>; 256]>>,
-    special: [Option<Rgb>; SPECIAL_COLORS],
-    dynamic: [Option<Rgb>; DYNAMIC_COLORS],
+    pub(super) palette: Option<Box<[Option<Rgb>; 256]>>,
+    pub(super) special: [Option<Rgb>; SPECIAL_COLORS],
+    pub(super) dynamic: [Option<Rgb>; DYNAMIC_COLORS],
     /// The most recent client's terminal (a reset keeps it: it is no
     /// setting of the program's).
     pub viewer: TerminalLook,

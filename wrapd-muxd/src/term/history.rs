@@ -23,7 +23,7 @@ use super::grid::{Cell, Row, SPACER, char_width};
 use super::style::{Attrs, Color, Style};
 
 /// Bytes a history row costs besides its data (its end offset and sequence number).
-const ROW_OVERHEAD: usize = 12;
+pub(super) const ROW_OVERHEAD: usize = 12;
 /// Encoded bytes of rows a block takes before it is sealed.
 const BLOCK_BYTES: usize = 32 * 1024;
 
@@ -32,17 +32,17 @@ const FLAG_STYLED: u8 = 2;
 const FLAG_CLUSTERS: u8 = 4;
 
 /// Rows stored back to back.
-struct Block {
+pub(super) struct Block {
     /// Stable index of the block's first row (which may be trimmed already).
-    first: u64,
-    data: Data,
+    pub first: u64,
+    pub data: Data,
     /// End of each row in the (uncompressed) data.
-    ends: Vec<u32>,
+    pub ends: Vec<u32>,
     /// Sequence number of each row's last change (before or when it was pushed).
-    seqs: Vec<u64>,
+    pub seqs: Vec<u64>,
 }
 
-enum Data {
+pub(super) enum Data {
     /// The newest block, still taking rows.
     Open(Vec<u8>),
     /// A full block, LZ4-compressed (size prepended).
@@ -59,7 +59,7 @@ impl Block {
         }
     }
 
-    fn range(&self, k: usize) -> std::ops::Range<usize> {
+    pub(super) fn range(&self, k: usize) -> std::ops::Range<usize> {
         let start = if k == 0 { 0 } else { self.ends[k - 1] as usize };
         start..self.ends[k] as usize
     }
@@ -82,15 +82,15 @@ impl Block {
 }
 
 pub(crate) struct History {
-    blocks: VecDeque<Block>,
+    pub(super) blocks: VecDeque<Block>,
     /// Stable index of the oldest row kept.
-    start: u64,
+    pub(super) start: u64,
     /// Rows kept.
-    len: usize,
+    pub(super) len: usize,
     /// Approximate memory held, for the byte cap.
-    bytes: usize,
-    max_lines: usize,
-    max_bytes: usize,
+    pub(super) bytes: usize,
+    pub(super) max_lines: usize,
+    pub(super) max_bytes: usize,
     /// The last sealed block read, decompressed: (its first row, its data).
     cache: Mutex<Option<(u64, Vec<u8>)>>,
 }
@@ -186,7 +186,8 @@ impl History {
         let Data::Open(data) = &mut block.data else {
             unreachable!("unsealed")
         };
-        let mut row = decode(&data[range.clone()], cols);
+        // (A block restored from a damaged state may hold less.)
+        let mut row = decode(data.get(range.clone()).unwrap_or_default(), cols);
         row.seq = block.seqs[k];
         data.truncate(range.start);
         block.ends.pop();
@@ -226,7 +227,7 @@ impl History {
         let (block, k) = self.locate(index)?;
         let range = block.range(k);
         let mut row = match &block.data {
-            Data::Open(data) => decode(&data[range], cols),
+            Data::Open(data) => decode(data.get(range).unwrap_or_default(), cols),
             Data::Sealed(packed) => {
                 let mut cache = self.cache.lock().unwrap_or_else(|e| e.into_inner());
                 if cache

@@ -24,6 +24,9 @@
 //! - `print`: characters into cells (runs of ASCII at once), wrapping.
 //! - `output`: rows as spans, capture text, search.
 //! - `blocks`: the block segmenter (commands found by shell integration marks).
+//! - `parser_tail`: what the parser holds between feeds, as bytes.
+//! - `persist`, `persist_cells`, `persist_blocks`: saving the whole model and
+//!   restoring it in another process (`wrapd-muxd upgrade`).
 
 mod blocks;
 mod cluster;
@@ -32,7 +35,11 @@ mod grid;
 mod history;
 mod margins;
 mod output;
+mod parser_tail;
 mod perform;
+mod persist;
+mod persist_blocks;
+mod persist_cells;
 mod print;
 mod rect;
 mod reports;
@@ -42,8 +49,10 @@ mod style;
 
 pub use blocks::{Block, BlockEvent, BlockId, BlockState, MAX_BLOCKS, Mark, unescape_command};
 pub use colors::{Rgb, TerminalLook, parse_color};
+pub use persist::PersistError;
 pub use style::{Attrs, Color, Style};
 
+use parser_tail::ParserTail;
 use state::State;
 
 use std::sync::Arc;
@@ -186,9 +195,9 @@ pub struct Term {
     state: State,
     /// The last committed sequence number.
     committed: u64,
-    /// Continuation bytes the character cut at the end of the last `feed`
-    /// still needs (see `feed`).
-    utf8_missing: usize,
+    /// What the parser holds between two `feed`s (an open sequence, a cut
+    /// character), as bytes.
+    tail: ParserTail,
 }
 
 impl Term {
@@ -198,7 +207,7 @@ impl Term {
             parser: Box::new(vte::Parser::<OSC_MAX>::new_with_size()),
             state: State::new(cols, rows, config),
             committed: 0,
-            utf8_missing: 0,
+            tail: ParserTail::default(),
         }
     }
 
@@ -227,21 +236,13 @@ impl Term {
         // three bytes of the next call, and skips all of them when they hold
         // more than the rest of that character (`é` cut, then `\xa9a\xcc`:
         // the `a` was lost). So the rest of a cut character goes in alone.
-        let rest = bytes
-            .iter()
-            .take(self.utf8_missing)
-            .take_while(|&&b| is_continuation(b))
-            .count();
+        let rest = self.tail.rest_of_cut_char(bytes);
         if rest > 0 {
             self.parser.advance(&mut self.state, &bytes[..rest]);
         }
         self.parser.advance(&mut self.state, &bytes[rest..]);
         self.state.flush_text();
-        self.utf8_missing = if rest == bytes.len() {
-            self.utf8_missing - rest
-        } else {
-            utf8_missing_at_end(&bytes[rest..])
-        };
+        self.tail.fed(bytes, rest);
     }
 
     /// Bytes the terminal must send back to the program (answers to DA1, DA2,
@@ -474,31 +475,12 @@ impl Term {
     }
 }
 
-/// A UTF-8 continuation byte.
-fn is_continuation(b: u8) -> bool {
-    b & 0xc0 == 0x80
-}
-
-/// How many continuation bytes the character cut at the end of `bytes`
-/// still needs (0 when the last character is whole, or is no UTF-8).
-fn utf8_missing_at_end(bytes: &[u8]) -> usize {
-    let tail = &bytes[bytes.len().saturating_sub(3)..];
-    let Some(lead) = tail.iter().rposition(|&b| !is_continuation(b)) else {
-        return 0;
-    };
-    let len: usize = match tail[lead] {
-        0xc2..=0xdf => 2,
-        0xe0..=0xef => 3,
-        0xf0..=0xf4 => 4,
-        _ => return 0,
-    };
-    len.saturating_sub(tail.len() - lead)
-}
-
 #[cfg(test)]
 mod cluster_tests;
 #[cfg(test)]
 mod margins_tests;
+#[cfg(test)]
+mod persist_tests;
 #[cfg(test)]
 mod print_tests;
 #[cfg(test)]

@@ -115,7 +115,7 @@ fn regions_origin_mode_and_rep() {
 
 /// Input that reaches the corners of printing: runs longer than a row, wide
 /// and combining characters, the modes and sequences that change printing.
-fn chunk() -> impl Strategy<Value = Vec<u8>> {
+pub(super) fn chunk() -> impl Strategy<Value = Vec<u8>> {
     let ascii = "[ -~]{0,30}".prop_map(String::into_bytes);
     let long = "[a-z]{20,120}".prop_map(String::into_bytes);
     let utf8 = "[日本🙂é\u{301}\u{200b}a-c ]{0,8}".prop_map(String::into_bytes);

@@ -28,7 +28,7 @@ use super::{CursorShape, MouseEncoding, MouseTracking};
 /// Bytes of a DECRQSS request kept at most (the longest is two bytes).
 pub(crate) const MAX_SETTING_REQUEST: usize = 8;
 /// Titles XTWINOPS 22 keeps at most (as xterm).
-const MAX_SAVED_TITLES: usize = 10;
+pub(super) const MAX_SAVED_TITLES: usize = 10;
 
 /// DECRQM's values.
 const NOT_RECOGNISED: u8 = 0;

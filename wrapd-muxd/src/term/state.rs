@@ -17,7 +17,7 @@ use super::style::Style;
 use super::{CursorShape, MouseEncoding, MouseTracking, TermConfig, TermEvent};
 
 /// Hyperlinks kept at most; later ones are shown without their target.
-const MAX_LINKS: usize = 1024;
+pub(super) const MAX_LINKS: usize = 1024;
 /// A hyperlink target longer than this is dropped.
 pub(crate) const MAX_LINK_LEN: usize = 2048;
 
@@ -144,6 +144,11 @@ impl Links {
 
     pub fn get(&self, id: u16) -> Option<&Arc<str>> {
         self.targets.get(usize::from(id).checked_sub(1)?)
+    }
+
+    /// Every target, in the order of their ids (from 1).
+    pub fn targets(&self) -> &[Arc<str>] {
+        &self.targets
     }
 }
 
