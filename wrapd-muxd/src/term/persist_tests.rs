@@ -5,7 +5,7 @@
 use proptest::prelude::*;
 use wrapd_proto::state as pb;
 
-use super::print_tests::chunk;
+use super::print_tests::{Op, chunk, op_of};
 use super::*;
 
 const CONFIG: TermConfig = TermConfig {
@@ -310,19 +310,8 @@ fn state_chunk() -> impl Strategy<Value = Vec<u8>> {
     prop_oneof![6 => chunk(), 3 => sequences, 1 => lines]
 }
 
-#[derive(Debug, Clone)]
-enum Op {
-    Feed(Vec<u8>),
-    Resize(u16, u16),
-    Commit,
-}
-
 fn op() -> impl Strategy<Value = Op> {
-    prop_oneof![
-        14 => prop::collection::vec(state_chunk(), 1..4).prop_map(|c| Op::Feed(c.concat())),
-        1 => (1u16..14, 1u16..7).prop_map(|(c, r)| Op::Resize(c, r)),
-        2 => Just(Op::Commit),
-    ]
+    op_of(prop::collection::vec(state_chunk(), 1..4).prop_map(|c| c.concat()))
 }
 
 /// Apply `op`, collecting what the owner takes from the terminal.
