@@ -49,7 +49,7 @@ mod style;
 
 pub use blocks::{Block, BlockEvent, BlockId, BlockState, MAX_BLOCKS, Mark, unescape_command};
 pub use colors::{Rgb, TerminalLook, parse_color};
-pub use persist::PersistError;
+pub use persist::{PersistError, STATE_VERSION};
 pub use style::{Attrs, Color, Style};
 
 use parser_tail::ParserTail;

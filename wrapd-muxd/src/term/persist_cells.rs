@@ -146,8 +146,9 @@ fn restore_row(r: pb::Row, cols: u16, links: usize, field: &str) -> Result<Row> 
     }
     let mut after = 0;
     for x in r.wide {
-        // A wide cell's right half is the next cell.
-        let x = usize::from(below(x, width - 1, &format!("{field}.wide"))?);
+        // (Its right half may be gone: a row cut narrower when it was
+        // written to after the terminal narrowed.)
+        let x = usize::from(below(x, width, &format!("{field}.wide"))?);
         if x < after {
             return Err(out_of_range(format!("{field}.wide"), x, "ascending"));
         }

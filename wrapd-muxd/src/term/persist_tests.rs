@@ -5,7 +5,7 @@
 use proptest::prelude::*;
 use wrapd_proto::state as pb;
 
-use super::print_tests::chunk;
+use super::print_tests::{Op, chunk, op_of};
 use super::*;
 
 const CONFIG: TermConfig = TermConfig {
@@ -215,7 +215,7 @@ fn bad_bytes_give_clear_errors() {
     assert!(err.contains("screen.rows[2].chars[1]"), "{err}");
 
     let mut s = good.clone();
-    s.screen.as_mut().unwrap().rows[0].wide = vec![9];
+    s.screen.as_mut().unwrap().rows[0].wide = vec![10];
     assert!(restore(s).to_string().contains("screen.rows[0].wide"));
 
     let mut s = good.clone();
@@ -310,19 +310,8 @@ fn state_chunk() -> impl Strategy<Value = Vec<u8>> {
     prop_oneof![6 => chunk(), 3 => sequences, 1 => lines]
 }
 
-#[derive(Debug, Clone)]
-enum Op {
-    Feed(Vec<u8>),
-    Resize(u16, u16),
-    Commit,
-}
-
 fn op() -> impl Strategy<Value = Op> {
-    prop_oneof![
-        14 => prop::collection::vec(state_chunk(), 1..4).prop_map(|c| Op::Feed(c.concat())),
-        1 => (1u16..14, 1u16..7).prop_map(|(c, r)| Op::Resize(c, r)),
-        2 => Just(Op::Commit),
-    ]
+    op_of(prop::collection::vec(state_chunk(), 1..4).prop_map(|c| c.concat()))
 }
 
 /// Apply `op`, collecting what the owner takes from the terminal.
@@ -403,5 +392,115 @@ proptest! {
                 let _ = back.line(back.history_start());
             }
         }
+    }
+}
+
+/// A saved state changed within what restoring accepts: positions, flags,
+/// wide cells, clusters and marks anywhere in range.
+#[derive(Debug, Clone)]
+struct Tweak {
+    cursor: (u32, u32, bool),
+    saved: (u32, u32, bool),
+    margins: (u32, u32, u32, u32),
+    flags: (bool, bool, bool, bool, bool),
+    wide: (prop::sample::Index, prop::sample::Index),
+    tail: (prop::sample::Index, prop::sample::Index, bool),
+    mark: (u64, u32),
+}
+
+fn tweak() -> impl Strategy<Value = Tweak> {
+    (
+        (any::<u32>(), any::<u32>(), any::<bool>()),
+        (any::<u32>(), any::<u32>(), any::<bool>()),
+        (any::<u32>(), any::<u32>(), any::<u32>(), any::<u32>()),
+        any::<(bool, bool, bool, bool, bool)>(),
+        any::<(prop::sample::Index, prop::sample::Index)>(),
+        (
+            any::<prop::sample::Index>(),
+            any::<prop::sample::Index>(),
+            any::<bool>(),
+        ),
+        (0u64..100, 0u32..20),
+    )
+        .prop_map(|(cursor, saved, margins, flags, wide, tail, mark)| Tweak {
+            cursor,
+            saved,
+            margins,
+            flags,
+            wide,
+            tail,
+            mark,
+        })
+}
+
+/// `state` with `t` applied, every value kept in the range restoring accepts.
+fn tweaked(mut state: pb::TerminalState, t: &Tweak) -> pb::TerminalState {
+    let (cols, rows) = (state.cols, state.rows);
+    let c = state.cursor.as_mut().unwrap();
+    (c.col, c.row, c.pending_wrap) = (t.cursor.0 % cols, t.cursor.1 % rows, t.cursor.2);
+    let c = state.saved[1].cursor.as_mut().unwrap();
+    (c.col, c.row, c.pending_wrap) = (t.saved.0 % cols, t.saved.1 % rows, t.saved.2);
+    let m = state.margins.as_mut().unwrap();
+    m.bottom = t.margins.1 % rows;
+    m.top = t.margins.0 % (m.bottom + 1);
+    m.right = t.margins.3 % cols;
+    m.left = t.margins.2 % (m.right + 1);
+    let f = state.modes.as_mut().unwrap();
+    (f.origin, f.lr_margins, f.insert, f.autowrap, f.reverse_wrap) = t.flags;
+    let screen = state.screen.as_mut().unwrap();
+    let n = screen.rows.len();
+    let row = &mut screen.rows[t.wide.0.index(n)];
+    row.wide = vec![t.wide.1.index(row.chars.len()) as u32];
+    let row = &mut screen.rows[t.tail.0.index(n)];
+    let col = t.tail.1.index(row.chars.len()) as u32;
+    row.tails = vec![pb::Tail {
+        col,
+        text: if t.tail.2 {
+            "\u{301}"
+        } else {
+            "\u{200d}\u{1f4bb}"
+        }
+        .into(),
+    }];
+    let blocks = state.blocks.as_mut().unwrap();
+    let mark = pb::Mark {
+        row: t.mark.0,
+        col: t.mark.1,
+    };
+    blocks.pending_input = Some(mark);
+    for b in &mut blocks.blocks {
+        b.output = Some(mark);
+    }
+    state
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(
+        if std::env::var_os("CI").is_some() { 2000 } else { 300 }
+    ))]
+
+    #[test]
+    fn whatever_restores_works_as_a_terminal(
+        ops in prop::collection::vec(op(), 1..12),
+        t in tweak(),
+        after in prop::collection::vec(state_chunk(), 1..6),
+    ) {
+        let mut term = Term::new(9, 4, CONFIG);
+        for op in &ops {
+            apply(&mut term, op, &mut Default::default());
+        }
+        let mut back = Term::from_state(tweaked(term.to_state(), &t)).expect("in range");
+        for chunk in &after {
+            back.feed(chunk);
+            back.feed(b"\x1b[2D\x08\x1b]133;C\x07x\x1b]133;D;0\x07");
+        }
+        back.resize(4, 6);
+        back.feed(b"\x1b[?1049l\x1b[Lab\x1b[2P\x1b[3@\x1b[?2J");
+        back.resize(12, 2);
+        let _ = (back.capture(true, true), back.save(), back.take_replies());
+        for b in back.blocks().map(|b| b.id).collect::<Vec<_>>() {
+            let _ = back.block_output(b, true);
+        }
+        let _ = back.search("a", back.screen_start(), true, false);
     }
 }

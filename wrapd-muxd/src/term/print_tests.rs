@@ -169,18 +169,23 @@ pub(super) fn chunk() -> impl Strategy<Value = Vec<u8>> {
 }
 
 #[derive(Debug, Clone)]
-enum Op {
+pub(super) enum Op {
     Feed(Vec<u8>),
     Resize(u16, u16),
     Commit,
 }
 
-fn op() -> impl Strategy<Value = Op> {
+/// Feeds of `input`, resizes and commits.
+pub(super) fn op_of(input: impl Strategy<Value = Vec<u8>>) -> impl Strategy<Value = Op> {
     prop_oneof![
-        14 => chunk().prop_map(Op::Feed),
+        14 => input.prop_map(Op::Feed),
         1 => (1u16..14, 1u16..7).prop_map(|(c, r)| Op::Resize(c, r)),
         2 => Just(Op::Commit),
     ]
+}
+
+fn op() -> impl Strategy<Value = Op> {
+    op_of(chunk())
 }
 
 proptest! {
