@@ -53,5 +53,6 @@ pub fn status(e: Error) -> Status {
         Error::Spawn { .. } => Status::failed_precondition(msg),
         Error::ReadOnly => Status::permission_denied(msg),
         Error::Input(_) | Error::Limit(_) => Status::resource_exhausted(msg),
+        Error::Busy(_) => Status::unavailable(msg),
     }
 }

@@ -139,6 +139,7 @@ impl Term {
             title_stack: s.title_stack.clone(),
             colors: Some(save_colors(&s.colors)),
             iso_protection: s.iso_protection,
+            eight_bit_replies: s.eight_bit_replies,
             rect_attrs_exact: s.rect_attrs_exact,
             cwd: s.cwd.clone(),
             cwd_seq: s.cwd_seq,
@@ -228,6 +229,7 @@ impl Term {
         s.title_stack = state.title_stack;
         s.colors = restore_colors(required(state.colors, "colors")?)?;
         s.iso_protection = state.iso_protection;
+        s.eight_bit_replies = state.eight_bit_replies;
         s.rect_attrs_exact = state.rect_attrs_exact;
         s.cwd = state.cwd;
         s.cwd_seq = state.cwd_seq;

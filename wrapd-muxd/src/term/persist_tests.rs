@@ -65,6 +65,18 @@ fn a_plain_terminal_round_trips() {
 }
 
 #[test]
+fn eight_bit_answers_stay_eight_bit_after_a_hand_over() {
+    let mut t = Term::new(80, 24, TermConfig::default());
+    t.feed(b"\x1b G");
+    let mut back = handed_over(&t);
+    back.feed(b"\x1b[c");
+    let answer = back.take_replies();
+    assert_eq!(answer.first(), Some(&0x9b), "{answer:?}: CSI as one byte");
+    t.feed(b"\x1b[c");
+    assert_eq!(t.take_replies(), answer);
+}
+
+#[test]
 fn everything_the_model_holds_comes_back() {
     let mut t = Term::new(20, 6, CONFIG);
     t.set_clock(1_000);
