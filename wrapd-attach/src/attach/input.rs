@@ -40,6 +40,12 @@ impl Input {
             // Whatever happens below, the other branches of the caller's
             // `select!` (signals, the daemon) get their turn.
             tokio::task::consume_budget().await;
+            // crossterm (0.29) reads a hung-up terminal for ever (each read
+            // gives 0 bytes, and it reads again): never hand it one. Keys
+            // typed just before the hang-up have nobody to answer them.
+            if hung_up(self.tty.get_ref())? {
+                return Ok(None);
+            }
             let mut events = Vec::new();
             while crossterm::event::poll(Duration::ZERO)? {
                 events.push(crossterm::event::read()?);
@@ -57,4 +63,13 @@ impl Input {
             ready.clear_ready();
         }
     }
+}
+
+/// Whether the terminal behind `tty` has hung up (its other side closed).
+fn hung_up(tty: &OwnedFd) -> io::Result<bool> {
+    use nix::poll::{PollFd, PollFlags, PollTimeout, poll};
+    let mut fds = [PollFd::new(tty.as_fd(), PollFlags::POLLIN)];
+    poll(&mut fds, PollTimeout::ZERO).map_err(io::Error::from)?;
+    let revents = fds[0].revents().unwrap_or(PollFlags::empty());
+    Ok(revents.intersects(PollFlags::POLLHUP | PollFlags::POLLERR | PollFlags::POLLNVAL))
 }
