@@ -59,8 +59,9 @@ pub(super) async fn sync_task(
             return;
         }
         if point.is_none_or(|p| p.seq != now.seq) {
-            let send_at = attachment.pacer.send_at(last_sent, Instant::now());
-            if send_at > Instant::now() {
+            let asked_at = Instant::now();
+            let send_at = attachment.pacer.send_at(last_sent, asked_at);
+            if send_at > asked_at {
                 // Streaming output: the next update covers all of it.
                 tokio::select! {
                     biased;
