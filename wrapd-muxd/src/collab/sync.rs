@@ -14,7 +14,7 @@ use super::shared_updates::ViewKey;
 use super::slots::Slot;
 use crate::convert;
 use crate::daemon::Daemon;
-use crate::session::{Attachment, EndReason, SyncPoint};
+use crate::session::{Attachment, Cadence, EndReason, SyncPoint};
 use crate::share::authz::Collab;
 use crate::share::filter::Window;
 use crate::term::RowIndex;
@@ -51,7 +51,7 @@ pub(super) async fn sync_task(
             history_rows,
         })
     });
-    let mut last_sent = None;
+    let mut cadence = Cadence::default();
     loop {
         let now = pulse.borrow_and_update().clone();
         if let Some(reason) = now.ended {
@@ -60,7 +60,7 @@ pub(super) async fn sync_task(
         }
         if point.is_none_or(|p| p.seq != now.seq) {
             let asked_at = Instant::now();
-            let send_at = attachment.pacer.send_at(last_sent, asked_at);
+            let send_at = cadence.send_at(&attachment.pacer, asked_at);
             if send_at > asked_at {
                 // Streaming output: the next update covers all of it.
                 tokio::select! {
@@ -103,7 +103,7 @@ pub(super) async fn sync_task(
             if !sent {
                 break;
             }
-            last_sent = Some(Instant::now());
+            cadence.sent(Instant::now());
         }
         tokio::select! {
             // The other tasks end when access does: say why before `done`.
