@@ -15,10 +15,7 @@ use std::sync::Mutex;
 use std::time::Duration;
 
 use tokio::time::Instant;
-
-/// Updates sent to one client per second at most while output streams in:
-/// the frame of `wrapd-attach`'s own pacer.
-pub const FRAME: Duration = Duration::from_millis(8);
+use wrapd_common::pace::FRAME;
 
 /// After this client's input, updates go at once for this long: the echo
 /// (and what the key started, a prompt's redraw) is not paced.
