@@ -25,7 +25,7 @@ use tokio::time::Instant;
 
 /// The first frame of streaming output: the frame of `wrapd-attach`'s own
 /// pacer.
-pub const FRAME: Duration = Duration::from_millis(8);
+pub use wrapd_common::pace::FRAME;
 
 /// The longest frame, reached after output streamed for a few frames.
 pub const MAX_FRAME: Duration = Duration::from_millis(32);

@@ -115,7 +115,7 @@ pub fn enroll<T>(
                 share.audit_repeat("", "limit", format!("{name} refused: the share is full"));
                 return Err(Status::resource_exhausted(format!(
                     "this share already has {}, its limit",
-                    crate::human::count(limits.max_participants as u64, "participant")
+                    wrapd_common::human::count(limits.max_participants as u64, "participant")
                 )));
             }
             CertIdentity {
