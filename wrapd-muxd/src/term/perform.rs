@@ -3,9 +3,11 @@
 
 use vte::{Params, Perform};
 
+use super::charset::Charset;
+use super::links::MAX_LINK_LEN;
 use super::rect::Erase;
 use super::reports::MAX_SETTING_REQUEST;
-use super::state::{Charset, MAX_LINK_LEN, State};
+use super::state::State;
 use super::style::{Attrs, Color, Style};
 use super::{CursorShape, MouseEncoding, MouseTracking, TermEvent};
 

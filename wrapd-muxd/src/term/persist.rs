@@ -25,6 +25,9 @@ use std::fmt::Display;
 use prost::Message;
 use wrapd_proto::state as pb;
 
+use super::charset::Charset;
+use super::cursor::{CursorPos, Saved};
+use super::modes::Flags;
 use super::parser_tail::ParserTail;
 use super::persist_blocks::{restore_blocks, restore_colors, save_blocks, save_colors};
 use super::persist_cells::{
@@ -32,7 +35,7 @@ use super::persist_cells::{
     save_style,
 };
 use super::reports::MAX_SAVED_TITLES;
-use super::state::{Charset, CursorPos, Flags, Saved, State};
+use super::state::State;
 use super::style::Style;
 use super::{CursorShape, MouseEncoding, MouseTracking, OSC_MAX, Term, TermConfig};
 

@@ -10,10 +10,11 @@
 //! what `print_any` would, character by character (`print_tests.rs` checks it
 //! against random input).
 
+use super::charset::Charset;
 use super::cluster::{self, single_width};
 use super::grid::{Cell, Row, SPACER};
 use super::margins::shift_cells;
-use super::state::{Charset, State};
+use super::state::State;
 use super::style::Style;
 
 /// Printable ASCII held back at most before it is written: a long line of

@@ -1,11 +1,13 @@
 //! Switching screens, resizing and resetting: the operations that replace
-//! the grid or many of its rows at once (the rest of `State` is in
-//! state.rs).
+//! the grid or many of its rows at once.
 
 use std::collections::VecDeque;
 
+use super::charset::Charset;
+use super::cursor::Saved;
 use super::grid::{Cell, Row};
-use super::state::{Charset, Flags, Saved, State, default_tabs};
+use super::modes::Flags;
+use super::state::{State, default_tabs};
 use super::style::Style;
 
 impl State {
