@@ -1,6 +1,6 @@
 //! The cursor's position and what DECSC saves (the moves are in moves.rs).
 
-use super::charset::Charset;
+use super::charset::Charsets;
 use super::style::Style;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -18,6 +18,6 @@ pub(crate) struct Saved {
     pub pen: Style,
     pub link: u16,
     pub origin: bool,
-    pub charsets: [Charset; 2],
-    pub gl: usize,
+    /// G0–G3, GL and GR (a single shift is not saved).
+    pub charsets: Charsets,
 }

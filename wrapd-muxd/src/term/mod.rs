@@ -487,6 +487,8 @@ impl Term {
 }
 
 #[cfg(test)]
+mod charset_tests;
+#[cfg(test)]
 mod cluster_tests;
 #[cfg(test)]
 mod margins_tests;

@@ -31,6 +31,8 @@ pub(crate) struct Flags {
     pub column_mode: bool,
     /// DECNCSM (mode 95): DECCOLM does not clear the screen.
     pub keep_screen_on_column_mode: bool,
+    /// DECNRCM (mode 42): national replacement sets can be designated.
+    pub national: bool,
 }
 
 impl Default for Flags {
@@ -56,6 +58,7 @@ impl Default for Flags {
             allow_column_mode: false,
             column_mode: false,
             keep_screen_on_column_mode: false,
+            national: false,
         }
     }
 }

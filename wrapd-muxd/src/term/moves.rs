@@ -1,6 +1,7 @@
 //! Moving the cursor: CR, CUP and the relative moves, tabs, the scroll
 //! region's reset of it, DECSC/DECRC.
 
+use super::charset::Charsets;
 use super::cursor::{CursorPos, Saved};
 use super::state::State;
 
@@ -165,8 +166,10 @@ impl State {
             pen: self.pen,
             link: self.link,
             origin: self.flags.origin,
-            charsets: self.charsets,
-            gl: self.gl,
+            charsets: Charsets {
+                single_shift: 0,
+                ..self.charsets
+            },
         };
     }
 
@@ -180,8 +183,10 @@ impl State {
         self.pen = s.pen;
         self.link = s.link;
         self.flags.origin = s.origin;
-        self.charsets = s.charsets;
-        self.gl = s.gl;
+        self.charsets = Charsets {
+            single_shift: self.charsets.single_shift,
+            ..s.charsets
+        };
         self.moved();
     }
 }

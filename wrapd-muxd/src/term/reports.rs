@@ -166,6 +166,7 @@ impl State {
             3 => state(f.column_mode),
             40 => state(f.allow_column_mode),
             95 => state(f.keep_screen_on_column_mode),
+            42 => state(f.national),
             // Smooth scroll, reverse video, backarrow sends BS, highlight
             // mouse tracking, SGR pixel mouse: not done.
             4 | 5 | 67 | 1001 | 1016 => PERMANENTLY_RESET,

@@ -8,7 +8,7 @@
 use std::collections::VecDeque;
 
 use super::blocks::Blocks;
-use super::charset::Charset;
+use super::charset::Charsets;
 use super::colors::Colors;
 use super::cursor::{CursorPos, Saved};
 use super::grid::{Cell, Row};
@@ -44,9 +44,8 @@ pub(crate) struct State {
     pub right: u16,
     pub tabs: Vec<bool>,
     pub flags: Flags,
-    pub charsets: [Charset; 2],
-    /// Which charset is in GL (SI/SO).
-    pub gl: usize,
+    /// G0–G3, GL, GR and a single shift (see charset.rs).
+    pub charsets: Charsets,
     pub title: String,
     /// Sequence number of the change that set `title` (0: never set): a
     /// share hides a title set before it started.
@@ -117,8 +116,7 @@ impl State {
             right: cols - 1,
             tabs: default_tabs(cols),
             flags: Flags::default(),
-            charsets: [Charset::Ascii; 2],
-            gl: 0,
+            charsets: Charsets::default(),
             title: String::new(),
             title_seq: 0,
             title_stack: Vec::new(),
