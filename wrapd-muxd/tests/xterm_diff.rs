@@ -236,6 +236,40 @@ fn answers_agree_with_xterm() {
     );
 }
 
+/// DA1 and DA2 claim what xterm does as the VT220 whose level wrapd claims:
+/// the same level and terminal type, and no extension xterm does not list
+/// at that level (see reports.rs for those wrapd leaves out).
+#[test]
+fn identity_claims_no_more_than_xterm_as_a_vt220() {
+    if !oracle::available() {
+        return;
+    }
+    let mut xterm = Xterm::start(COLS, ROWS, &["-ti", "vt220"]);
+    let mut ours = Term::new(COLS, ROWS, TermConfig::default());
+    let numbers = |answer: &[u8], intro: &str| -> Vec<u16> {
+        let text = String::from_utf8_lossy(answer);
+        let body = text.strip_prefix(intro).and_then(|t| t.strip_suffix('c'));
+        let body = body.unwrap_or_else(|| panic!("not a device attributes answer: {text:?}"));
+        body.split(';').map(|n| n.parse().unwrap()).collect()
+    };
+    for (ask, intro) in [("\x1b[c", "\x1b[?"), ("\x1b[>c", "\x1b[>")] {
+        let theirs = numbers(&xterm.exchange(ask.as_bytes()), intro);
+        ours.feed(ask.as_bytes());
+        let mine = numbers(&ours.take_replies(), intro);
+        assert_eq!(
+            mine[0], theirs[0],
+            "{ask:?}: ours {mine:?}, xterm {theirs:?}"
+        );
+        if ask == "\x1b[c" {
+            let extra: Vec<&u16> = mine.iter().filter(|n| !theirs.contains(n)).collect();
+            assert!(
+                extra.is_empty(),
+                "DA1 claims {extra:?}, xterm as a VT220 {theirs:?}"
+            );
+        }
+    }
+}
+
 /// DECNRCM takes xterm out of UTF-8 (it reads bytes as 8-bit characters
 /// while the mode is set), and neither DECSTR nor RIS puts it back: a case
 /// that leaves the mode set gets an xterm of its own.
