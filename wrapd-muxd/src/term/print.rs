@@ -308,16 +308,16 @@ impl State {
     }
 
     /// The wide cluster at `x`, on the cursor's row, now takes one column: its
-    /// right half is blanked (if the row still has it: a restored row may
-    /// end in a wide cell's left half) and the cursor comes back next to it.
+    /// right half is blanked and the cursor comes back next to it.
     fn narrow_cluster(&mut self, x: u16) {
         let y = self.cursor.y;
         let row = self.row_mut(y);
         let x = usize::from(x);
         row.cells[x].wide = false;
-        let blank = Cell::blank(row.cells[x].style);
+        let style = row.cells[x].style;
+        // (The right half may be gone: a row the terminal narrowed.)
         if let Some(right) = row.cells.get_mut(x + 1) {
-            *right = blank;
+            *right = Cell::blank(style);
         }
         self.advance_past(x + 1);
     }
