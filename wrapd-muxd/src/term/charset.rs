@@ -4,9 +4,11 @@
 //! (SI, SO, LS2, LS3) and GR (LS1R, LS2R, LS3R), and a single shift (SS2,
 //! SS3) waiting for the next character. The national replacement sets
 //! (NRCS) can be designated only while DECNRCM (mode 42) is set, as in
-//! xterm. In UTF-8 the characters U+00A0..U+00FF are GR's: they go through
-//! the set in GR, as xterm's UTF-8 mode does (the default GR, G2 with
-//! ASCII, leaves them as they are).
+//! xterm. In UTF-8 the characters U+00A0..U+00FF stand for GR's codes
+//! 0xa0..0xff: they go through the set in GR (the default GR, G2 with
+//! ASCII, leaves them as they are). xterm instead reads bytes one by one as
+//! 8-bit characters while GR holds another set, after a single shift and
+//! under DECNRCM; wrapd keeps UTF-8 whole (xterm_diff.rs lists these).
 //!
 //! What each set shows is xterm's mapping, checked against xterm by
 //! tests/xterm_diff.rs.
