@@ -8,13 +8,13 @@ use wrapd_muxd::term::{Line, RowIndex, Term, TermConfig};
 /// sequences with arbitrary (often huge) parameters.
 fn chunk() -> impl Strategy<Value = Vec<u8>> {
     let text = "[ -~]{0,40}".prop_map(String::into_bytes);
-    let utf8 = "[日本語🙂é\u{301}a-z ]{0,20}".prop_map(String::into_bytes);
+    let utf8 = "[日本語🙂é×ñ\u{a0}\u{ff}\u{301}a-z ]{0,20}".prop_map(String::into_bytes);
     // Pieces of grapheme clusters (joined, widened and narrowed at any column).
     let clusters =
         "[👩💻🏳🌈❤☔1\u{200d}\u{fe0f}\u{fe0e}\u{20e3}\u{1f3fd}\u{1f1e6}\u{1f1e7}\u{1100}\u{1161}\u{11a8}x]{0,20}"
             .prop_map(String::into_bytes);
     let control = prop::sample::select(vec![
-        b'\r', b'\n', b'\t', 8u8, 7, 0x0e, 0x0f, 0x1b, 0x84, 0x85, 0x8d,
+        b'\r', b'\n', b'\t', 8u8, 7, 0x0e, 0x0f, 0x1b, 0x84, 0x85, 0x8d, 0x8e, 0x8f,
     ])
     .prop_map(|b| vec![b]);
     let params = prop::collection::vec(prop_oneof![0u32..10, 0u32..70000], 0..5)
@@ -29,7 +29,8 @@ fn chunk() -> impl Strategy<Value = Vec<u8>> {
         .prop_map(|(pre, ps, mid, f)| format!("\x1b[{pre}{ps}{mid}{}", f as char).into_bytes());
     let private_modes = (
         prop::sample::select(vec![
-            1u16, 4, 6, 7, 25, 45, 47, 69, 69, 1000, 1002, 1003, 1006, 1047, 1048, 1049, 2004, 2027,
+            1u16, 4, 6, 7, 25, 42, 45, 47, 69, 69, 1000, 1002, 1003, 1006, 1047, 1048, 1049, 2004,
+            2027,
         ]),
         any::<bool>(),
     )
@@ -58,6 +59,22 @@ fn chunk() -> impl Strategy<Value = Vec<u8>> {
         "\x1b]111\x07",
     ])
     .prop_map(|s| s.as_bytes().to_vec());
+    // Character sets: any designation (94 or 96 characters, with or
+    // without an intermediate) into G0-G3, and every shift.
+    let charsets = prop_oneof![
+        (
+            prop::sample::select(b"()*+-./".to_vec()),
+            prop::sample::select(vec!["", "", "%", "\"", "&"]),
+            0x30u8..0x7f,
+        )
+            .prop_map(
+                |(slot, mid, f)| format!("\x1b{}{mid}{}", slot as char, f as char).into_bytes()
+            ),
+        prop::sample::select(vec![
+            "\x1bn", "\x1bo", "\x1b~", "\x1b}", "\x1b|", "\x1bN", "\x1bO"
+        ])
+        .prop_map(|s| s.as_bytes().to_vec()),
+    ];
     let osc =
         ("[0-9]{1,2}", "[ -~]{0,30}").prop_map(|(n, s)| format!("\x1b]{n};{s}\x07").into_bytes());
     let raw = prop::collection::vec(any::<u8>(), 0..30);
@@ -73,7 +90,7 @@ fn chunk() -> impl Strategy<Value = Vec<u8>> {
     });
     prop_oneof![
         4 => text, 2 => utf8, 2 => clusters, 3 => control, 4 => csi, 2 => private_modes, 2 => esc, 1 => osc, 2 => raw,
-        2 => region, 2 => margins, 4 => numbered_lines,
+        2 => region, 2 => margins, 4 => numbered_lines, 2 => charsets,
     ]
 }
 

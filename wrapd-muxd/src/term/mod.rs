@@ -15,7 +15,11 @@
 //! - `grid`: cells and screen rows.
 //! - `cluster`: grapheme clusters: which characters share a cell, its width.
 //! - `history`: the compact scrollback.
-//! - `state`: the terminal's state and its operations (print, scroll, erase...).
+//! - `state`: the terminal's state (screens, cursor, pen, what the parser
+//!   collects); `modes`: its modes; `cursor`: the cursor and what DECSC saves;
+//!   `charset`: character sets; `links`: OSC 8 hyperlink targets.
+//! - `scroll`, `edit`, `moves`, `screens`: its operations (line feeds and
+//!   scrolling; erasing and editing; cursor moves; screens, resize, resets).
 //! - `perform`: the `vte` performer mapping sequences to operations.
 //! - `reports`: answers to queries (DA, DSR, DECRQM, DECRQSS, XTWINOPS).
 //! - `colors`: colours programs set and ask for (OSC 4, 5, 10-19).
@@ -29,11 +33,17 @@
 //!   restoring it in another process (`wrapd-muxd upgrade`).
 
 mod blocks;
+mod charset;
 mod cluster;
 mod colors;
+mod cursor;
+mod edit;
 mod grid;
 mod history;
+mod links;
 mod margins;
+mod modes;
+mod moves;
 mod output;
 mod parser_tail;
 mod perform;
@@ -44,6 +54,7 @@ mod print;
 mod rect;
 mod reports;
 mod screens;
+mod scroll;
 mod state;
 mod style;
 
@@ -484,6 +495,8 @@ impl Term {
     }
 }
 
+#[cfg(test)]
+mod charset_tests;
 #[cfg(test)]
 mod cluster_tests;
 #[cfg(test)]

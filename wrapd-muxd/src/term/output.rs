@@ -6,7 +6,8 @@ use std::fmt::Write;
 use super::blocks::Mark;
 use super::cluster::follows_char_rule;
 use super::grid::{Row, SPACER};
-use super::state::{Links, State};
+use super::links::Links;
+use super::state::State;
 use super::style::{Attrs, Color, Style};
 use super::{Line, Match, RowIndex, Span};
 

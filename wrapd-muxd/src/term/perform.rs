@@ -3,9 +3,11 @@
 
 use vte::{Params, Perform};
 
+use super::charset::Charset;
+use super::links::MAX_LINK_LEN;
 use super::rect::Erase;
 use super::reports::MAX_SETTING_REQUEST;
-use super::state::{Charset, MAX_LINK_LEN, State};
+use super::state::State;
 use super::style::{Attrs, Color, Style};
 use super::{CursorShape, MouseEncoding, MouseTracking, TermEvent};
 
@@ -50,8 +52,9 @@ impl Perform for State {
             0x09 => self.tab(1),
             0x0a..=0x0c => self.linefeed(),
             0x0d => self.carriage_return(),
-            0x0e => self.gl = 1,
-            0x0f => self.gl = 0,
+            // SO (LS1), SI (LS0).
+            0x0e => self.charsets.gl = 1,
+            0x0f => self.charsets.gl = 0,
             // A raw C1 byte (not UTF-8): shown as invalid, as xterm does.
             0x80..=0x9f => self.print_any(char::REPLACEMENT_CHARACTER),
             _ => {}
@@ -80,13 +83,25 @@ impl Perform for State {
             // S7C1T, S8C1T: how answers introduce their controls.
             ([b' '], b'F') => self.eight_bit_replies = false,
             ([b' '], b'G') => self.eight_bit_replies = true,
-            ([slot @ (b'(' | b')')], set) => {
-                let charset = if set == b'0' {
-                    Charset::DecGraphics
-                } else {
-                    Charset::Ascii
-                };
-                self.charsets[usize::from(*slot == b')')] = charset;
+            // LS2, LS3; LS1R, LS2R, LS3R; SS2, SS3.
+            ([], b'n') => self.charsets.gl = 2,
+            ([], b'o') => self.charsets.gl = 3,
+            ([], b'~') => self.charsets.gr = 1,
+            ([], b'}') => self.charsets.gr = 2,
+            ([], b'|') => self.charsets.gr = 3,
+            ([], b'N') => self.charsets.single_shift = 2,
+            ([], b'O') => self.charsets.single_shift = 3,
+            // SCS: a 94-character set into G0-G3, a 96-character one into G1-G3.
+            ([slot @ (b'(' | b')' | b'*' | b'+'), rest @ ..], last) if rest.len() <= 1 => {
+                let national = self.flags.national;
+                if let Some(set) = Charset::of_94(rest.first().copied(), last, national) {
+                    self.charsets.g[usize::from(slot - b'(')] = set;
+                }
+            }
+            ([slot @ (b'-' | b'.' | b'/')], last) => {
+                if let Some(set) = Charset::of_96(last) {
+                    self.charsets.g[usize::from(slot - b'-' + 1)] = set;
+                }
             }
             _ => {}
         }
@@ -189,6 +204,7 @@ impl Perform for State {
                 self.dirty = true;
             }
             ([b'!'], 'p') => self.soft_reset(),
+            ([b'"'], 'p') => self.set_conformance_level(raw(params, 0), raw(params, 1)),
             ([b'?', b'$'], 'p') => self.report_mode(raw(params, 0), true),
             ([b'$'], 'p') => self.report_mode(raw(params, 0), false),
             ([b'>'], 'q') if raw(params, 0) == 0 => self.report_version(),
@@ -376,6 +392,7 @@ impl State {
                 3 => self.set_column_mode(on),
                 40 => self.flags.allow_column_mode = on,
                 95 => self.flags.keep_screen_on_column_mode = on,
+                42 => self.flags.national = on,
                 69 => self.set_lr_mode(on),
                 _ => {}
             }

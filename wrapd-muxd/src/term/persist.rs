@@ -25,6 +25,9 @@ use std::fmt::Display;
 use prost::Message;
 use wrapd_proto::state as pb;
 
+use super::charset::{Charset, Charsets};
+use super::cursor::{CursorPos, Saved};
+use super::modes::Flags;
 use super::parser_tail::ParserTail;
 use super::persist_blocks::{restore_blocks, restore_colors, save_blocks, save_colors};
 use super::persist_cells::{
@@ -32,7 +35,7 @@ use super::persist_cells::{
     save_style,
 };
 use super::reports::MAX_SAVED_TITLES;
-use super::state::{Charset, CursorPos, Flags, Saved, State};
+use super::state::State;
 use super::style::Style;
 use super::{CursorShape, MouseEncoding, MouseTracking, OSC_MAX, Term, TermConfig};
 
@@ -133,7 +136,7 @@ impl Term {
                 .filter_map(|(x, &stop)| stop.then_some(x))
                 .collect(),
             modes: Some(save_modes(&s.flags)),
-            charsets: Some(save_charsets(s.charsets, s.gl)),
+            charsets: Some(save_charsets(&s.charsets)),
             title: s.title.clone(),
             title_seq: s.title_seq,
             title_stack: s.title_stack.clone(),
@@ -215,7 +218,7 @@ impl Term {
             s.tabs[usize::from(below(x, cols, "tab_stops")?)] = true;
         }
         s.flags = restore_modes(required(state.modes, "modes")?)?;
-        (s.charsets, s.gl) = restore_charsets(required(state.charsets, "charsets")?, "charsets")?;
+        s.charsets = restore_charsets(required(state.charsets, "charsets")?, "charsets")?;
         s.title = state.title;
         s.title_seq = state.title_seq;
         if state.title_stack.len() > MAX_SAVED_TITLES {
@@ -340,7 +343,7 @@ fn save_saved(s: &Saved) -> pb::SavedCursor {
         cursor: Some(save_cursor(s.cursor)),
         pen: Some(save_pen(s.pen, s.link)),
         origin: s.origin,
-        charsets: Some(save_charsets(s.charsets, s.gl)),
+        charsets: Some(save_charsets(&s.charsets)),
     }
 }
 
@@ -352,43 +355,101 @@ fn restore_saved(s: pb::SavedCursor, st: &State, links: usize, field: &str) -> R
         &format!("{field}.pen"),
     )?;
     let charsets = required(s.charsets, &format!("{field}.charsets"))?;
-    let (charsets, gl) = restore_charsets(charsets, &format!("{field}.charsets"))?;
+    let charsets = restore_charsets(charsets, &format!("{field}.charsets"))?;
     Ok(Saved {
         cursor: restore_cursor(cursor, st.cols, st.rows, &format!("{field}.cursor"))?,
         pen,
         link,
         origin: s.origin,
-        charsets,
-        gl,
+        charsets: Charsets {
+            single_shift: 0,
+            ..charsets
+        },
     })
 }
 
-fn save_charsets(charsets: [Charset; 2], gl: usize) -> pb::Charsets {
-    let code = |c: Charset| {
-        (match c {
+fn save_charsets(c: &Charsets) -> pb::Charsets {
+    let code = |set: Charset| {
+        (match set {
             Charset::Ascii => pb::Charset::Ascii,
             Charset::DecGraphics => pb::Charset::DecGraphics,
+            Charset::British => pb::Charset::British,
+            Charset::DecSupplemental => pb::Charset::DecSupplemental,
+            Charset::DecTechnical => pb::Charset::DecTechnical,
+            Charset::Latin1 => pb::Charset::Latin1,
+            Charset::Dutch => pb::Charset::Dutch,
+            Charset::Finnish => pb::Charset::Finnish,
+            Charset::French => pb::Charset::French,
+            Charset::FrenchCanadian => pb::Charset::FrenchCanadian,
+            Charset::German => pb::Charset::German,
+            Charset::Italian => pb::Charset::Italian,
+            Charset::NorwegianDanish => pb::Charset::NorwegianDanish,
+            Charset::Portuguese => pb::Charset::Portuguese,
+            Charset::Spanish => pb::Charset::Spanish,
+            Charset::Swedish => pb::Charset::Swedish,
+            Charset::Swiss => pb::Charset::Swiss,
         }) as i32
     };
     pb::Charsets {
-        g0: code(charsets[0]),
-        g1: code(charsets[1]),
-        gl: gl as u32,
+        g0: code(c.g[0]),
+        g1: code(c.g[1]),
+        g2: code(c.g[2]),
+        g3: code(c.g[3]),
+        gl: c.gl.into(),
+        gr: c.gr.into(),
+        single_shift: c.single_shift.into(),
     }
 }
 
-fn restore_charsets(c: pb::Charsets, field: &str) -> Result<([Charset; 2], usize)> {
+fn restore_charsets(c: pb::Charsets, field: &str) -> Result<Charsets> {
     let charset = |v: i32, g: &str| -> Result<Charset> {
         Ok(match known(v, &format!("{field}.{g}"))? {
             pb::Charset::Ascii => Charset::Ascii,
             pb::Charset::DecGraphics => Charset::DecGraphics,
+            pb::Charset::British => Charset::British,
+            pb::Charset::DecSupplemental => Charset::DecSupplemental,
+            pb::Charset::DecTechnical => Charset::DecTechnical,
+            pb::Charset::Latin1 => Charset::Latin1,
+            pb::Charset::Dutch => Charset::Dutch,
+            pb::Charset::Finnish => Charset::Finnish,
+            pb::Charset::French => Charset::French,
+            pb::Charset::FrenchCanadian => Charset::FrenchCanadian,
+            pb::Charset::German => Charset::German,
+            pb::Charset::Italian => Charset::Italian,
+            pb::Charset::NorwegianDanish => Charset::NorwegianDanish,
+            pb::Charset::Portuguese => Charset::Portuguese,
+            pb::Charset::Spanish => Charset::Spanish,
+            pb::Charset::Swedish => Charset::Swedish,
+            pb::Charset::Swiss => Charset::Swiss,
         })
     };
-    let gl = below(c.gl, 2, &format!("{field}.gl"))?;
-    Ok((
-        [charset(c.g0, "g0")?, charset(c.g1, "g1")?],
-        usize::from(gl),
-    ))
+    let gl = below(c.gl, 4, &format!("{field}.gl"))?;
+    let gr = match c.gr {
+        0 => 2,
+        gr @ 1..=3 => gr as u8,
+        gr => return Err(out_of_range(format!("{field}.gr"), gr, "0 to 3")),
+    };
+    let single_shift = match c.single_shift {
+        shift @ (0 | 2 | 3) => shift as u8,
+        shift => {
+            return Err(out_of_range(
+                format!("{field}.single_shift"),
+                shift,
+                "0, 2 or 3",
+            ));
+        }
+    };
+    Ok(Charsets {
+        g: [
+            charset(c.g0, "g0")?,
+            charset(c.g1, "g1")?,
+            charset(c.g2, "g2")?,
+            charset(c.g3, "g3")?,
+        ],
+        gl: gl as u8,
+        gr,
+        single_shift,
+    })
 }
 
 fn save_modes(f: &Flags) -> pb::Modes {
@@ -429,6 +490,7 @@ fn save_modes(f: &Flags) -> pb::Modes {
         allow_column_mode: f.allow_column_mode,
         column_mode: f.column_mode,
         keep_screen_on_column_mode: f.keep_screen_on_column_mode,
+        national: f.national,
     }
 }
 
@@ -470,5 +532,6 @@ fn restore_modes(m: pb::Modes) -> Result<Flags> {
         allow_column_mode: m.allow_column_mode,
         column_mode: m.column_mode,
         keep_screen_on_column_mode: m.keep_screen_on_column_mode,
+        national: m.national,
     })
 }

@@ -9,8 +9,8 @@ use wrapd_proto::state as pb;
 use super::TermConfig;
 use super::grid::{Cell, MAX_CLUSTER_TAIL, Row, SPACER};
 use super::history::{Block, Data, History, ROW_OVERHEAD};
+use super::links::{Links, MAX_LINK_LEN, MAX_LINKS};
 use super::persist::{Result, below, link_id, out_of_range};
-use super::state::{Links, MAX_LINK_LEN, MAX_LINKS};
 use super::style::{Attrs, Color, Style};
 
 /// The encoding of history rows this daemon writes and reads (see the proto).

@@ -43,7 +43,7 @@ fn assert_same(a: &mut Term, b: &mut Term, context: &str) {
     // The answers to queries: modes, settings, cursor, colours, title, size.
     let queries = concat!(
         "\x1b[0m\x1b[6n\x1b[?6n\x1b[?1$p\x1b[?6$p\x1b[?7$p\x1b[?45$p\x1b[?69$p",
-        "\x1b[?1000$p\x1b[?1006$p\x1b[?2004$p\x1b[?2027$p\x1b[4$p\x1b[20$p",
+        "\x1b[?1000$p\x1b[?1006$p\x1b[?2004$p\x1b[?2027$p\x1b[?42$p\x1b[4$p\x1b[20$p",
         "\x1bP$qr\x1b\\\x1bP$qs\x1b\\\x1bP$q\"q\x1b\\\x1bP$q q\x1b\\",
         "\x1b]10;?\x07\x1b]11;?\x07\x1b]4;1;?\x07\x1b]5;0;?\x07\x1b[21t\x1b[18t",
     );
@@ -302,6 +302,14 @@ fn state_chunk() -> impl Strategy<Value = Vec<u8>> {
         "\x1b[2;2;3;4$z",
         "\x1b[?2J",
         "\x1b)0",
+        "\x1b*>",
+        "\x1b+<",
+        "\x1b.A",
+        "\x1bo",
+        "\x1b|",
+        "\x1bN",
+        "\x1b[?42h\x1b(%6",
+        "\x1b[?42l",
         "\x1b[2*x",
         "\x1b[3J",
         "\x1bP$qm\x1b\\",

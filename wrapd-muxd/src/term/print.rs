@@ -5,7 +5,8 @@
 //! [`State::flush_text`] writes them a row's stretch at a time (one loop over
 //! the cells, wrapping between stretches), before any other action and at the
 //! end of every [`super::Term::feed`]. Everything else (and ASCII in insert
-//! mode, with autowrap off or in the DEC graphics charset) takes
+//! mode, with autowrap off, or with another set than ASCII in GL or a single
+//! shift waiting: see charset.rs) takes
 //! [`State::print_any`], one character at a time; the run path gives exactly
 //! what `print_any` would, character by character (`print_tests.rs` checks it
 //! against random input).
@@ -13,7 +14,7 @@
 use super::cluster::{self, single_width};
 use super::grid::{Cell, Row, SPACER};
 use super::margins::shift_cells;
-use super::state::{Charset, State};
+use super::state::State;
 use super::style::Style;
 
 /// Printable ASCII held back at most before it is written: a long line of
@@ -78,8 +79,8 @@ impl State {
 
     /// Write the printable ASCII that waits; every action but printing calls
     /// this first, so the order of effects is the program's. In the common
-    /// case (ASCII charset, no insert mode, autowrap on) a row's stretch at a
-    /// time, else character by character.
+    /// case (ASCII in GL and no single shift, no insert mode, autowrap on) a
+    /// row's stretch at a time, else character by character.
     pub fn flush_text(&mut self) {
         let len = std::mem::take(&mut self.pending_len);
         if len == 0 {
@@ -87,7 +88,7 @@ impl State {
         }
         if self.flags.insert
             || !self.flags.autowrap
-            || self.charsets[self.gl] != Charset::Ascii
+            || !self.charsets.plain()
             || self.margins_narrow()
         {
             for i in 0..len {
@@ -137,7 +138,13 @@ impl State {
 
     /// Print one character of any kind: the reference path.
     pub fn print_any(&mut self, c: char) {
-        let c = self.charsets[self.gl].map(c);
+        let shown = self.charsets.print(c, self.flags.national);
+        self.print_shown(shown);
+    }
+
+    /// Print `c` as it shows (through the character sets already: REP
+    /// repeats it so).
+    fn print_shown(&mut self, c: char) {
         let clusters = self.flags.clusters;
         let w = single_width(c, clusters);
         if w == 0 {
@@ -360,18 +367,25 @@ impl State {
         self.index();
     }
 
-    /// REP: print `c`, the graphic character right before REP, `n` more
-    /// times. As in xterm, nothing when anything else came in between (a
-    /// control, a sequence, another REP): ECMA-48 leaves that undefined.
+    /// REP: print `c`, the graphic character right before REP as it showed,
+    /// `n` more times. As in xterm, nothing when anything else came in
+    /// between (a control, a sequence, another REP): ECMA-48 leaves that
+    /// undefined.
     pub fn repeat(&mut self, c: Option<char>, n: u16) {
         let Some(c) = c else { return };
         // More than a screenful repeats nothing new.
         let max = u32::from(self.cols) * u32::from(self.rows);
         let n = u32::from(n).min(max);
-        for _ in 0..n {
-            self.print(c);
+        if is_printable_ascii(c) && self.charsets.plain() {
+            for _ in 0..n {
+                self.print(c);
+            }
+            self.flush_text();
+        } else {
+            for _ in 0..n {
+                self.print_shown(c);
+            }
         }
-        self.flush_text();
         self.last_char = None;
     }
 }

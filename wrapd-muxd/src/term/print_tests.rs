@@ -118,7 +118,7 @@ fn regions_origin_mode_and_rep() {
 pub(super) fn chunk() -> impl Strategy<Value = Vec<u8>> {
     let ascii = "[ -~]{0,30}".prop_map(String::into_bytes);
     let long = "[a-z]{20,120}".prop_map(String::into_bytes);
-    let utf8 = "[日本🙂é\u{301}\u{200b}a-c ]{0,8}".prop_map(String::into_bytes);
+    let utf8 = "[日本🙂é×\u{301}\u{200b}a-c ]{0,8}".prop_map(String::into_bytes);
     // Pieces of grapheme clusters: ZWJ, variation selectors, skin tones,
     // regional indicators, keycaps, conjoining jamo.
     let clusters =
@@ -157,6 +157,15 @@ pub(super) fn chunk() -> impl Strategy<Value = Vec<u8>> {
         "\x1b[2J",
         "\x1b[?2027l",
         "\x1b[?2027h",
+        // Character sets: the run path only with ASCII in GL, no single shift.
+        "\x1b*0",
+        "\x1b+A",
+        "\x1bn",
+        "\x1bo",
+        "\x1bN",
+        "\x1bO",
+        "\x1b~",
+        "\x1b[?42h\x1b(K",
     ])
     .prop_map(|s| s.as_bytes().to_vec());
     let numbered = prop::sample::select(b"HfGdbr@PXLMST".to_vec());

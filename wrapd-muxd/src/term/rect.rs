@@ -139,7 +139,8 @@ impl State {
     }
 
     /// DECFRA (`CSI Pch;Pt;Pl;Pb;Pr $ x`): fill with a graphic character in
-    /// the pen's style (other characters are ignored, as in xterm).
+    /// the pen's style (other characters are ignored, as in xterm), as it
+    /// is: not through the character sets, as in xterm.
     pub fn fill_rect(&mut self, params: &Params) {
         let code = params.iter().next().and_then(|p| p.first().copied());
         let Some(c) = code.and_then(|c| char::from_u32(u32::from(c))) else {
@@ -148,7 +149,6 @@ impl State {
         if !matches!(c, ' '..='~' | '\u{a0}'..='\u{ff}') {
             return;
         }
-        let c = self.charsets[self.gl].map(c);
         let (top, left, bottom, right) = self.rectangle(params, 1);
         let cell = Cell {
             ch: c,

@@ -5,18 +5,22 @@
 //! answer that says so where the protocol has one, so no program waits for a
 //! reply that never comes. Colour queries are in colors.rs.
 //!
-//! wrapd identifies itself as what it implements (DA1 `62;6;22;28`), and by
-//! name and version (XTVERSION). The level is the VT220's (62): wrapd has
-//! the VT220's screen and its status reports, and what xterm lists as
-//! extensions at that level, checked against xterm by tests/xterm_diff.rs:
-//! selective erase (6), ANSI colour (22) and rectangular editing (28, with
-//! the VT420's margins and DECIC/DECDC). It claims no more: not the VT220's
-//! national and supplemental character sets, G2/G3 and single shifts, nor
-//! user-defined keys (8), a printer (2) or 132 columns (1: the width is the
-//! clients'), nor VT320/VT420 level (64): their terminal-state and
-//! presentation-state reports (DECRQTSR, DECRQPSR) and status line are not
-//! there. xterm as a VT220 says `62;1;2;6;9;15;16;22;28`. After S8C1T the
-//! answers go with 8-bit controls (see `reply`).
+//! wrapd identifies itself as what it implements (DA1 `62;6;9;15;22;28`),
+//! and by name and version (XTVERSION). The level is the VT220's (62):
+//! wrapd has the VT220's screen, its character sets (G0-G3, locking and
+//! single shifts, the supplemental and national sets) and its status
+//! reports, and what xterm lists as extensions at that level, checked
+//! against xterm by tests/xterm_diff.rs: selective erase (6), national
+//! replacement character sets (9), technical characters (15, the DEC
+//! technical set), ANSI colour (22) and rectangular editing (28, with the
+//! VT420's margins and DECIC/DECDC). It claims no more: not user-defined
+//! keys (8), a printer (2), a locator (16) or 132 columns (1: the width is
+//! the clients'), nor VT320/VT420 level (63, 64): their terminal-state and
+//! presentation-state reports (DECRQTSR, DECRQPSR: the cursor's and the
+//! character sets' state, DECCIR) and status line are not there. xterm as
+//! a VT220 says `62;1;2;6;9;15;16;22;28` (xterm_diff.rs checks that wrapd
+//! claims no code xterm does not at that level). After S8C1T the answers go
+//! with 8-bit controls (see `reply`).
 
 use vte::Params;
 
@@ -67,10 +71,11 @@ impl State {
         }
     }
 
-    /// DA1 (`CSI c`): a VT220 with selective erase, ANSI colour and
-    /// rectangular editing (see the module's docs).
+    /// DA1 (`CSI c`): a VT220 with selective erase, national replacement
+    /// sets, technical characters, ANSI colour and rectangular editing (see
+    /// the module's docs).
     pub fn report_primary_attributes(&mut self) {
-        self.reply("\x1b[?62;6;22;28c");
+        self.reply("\x1b[?62;6;9;15;22;28c");
     }
 
     /// DA2 (`CSI > c`): a VT220, firmware 10, no ROM cartridge.
@@ -166,6 +171,7 @@ impl State {
             3 => state(f.column_mode),
             40 => state(f.allow_column_mode),
             95 => state(f.keep_screen_on_column_mode),
+            42 => state(f.national),
             // Smooth scroll, reverse video, backarrow sends BS, highlight
             // mouse tracking, SGR pixel mouse: not done.
             4 | 5 | 67 | 1001 | 1016 => PERMANENTLY_RESET,

@@ -15,7 +15,7 @@ fn replies(cols: u16, rows: u16, input: &str) -> String {
 fn device_attributes_and_version() {
     assert_eq!(
         replies(80, 24, "\x1b[c\x1b[0c"),
-        "\x1b[?62;6;22;28c\x1b[?62;6;22;28c"
+        "\x1b[?62;6;9;15;22;28c\x1b[?62;6;9;15;22;28c"
     );
     assert_eq!(
         replies(80, 24, "\x1b[>c\x1b[>0c"),

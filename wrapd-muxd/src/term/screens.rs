@@ -1,11 +1,13 @@
 //! Switching screens, resizing and resetting: the operations that replace
-//! the grid or many of its rows at once (the rest of `State` is in
-//! state.rs).
+//! the grid or many of its rows at once.
 
 use std::collections::VecDeque;
 
+use super::charset::Charsets;
+use super::cursor::Saved;
 use super::grid::{Cell, Row};
-use super::state::{Charset, Flags, Saved, State, default_tabs};
+use super::modes::Flags;
+use super::state::{State, default_tabs};
 use super::style::Style;
 
 impl State {
@@ -169,6 +171,8 @@ impl State {
             mouse_encoding: self.flags.mouse_encoding,
             focus_events: self.flags.focus_events,
             bracketed_paste: self.flags.bracketed_paste,
+            // DECNRCM stays, as in xterm.
+            national: self.flags.national,
             ..Flags::default()
         };
         self.pen = Style::default();
@@ -177,12 +181,25 @@ impl State {
         self.bottom = self.rows - 1;
         self.left = 0;
         self.right = self.cols - 1;
-        self.charsets = [Charset::Ascii; 2];
-        self.gl = 0;
+        self.charsets = Charsets::default();
         self.saved = [Saved::default(); 2];
         self.iso_protection = false;
         self.rect_attrs_exact = false;
         self.moved();
+    }
+
+    /// DECSCL (`CSI Pl ; Pc " p`): as in xterm, a soft reset, and above the
+    /// VT100's level (61) answers with 7-bit controls (`Pc` 1) or 8-bit ones
+    /// (0, 2). The level wrapd claims stays the VT220's (DA1 and DECRQSS
+    /// say so).
+    pub fn set_conformance_level(&mut self, level: u16, controls: u16) {
+        if !(61..=65).contains(&level) {
+            return;
+        }
+        self.soft_reset();
+        if level > 61 {
+            self.eight_bit_replies = controls != 1;
+        }
     }
 
     /// RIS: everything back to the start, but history is kept (as tmux does).

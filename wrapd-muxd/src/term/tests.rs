@@ -241,7 +241,7 @@ fn modes_titles_and_replies() {
     let replies = String::from_utf8(t.take_replies()).unwrap();
     assert_eq!(
         replies,
-        "\x1b[2;3R\x1b[?62;6;22;28c\x1b[>1;10;0c\x1b[0n\x1b[?2004;1$y\x1b[?9999;0$y"
+        "\x1b[2;3R\x1b[?62;6;9;15;22;28c\x1b[>1;10;0c\x1b[0n\x1b[?2004;1$y\x1b[?9999;0$y"
     );
     assert!(t.take_replies().is_empty());
     t.feed(b"\x07\x1b]52;c;aGk=\x07");

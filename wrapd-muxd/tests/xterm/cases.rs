@@ -21,7 +21,7 @@ pub fn case(name: &'static str, input: impl AsRef<[u8]>) -> Case {
 }
 
 impl Case {
-    fn asking(mut self, queries: &'static [&'static str]) -> Case {
+    pub fn asking(mut self, queries: &'static [&'static str]) -> Case {
         self.queries = queries;
         self
     }
@@ -206,13 +206,6 @@ pub fn cases() -> Vec<Case> {
             "\x1b[4h\x1b[?6h\x1b[5;10r\x1b[?7l\x1b[1;4m\x1b(0\x1b[?69h\x1b[3;40s\x1b[?1049h\x1b[3g\x1bc\x1b[2;70Hqqqq wrap after a full reset\tX",
         )
         .asking(MODES),
-        // ----- character sets -----
-        case(
-            "dec_special_graphics",
-            "\x1b(0lqqk\r\nx  x\r\nmqqj\x1b(B ab\x1b)0\x0elqk\x0fab\x1b(0`~_afgy{|}\x1b(B",
-        ),
-        case("charset_british", "\x1b(A#1 \x1b(B#2"),
-        case("charset_single_shift_g2", "\x1b*0a\x1bNqb\x1b+0\x1bOqc"),
         // ----- wide and combining characters -----
         case("wide_at_last_column", "\x1b[1;80H日本\x1b[3;79H語x\x1b[5;1H漢字テスト"),
         case(
@@ -278,6 +271,8 @@ pub fn cases() -> Vec<Case> {
         case("c1_answers_8bit", "\x1b G").asking(&["\x1b[6n", "\x1bP$qm\x1b\\", "\x1b]10;?\x1b\\"]),
         case("c1_answers_7bit_again", "\x1b G\x1b F").asking(&["\x1b[6n"]),
     ]);
+    // Character sets (xterm/charsets.rs).
+    cases.extend(super::charsets::cases());
     // Which operations on a soft-wrapped row (the first, 81 characters
     // long) leave it wrapped.
     for (name, op) in WRAP_FLAG_OPERATIONS {

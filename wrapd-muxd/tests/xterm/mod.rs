@@ -2,6 +2,7 @@
 //! back, the corpus, and the comparison with the model.
 
 pub mod cases;
+pub mod charsets;
 pub mod oracle;
 pub mod print;
 pub mod queries;

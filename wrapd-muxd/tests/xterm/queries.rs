@@ -134,6 +134,7 @@ pub const QUERIES: &[Query] = &[
         "DECBKM: the client sends what its terminal's backspace sends (permanently reset)",
     ),
     agree("", "\x1b[?69$p"),
+    agree("", "\x1b[?42$p"),
     agree("\x1b[?69h", "\x1b[?69$p"),
     differs(
         "",
