@@ -3,44 +3,15 @@
 //! cannot take over, nothing happens at all and `upgrade` says why.
 
 use std::fs;
-use std::os::unix::fs::PermissionsExt;
-use std::path::{Path, PathBuf};
-use std::process::Output;
 
+use wrapd_e2e::upgrade::{exe_of, new_binary, script, shares, upgrade, upgrade_ok};
 use wrapd_e2e::{
     COUNTER, Daemon, Outer, TestEnv, bin, count_past, counted, require, session_pids_and_sizes,
     session_rows, wait_until,
 };
 
-fn upgrade(env: &TestEnv, binary: &Path) -> Output {
-    env.command("wrapd-muxd")
-        .arg("upgrade")
-        .arg("--binary")
-        .arg(binary)
-        .output()
-        .unwrap()
-}
-
 fn last_count(env: &TestEnv) -> u64 {
     counted(env, "counter").last().copied().unwrap_or(0)
-}
-
-/// A copy of our wrapd-muxd at another path (so that the exec shows).
-fn new_binary(env: &TestEnv) -> PathBuf {
-    let path = env.dir.path().join("wrapd-muxd-new");
-    fs::copy(bin("wrapd-muxd"), &path).unwrap();
-    path
-}
-
-fn script(env: &TestEnv, name: &str, body: &[u8]) -> PathBuf {
-    let path = env.dir.path().join(name);
-    fs::write(&path, body).unwrap();
-    fs::set_permissions(&path, fs::Permissions::from_mode(0o755)).unwrap();
-    path
-}
-
-fn exe_of(pid: i32) -> PathBuf {
-    fs::read_link(format!("/proc/{pid}/exe")).unwrap()
 }
 
 #[test]
@@ -67,14 +38,7 @@ fn upgrade_keeps_every_session_its_program_and_its_output() {
     let vim_before = env.capture("vim");
     let new = new_binary(&env);
 
-    let out = upgrade(&env, &new);
-    let said = String::from_utf8_lossy(&out.stdout);
-    assert!(
-        out.status.success(),
-        "upgrade failed: {said}{}\n{}",
-        String::from_utf8_lossy(&out.stderr),
-        env.log_tail()
-    );
+    let said = upgrade_ok(&env, &new);
     assert!(
         said.contains(&format!("upgraded: pid {}", daemon.pid())),
         "{said}"
@@ -197,33 +161,6 @@ fn a_binary_that_cannot_take_over_changes_nothing() {
     );
 }
 
-/// What `share ls --json` says that an upgrade must not change: each share
-/// and its participants (not who is connected now, nor bytes and times).
-fn shares(env: &TestEnv) -> Vec<String> {
-    let list: serde_json::Value =
-        serde_json::from_str(&env.ok(&["share", "ls", "--json"])).unwrap();
-    let mut shown = Vec::new();
-    for s in list.as_array().unwrap() {
-        shown.push(format!(
-            "share {} of {} link {} start {}",
-            s["share_id"], s["session_name"], s["link_role"], s["start_row"]
-        ));
-        for p in s["participants"].as_array().unwrap() {
-            shown.push(format!(
-                "  {} {} {} {} removed={} asks={} colour {}",
-                p["id"],
-                p["name"],
-                p["email"],
-                p["role"],
-                p["removed"],
-                p["control_requested"],
-                p["color"]
-            ));
-        }
-    }
-    shown
-}
-
 #[test]
 fn a_collaborator_keeps_their_place_across_an_upgrade() {
     if !require("tmux") {
@@ -268,13 +205,7 @@ fn a_collaborator_keeps_their_place_across_an_upgrade() {
     let before = shares(&owner);
     assert!(before.iter().any(|l| l.contains("\"Bob\"")), "{before:?}");
 
-    let out = upgrade(&owner, &new_binary(&owner));
-    assert!(
-        out.status.success(),
-        "{}{}",
-        String::from_utf8_lossy(&out.stderr),
-        owner.log_tail()
-    );
+    upgrade_ok(&owner, &new_binary(&owner));
     assert_eq!(shares(&owner), before);
 
     // Bob comes back with the certificate he has: no new enrollment (that

@@ -11,9 +11,11 @@ use prost::Message;
 use wrapd_proto::pb;
 use wrapd_proto::state as hpb;
 
-use super::{ENV_REFUSED, ENV_STATE_FD, FORMAT_VERSION, fds, monotonic_us, shares};
+use super::{ENV_REFUSED, ENV_STATE_FD, FORMAT_VERSION, fds, monotonic_us, shares, web};
 use crate::daemon::Daemon;
 use crate::session::{self, Restored};
+use crate::share::credentials::TokenHash;
+use crate::share::identity::PeerCert;
 use crate::share::state::Share;
 
 /// The state the previous image left in a memfd for this one.
@@ -93,6 +95,7 @@ pub(super) fn check_format(state: &hpb::Handover) -> Result<(), String> {
 pub struct Checked {
     pub sessions: Vec<Restored>,
     pub shares: Vec<Share>,
+    pub web_credentials: Vec<(TokenHash, PeerCert)>,
     /// The rest (its sessions and shares taken out).
     pub state: hpb::Handover,
 }
@@ -105,9 +108,11 @@ pub fn check(mut state: hpb::Handover) -> Result<Checked, String> {
         .into_iter()
         .map(shares::restore)
         .collect::<Result<Vec<_>, _>>()?;
+    let web_credentials = web::restore(std::mem::take(&mut state.web_credentials))?;
     Ok(Checked {
         sessions,
         shares,
+        web_credentials,
         state,
     })
 }
@@ -155,6 +160,7 @@ fn check_fds(checked: &Checked, restart: bool) -> Result<(), String> {
         .into_iter()
         .flatten()
         .chain(l.share_port.map(|fd| ("the share port", Some(fd))))
+        .chain(l.web_door.map(|fd| ("the web door", Some(fd))))
         .map(|(what, fd)| (what.to_owned(), fd))
         .chain(
             checked
@@ -240,6 +246,7 @@ pub fn restore(daemon: &Arc<Daemon>, checked: Checked, incoming: Incoming, unsto
     let Checked {
         sessions,
         shares,
+        web_credentials,
         state,
     } = checked;
     let count = sessions.len() as u32;
@@ -282,6 +289,12 @@ pub fn restore(daemon: &Arc<Daemon>, checked: Checked, incoming: Incoming, unsto
         if let Err(e) = crate::share::port::ensure_open(daemon) {
             tracing::error!("the share port did not come back: {e}");
         }
+    }
+    daemon.web_credentials.restore(web_credentials);
+    if let Some(fd) = state.listeners.as_ref().and_then(|l| l.web_door) {
+        // SAFETY: checked open; passed to us alone, taken once, here. The
+        // web door takes it when it opens (`web::start`).
+        daemon.handover.put_web_door(unsafe { fds::take(fd) });
     }
     for name in incoming.restart.iter().flatten() {
         unstore(name);
