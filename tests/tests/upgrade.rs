@@ -246,3 +246,111 @@ fn sigusr2_hands_over_to_the_installed_binary() {
     assert_eq!(exe_of(daemon.pid()), bin("wrapd-muxd"));
     count_past(&env, "counter", last_count(&env) + 20);
 }
+
+/// The highest number of [`COUNTER`] a client's screen shows.
+fn shown_count(screen: &str) -> u64 {
+    screen
+        .lines()
+        .filter_map(|l| l.trim().strip_prefix("n ")?.parse().ok())
+        .max()
+        .unwrap_or(0)
+}
+
+fn prompt_ready(s: &str) -> bool {
+    s.lines().any(|l| l == "$" || l.starts_with("$ "))
+}
+
+/// Two clients attached in tmux (one watching the counter, one at a bash
+/// prompt) go on after an upgrade without being attached again: the same
+/// client processes show the counter going on and the shell's echo of what
+/// is typed into them.
+#[test]
+fn attached_clients_resume_by_themselves_across_an_upgrade() {
+    if !require("tmux") || !require("bash") {
+        return;
+    }
+    let env = TestEnv::new();
+    let daemon = Daemon::start(&env);
+    env.ok(&["new", "-d", "-s", "counter", "--", "sh", "-c", COUNTER]);
+    env.ok(&["new", "-d", "-s", "shell", "--", "bash"]);
+    let outer = Outer::start(&env.shell_line(&["attach", "-t", "counter"]), 80, 24);
+    outer.open("shell", &env.shell_line(&["attach", "-t", "shell"]), 80, 24);
+    outer.wait_for("main", "the counter", &env, |s| shown_count(s) > 20);
+    outer.wait_for("shell", "the prompt", &env, prompt_ready);
+    let clients = [outer.client_pid("main"), outer.client_pid("shell")];
+    let before = session_pids_and_sizes(&env);
+
+    let new = new_binary(&env);
+    upgrade_ok(&env, &new);
+    assert_eq!(exe_of(daemon.pid()), new);
+    let after = last_count(&env);
+    outer.wait_for("main", "the counter going on", &env, |s| {
+        shown_count(s) > after + 20 && !s.contains("reconnecting")
+    });
+    outer.run("shell", "echo typed-after-$((6*7))");
+    outer.wait_for("shell", "the shell's answer", &env, |s| {
+        s.lines().any(|l| l == "typed-after-42") && !s.contains("reconnecting")
+    });
+    assert_eq!(
+        [outer.client_pid("main"), outer.client_pid("shell")],
+        clients,
+        "the same clients, never attached again"
+    );
+    assert_eq!(session_pids_and_sizes(&env), before);
+    count_past(&env, "counter", last_count(&env) + 20);
+}
+
+/// A new binary that accepts the probe but refuses the state after the exec
+/// (as one that finds a problem only then would): the previous binary, kept
+/// open, takes the state back, the sessions and an attached client go on,
+/// and `upgrade` says why; a later upgrade works.
+#[test]
+fn a_binary_that_refuses_after_the_exec_hands_everything_back() {
+    if !require("tmux") {
+        return;
+    }
+    let env = TestEnv::new();
+    let daemon = Daemon::start(&env);
+    env.ok(&["new", "-d", "-s", "counter", "--", "sh", "-c", COUNTER]);
+    let outer = Outer::start(&env.shell_line(&["attach", "-t", "counter"]), 80, 24);
+    outer.wait_for("main", "the counter", &env, |s| shown_count(s) > 20);
+    let client = outer.client_pid("main");
+    let before = session_pids_and_sizes(&env);
+    let exe = exe_of(daemon.pid());
+    let real = new_binary(&env);
+    // The probe is the real one; the image after the exec is told to refuse.
+    let refusing = script(
+        &env,
+        "refuses-after-exec",
+        format!(
+            "#!/bin/sh\n[ \"$1\" = handover-probe ] || \
+             export WRAPD_HANDOVER_TEST_REFUSE='refused on purpose'\nexec '{}' \"$@\"\n",
+            real.display()
+        )
+        .as_bytes(),
+    );
+
+    let out = upgrade(&env, &refusing);
+    let said = String::from_utf8_lossy(&out.stderr);
+    assert!(!out.status.success(), "taken: {said}\n{}", env.log_tail());
+    assert!(
+        said.contains("upgrade failed") && said.contains("refused on purpose"),
+        "{said}\n{}",
+        env.log_tail()
+    );
+    assert!(said.contains("nothing lost"), "{said}");
+    assert_eq!(exe_of(daemon.pid()), exe, "the previous binary runs");
+    assert_eq!(session_pids_and_sizes(&env), before);
+    let after = last_count(&env);
+    count_past(&env, "counter", after + 20);
+    outer.wait_for("main", "the counter going on at the client", &env, |s| {
+        shown_count(s) > after + 20 && !s.contains("reconnecting")
+    });
+    assert_eq!(outer.client_pid("main"), client);
+
+    // Nothing is left half-done: the next upgrade goes through.
+    upgrade_ok(&env, &real);
+    assert_eq!(exe_of(daemon.pid()), real);
+    assert_eq!(session_pids_and_sizes(&env), before);
+    count_past(&env, "counter", last_count(&env) + 20);
+}

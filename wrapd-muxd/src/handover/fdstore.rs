@@ -111,6 +111,7 @@ pub fn incoming(stored: Vec<(String, OwnedFd)>) -> anyhow::Result<Option<Incomin
         state,
         memfd,
         refused: None,
+        test_refusal: None,
         restart: Some(names),
     }))
 }

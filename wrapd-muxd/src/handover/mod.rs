@@ -54,6 +54,11 @@ pub const ENV_STATE_FD: &str = "WRAPD_HANDOVER_FD";
 /// Set when the new image refused the state and executed the previous
 /// binary: why (that one reports it, and does not fall back again).
 pub const ENV_REFUSED: &str = "WRAPD_HANDOVER_REFUSED";
+/// For tests of the way back: set in the new image's environment (not the
+/// probe's), it refuses the state after the exec with this reason, as one
+/// that finds a problem only then would. The previous binary, which takes
+/// the state back, never sees it.
+pub const ENV_TEST_REFUSE: &str = "WRAPD_HANDOVER_TEST_REFUSE";
 /// This daemon's version, as `--version` and the probe say it.
 pub const VERSION: &str = env!("CARGO_PKG_VERSION");
 

@@ -11,7 +11,9 @@ use prost::Message;
 use wrapd_proto::pb;
 use wrapd_proto::state as hpb;
 
-use super::{ENV_REFUSED, ENV_STATE_FD, FORMAT_VERSION, fds, monotonic_us, shares, web};
+use super::{
+    ENV_REFUSED, ENV_STATE_FD, ENV_TEST_REFUSE, FORMAT_VERSION, fds, monotonic_us, shares, web,
+};
 use crate::daemon::Daemon;
 use crate::session::{self, Restored};
 use crate::share::credentials::TokenHash;
@@ -25,6 +27,8 @@ pub struct Incoming {
     pub(super) memfd: OwnedFd,
     /// Set in the previous binary when a newer one refused the state: why.
     pub refused: Option<String>,
+    /// A refusal a test asked for ([`super::ENV_TEST_REFUSE`]).
+    pub(super) test_refusal: Option<String>,
     /// From systemd's descriptor store after a restart (not an exec): the
     /// Unix socket is systemd's to pass, and these names leave the store
     /// once taken.
@@ -49,10 +53,12 @@ pub unsafe fn read_env_state() -> anyhow::Result<Option<Incoming>> {
         return Ok(None);
     };
     let refused = std::env::var(ENV_REFUSED).ok();
+    let test_refusal = std::env::var(ENV_TEST_REFUSE).ok();
     // SAFETY: the caller promises no other thread runs.
     unsafe {
         std::env::remove_var(ENV_STATE_FD);
         std::env::remove_var(ENV_REFUSED);
+        std::env::remove_var(ENV_TEST_REFUSE);
     }
     let fd: RawFd = value
         .to_str()
@@ -70,6 +76,7 @@ pub unsafe fn read_env_state() -> anyhow::Result<Option<Incoming>> {
         state,
         memfd,
         refused,
+        test_refusal,
         restart: None,
     }))
 }
@@ -190,9 +197,11 @@ pub fn check_or_fall_back(mut incoming: Incoming) -> anyhow::Result<(Checked, In
         ..Default::default()
     };
     let restart = incoming.is_restart();
-    let why = match check(state).and_then(|c| check_fds(&c, restart).map(|()| c)) {
-        Ok(checked) => return Ok((checked, incoming)),
-        Err(why) => why,
+    let checked = check(state).and_then(|c| check_fds(&c, restart).map(|()| c));
+    let why = match (checked, incoming.test_refusal.take()) {
+        (Ok(checked), None) => return Ok((checked, incoming)),
+        (Ok(_), Some(why)) => format!("{why} ({ENV_TEST_REFUSE} is set)"),
+        (Err(why), _) => why,
     };
     let fallback = (!restart)
         .then_some(incoming.state.fallback_exe)
