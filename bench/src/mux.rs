@@ -322,6 +322,19 @@ impl Wrapd {
         self.command()
     }
 
+    /// `wrapd-muxd upgrade` of this daemon to the binary it runs (a hand-over
+    /// in place: same pid, every session kept).
+    pub fn upgrade_command(&self) -> Command {
+        let mut c = Command::new(&self.bins.muxd);
+        c.arg("upgrade")
+            .arg("--binary")
+            .arg(&self.bins.muxd)
+            .arg("--socket")
+            .arg(self.socket())
+            .envs(env(self.dir.path()));
+        c
+    }
+
     fn socket(&self) -> PathBuf {
         self.dir.path().join("muxd.sock")
     }

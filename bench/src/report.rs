@@ -102,6 +102,9 @@ fn number(v: f64) -> String {
 }
 
 fn cell(s: &Stats) -> String {
+    if s.is_none() {
+        return "—".to_owned();
+    }
     if s.samples.len() > 1 && s.min != s.max {
         format!("{} ({}–{})", number(s.median), number(s.min), number(s.max))
     } else {
@@ -125,7 +128,8 @@ pub fn table(results: &[Measurement]) -> String {
             Some(false) => "**no**",
             None => "",
         };
-        // 0 against 0 (a growth that did not happen) has no ratio.
+        // 0 against 0 (a growth that did not happen) has no ratio, nor has
+        // a figure against none.
         let ratio = match m.ratio() {
             r if r.is_finite() => format!("{r:.2}"),
             _ => String::new(),

@@ -32,6 +32,10 @@ pub struct Scale {
     pub fanout_viewers: &'static [usize],
     /// Reading viewers beside the stalled one (one of `fanout_viewers`).
     pub fanout_stalled_with: usize,
+    /// Sessions the daemon hands over in `upgrade`, and the history lines
+    /// each has.
+    pub upgrade_sessions: usize,
+    pub upgrade_lines: usize,
 }
 
 impl Scale {
@@ -45,6 +49,8 @@ impl Scale {
             fanout_bytes: 10_000_000,
             fanout_viewers: &[1, 10, 100],
             fanout_stalled_with: 10,
+            upgrade_sessions: 10,
+            upgrade_lines: 100_000,
         }
     }
 
@@ -59,6 +65,8 @@ impl Scale {
             // One count (no comparison rows), but several viewers joining at once.
             fanout_viewers: &[2],
             fanout_stalled_with: 2,
+            upgrade_sessions: 2,
+            upgrade_lines: 1_000,
         }
     }
 }
@@ -115,5 +123,6 @@ pub fn registry() -> Vec<Box<dyn Scenario>> {
         Box::new(attach::Attach),
         Box::new(blocks::Blocks),
         Box::new(fanout::Fanout),
+        Box::new(upgrade::Upgrade),
     ]
 }

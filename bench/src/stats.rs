@@ -39,6 +39,23 @@ impl Stats {
         }
     }
 
+    /// No figure: the multiplexer cannot do it (the table shows "—", the
+    /// JSON nulls).
+    pub fn none() -> Stats {
+        Stats {
+            median: f64::NAN,
+            min: f64::NAN,
+            max: f64::NAN,
+            p99: f64::NAN,
+            samples: Vec::new(),
+        }
+    }
+
+    /// Whether this is [`Stats::none`].
+    pub fn is_none(&self) -> bool {
+        self.samples.is_empty()
+    }
+
     /// The 90th percentile (nearest rank) of the samples kept.
     pub fn p90(&self) -> f64 {
         let mut sorted = self.samples.clone();
@@ -68,5 +85,6 @@ mod tests {
         assert_eq!(s.median, 2.5);
         let s = Stats::of((1..=200).map(f64::from).collect());
         assert_eq!(s.p99, 198.0);
+        assert!(!s.is_none() && Stats::none().is_none());
     }
 }

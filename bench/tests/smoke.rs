@@ -49,7 +49,10 @@ fn every_scenario_runs_on_tiny_inputs() {
             .unwrap_or_else(|e| panic!("scenario {} failed: {e:#}", scenario.name()));
         assert!(!results.is_empty(), "{} measured nothing", scenario.name());
         for m in &results {
-            for (who, s) in [("wrapd", &m.wrapd), ("tmux", &m.tmux)] {
+            // (tmux has no figure where it cannot do the thing: `upgrade`.)
+            let tmux = Some(&m.tmux).filter(|s| !s.is_none());
+            for (who, s) in [("wrapd", Some(&m.wrapd)), ("tmux", tmux)] {
+                let Some(s) = s else { continue };
                 assert!(
                     s.median.is_finite() && s.min <= s.median && s.median <= s.max,
                     "{} / {}: {who}'s figures make no sense: {s:?}",

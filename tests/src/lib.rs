@@ -11,10 +11,12 @@
 //! - [`browser::Browser`]: headless chromium, driven through DevTools.
 //! - [`relay::Relay`]: a TCP relay standing for a network that can drop.
 //! - [`ssh::Sshd`]: a real sshd on a loopback port, and an ssh client set up for it.
+//! - [`upgrade`]: `wrapd-muxd upgrade` and binaries to upgrade to.
 
 pub mod browser;
 pub mod relay;
 pub mod ssh;
+pub mod upgrade;
 
 use std::ffi::OsString;
 use std::fs;

@@ -6,7 +6,8 @@ use std::fs;
 
 use wrapd_e2e::browser::Browser;
 use wrapd_e2e::relay::Relay;
-use wrapd_e2e::{Daemon, Outer, TestEnv, bin, require, wait_until};
+use wrapd_e2e::upgrade::{exe_of, new_binary, shares, upgrade_ok};
+use wrapd_e2e::{COUNTER, Daemon, Outer, TestEnv, bin, counted, require, wait_until};
 
 fn prompt_ready(s: &str) -> bool {
     s.lines().any(|l| l == "$" || l.starts_with("$ "))
@@ -19,16 +20,20 @@ fn free_port() -> u16 {
 
 /// The owner's environment: a daemon with a share port and a web door.
 fn owner_env() -> TestEnv {
+    owner_env_at(&format!("127.0.0.1:{}", free_port()))
+}
+
+/// The same with the web door at `web_listen`.
+fn owner_env_at(web_listen: &str) -> TestEnv {
     let env = TestEnv::new();
     let config = env.dir.path().join("config/wrapd");
     fs::create_dir_all(&config).unwrap();
     fs::write(
         config.join("config.toml"),
         format!(
-            "[share]\nlisten = \"127.0.0.1:{}\"\nweb_listen = \"127.0.0.1:{}\"\n\
+            "[share]\nlisten = \"127.0.0.1:{}\"\nweb_listen = \"{web_listen}\"\n\
              [identity]\nname = \"Olive Owner\"\nemail = \"olive@example.org\"\n",
             free_port(),
-            free_port()
         ),
     )
     .unwrap();
@@ -434,4 +439,62 @@ fn a_full_200x50_screen_after_a_page_load() {
         .expect("the page marks its first screen");
     eprintln!("page load to the first full 200x50 screen: {ms:.0} ms");
     b.screenshot(&bin("wrapd-muxd").with_file_name("web-200x50.png"));
+}
+
+/// An upgrade of the daemon: the page's stream breaks, and it reconnects
+/// through the listener the new binary took over (the door listens on a port
+/// the kernel chose: binding anew would give another) and resumes from its
+/// sequence number; the cookie it got when it joined still works, and no one
+/// joined again.
+#[test]
+fn a_browser_keeps_its_place_and_its_cookie_across_an_upgrade() {
+    if !require("sh") {
+        return;
+    }
+    let Some(mut b) = Browser::start() else {
+        return;
+    };
+    let owner = owner_env_at("127.0.0.1:0");
+    let daemon = Daemon::start(&owner);
+    owner.ok(&["new", "-d", "-s", "counter", "--", "sh", "-c", COUNTER]);
+    let link = web_link(&owner.ok(&["share", "-t", "counter", "--link", "viewer"]));
+    b.before_each_page(COUNT_SOCKETS);
+    join(&mut b, &link, "Uma Upgrade", "", &owner);
+    b.wait_until("the counter in the page", &line_starting("n "), || {
+        owner.log_tail()
+    });
+    let whoami =
+        "fetch('api/whoami').then(async (r) => `${r.status} ${(await r.json()).participant_id}`)";
+    let who = b.eval(whoami);
+    assert!(who.as_str().unwrap().starts_with("200 p"), "{who}");
+    let joined = shares(&owner);
+    assert!(
+        joined.iter().any(|l| l.contains("Uma Upgrade")),
+        "{joined:?}"
+    );
+
+    let new = new_binary(&owner);
+    upgrade_ok(&owner, &new);
+    assert_eq!(exe_of(daemon.pid()), new);
+    let counted_after = counted(&owner, "counter").last().copied().unwrap_or(0);
+    b.wait_until(
+        "the page live again, counting past where the owner saw the counter",
+        &format!(
+            "window.__sockets > 1 && document.getElementById('conn').dataset.state === 'live' \
+             && {LINES}.split('\\n').some((l) => /^n \\d+$/.test(l) && Number(l.slice(2)) > {counted_after})"
+        ),
+        || owner.log_tail(),
+    );
+    assert_eq!(
+        b.eval("document.getElementById('conn').dataset.resumed"),
+        "true",
+        "it resumed from its sequence number"
+    );
+    assert_eq!(b.eval("document.getElementById('final').hidden"), true);
+    assert_eq!(
+        b.eval(whoami),
+        who,
+        "the same cookie names the same participant"
+    );
+    assert_eq!(shares(&owner), joined, "nobody joined again");
 }

@@ -16,6 +16,7 @@ use std::os::unix::process::CommandExt;
 use std::process::{Child, Command, Stdio};
 
 use nix::sys::socket::{ControlMessageOwned, MsgFlags, recvmsg};
+use wrapd_e2e::upgrade::shares;
 use wrapd_e2e::{
     COUNTER, TestEnv, bin, count_past, counted, require, session_pids_and_sizes, stop_child,
     wait_until,
@@ -228,4 +229,101 @@ fn a_restart_through_the_descriptor_store_keeps_every_session() {
         || pids.iter().all(|&pid| !alive(pid)).then_some(()),
         || env.log_tail(),
     );
+}
+
+/// `curl ARGS` (a real HTTP client, as a browser's requests go); its output.
+fn curl(args: &[&str]) -> String {
+    let out = Command::new("curl")
+        .args(["-sS", "--max-time", "20"])
+        .args(args)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "curl {args:?}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+/// The web door comes back from the store at the same address (a port the
+/// kernel chose: binding anew would give another), and a browser's cookie
+/// still names its participant: nobody joins again.
+#[test]
+fn a_restart_through_the_descriptor_store_keeps_the_web_door_and_its_browsers() {
+    if !require("sh") || !require("curl") {
+        return;
+    }
+    let env = TestEnv::new();
+    let config = env.dir.path().join("config/wrapd");
+    fs::create_dir_all(&config).unwrap();
+    fs::write(
+        config.join("config.toml"),
+        "[share]\nlisten = \"127.0.0.1:0\"\nweb_listen = \"127.0.0.1:0\"\n",
+    )
+    .unwrap();
+    let mut manager = Manager::new(&env);
+    let mut first = manager.start(&env);
+    manager.wait_ready(&env);
+    env.ok(&["new", "-d", "-s", "counter", "--", "sh", "-c", COUNTER]);
+    let said = env.ok(&["share", "-t", "counter", "--link", "viewer"]);
+    let link = said
+        .split_whitespace()
+        .find(|w| w.starts_with("http://"))
+        .unwrap_or_else(|| panic!("no web link in: {said}"));
+    let (page, secret) = link.split_once('#').unwrap();
+    let jar = env.dir.path().join("cookies");
+    let jar = jar.to_str().unwrap();
+    let body = format!("{{\"secret\":\"{secret}\",\"name\":\"Cy Curl\"}}");
+    let enrolled = curl(&[
+        "-c",
+        jar,
+        "-H",
+        "Content-Type: application/json",
+        "--data",
+        &body,
+        &format!("{page}api/enroll"),
+    ]);
+    assert!(enrolled.contains("\"participant_id\""), "{enrolled}");
+    let whoami = || {
+        curl(&[
+            "-b",
+            jar,
+            "-w",
+            " %{http_code}",
+            &format!("{page}api/whoami"),
+        ])
+    };
+    let who = whoami();
+    assert!(who.ends_with(" 200") && who.contains("Cy Curl"), "{who}");
+    let before = session_pids_and_sizes(&env);
+    let joined = shares(&env);
+
+    nix::sys::signal::kill(
+        nix::unistd::Pid::from_raw(first.id() as i32),
+        nix::sys::signal::Signal::SIGTERM,
+    )
+    .unwrap();
+    assert!(first.wait().unwrap().success(), "{}", env.log_tail());
+    manager.poll();
+    let stored = manager.names();
+    for name in ["wrapd-state", "wrapd-share-port", "wrapd-web-door"] {
+        assert!(stored.iter().any(|n| n == name), "{name} not in {stored:?}");
+    }
+
+    let mut second = manager.start(&env);
+    manager.wait_ready(&env);
+    assert_eq!(session_pids_and_sizes(&env), before);
+    assert_eq!(
+        whoami(),
+        who,
+        "the same address, the same cookie, the same participant"
+    );
+    assert_eq!(shares(&env), joined, "nobody joined again");
+    assert!(
+        manager.names().is_empty(),
+        "still stored: {:?}",
+        manager.names()
+    );
+    stop_child(&mut second);
 }

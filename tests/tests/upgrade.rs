@@ -3,44 +3,15 @@
 //! cannot take over, nothing happens at all and `upgrade` says why.
 
 use std::fs;
-use std::os::unix::fs::PermissionsExt;
-use std::path::{Path, PathBuf};
-use std::process::Output;
 
+use wrapd_e2e::upgrade::{exe_of, new_binary, script, shares, upgrade, upgrade_ok};
 use wrapd_e2e::{
     COUNTER, Daemon, Outer, TestEnv, bin, count_past, counted, require, session_pids_and_sizes,
     session_rows, wait_until,
 };
 
-fn upgrade(env: &TestEnv, binary: &Path) -> Output {
-    env.command("wrapd-muxd")
-        .arg("upgrade")
-        .arg("--binary")
-        .arg(binary)
-        .output()
-        .unwrap()
-}
-
 fn last_count(env: &TestEnv) -> u64 {
     counted(env, "counter").last().copied().unwrap_or(0)
-}
-
-/// A copy of our wrapd-muxd at another path (so that the exec shows).
-fn new_binary(env: &TestEnv) -> PathBuf {
-    let path = env.dir.path().join("wrapd-muxd-new");
-    fs::copy(bin("wrapd-muxd"), &path).unwrap();
-    path
-}
-
-fn script(env: &TestEnv, name: &str, body: &[u8]) -> PathBuf {
-    let path = env.dir.path().join(name);
-    fs::write(&path, body).unwrap();
-    fs::set_permissions(&path, fs::Permissions::from_mode(0o755)).unwrap();
-    path
-}
-
-fn exe_of(pid: i32) -> PathBuf {
-    fs::read_link(format!("/proc/{pid}/exe")).unwrap()
 }
 
 #[test]
@@ -67,14 +38,7 @@ fn upgrade_keeps_every_session_its_program_and_its_output() {
     let vim_before = env.capture("vim");
     let new = new_binary(&env);
 
-    let out = upgrade(&env, &new);
-    let said = String::from_utf8_lossy(&out.stdout);
-    assert!(
-        out.status.success(),
-        "upgrade failed: {said}{}\n{}",
-        String::from_utf8_lossy(&out.stderr),
-        env.log_tail()
-    );
+    let said = upgrade_ok(&env, &new);
     assert!(
         said.contains(&format!("upgraded: pid {}", daemon.pid())),
         "{said}"
@@ -197,33 +161,6 @@ fn a_binary_that_cannot_take_over_changes_nothing() {
     );
 }
 
-/// What `share ls --json` says that an upgrade must not change: each share
-/// and its participants (not who is connected now, nor bytes and times).
-fn shares(env: &TestEnv) -> Vec<String> {
-    let list: serde_json::Value =
-        serde_json::from_str(&env.ok(&["share", "ls", "--json"])).unwrap();
-    let mut shown = Vec::new();
-    for s in list.as_array().unwrap() {
-        shown.push(format!(
-            "share {} of {} link {} start {}",
-            s["share_id"], s["session_name"], s["link_role"], s["start_row"]
-        ));
-        for p in s["participants"].as_array().unwrap() {
-            shown.push(format!(
-                "  {} {} {} {} removed={} asks={} colour {}",
-                p["id"],
-                p["name"],
-                p["email"],
-                p["role"],
-                p["removed"],
-                p["control_requested"],
-                p["color"]
-            ));
-        }
-    }
-    shown
-}
-
 #[test]
 fn a_collaborator_keeps_their_place_across_an_upgrade() {
     if !require("tmux") {
@@ -268,13 +205,7 @@ fn a_collaborator_keeps_their_place_across_an_upgrade() {
     let before = shares(&owner);
     assert!(before.iter().any(|l| l.contains("\"Bob\"")), "{before:?}");
 
-    let out = upgrade(&owner, &new_binary(&owner));
-    assert!(
-        out.status.success(),
-        "{}{}",
-        String::from_utf8_lossy(&out.stderr),
-        owner.log_tail()
-    );
+    upgrade_ok(&owner, &new_binary(&owner));
     assert_eq!(shares(&owner), before);
 
     // Bob comes back with the certificate he has: no new enrollment (that
@@ -313,5 +244,113 @@ fn sigusr2_hands_over_to_the_installed_binary() {
     );
     assert_eq!(session_pids_and_sizes(&env), before);
     assert_eq!(exe_of(daemon.pid()), bin("wrapd-muxd"));
+    count_past(&env, "counter", last_count(&env) + 20);
+}
+
+/// The highest number of [`COUNTER`] a client's screen shows.
+fn shown_count(screen: &str) -> u64 {
+    screen
+        .lines()
+        .filter_map(|l| l.trim().strip_prefix("n ")?.parse().ok())
+        .max()
+        .unwrap_or(0)
+}
+
+fn prompt_ready(s: &str) -> bool {
+    s.lines().any(|l| l == "$" || l.starts_with("$ "))
+}
+
+/// Two clients attached in tmux (one watching the counter, one at a bash
+/// prompt) go on after an upgrade without being attached again: the same
+/// client processes show the counter going on and the shell's echo of what
+/// is typed into them.
+#[test]
+fn attached_clients_resume_by_themselves_across_an_upgrade() {
+    if !require("tmux") || !require("bash") {
+        return;
+    }
+    let env = TestEnv::new();
+    let daemon = Daemon::start(&env);
+    env.ok(&["new", "-d", "-s", "counter", "--", "sh", "-c", COUNTER]);
+    env.ok(&["new", "-d", "-s", "shell", "--", "bash"]);
+    let outer = Outer::start(&env.shell_line(&["attach", "-t", "counter"]), 80, 24);
+    outer.open("shell", &env.shell_line(&["attach", "-t", "shell"]), 80, 24);
+    outer.wait_for("main", "the counter", &env, |s| shown_count(s) > 20);
+    outer.wait_for("shell", "the prompt", &env, prompt_ready);
+    let clients = [outer.client_pid("main"), outer.client_pid("shell")];
+    let before = session_pids_and_sizes(&env);
+
+    let new = new_binary(&env);
+    upgrade_ok(&env, &new);
+    assert_eq!(exe_of(daemon.pid()), new);
+    let after = last_count(&env);
+    outer.wait_for("main", "the counter going on", &env, |s| {
+        shown_count(s) > after + 20 && !s.contains("reconnecting")
+    });
+    outer.run("shell", "echo typed-after-$((6*7))");
+    outer.wait_for("shell", "the shell's answer", &env, |s| {
+        s.lines().any(|l| l == "typed-after-42") && !s.contains("reconnecting")
+    });
+    assert_eq!(
+        [outer.client_pid("main"), outer.client_pid("shell")],
+        clients,
+        "the same clients, never attached again"
+    );
+    assert_eq!(session_pids_and_sizes(&env), before);
+    count_past(&env, "counter", last_count(&env) + 20);
+}
+
+/// A new binary that accepts the probe but refuses the state after the exec
+/// (as one that finds a problem only then would): the previous binary, kept
+/// open, takes the state back, the sessions and an attached client go on,
+/// and `upgrade` says why; a later upgrade works.
+#[test]
+fn a_binary_that_refuses_after_the_exec_hands_everything_back() {
+    if !require("tmux") {
+        return;
+    }
+    let env = TestEnv::new();
+    let daemon = Daemon::start(&env);
+    env.ok(&["new", "-d", "-s", "counter", "--", "sh", "-c", COUNTER]);
+    let outer = Outer::start(&env.shell_line(&["attach", "-t", "counter"]), 80, 24);
+    outer.wait_for("main", "the counter", &env, |s| shown_count(s) > 20);
+    let client = outer.client_pid("main");
+    let before = session_pids_and_sizes(&env);
+    let exe = exe_of(daemon.pid());
+    let real = new_binary(&env);
+    // The probe is the real one; the image after the exec is told to refuse.
+    let refusing = script(
+        &env,
+        "refuses-after-exec",
+        format!(
+            "#!/bin/sh\n[ \"$1\" = handover-probe ] || \
+             export WRAPD_HANDOVER_TEST_REFUSE='refused on purpose'\nexec '{}' \"$@\"\n",
+            real.display()
+        )
+        .as_bytes(),
+    );
+
+    let out = upgrade(&env, &refusing);
+    let said = String::from_utf8_lossy(&out.stderr);
+    assert!(!out.status.success(), "taken: {said}\n{}", env.log_tail());
+    assert!(
+        said.contains("upgrade failed") && said.contains("refused on purpose"),
+        "{said}\n{}",
+        env.log_tail()
+    );
+    assert!(said.contains("nothing lost"), "{said}");
+    assert_eq!(exe_of(daemon.pid()), exe, "the previous binary runs");
+    assert_eq!(session_pids_and_sizes(&env), before);
+    let after = last_count(&env);
+    count_past(&env, "counter", after + 20);
+    outer.wait_for("main", "the counter going on at the client", &env, |s| {
+        shown_count(s) > after + 20 && !s.contains("reconnecting")
+    });
+    assert_eq!(outer.client_pid("main"), client);
+
+    // Nothing is left half-done: the next upgrade goes through.
+    upgrade_ok(&env, &real);
+    assert_eq!(exe_of(daemon.pid()), real);
+    assert_eq!(session_pids_and_sizes(&env), before);
     count_past(&env, "counter", last_count(&env) + 20);
 }

@@ -19,6 +19,7 @@ use crate::registry::Registry;
 use crate::session::{self, SessionHandle, Size};
 use crate::share::Shares;
 use crate::share::ca::DaemonCa;
+use crate::share::credentials::Credentials;
 use crate::share::port::SharePort;
 use crate::share::presence::{Clock, Owner};
 use crate::share::state::ShareLimits;
@@ -67,6 +68,9 @@ pub struct Daemon {
     /// Where browsers reach the web door (`http(s)://host:port`), while it
     /// listens: the web door sets it, share links are made from it.
     web_base: RwLock<Option<String>>,
+    /// The credentials the web door gave browsers (kept across a reload of
+    /// the door and an upgrade).
+    pub web_credentials: Arc<Credentials>,
     /// Counts reloads of the config, for whoever re-reads files it names.
     reloads: tokio::sync::watch::Sender<u64>,
     /// Upgrading in place: the descriptors passed on, the last hand-over.
@@ -133,6 +137,7 @@ impl Daemon {
             ca,
             share_port: SharePort::default(),
             web_base: RwLock::new(None),
+            web_credentials: Default::default(),
             reloads: tokio::sync::watch::channel(0).0,
             handover: Handovers::default(),
             registry: Arc::new(Registry::new(started_at_ms)),

@@ -7,6 +7,7 @@ pub mod latency;
 pub mod load;
 pub mod memory;
 pub mod throughput;
+pub mod upgrade;
 
 use std::process::Command;
 use std::time::{Duration, Instant};

@@ -14,8 +14,10 @@ use wrapd_proto::pb;
 use super::{AttachOptions, Outcome, ShareSide};
 use crate::connect::status_message;
 
-/// The first retry comes after this long; each next one after twice as long,
-/// up to [`MAX_BACKOFF`].
+/// The first try comes at once (a daemon being upgraded is back within
+/// milliseconds, and meanwhile its socket holds the connection in its
+/// backlog); after a failed try, the next comes after this long, each next
+/// one after twice as long, up to [`MAX_BACKOFF`].
 const FIRST_BACKOFF: Duration = Duration::from_millis(100);
 const MAX_BACKOFF: Duration = Duration::from_secs(5);
 /// Input typed while reconnecting that is kept to send once back (more is
@@ -44,11 +46,11 @@ pub(super) enum Failure {
 }
 
 impl Reconnecting {
-    /// The stream broke because of `why`: the first try comes soon.
+    /// The stream broke because of `why`: the first try comes at once.
     pub fn start(why: String) -> Reconnecting {
         Reconnecting {
             tries: 0,
-            next_at: Instant::now() + FIRST_BACKOFF,
+            next_at: Instant::now(),
             why,
             pending: Vec::new(),
             dropped_input: false,
@@ -81,7 +83,7 @@ impl Reconnecting {
         self.tries += 1;
         self.why = status_message(s);
         let backoff = FIRST_BACKOFF
-            .saturating_mul(1 << self.tries.min(10))
+            .saturating_mul(1 << (self.tries - 1).min(10))
             .min(MAX_BACKOFF);
         self.next_at = Instant::now() + backoff;
         Failure::Retry
@@ -162,6 +164,7 @@ mod tests {
         let opts = AttachOptions::default();
         let mut r = Reconnecting::start("the stream broke".into());
         assert_eq!(r.status(), "reconnecting… (the stream broke)");
+        assert!(r.due() <= Instant::now(), "the first try is at once");
         let mut last = Duration::ZERO;
         for _ in 0..20 {
             let before = Instant::now();

@@ -22,10 +22,12 @@ use super::take::{Incoming, check_format};
 use crate::daemon::Daemon;
 use crate::systemd::notify::Notifier;
 
-/// Names in the store: the state, each session's PTY master, the share port.
+/// Names in the store: the state, each session's PTY master, the share
+/// port, the web door.
 const STATE: &str = "wrapd-state";
 const PTY: &str = "wrapd-pty-";
 const SHARE_PORT: &str = "wrapd-share-port";
+const WEB_DOOR: &str = "wrapd-web-door";
 
 /// Put everything in systemd's store; true if done (the daemon must then
 /// leave at once, hanging nothing up), false if the sessions run on here.
@@ -45,8 +47,13 @@ pub async fn store(daemon: &Arc<Daemon>, notifier: &Notifier) -> bool {
     for s in &frozen.state.sessions {
         items.extend(s.pty_master.map(|fd| (format!("{PTY}{}", s.id), fd)));
     }
-    if let Some(fd) = frozen.state.listeners.as_ref().and_then(|l| l.share_port) {
-        items.push((SHARE_PORT.to_owned(), fd));
+    let listeners = frozen.state.listeners.clone().unwrap_or_default();
+    let named = [
+        (SHARE_PORT, listeners.share_port),
+        (WEB_DOOR, listeners.web_door),
+    ];
+    for (name, fd) in named {
+        items.extend(fd.map(|fd| (name.to_owned(), fd)));
     }
     if items.len() > max {
         tracing::error!(
@@ -98,11 +105,13 @@ pub fn incoming(stored: Vec<(String, OwnedFd)>) -> anyhow::Result<Option<Incomin
     listeners.unix_socket = None;
     listeners.lock = None;
     listeners.share_port = fds.remove(SHARE_PORT).map(IntoRawFd::into_raw_fd);
+    listeners.web_door = fds.remove(WEB_DOOR).map(IntoRawFd::into_raw_fd);
     state.fallback_exe = None;
     Ok(Some(Incoming {
         state,
         memfd,
         refused: None,
+        test_refusal: None,
         restart: Some(names),
     }))
 }

@@ -10,7 +10,7 @@ use prost::Message;
 use tokio::sync::oneshot;
 use wrapd_proto::state as hpb;
 
-use super::{FORMAT_VERSION, VERSION, begin::installed_binary, fds, monotonic_us, shares};
+use super::{FORMAT_VERSION, VERSION, begin::installed_binary, fds, monotonic_us, shares, web};
 use crate::daemon::Daemon;
 use crate::error::Error;
 
@@ -77,10 +77,12 @@ pub async fn freeze(daemon: &Arc<Daemon>, handover_id: String) -> Result<Frozen,
     let fallback = File::open("/proc/self/exe").ok().map(OwnedFd::from);
     let systemd = daemon.handover.systemd();
     let share_port = daemon.share_port.fd();
+    let web_door = daemon.handover.web_door_fd();
     let (shares, daily) = shares::save(&daemon.shares.lock());
     let mut keep: Vec<RawFd> = sessions.iter().filter_map(|s| s.pty_master).collect();
     keep.extend([unix, lock]);
     keep.extend(share_port);
+    keep.extend(web_door);
     keep.extend(fallback.as_ref().map(|f| f.as_raw_fd()));
     let state = hpb::Handover {
         format: FORMAT_VERSION,
@@ -95,6 +97,7 @@ pub async fn freeze(daemon: &Arc<Daemon>, handover_id: String) -> Result<Frozen,
             remove_socket_on_exit: remove_on_exit,
             lock: Some(lock),
             share_port,
+            web_door,
         }),
         sessions,
         shares,
@@ -104,6 +107,7 @@ pub async fn freeze(daemon: &Arc<Daemon>, handover_id: String) -> Result<Frozen,
         fdstore_max: systemd.fdstore_max as u32,
         daily,
         paused_at_us,
+        web_credentials: web::save(&daemon.web_credentials),
     };
     let encoded = state.encode_to_vec();
     let memfd = fds::state_memfd(&encoded).map_err(|e| format!("writing the state: {e}"))?;

@@ -23,6 +23,7 @@
 //! - `fds`: the memfd, close-on-exec, and the exec itself.
 //! - `probe`: running the probe, and being it.
 //! - `shares`: the shares and participants to and from the state.
+//! - `web`: the web door's credentials to and from the state.
 //!
 //! [`Handovers`] is the daemon's part: the descriptors a hand-over passes on,
 //! whether one is under way, and how the last one went.
@@ -35,8 +36,9 @@ pub mod freeze;
 pub mod probe;
 pub mod shares;
 pub mod take;
+pub mod web;
 
-use std::os::fd::{AsFd, OwnedFd, RawFd};
+use std::os::fd::{AsFd, BorrowedFd, OwnedFd, RawFd};
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Mutex, MutexGuard, PoisonError};
@@ -44,13 +46,19 @@ use std::sync::{Mutex, MutexGuard, PoisonError};
 use wrapd_proto::pb;
 
 /// The format this daemon writes, and the newest it reads (see the rule in
-/// `proto/wrapd/state/v1/handover.proto`).
-pub const FORMAT_VERSION: u32 = 1;
+/// `proto/wrapd/state/v1/handover.proto`). 1: sessions, shares, listeners;
+/// 2: also the web door (its listener, browsers' credentials).
+pub const FORMAT_VERSION: u32 = 2;
 /// The state's memfd, by number.
 pub const ENV_STATE_FD: &str = "WRAPD_HANDOVER_FD";
 /// Set when the new image refused the state and executed the previous
 /// binary: why (that one reports it, and does not fall back again).
 pub const ENV_REFUSED: &str = "WRAPD_HANDOVER_REFUSED";
+/// For tests of the way back: set in the new image's environment (not the
+/// probe's), it refuses the state after the exec with this reason, as one
+/// that finds a problem only then would. The previous binary, which takes
+/// the state back, never sees it.
+pub const ENV_TEST_REFUSE: &str = "WRAPD_HANDOVER_TEST_REFUSE";
 /// This daemon's version, as `--version` and the probe say it.
 pub const VERSION: &str = env!("CARGO_PKG_VERSION");
 
@@ -95,6 +103,10 @@ pub struct Handovers {
     unix: Mutex<Option<UnixFds>>,
     /// The share port's listener, handed over and not yet listening again.
     share_port: Mutex<Option<OwnedFd>>,
+    /// The web door's listener: a copy of it while it listens (for the next
+    /// hand-over to pass on), or the one a hand-over brought, until the door
+    /// takes it.
+    web_door: Mutex<Option<OwnedFd>>,
     /// `$NOTIFY_SOCKET` and `$FDSTORE` as systemd set them (they leave the
     /// environment at start, so that sessions do not inherit them).
     systemd: Mutex<Systemd>,
@@ -140,6 +152,37 @@ impl Handovers {
 
     fn put_share_port(&self, fd: OwnedFd) {
         *lock(&self.share_port) = Some(fd);
+    }
+
+    /// The web door's listener, if a hand-over brought one.
+    pub fn take_web_door(&self) -> Option<OwnedFd> {
+        lock(&self.web_door).take()
+    }
+
+    /// The web door listens on `listener` now (`None`: it closed): a copy
+    /// is kept for the next hand-over.
+    pub fn keep_web_door(&self, listener: Option<BorrowedFd<'_>>) {
+        let copy = listener.and_then(|fd| {
+            fd.try_clone_to_owned()
+                .inspect_err(|e| {
+                    tracing::warn!(
+                        "`wrapd-muxd upgrade` will not pass the web door on (browsers will \
+                         wait for it to open again): {e}"
+                    )
+                })
+                .ok()
+        });
+        *lock(&self.web_door) = copy;
+    }
+
+    fn put_web_door(&self, fd: OwnedFd) {
+        *lock(&self.web_door) = Some(fd);
+    }
+
+    /// The web door's listener, by number, for the state.
+    fn web_door_fd(&self) -> Option<RawFd> {
+        use std::os::fd::AsRawFd;
+        lock(&self.web_door).as_ref().map(|fd| fd.as_raw_fd())
     }
 
     pub fn last(&self) -> Option<pb::LastHandover> {

@@ -11,9 +11,13 @@ use prost::Message;
 use wrapd_proto::pb;
 use wrapd_proto::state as hpb;
 
-use super::{ENV_REFUSED, ENV_STATE_FD, FORMAT_VERSION, fds, monotonic_us, shares};
+use super::{
+    ENV_REFUSED, ENV_STATE_FD, ENV_TEST_REFUSE, FORMAT_VERSION, fds, monotonic_us, shares, web,
+};
 use crate::daemon::Daemon;
 use crate::session::{self, Restored};
+use crate::share::credentials::TokenHash;
+use crate::share::identity::PeerCert;
 use crate::share::state::Share;
 
 /// The state the previous image left in a memfd for this one.
@@ -23,6 +27,8 @@ pub struct Incoming {
     pub(super) memfd: OwnedFd,
     /// Set in the previous binary when a newer one refused the state: why.
     pub refused: Option<String>,
+    /// A refusal a test asked for ([`super::ENV_TEST_REFUSE`]).
+    pub(super) test_refusal: Option<String>,
     /// From systemd's descriptor store after a restart (not an exec): the
     /// Unix socket is systemd's to pass, and these names leave the store
     /// once taken.
@@ -47,10 +53,12 @@ pub unsafe fn read_env_state() -> anyhow::Result<Option<Incoming>> {
         return Ok(None);
     };
     let refused = std::env::var(ENV_REFUSED).ok();
+    let test_refusal = std::env::var(ENV_TEST_REFUSE).ok();
     // SAFETY: the caller promises no other thread runs.
     unsafe {
         std::env::remove_var(ENV_STATE_FD);
         std::env::remove_var(ENV_REFUSED);
+        std::env::remove_var(ENV_TEST_REFUSE);
     }
     let fd: RawFd = value
         .to_str()
@@ -68,6 +76,7 @@ pub unsafe fn read_env_state() -> anyhow::Result<Option<Incoming>> {
         state,
         memfd,
         refused,
+        test_refusal,
         restart: None,
     }))
 }
@@ -93,6 +102,7 @@ pub(super) fn check_format(state: &hpb::Handover) -> Result<(), String> {
 pub struct Checked {
     pub sessions: Vec<Restored>,
     pub shares: Vec<Share>,
+    pub web_credentials: Vec<(TokenHash, PeerCert)>,
     /// The rest (its sessions and shares taken out).
     pub state: hpb::Handover,
 }
@@ -105,9 +115,11 @@ pub fn check(mut state: hpb::Handover) -> Result<Checked, String> {
         .into_iter()
         .map(shares::restore)
         .collect::<Result<Vec<_>, _>>()?;
+    let web_credentials = web::restore(std::mem::take(&mut state.web_credentials))?;
     Ok(Checked {
         sessions,
         shares,
+        web_credentials,
         state,
     })
 }
@@ -155,6 +167,7 @@ fn check_fds(checked: &Checked, restart: bool) -> Result<(), String> {
         .into_iter()
         .flatten()
         .chain(l.share_port.map(|fd| ("the share port", Some(fd))))
+        .chain(l.web_door.map(|fd| ("the web door", Some(fd))))
         .map(|(what, fd)| (what.to_owned(), fd))
         .chain(
             checked
@@ -184,9 +197,11 @@ pub fn check_or_fall_back(mut incoming: Incoming) -> anyhow::Result<(Checked, In
         ..Default::default()
     };
     let restart = incoming.is_restart();
-    let why = match check(state).and_then(|c| check_fds(&c, restart).map(|()| c)) {
-        Ok(checked) => return Ok((checked, incoming)),
-        Err(why) => why,
+    let checked = check(state).and_then(|c| check_fds(&c, restart).map(|()| c));
+    let why = match (checked, incoming.test_refusal.take()) {
+        (Ok(checked), None) => return Ok((checked, incoming)),
+        (Ok(_), Some(why)) => format!("{why} ({ENV_TEST_REFUSE} is set)"),
+        (Err(why), _) => why,
     };
     let fallback = (!restart)
         .then_some(incoming.state.fallback_exe)
@@ -240,6 +255,7 @@ pub fn restore(daemon: &Arc<Daemon>, checked: Checked, incoming: Incoming, unsto
     let Checked {
         sessions,
         shares,
+        web_credentials,
         state,
     } = checked;
     let count = sessions.len() as u32;
@@ -282,6 +298,12 @@ pub fn restore(daemon: &Arc<Daemon>, checked: Checked, incoming: Incoming, unsto
         if let Err(e) = crate::share::port::ensure_open(daemon) {
             tracing::error!("the share port did not come back: {e}");
         }
+    }
+    daemon.web_credentials.restore(web_credentials);
+    if let Some(fd) = state.listeners.as_ref().and_then(|l| l.web_door) {
+        // SAFETY: checked open; passed to us alone, taken once, here. The
+        // web door takes it when it opens (`web::start`).
+        daemon.handover.put_web_door(unsafe { fds::take(fd) });
     }
     for name in incoming.restart.iter().flatten() {
         unstore(name);

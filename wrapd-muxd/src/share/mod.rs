@@ -8,6 +8,8 @@
 //! Layout:
 //! - `ca`: the daemon's CA, server and client certificates, team CAs.
 //! - `control`: a collaborator asks for control (either door).
+//! - `credentials`: browsers' credentials (kept hashed), each standing for a
+//!   certificate; handed over to a new binary with the rest of the state.
 //! - `enroll`: a secret becomes a participant and their credential (either door).
 //! - `identity`: what a certificate says about its holder.
 //! - `port`: the share port, opened when the first share starts.
@@ -29,6 +31,7 @@ pub mod audit_store;
 pub mod authz;
 pub mod ca;
 pub mod control;
+pub mod credentials;
 pub mod enroll;
 pub mod filter;
 pub mod identity;

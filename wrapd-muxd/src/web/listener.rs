@@ -7,6 +7,7 @@
 //! renewed certificate (ACME) takes over without a restart: [`WebCert`].
 
 use std::net::SocketAddr;
+use std::os::fd::OwnedFd;
 use std::path::Path;
 use std::sync::{Arc, PoisonError, RwLock};
 
@@ -50,6 +51,16 @@ impl WebListener {
 /// The web listener the config asks for: `None` if it asks for none, or why
 /// it cannot be had (in words for the owner). Must run inside a Tokio runtime.
 pub fn bind(share: &ShareConfig) -> Result<Option<WebListener>, String> {
+    open(share, None)
+}
+
+/// [`bind`], or with `inherited` (the listener the binary before this one
+/// passed on in an upgrade) as the socket instead of binding one: the same
+/// address, and connections waiting in its backlog are served.
+pub fn open(
+    share: &ShareConfig,
+    inherited: Option<OwnedFd>,
+) -> Result<Option<WebListener>, String> {
     let Some(addr) = share.web_listen else {
         return Ok(None);
     };
@@ -69,7 +80,11 @@ pub fn bind(share: &ShareConfig) -> Result<Option<WebListener>, String> {
     if cert.is_none() && !addr.ip().is_loopback() {
         return Err(plain_http_refused(addr));
     }
-    let listener = std::net::TcpListener::bind(addr)
+    let bound = match inherited {
+        Some(fd) => Ok(std::net::TcpListener::from(fd)),
+        None => std::net::TcpListener::bind(addr),
+    };
+    let listener = bound
         .and_then(|l| l.set_nonblocking(true).map(|()| l))
         .and_then(TcpListener::from_std)
         .map_err(|e| {

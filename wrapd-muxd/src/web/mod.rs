@@ -8,15 +8,12 @@
 //! - `routes`: the page, its assets and the API, with the headers every
 //!   response gets.
 //! - `assets`: the page's files, built in.
-//! - `credentials`: web credentials (kept hashed), each standing for a
-//!   certificate.
 //! - `stream`: the attach stream over a WebSocket (`collab::attach`).
 //! - `refusal`: the one place a core refusal becomes an HTTP response or a
 //!   WebSocket close code.
 //! - `rate`: enrollment attempts per address.
 
 mod assets;
-mod credentials;
 mod listener;
 mod rate;
 mod refusal;
@@ -28,6 +25,7 @@ pub use listener::{WebListener, bind};
 pub use routes::{COOKIE, CSP};
 
 use std::net::SocketAddr;
+use std::os::fd::AsFd;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -53,7 +51,9 @@ const HEADER_TIMEOUT: Duration = Duration::from_secs(10);
 /// Open the web door if the config asks for one: its server task. If it
 /// cannot open, the log says why and the daemon serves on without it.
 pub fn start(daemon: &Arc<Daemon>) -> Option<JoinHandle<()>> {
-    let listener = match bind(&daemon.config().share) {
+    // After an upgrade, the listener the binary before this one passed on.
+    let inherited = daemon.handover.take_web_door();
+    let listener = match listener::open(&daemon.config().share, inherited) {
         Ok(listener) => listener?,
         Err(why) => {
             tracing::error!("no web door: {why}");
@@ -63,6 +63,9 @@ pub fn start(daemon: &Arc<Daemon>) -> Option<JoinHandle<()>> {
     let public = public_base(&daemon.config().share, &listener);
     tracing::info!(url = %listener.base_url(), %public, "web door listening");
     daemon.set_web_base(Some(public));
+    daemon
+        .handover
+        .keep_web_door(Some(listener.listener.as_fd()));
     Some(tokio::spawn(serve(daemon.clone(), listener)))
 }
 
@@ -76,7 +79,7 @@ pub async fn serve(daemon: Arc<Daemon>, mut web: WebListener) {
     let make_router = {
         let (daemon, credentials, enrollments) = (
             daemon.clone(),
-            Arc::<credentials::Credentials>::default(),
+            daemon.web_credentials.clone(),
             Arc::<rate::RateLimit>::default(),
         );
         move |secure: bool| {
@@ -118,12 +121,14 @@ pub async fn serve(daemon: Arc<Daemon>, mut web: WebListener) {
                     Ok(Some(new)) => {
                         tracing::info!(old = %web.base_url(), new = %new.base_url(), "web door moved: browsers connected now stay; links made for the old address no longer reach this daemon");
                         daemon.set_web_base(Some(public_base(&share, &new)));
+                        daemon.handover.keep_web_door(Some(new.listener.as_fd()));
                         router = make_router(new.secure());
                         (web, in_effect) = (new, share.web_listen);
                     }
                     Ok(None) => {
                         tracing::info!(old = %web.base_url(), "web door closed (share.web_listen is unset): browsers connected now stay");
                         daemon.set_web_base(None);
+                        daemon.handover.keep_web_door(None);
                         return;
                     }
                     Err(why) => tracing::error!("share.web_* not applied, the web door stays at {}: {why}", web.base_url()),

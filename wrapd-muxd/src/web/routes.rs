@@ -29,12 +29,12 @@ use tonic::Status;
 use wrapd_proto::pb;
 
 use super::assets;
-use super::credentials::{Credentials, NewCredential};
 use super::rate::{REFILL, RateLimit};
 use super::refusal::Refused;
 use crate::daemon::Daemon;
 use crate::share::authz::{self, Access, Caller, Collab, Rpc};
 use crate::share::control;
+use crate::share::credentials::{Credentials, NewCredential};
 use crate::share::enroll::{self, Door, Issued, Joiner};
 use crate::share::tls::PeerIdentity;
 

@@ -4,9 +4,12 @@
 //! certificate would — serial, name, email, share, participant, role, expiry —
 //! so that `share::authz` checks a browser exactly as it checks a certificate.
 //!
-//! The table lives in memory: after a restart every credential is unknown and
-//! its holder must join again (their shares are gone too). Removal and
-//! stopping revoke credentials through their serials, in `revoked.json`.
+//! The daemon owns the table (the web door uses it, and keeps it across a
+//! reload that moves or re-opens the door). It lives in memory and crosses an
+//! upgrade with the rest of the state (`handover`), so a browser's cookie
+//! stays good; after a plain restart every credential is unknown and its
+//! holder must join again (their shares are gone too). Removal and stopping
+//! revoke credentials through their serials, in `revoked.json`.
 
 use std::collections::HashMap;
 use std::sync::{Mutex, PoisonError};
@@ -43,29 +46,45 @@ impl NewCredential {
     }
 }
 
+/// The SHA-256 of a credential's token: all the daemon keeps of it.
+pub type TokenHash = [u8; 32];
+
 /// Every credential given out, by the hash of its token.
 #[derive(Default)]
 pub struct Credentials {
-    by_hash: Mutex<HashMap<[u8; 32], PeerCert>>,
+    by_hash: Mutex<HashMap<TokenHash, PeerCert>>,
 }
 
-fn hash(token: &str) -> [u8; 32] {
+fn hash(token: &str) -> TokenHash {
     Sha256::digest(token.as_bytes()).into()
 }
 
 impl Credentials {
+    fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<TokenHash, PeerCert>> {
+        self.by_hash.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
     /// Remember `c` (its token only as a hash).
     pub fn keep(&self, c: &NewCredential) {
-        let mut map = self.by_hash.lock().unwrap_or_else(PoisonError::into_inner);
+        let mut map = self.lock();
         let now = SystemTime::now();
         map.retain(|_, h| h.not_after + KEEP_EXPIRED > now);
         map.insert(hash(&c.token), c.holder.clone());
     }
 
+    /// Every credential kept, by its token's hash (what a hand-over passes on).
+    pub fn all(&self) -> Vec<(TokenHash, PeerCert)> {
+        self.lock().iter().map(|(h, c)| (*h, c.clone())).collect()
+    }
+
+    /// Take back credentials kept by the image before this one.
+    pub fn restore(&self, kept: impl IntoIterator<Item = (TokenHash, PeerCert)>) {
+        self.lock().extend(kept);
+    }
+
     /// Who holds `token`, if it is one we gave out.
     pub fn holder(&self, token: &str) -> Option<PeerCert> {
-        let map = self.by_hash.lock().unwrap_or_else(PoisonError::into_inner);
-        map.get(&hash(token)).cloned()
+        self.lock().get(&hash(token)).cloned()
     }
 }
 
@@ -92,7 +111,14 @@ mod tests {
         assert!(store.holder(&new_secret()).is_none());
         assert!(store.holder("").is_none());
         // Kept under its hash.
-        let map = store.by_hash.lock().unwrap();
-        assert_eq!(map.keys().collect::<Vec<_>>(), [&hash(&c.token)]);
+        let all = store.all();
+        assert_eq!(
+            all.iter().map(|(h, _)| h).collect::<Vec<_>>(),
+            [&hash(&c.token)]
+        );
+        // Handed to another table, the same token finds the same holder.
+        let next = Credentials::default();
+        next.restore(all);
+        assert_eq!(next.holder(&c.token).unwrap().serial, h.serial);
     }
 }
