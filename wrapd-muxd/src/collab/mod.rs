@@ -22,7 +22,7 @@ pub mod shared_updates;
 pub mod slots;
 mod sync;
 
-pub use attach::{EventStream, Inbound, attach};
+pub use attach::{EventStream, Inbound, START_WITHIN, attach};
 pub use reads::{HistoryReads, ReadTurn};
 pub use shared_updates::SharedUpdates;
 pub use slots::AttachSlots;

@@ -209,16 +209,27 @@ function showLive(who) {
   keys.focus({ preventScroll: true });
 }
 
-function askToJoin(secret) {
+/**
+ * The join form, asking only what the link does not fix (`asks`: the
+ * daemon's answer to `api/link` — an invitation fixes the email).
+ */
+function askToJoin(secret, link) {
   $("status").hidden = true;
-  $("join-intro").textContent = "You were given a link to a shared terminal session. How should the others see you?";
+  const asks = new Set(link.asks);
+  $("name-label").hidden = !asks.has("name");
+  $("email-label").hidden = !asks.has("email");
+  const as = link.role === "editor" ? "an editor: you may type" : "a viewer";
+  $("join-intro").textContent = link.invitation
+    ? `You were invited to a shared terminal session, as ${as}.`
+    : `You were given a link to a shared terminal session, as ${as}.`;
+  if (asks.has("name")) $("join-intro").textContent += " How should the others see you?";
   $("join").hidden = false;
   $("join").addEventListener("submit", async (event) => {
     event.preventDefault();
     const body = JSON.stringify({
       secret,
-      name: $("name").value,
-      email: $("email").value,
+      name: asks.has("name") ? $("name").value : "",
+      email: asks.has("email") ? $("email").value : "",
     });
     say("Joining…");
     const [ok, , who] = await api("api/enroll", {
@@ -232,6 +243,17 @@ function askToJoin(secret) {
       say(who.message, true);
     }
   });
+}
+
+/** What joining with `secret` asks (or why it cannot join), then the form. */
+async function beforeJoining(secret) {
+  const [ok, , link] = await api("api/link", {
+    method: "POST",
+    headers: { "content-type": "application/json" },
+    body: JSON.stringify({ secret }),
+  });
+  if (ok) askToJoin(secret, link);
+  else say(link.message, true);
 }
 
 async function main() {
@@ -249,7 +271,7 @@ async function main() {
   if (ok) {
     showLive(who);
   } else if (secret) {
-    askToJoin(secret);
+    await beforeJoining(secret);
   } else if (status === 401) {
     say("Open the share link you were given (with its #… part) to join.", true);
   } else {
