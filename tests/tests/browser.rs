@@ -399,6 +399,75 @@ fn the_join_form_asks_only_what_the_link_does_not_fix() {
     b.screenshot(&bin("wrapd-muxd").with_file_name("web-join-invitation.png"));
 }
 
+/// How many of the older rows the page read (older.js) start with `text`.
+fn older_lines_starting(text: &str) -> String {
+    format!(
+        "[...document.querySelectorAll('#view .older .line')]\
+         .filter((l) => l.textContent.startsWith({text:?})).length"
+    )
+}
+
+#[test]
+fn the_page_reads_and_searches_history_beyond_the_rows_it_keeps() {
+    let Some(Shared {
+        mut b,
+        owner,
+        _daemon,
+        outer,
+        link,
+    }) = shared(100, 24, "viewer", &["tmux", "bash"])
+    else {
+        return;
+    };
+    // More history than the page keeps live (10,000 rows).
+    outer.run("main", "seq -f 'row-%05g' 1 15000");
+    outer.wait_for("main", "the last row", &owner, |s| {
+        s.lines().any(|l| l.starts_with("row-15000"))
+    });
+    join(&mut b, &link, "Vera Viewer", &owner);
+    b.wait_until("the last row", &line_starting("row-15000"), || {
+        owner.log_tail()
+    });
+    assert_eq!(
+        b.eval(&lines_starting("row-00001")),
+        0,
+        "held from the start"
+    );
+
+    // Scrolling back up reads older rows, a page at a time, to the first;
+    // the page holds at most 3,000 of them, with a gap line for the newer
+    // ones it let go of.
+    let back_to_the_first = "(async () => { const v = document.getElementById('view'); \
+         for (let k = 0; k < 300; k++) { \
+           if ([...document.querySelectorAll('#view .older .line')].some((l) => l.textContent.startsWith('row-00001'))) return true; \
+           v.scrollTop = 0; v.dispatchEvent(new Event('scroll')); \
+           await new Promise((r) => setTimeout(r, 100)); } return false; })()";
+    assert_eq!(b.eval(back_to_the_first), true, "the first row read back");
+    assert_eq!(b.eval(&older_lines_starting("row-00001")), 1);
+    let older = b.eval("document.querySelectorAll('#view .older .line:not(.gap)').length");
+    assert!(older.as_u64().unwrap() <= 3000, "{older}");
+    let all = b.eval("document.querySelectorAll('#view .line').length");
+    assert!(all.as_u64().unwrap() <= 10_000 + 24 + 3000 + 1, "{all}");
+    assert_eq!(
+        b.eval("!document.querySelector('#view .older .gap').hidden"),
+        true
+    );
+    b.screenshot(&bin("wrapd-muxd").with_file_name("web-older-rows.png"));
+
+    // Search finds a row the page does not hold (in the gap), reads it in
+    // and shows it.
+    assert_eq!(b.eval(&lines_starting("row-04000")), 0);
+    b.eval(
+        "document.getElementById('find-text').value = 'ROW-04000'; \
+         document.querySelector('#find button[value=previous]').click(); true",
+    );
+    b.wait_until(
+        "the match shown",
+        "document.querySelector('#view .older .line.found')?.textContent.startsWith('row-04000')",
+        || owner.log_tail(),
+    );
+}
+
 #[test]
 fn after_a_network_loss_the_page_reconnects_and_catches_up() {
     let Some(Shared {

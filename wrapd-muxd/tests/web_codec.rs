@@ -14,7 +14,7 @@ use std::process::Command;
 
 use prost::Message;
 use wrapd_muxd::web::asset;
-use wrapd_proto::pb::{self, attach_event, attach_request};
+use wrapd_proto::pb::{self, attach_event, attach_request, history_answer, history_read};
 use wrapd_proto::{attrs, color};
 
 fn node() -> bool {
@@ -63,6 +63,10 @@ console.log(toHex(encode("AttachRequest", { input: new TextEncoder().encode("é\
 console.log(toHex(encode("AttachRequest", { select: {} })));
 console.log(toHex(encode("AttachRequest", { select: { start_row: 5, start_col: 0, end_row: 6, end_col: 79 } })));
 console.log(enumValue("Role", "ROLE_EDITOR"));
+console.log(toHex(encode("AttachRequest", { read: { id: 1, rows: { start: 2 ** 40, end: 2 ** 40 + 500 } } })));
+console.log(toHex(encode("AttachRequest", { read: { id: 2, search: {
+  query: "row-0004", from: 123, backwards: true, case_sensitive: false,
+} } })));
 "#;
 
 fn events() -> Vec<pb::AttachEvent> {
@@ -173,6 +177,45 @@ fn events() -> Vec<pb::AttachEvent> {
         attach_event::Msg::Notice(pb::Notice {
             code: "PermissionDenied".into(),
             message: "you are a viewer".into(),
+        }),
+        // Answers to reads of the history on the stream (older.js).
+        attach_event::Msg::Read(pb::HistoryAnswer {
+            id: 7,
+            answer: Some(history_answer::Answer::Rows(pb::ReadRowsResponse {
+                rows: vec![pb::Row {
+                    index: (1 << 40) + 1,
+                    spans: vec![pb::Span {
+                        text: "row-00001".into(),
+                        ..Default::default()
+                    }],
+                    wrapped: false,
+                }],
+                history_start: 12,
+                screen_start: (1 << 40) + 9,
+            })),
+        }),
+        attach_event::Msg::Read(pb::HistoryAnswer {
+            id: 8,
+            answer: Some(history_answer::Answer::Search(pb::SearchRowsResponse {
+                found: Some(pb::SearchMatch {
+                    row: 0,
+                    col: 0,
+                    len: 3,
+                }),
+            })),
+        }),
+        attach_event::Msg::Read(pb::HistoryAnswer {
+            id: 9,
+            answer: Some(history_answer::Answer::Search(pb::SearchRowsResponse {
+                found: None,
+            })),
+        }),
+        attach_event::Msg::Read(pb::HistoryAnswer {
+            id: 10,
+            answer: Some(history_answer::Answer::Refused(pb::Notice {
+                code: "ResourceExhausted".into(),
+                message: "4 reads".into(),
+            })),
         }),
     ]
     .into_iter()
@@ -346,4 +389,49 @@ fn the_pages_codec_reads_and_writes_what_prost_does() {
         })
     );
     assert_eq!(requests[4], (pb::Role::Editor as i32).to_string());
+    let read = |id, read| {
+        attach_request::Msg::Read(pb::HistoryRead {
+            id,
+            read: Some(read),
+        })
+    };
+    assert_eq!(
+        req(5),
+        read(
+            1,
+            history_read::Read::Rows(pb::ReadRowsRequest {
+                target: String::new(),
+                start: 1 << 40,
+                end: (1 << 40) + 500,
+            })
+        )
+    );
+    assert_eq!(
+        req(6),
+        read(
+            2,
+            history_read::Read::Search(pb::SearchRowsRequest {
+                query: "row-0004".into(),
+                from: 123,
+                backwards: true,
+                ..Default::default()
+            })
+        )
+    );
+    // The answers as the page reads them (older.js's `Reads`).
+    let answer = |i: usize| -> serde_json::Value {
+        serde_json::from_str(lines[2 * (events.len() - 4 + i)]).unwrap()
+    };
+    let rows = answer(0);
+    assert_eq!(
+        (rows["msg"].as_str(), rows["read"]["answer"].as_str()),
+        (Some("read"), Some("rows"))
+    );
+    assert_eq!(rows["read"]["rows"]["rows"][0]["index"], (1u64 << 40) + 1);
+    assert_eq!(answer(1)["read"]["search"]["found"]["len"], 3);
+    assert_eq!(
+        answer(2)["read"]["search"]["found"],
+        serde_json::Value::Null
+    );
+    assert_eq!(answer(3)["read"]["refused"]["message"], "4 reads");
 }

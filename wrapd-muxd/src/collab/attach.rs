@@ -34,6 +34,7 @@ use wrapd_proto::version::{self, Speaker};
 
 use super::input::input_task;
 use super::presence::{self, Presence};
+use super::stream_reads::StreamReads;
 use super::sync::sync_task;
 use crate::convert::{self, new_session};
 use crate::daemon::Daemon;
@@ -206,6 +207,13 @@ pub async fn attach(
         tx.clone(),
         done.clone(),
     ));
+    let reads = StreamReads::new(
+        daemon.clone(),
+        attachment.handle().clone(),
+        collab.clone(),
+        tx.clone(),
+        done.clone(),
+    );
     tokio::spawn(sync_task(
         slot,
         attachment.clone(),
@@ -219,6 +227,7 @@ pub async fn attach(
     tokio::spawn(input_task(
         attachment,
         presence,
+        reads,
         start.read_only,
         writer,
         inbound,
