@@ -5,7 +5,9 @@
 //!   and prost reads back exactly what it wrote; what the page encodes (its
 //!   `AttachRequest`s) prost reads as meant;
 //! - its key encoder (`assets/keys.js`), with the cases of `wrapd-attach`'s
-//!   `keys.rs`: the same bytes for the same keys and modes.
+//!   `keys.rs`: the same bytes for the same keys and modes;
+//! - its stream (`assets/live.js`) against the daemon's close codes: after
+//!   4408 (no `start` in time) it opens another stream, after a refusal none.
 //!
 //! Needs `node` (Debian's `nodejs`; `.ci/run` installs it): skipped loudly
 //! without it, a failure when `CI=true`.
@@ -434,4 +436,57 @@ fn the_pages_codec_reads_and_writes_what_prost_does() {
         serde_json::Value::Null
     );
     assert_eq!(answer(3)["read"]["refused"]["message"], "4 reads");
+}
+
+/// `live.js` with a stand-in WebSocket the script opens and closes: how many
+/// sockets the page opened after each close, and its last state.
+const LIVE_SCRIPT: &str = r#"
+import { Live } from "./live.js";
+const sockets = [];
+globalThis.WebSocket = class {
+  static OPEN = 1;
+  static CLOSED = 3;
+  constructor() { this.readyState = 0; this.sent = 0; sockets.push(this); }
+  send() { this.sent += 1; }
+  close() {}
+};
+// Retries at once.
+globalThis.setTimeout = (f) => f();
+const states = [];
+const live = new Live("ws://h/s/1/ws", () => ({}), {
+  event() {},
+  state(name, message) { states.push([name, message ?? null]); },
+}, async () => null);
+live.connect();
+for (const [code, reason] of [[4408, "no `start` within 5 s"], [4403, "the owner removed you"]]) {
+  const s = sockets.at(-1);
+  s.readyState = 1;
+  s.onopen();
+  s.readyState = 3;
+  await s.onclose({ code, reason });
+  console.log(JSON.stringify([code, sockets.length, sockets[0].sent, states.at(-1)]));
+}
+"#;
+
+#[test]
+fn the_page_opens_another_stream_after_4408_and_none_after_a_refusal() {
+    if !node() {
+        return;
+    }
+    let dir = modules(&["live.js", "proto.js", "schema.js"], LIVE_SCRIPT);
+    let stdout = run(&dir, &[]);
+    let lines: Vec<serde_json::Value> = stdout
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    // 4408: a second socket, which sends its own `start`; said as reconnecting.
+    assert_eq!(
+        lines[0],
+        serde_json::json!([4408, 2, 1, ["reconnecting", null]])
+    );
+    // A refusal: no third socket, and the page says why, for good.
+    assert_eq!(
+        lines[1],
+        serde_json::json!([4403, 2, 1, ["final", "the owner removed you"]])
+    );
 }
