@@ -196,9 +196,9 @@ pub enum Command {
     },
     /// Print a shell completion script: `wrapd-attach completions bash`
     /// (the README says where each shell looks for them).
-    Completions(wrapd_muxd::cli_docs::CompletionsArgs),
+    Completions(wrapd_common::cli_docs::CompletionsArgs),
     /// Print the man page, or write all of them with --dir.
-    Man(wrapd_muxd::cli_docs::ManArgs),
+    Man(wrapd_common::cli_docs::ManArgs),
 }
 
 #[derive(Debug, Args, Default)]
@@ -279,7 +279,7 @@ mod tests {
     fn every_argument_has_a_description() {
         Cli::command().debug_assert();
         assert_eq!(
-            wrapd_muxd::cli_docs::undescribed_arguments(&Cli::command()),
+            wrapd_common::cli_docs::undescribed_arguments(&Cli::command()),
             Vec::<String>::new()
         );
     }

@@ -47,7 +47,7 @@ async fn try_channel(socket: &Path) -> Result<Channel> {
     if !socket.exists() {
         bail!("no socket there (the daemon is not running)");
     }
-    wrapd_muxd::quiet_socket::channel(socket)
+    wrapd_common::quiet_socket::channel(socket)
         .await
         .map_err(|e| anyhow!("{}", error_chain(&e)))
 }
@@ -86,7 +86,7 @@ pub async fn connect_or_start(socket: &Path) -> Result<Client> {
         crate::versions::handshake(&mut client, socket).await?;
         return Ok(client);
     }
-    let mut started = wrapd_muxd::background::start_daemon(&daemon_program(), socket)?;
+    let mut started = wrapd_common::background::start_daemon(&daemon_program(), socket)?;
     let deadline = Instant::now() + Duration::from_secs(10);
     loop {
         match try_connect(socket).await {

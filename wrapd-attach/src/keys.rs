@@ -8,7 +8,7 @@ use std::fmt;
 use crossterm::event::{
     KeyCode, KeyEvent, KeyEventKind, KeyModifiers, MouseButton, MouseEvent, MouseEventKind,
 };
-use wrapd_muxd::config::{Key, KeyName};
+use wrapd_common::config::{Key, KeyName};
 use wrapd_proto::pb;
 
 const ESC: u8 = 0x1b;

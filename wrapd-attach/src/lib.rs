@@ -33,8 +33,8 @@ use std::process::ExitCode;
 
 use anyhow::Result;
 use clap::CommandFactory;
-use wrapd_muxd::cli_docs;
-use wrapd_muxd::config::Config;
+use wrapd_common::cli_docs;
+use wrapd_common::config::Config;
 
 use attach::AttachOptions;
 use cli::{Cli, Command, NewArgs};

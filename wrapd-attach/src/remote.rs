@@ -6,7 +6,7 @@
 use std::str::FromStr;
 
 use anyhow::Result;
-use wrapd_muxd::bridge::GREETING;
+use wrapd_common::bridge::GREETING;
 
 use crate::connect::{self, Client};
 use crate::ssh::{Remote, SshHost, Tunnel};

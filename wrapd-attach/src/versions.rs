@@ -11,7 +11,7 @@ use std::path::{Path, PathBuf};
 use std::sync::Mutex;
 
 use anyhow::{Result, bail};
-use wrapd_muxd::executable::{self, OnDisk};
+use wrapd_common::executable::{self, OnDisk};
 use wrapd_proto::pb;
 use wrapd_proto::version::{self, Speaker};
 

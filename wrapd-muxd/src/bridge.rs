@@ -12,11 +12,8 @@ use std::time::{Duration, Instant};
 
 use tokio::io::AsyncWriteExt;
 use tokio::net::UnixStream;
-
-use crate::background::{self, StartError};
-
-/// The first line the bridge writes, once the daemon is connected.
-pub const GREETING: &[u8] = b"wrapd-bridge 1\n";
+use wrapd_common::background::{self, StartError};
+use wrapd_common::bridge::GREETING;
 
 /// How long a daemon we started may take to serve its socket.
 const START_LIMIT: Duration = Duration::from_secs(10);

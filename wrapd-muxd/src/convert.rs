@@ -3,6 +3,7 @@
 use std::path::PathBuf;
 
 use tonic::Status;
+use wrapd_common::color::Rgb;
 use wrapd_proto::pb;
 
 use crate::daemon::NewSession;
@@ -11,7 +12,7 @@ use crate::pty::ExitStatus;
 use crate::session::{EndReason, SessionInfo, Size, Update};
 use crate::term::{
     Attrs, Block, BlockEvent, BlockState, Color, Cursor, CursorShape, Line, Modes, MouseEncoding,
-    MouseTracking, Rgb, RowIndex, Style, TerminalLook,
+    MouseTracking, RowIndex, Style, TerminalLook,
 };
 
 pub fn color(c: Color) -> u32 {

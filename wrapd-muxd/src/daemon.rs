@@ -8,12 +8,12 @@ use std::path::PathBuf;
 use std::sync::{Arc, RwLock};
 
 use tokio_util::sync::CancellationToken;
+use wrapd_common::config::Config;
+use wrapd_common::paths;
 
 use crate::collab::{AttachSlots, HistoryReads, SharedUpdates};
-use crate::config::Config;
 use crate::error::{Error, Result};
 use crate::handover::Handovers;
-use crate::paths;
 use crate::pty;
 use crate::registry::Registry;
 use crate::session::{self, SessionHandle, Size};
@@ -24,6 +24,7 @@ use crate::share::presence::{Clock, Owner};
 use crate::share::state::ShareLimits;
 use crate::share::store::RevocationStore;
 use crate::shell::ShellIntegration;
+use crate::term::TermConfig;
 
 /// What the caller asks for when creating a session; unset fields get defaults.
 #[derive(Debug, Clone, Default)]
@@ -294,7 +295,7 @@ impl Daemon {
                     command,
                     shown_argv,
                     remain_on_exit: req.remain_on_exit,
-                    term: config.term(),
+                    term: TermConfig::from(&config.terminal),
                     on_end: self.session_end_hook(),
                 },
                 self.shutdown.child_token(),

@@ -20,32 +20,25 @@
 //! - `admission`: what peers may hold on a port strangers can reach.
 //! - `shell`: shell integration scripts and their injection into sessions.
 //! - `server`: the Unix socket, single-instance lock, serve and shut down.
-//! - `quiet_socket`: that socket's streams, which wake the runtime only for data.
 //! - `local_authority`: its HTTP/2 requests' authority made valid for any gRPC client.
 //! - `systemd`: readiness notices, socket activation, the unit files.
 //! - `bridge`: the socket on stdio, for clients that come through `ssh`.
-//! - `background`: starting the daemon detached (for clients and the bridge).
 //! - `reload`: what a reload (SIGHUP) moves or cannot apply.
-//! - `config`, `paths`, `error`; `human`: sizes and counts in messages.
-//! - `executable`: the daemon's executable, and whether an upgrade replaced it.
-//! - `cli_docs`: shell completions and man pages from either program's clap command.
+//! - `error`: the daemon's errors.
+//!
+//! What the client shares with the daemon (config, paths, the socket's
+//! streams, starting the daemon, human formatting, the executable on disk,
+//! completions and man pages) is the crate `wrapd-common`.
 
 pub mod admission;
-pub mod background;
 pub mod bridge;
-pub mod cli_docs;
 pub mod collab;
-pub mod config;
 pub mod convert;
 pub mod daemon;
 pub mod error;
-pub mod executable;
 pub mod handover;
-pub mod human;
 pub mod local_authority;
-pub mod paths;
 pub mod pty;
-pub mod quiet_socket;
 pub mod registry;
 pub mod reload;
 pub mod rpc;

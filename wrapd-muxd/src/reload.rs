@@ -10,7 +10,8 @@
 
 use std::sync::Arc;
 
-use crate::config::Config;
+use wrapd_common::config::Config;
+
 use crate::daemon::Daemon;
 
 /// Apply what changed from `old` to `new` (already the daemon's settings);

@@ -17,13 +17,13 @@ use futures_util::StreamExt;
 use tokio::net::{UnixListener, UnixStream};
 use tokio_stream::wrappers::UnixListenerStream;
 use tokio_util::sync::CancellationToken;
+use wrapd_common::config::Config;
+use wrapd_common::paths;
+use wrapd_common::quiet_socket::QuietUnixStream;
 
-use crate::config::Config;
 use crate::daemon::Daemon;
 use crate::handover::UnixFds;
 use crate::local_authority::LocalAuthority;
-use crate::paths;
-use crate::quiet_socket::QuietUnixStream;
 use crate::rpc::MuxService;
 use crate::rpc::share_admin::ShareAdminService;
 use crate::rpc::upgrade::UpgradeService;

@@ -15,7 +15,7 @@ use std::process::{Child, Command, Stdio};
 
 use share_common::*;
 use tonic::Code;
-use wrapd_muxd::config::{Config, MailSecurity};
+use wrapd_common::config::{Config, MailSecurity};
 use wrapd_proto::link::ShareLink;
 use wrapd_proto::pb;
 

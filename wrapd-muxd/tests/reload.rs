@@ -8,7 +8,7 @@ mod share_common;
 
 use share_common::*;
 use tonic::Code;
-use wrapd_muxd::config::Config;
+use wrapd_common::config::Config;
 use wrapd_proto::pb;
 use wrapd_proto::pb::attach_event::Msg as Event;
 

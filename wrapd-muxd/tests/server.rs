@@ -8,7 +8,7 @@ use tokio_stream::StreamExt;
 use tokio_util::sync::CancellationToken;
 use tonic::Code;
 use tonic::transport::{Channel, Endpoint};
-use wrapd_muxd::config::Config;
+use wrapd_common::config::Config;
 use wrapd_muxd::{Listener, server::BindError};
 use wrapd_proto::pb;
 use wrapd_proto::pb::attach_event::Msg as Event;

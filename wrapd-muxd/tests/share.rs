@@ -9,7 +9,7 @@ use std::time::Duration;
 use rcgen::{CertificateParams, DnType, Issuer, KeyPair, SanType};
 use share_common::*;
 use tonic::Code;
-use wrapd_muxd::config::Config;
+use wrapd_common::config::Config;
 use wrapd_proto::pb;
 use wrapd_proto::pb::attach_request::Msg as Req;
 use wrapd_proto::pb::update_access_request::Change;

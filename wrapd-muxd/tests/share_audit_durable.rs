@@ -8,7 +8,7 @@ mod share_common;
 use std::os::unix::fs::PermissionsExt;
 
 use share_common::*;
-use wrapd_muxd::config::Config;
+use wrapd_common::config::Config;
 use wrapd_proto::pb;
 
 async fn audit(d: &TestDaemon, target: &str) -> Result<Vec<pb::AuditEntry>, tonic::Status> {

@@ -10,7 +10,7 @@ use share_common::*;
 use tokio_stream::StreamExt;
 use tonic::Code;
 use tonic::transport::Channel;
-use wrapd_muxd::config::Config;
+use wrapd_common::config::Config;
 use wrapd_proto::pb;
 use wrapd_proto::pb::attach_request::Msg as Req;
 use wrapd_proto::pb::mux_client::MuxClient;
@@ -352,7 +352,7 @@ async fn a_storm_of_selections_is_coalesced_and_the_last_one_arrives() {
 #[tokio::test]
 async fn streams_end_when_the_certificate_expires() {
     let mut config = Config::default();
-    config.share.cert_validity = wrapd_muxd::config::HumanDuration(Duration::from_secs(3));
+    config.share.cert_validity = wrapd_common::config::HumanDuration(Duration::from_secs(3));
     let d = TestDaemon::start_with(config).await;
     let (_owner, _admin, l) = cat_shared_with_a_viewer_link(&d).await;
     let one = enroll(&d, &l, "One").await;

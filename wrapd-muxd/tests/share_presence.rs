@@ -8,7 +8,7 @@ mod share_common;
 use std::time::Duration;
 
 use share_common::*;
-use wrapd_muxd::config::{Config, HumanDuration};
+use wrapd_common::config::{Config, HumanDuration};
 use wrapd_proto::pb;
 
 fn activity_of(p: &pb::Presence, id: &str) -> Option<pb::Activity> {

@@ -11,7 +11,7 @@ use share_common::*;
 use tokio_stream::StreamExt;
 use tonic::Code;
 use tonic::transport::Channel;
-use wrapd_muxd::config::Config;
+use wrapd_common::config::Config;
 use wrapd_proto::pb;
 use wrapd_proto::pb::mux_client::MuxClient;
 use wrapd_proto::pb::update_access_request::Change;

@@ -7,7 +7,7 @@ mod web_common;
 
 use share_common::*;
 use web_common::*;
-use wrapd_muxd::config::Config;
+use wrapd_common::config::Config;
 use wrapd_proto::link::ShareLink;
 use wrapd_proto::pb;
 use wrapd_proto::pb::attach_event::Msg as Event;

@@ -14,7 +14,7 @@ use super::menu::{Item, ShareMenu, ShareOp};
 use super::presence::{self, Presence, Side};
 use super::range::TextRange;
 use super::scroll::{Bounds, Scroll, SearchPrompt};
-use wrapd_muxd::config::{Action as Binding, ClientConfig};
+use wrapd_common::config::{Action as Binding, ClientConfig};
 
 use crate::keys::{self, KeySpec};
 use crate::mirror::Mirror;

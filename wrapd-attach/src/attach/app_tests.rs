@@ -2,7 +2,7 @@
 //! scroll mode, blocks, sharing presence, as a user drives them.
 
 use super::*;
-use wrapd_muxd::config::Config;
+use wrapd_common::config::Config;
 
 fn press(app: &mut App, code: KeyCode, mods: KeyModifiers) -> Vec<Action> {
     app.on_event(Event::Key(KeyEvent::new(code, mods)))

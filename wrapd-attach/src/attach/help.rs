@@ -9,7 +9,7 @@ use ratatui::style::{Modifier, Style};
 use ratatui::text::Line;
 use ratatui::widgets::{Block, Borders, Clear, Paragraph};
 use unicode_width::{UnicodeWidthChar, UnicodeWidthStr};
-use wrapd_muxd::config::Action as Binding;
+use wrapd_common::config::Action as Binding;
 
 use crate::keys::KeySpec;
 
@@ -248,7 +248,7 @@ fn wrap(text: &str, width: usize) -> Vec<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use wrapd_muxd::config::Config;
+    use wrapd_common::config::Config;
 
     fn bindings(config: &str) -> (KeySpec, Vec<(KeySpec, Binding)>) {
         let client = Config::parse(config).unwrap().client;

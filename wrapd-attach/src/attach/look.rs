@@ -21,7 +21,7 @@ use std::os::fd::{AsFd, OwnedFd};
 use std::time::{Duration, Instant};
 
 use nix::poll::{PollFd, PollFlags, PollTimeout, poll};
-use wrapd_muxd::term::{Rgb, parse_color};
+use wrapd_common::color::{Rgb, parse_color};
 use wrapd_proto::pb;
 
 /// Palette entries asked for: the 16 named colours (the rest of the 256 are

@@ -243,7 +243,7 @@ fn fetch_rows(client: &Client, replies: &mpsc::Sender<Reply>, session: &str, ran
 pub async fn run(
     mut client: Client,
     opts: AttachOptions,
-    config: &wrapd_muxd::config::ClientConfig,
+    config: &wrapd_common::config::ClientConfig,
 ) -> Result<Outcome> {
     // Listen for SIGWINCH before reading the size: a resize that lands while we
     // attach (before crossterm's event stream exists) must not be lost.

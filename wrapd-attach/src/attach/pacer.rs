@@ -7,12 +7,8 @@
 //! first frame after a key is drawn at once. Keys come at human speed (or at
 //! a paste's, which is one key), so this cannot turn into a frame per chunk.
 
-use std::time::Duration;
-
 use tokio::time::Instant;
-
-/// Frames drawn per second at most while output streams in.
-pub const FRAME: Duration = Duration::from_millis(8);
+use wrapd_common::pace::FRAME;
 
 #[derive(Debug)]
 pub struct Pacer {
@@ -57,6 +53,8 @@ impl Pacer {
 
 #[cfg(test)]
 mod tests {
+    use std::time::Duration;
+
     use super::*;
 
     #[test]

@@ -7,12 +7,13 @@ use std::path::Path;
 use anyhow::Result;
 use serde_json::json;
 use tonic::transport::Channel;
-use wrapd_muxd::human;
 use wrapd_proto::pb;
 use wrapd_proto::pb::share_admin_client::ShareAdminClient;
 use wrapd_proto::pb::update_access_request::Change;
 
 use super::cli::{AccessArgs, ShareArgs, ShareCommand, StartArgs};
+use wrapd_common::human;
+
 use crate::commands::{iso8601, refused};
 use crate::connect;
 

@@ -8,13 +8,14 @@
 
 use anyhow::{Context, Result, anyhow, bail};
 use tonic::transport::Channel;
-use wrapd_muxd::config::{Config, IdentityConfig};
 use wrapd_proto::link::ShareLink;
 use wrapd_proto::pb;
 use wrapd_proto::pb::share_client::ShareClient;
 
 use super::store::{self, JoinedShare};
 use super::tls::{self, ClientIdentity, Target};
+use wrapd_common::config::{Config, IdentityConfig};
+
 use crate::attach::{self, AttachOptions, Outcome, ShareSide};
 use crate::connect;
 use crate::ssh::SshHost;

@@ -24,7 +24,7 @@ pub fn data_dir() -> PathBuf {
     if let Some(dir) = std::env::var_os("XDG_DATA_HOME").filter(|p| !p.is_empty()) {
         return Path::new(&dir).join("wrapd");
     }
-    wrapd_muxd::paths::home_dir().join(".local/share/wrapd")
+    wrapd_common::paths::home_dir().join(".local/share/wrapd")
 }
 
 /// One joined share's directory.

@@ -239,6 +239,30 @@ async fn connect_once(target: &Target, tls: TlsConnector) -> io::Result<Box<dyn 
     }
 }
 
+/// Whether the connection ended without a word from TLS (no alert): the
+/// daemon closed it.
+fn cut_short(e: &(dyn std::error::Error + 'static)) -> bool {
+    let mut cur = Some(e);
+    while let Some(err) = cur {
+        if let Some(io) = err.downcast_ref::<io::Error>() {
+            if rustls_error(io).is_some() {
+                return false;
+            }
+            if matches!(
+                io.kind(),
+                io::ErrorKind::UnexpectedEof
+                    | io::ErrorKind::ConnectionReset
+                    | io::ErrorKind::ConnectionAborted
+                    | io::ErrorKind::BrokenPipe
+            ) {
+                return true;
+            }
+        }
+        cur = err.source();
+    }
+    false
+}
+
 fn rustls_error(e: &io::Error) -> Option<&rustls::Error> {
     e.get_ref().and_then(|i| i.downcast_ref::<rustls::Error>())
 }
@@ -292,10 +316,39 @@ pub async fn channel(target: Target) -> Result<Channel> {
         }
     });
     // The URI only names the connection; the connector decides where it goes.
-    Endpoint::from_static("http://wrapd-muxd.invalid")
-        .connect_with_connector(connector)
-        .await
-        .map_err(|e| anyhow!("cannot connect to the share at {shown}: {}", innermost(&e)))
+    let endpoint = Endpoint::from_static("http://wrapd-muxd.invalid");
+    let mut attempt = 1;
+    loop {
+        match endpoint.connect_with_connector(connector.clone()).await {
+            Err(e) if attempt < HANDSHAKE_ATTEMPTS && cut_short(&e) => {
+                tracing::debug!("the daemon closed our connection as it opened ({e}); again");
+                tokio::time::sleep(backoff(attempt)).await;
+                attempt += 1;
+            }
+            r => {
+                return r.map_err(|e| {
+                    anyhow!("cannot connect to the share at {shown}: {}", innermost(&e))
+                });
+            }
+        }
+    }
+}
+
+/// Connections tried at most when the daemon closes them as they open: a
+/// daemon whose room for connections without a certificate is full closes
+/// the oldest to let a newer one in (so strangers cannot keep anyone out),
+/// and several people joining at once from one address (an office behind
+/// one NAT) push each other out that way. Anything else — a refused
+/// certificate, a wrong pin, no daemon listening — is final at once.
+const HANDSHAKE_ATTEMPTS: u32 = 6;
+
+/// The pause before attempt `attempt + 1`: 40, 80, 160, 320, 640 ms, and up
+/// to 40 more at random, so joiners that collided do not collide again.
+fn backoff(attempt: u32) -> Duration {
+    let jitter = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.subsec_nanos() % 40);
+    Duration::from_millis((20 << attempt) + u64::from(jitter))
 }
 
 /// The last cause of an error: our own message, without tonic's wrapping.
@@ -331,6 +384,29 @@ pub fn certificate_refused(status: &tonic::Status) -> Option<String> {
 mod tests {
     use super::*;
     use rcgen::{BasicConstraints, CertificateParams, IsCa, Issuer, KeyPair};
+
+    #[test]
+    fn a_connection_the_daemon_closed_is_tried_again_a_refusal_is_not() {
+        let closed = io::Error::new(io::ErrorKind::UnexpectedEof, "tls handshake eof");
+        assert!(cut_short(&closed));
+        let wrapped = anyhow::Error::new(io::Error::new(io::ErrorKind::BrokenPipe, "pipe"))
+            .context("connecting");
+        assert!(cut_short(wrapped.as_ref()));
+        let alert = io::Error::new(
+            io::ErrorKind::InvalidData,
+            rustls::Error::AlertReceived(rustls::AlertDescription::BadCertificate),
+        );
+        assert!(!cut_short(&alert));
+        let refused = io::Error::new(io::ErrorKind::ConnectionRefused, "no daemon");
+        assert!(!cut_short(&refused));
+    }
+
+    #[test]
+    fn retries_back_off_and_all_fit_in_a_few_seconds() {
+        let waits: Vec<Duration> = (1..HANDSHAKE_ATTEMPTS).map(backoff).collect();
+        assert!(waits.windows(2).all(|w| w[1] > w[0]), "{waits:?}");
+        assert!(waits.iter().sum::<Duration>() < Duration::from_secs(2));
+    }
 
     struct Pki {
         ca_der: CertificateDer<'static>,

@@ -14,7 +14,7 @@ use super::shared_updates::ViewKey;
 use super::slots::Slot;
 use crate::convert;
 use crate::daemon::Daemon;
-use crate::session::{Attachment, EndReason, SyncPoint};
+use crate::session::{Attachment, Cadence, EndReason, SyncPoint, Update};
 use crate::share::authz::Collab;
 use crate::share::filter::Window;
 use crate::term::RowIndex;
@@ -51,18 +51,22 @@ pub(super) async fn sync_task(
             history_rows,
         })
     });
-    let mut last_sent = None;
+    let mut cadence = Cadence::default();
+    // An update the actor sent at the commit that made it (the owner's
+    // clients wait for it there: see `SessionHandle::next_update`).
+    let mut ready = None;
     loop {
         let now = pulse.borrow_and_update().clone();
         if let Some(reason) = now.ended {
             send_ended(&tx, &reason).await;
             return;
         }
-        if point.is_none_or(|p| p.seq != now.seq) {
+        if ready.is_some() || point.is_none_or(|p| p.seq != now.seq) {
             let asked_at = Instant::now();
-            let send_at = attachment.pacer.send_at(last_sent, asked_at);
+            let send_at = cadence.send_at(&attachment.pacer, asked_at);
             if send_at > asked_at {
                 // Streaming output: the next update covers all of it.
+                ready = None;
                 tokio::select! {
                     biased;
                     _ = cut_off.cancelled() => break,
@@ -71,9 +75,10 @@ pub(super) async fn sync_task(
                 }
             }
             let build = || fetch(&attachment, point, history_rows, oldest, window);
-            let fetched = match &view {
-                Some(view) => view.update(point, now.seq, build).await,
-                None => build().await,
+            let fetched = match (ready.take(), &view) {
+                (Some(pushed), _) => Some(pushed),
+                (None, Some(view)) => view.update(point, now.seq, build).await,
+                (None, None) => build().await,
             };
             let Some((next, update)) = fetched else {
                 // The actor is gone: its last pulse says why.
@@ -103,19 +108,31 @@ pub(super) async fn sync_task(
             if !sent {
                 break;
             }
-            last_sent = Some(Instant::now());
+            cadence.sent(Instant::now());
         }
-        tokio::select! {
-            // The other tasks end when access does: say why before `done`.
-            biased;
-            _ = cut_off.cancelled() => break,
-            r = pulse.changed() => if r.is_err() {
-                // The actor is gone; its last pulse (if any) says why.
-                let reason = pulse.borrow().ended.clone().unwrap_or(EndReason::Killed);
-                send_ended(&tx, &reason).await;
-                return;
+        let waited = match (&view, point) {
+            // Alone at this point: wait at the actor, which answers with
+            // the update itself.
+            (None, Some(p)) => tokio::select! {
+                biased;
+                _ = cut_off.cancelled() => break,
+                _ = done.cancelled() => return,
+                next = fetch_next(&attachment, p, history_rows, oldest) => next.map(|u| ready = Some(u)),
             },
-            _ = done.cancelled() => return,
+            // Collaborators at one point share one update: wake, then ask.
+            _ => tokio::select! {
+                // The other tasks end when access does: say why before `done`.
+                biased;
+                _ = cut_off.cancelled() => break,
+                r = pulse.changed() => r.ok(),
+                _ = done.cancelled() => return,
+            },
+        };
+        if waited.is_none() {
+            // The actor is gone; its last pulse (if any) says why.
+            let reason = pulse.borrow().ended.clone().unwrap_or(EndReason::Killed);
+            send_ended(&tx, &reason).await;
+            return;
         }
     }
     if let Some(c) = &collab
@@ -137,11 +154,31 @@ async fn fetch(
     oldest: RowIndex,
     window: Option<Window>,
 ) -> Option<(SyncPoint, pb::ScreenUpdate)> {
-    let mut update = attachment
+    let update = attachment
         .handle()
         .update(point, history_rows, oldest)
         .await
         .ok()?;
+    Some(converted(update, window))
+}
+
+/// The update from `point` once the session changes past it (the owner's
+/// clients: no window); `None` if the session actor is gone.
+async fn fetch_next(
+    attachment: &Attachment,
+    point: SyncPoint,
+    history_rows: u32,
+    oldest: RowIndex,
+) -> Option<(SyncPoint, pb::ScreenUpdate)> {
+    let update = attachment
+        .handle()
+        .next_update(point, history_rows, oldest)
+        .await
+        .ok()?;
+    Some(converted(update, None))
+}
+
+fn converted(mut update: Update, window: Option<Window>) -> (SyncPoint, pb::ScreenUpdate) {
     let next = update.point();
     if let Some(w) = window {
         w.session_state(&mut update);
@@ -150,5 +187,5 @@ async fn fetch(
     if let Some(w) = window {
         w.update(&mut update);
     }
-    Some((next, update))
+    (next, update)
 }

@@ -5,10 +5,9 @@ use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
 use anyhow::{Context, bail};
+use wrapd_common::quiet_socket::channel;
 use wrapd_proto::pb;
 use wrapd_proto::pb::upgrade_client::UpgradeClient;
-
-use crate::quiet_socket::channel;
 
 /// How long the new image may take to answer after the exec.
 const ANSWER_LIMIT: Duration = Duration::from_secs(30);
@@ -54,7 +53,7 @@ pub async fn run(socket: &Path, binary: Option<PathBuf>) -> anyhow::Result<()> {
                 a.version,
                 a.sessions,
                 a.shares,
-                crate::human::bytes(a.state_bytes)
+                wrapd_common::human::bytes(a.state_bytes)
             );
         }
         Err(s) if s.code() == tonic::Code::FailedPrecondition => bail!(

@@ -146,7 +146,7 @@ impl Mux for MuxService {
             started_at_ms: self.daemon.started_at_ms,
             protocol: version::PROTOCOL,
             min_protocol: version::MIN_PROTOCOL,
-            executable: Some(crate::executable::running()),
+            executable: Some(wrapd_common::executable::running()),
         }))
     }
 

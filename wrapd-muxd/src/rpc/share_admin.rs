@@ -147,7 +147,7 @@ impl ShareAdminService {
                 if share.active_participants() >= limits.max_participants {
                     return Err(Status::resource_exhausted(format!(
                         "this share already has {}, its limit (share.max_participants)",
-                        crate::human::count(limits.max_participants as u64, "participant")
+                        wrapd_common::human::count(limits.max_participants as u64, "participant")
                     )));
                 }
                 let secret = new_secret();

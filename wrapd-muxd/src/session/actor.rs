@@ -18,7 +18,7 @@
 use std::time::Duration;
 
 use nix::sys::signal::Signal;
-use tokio::sync::{broadcast, mpsc, watch};
+use tokio::sync::{broadcast, mpsc, oneshot, watch};
 use tokio::time::Instant;
 use tokio_util::sync::CancellationToken;
 
@@ -29,7 +29,7 @@ use crate::term::{Block, BlockEvent, RowIndex, Term, TermConfig, TermEvent};
 
 use super::clients::Clients;
 use super::handle::{BlockInfo, BlockPage, Rows, SessionCmd, SessionHandle};
-use super::sync::{Clipboard, Pulse, SessionMeta, build_update};
+use super::sync::{Clipboard, Pulse, SessionMeta, SyncPoint, Update, build_update};
 use super::{ClientId, EndReason, SessionId, SessionInfo, Size, now_ms};
 
 mod frozen;
@@ -87,6 +87,17 @@ struct Session {
     pulse: watch::Sender<Pulse>,
     /// Blocks starting and finishing, for `WatchBlocks`.
     block_events: broadcast::Sender<BlockEvent>,
+    /// Clients waiting for the next change (see `SessionHandle::next_update`):
+    /// answered at the commit that makes it, with no round trip.
+    waiting: Vec<WaitingUpdate>,
+}
+
+/// An update asked for before there was anything new to send.
+struct WaitingUpdate {
+    since: Option<SyncPoint>,
+    history_rows: u32,
+    oldest: RowIndex,
+    reply: oneshot::Sender<Update>,
 }
 
 /// Start the program and its actor; the actor runs until the session ends.
@@ -121,6 +132,7 @@ pub fn spawn(spec: SessionSpec, shutdown: CancellationToken) -> Result<SessionHa
         reaped: false,
         pulse: watch::channel(Pulse::default()).0,
         block_events: broadcast::channel(BLOCK_EVENT_BUFFER).0,
+        waiting: Vec::new(),
     };
     tracing::info!(session = %id, pid = session.pty.pid, command = ?session.argv, "session started");
     session.start(output, on_end, shutdown)
@@ -319,11 +331,37 @@ impl Session {
         }
     }
 
-    /// Commit the terminal's changes (if any) and wake the clients.
+    /// Commit the terminal's changes (if any) and wake the clients: those
+    /// waiting for an update get it now.
     fn publish(&mut self) -> Option<u64> {
         let seq = self.term.commit()?;
+        for waiting in std::mem::take(&mut self.waiting) {
+            self.answer(waiting);
+        }
         self.pulse.send_modify(|p| p.seq = seq);
         Some(seq)
+    }
+
+    /// Send an update (see `sync::build_update`).
+    fn answer(&self, asked: WaitingUpdate) {
+        if asked.reply.is_closed() {
+            return;
+        }
+        let meta = SessionMeta {
+            name: &self.name,
+            clients: self.clients.len() as u32,
+            bell_count: self.bell_count,
+            clipboard: self.clipboard.as_ref(),
+            exited: self.exited,
+        };
+        let update = build_update(
+            &self.term,
+            &meta,
+            asked.since,
+            asked.history_rows,
+            asked.oldest,
+        );
+        let _ = asked.reply.send(update);
     }
 
     /// Resize the PTY and the terminal to what the clients want.
@@ -423,16 +461,23 @@ impl Session {
                 since,
                 history_rows,
                 oldest,
+                past,
                 reply,
             } => {
-                let meta = SessionMeta {
-                    name: &self.name,
-                    clients: self.clients.len() as u32,
-                    bell_count: self.bell_count,
-                    clipboard: self.clipboard.as_ref(),
-                    exited: self.exited,
+                let waiting = WaitingUpdate {
+                    since,
+                    history_rows,
+                    oldest,
+                    reply,
                 };
-                let _ = reply.send(build_update(&self.term, &meta, since, history_rows, oldest));
+                match past {
+                    Some(seq) if self.term.committed_seq() <= seq => {
+                        // Those that gave up waiting (their client left).
+                        self.waiting.retain(|w| !w.reply.is_closed());
+                        self.waiting.push(waiting);
+                    }
+                    _ => self.answer(waiting),
+                }
             }
             SessionCmd::Info { reply } => {
                 let _ = reply.send(self.info());

@@ -43,6 +43,8 @@ pub(super) enum SessionCmd {
         since: Option<SyncPoint>,
         history_rows: u32,
         oldest: RowIndex,
+        /// Answer only once the session is past this sequence number.
+        past: Option<u64>,
         reply: oneshot::Sender<Update>,
     },
     Info {
@@ -274,6 +276,27 @@ impl SessionHandle {
             since,
             history_rows,
             oldest,
+            past: None,
+            reply,
+        })
+        .await
+    }
+
+    /// [`update`](Self::update) from `since`, once there is a change past
+    /// it: the actor answers at the commit that makes it, so the update goes
+    /// out without a wake-up and a request between (an echo's path). An
+    /// error once the session ends.
+    pub async fn next_update(
+        &self,
+        since: SyncPoint,
+        history_rows: u32,
+        oldest: RowIndex,
+    ) -> Result<Update> {
+        self.call(|reply| SessionCmd::Update {
+            since: Some(since),
+            history_rows,
+            oldest,
+            past: Some(since.seq),
             reply,
         })
         .await

@@ -15,6 +15,7 @@ pub(crate) mod sync;
 
 pub use actor::{Restored, SessionSpec, restore, spawn};
 pub use handle::{Attachment, BlockInfo, BlockPage, SessionHandle};
+pub use pace::Cadence;
 pub use sync::{Pulse, SyncPoint, Update};
 
 use std::fmt;

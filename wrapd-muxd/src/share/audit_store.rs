@@ -24,7 +24,7 @@ use serde::{Deserialize, Serialize};
 use wrapd_proto::pb;
 
 use super::audit::{AuditLog, RECORDS_BUDGET, REPEATS_BUDGET};
-use crate::paths;
+use wrapd_common::paths;
 
 /// A file is written anew (and the old one kept as `.1`) past this size.
 pub const FILE_BUDGET: u64 = 2 * (RECORDS_BUDGET + REPEATS_BUDGET) as u64;

@@ -318,7 +318,7 @@ fn team_member(
                 );
                 return Err(Status::resource_exhausted(format!(
                     "this share already has {}, its limit",
-                    crate::human::count(limits.max_participants as u64, "participant")
+                    wrapd_common::human::count(limits.max_participants as u64, "participant")
                 )));
             }
             let p = share.add_participant(&cert.name, &cert.email, role, Via::Team);

@@ -19,9 +19,8 @@ use rcgen::{
 };
 use rustls_pki_types::{CertificateDer, CertificateSigningRequestDer, PrivateKeyDer};
 use sha2::{Digest, Sha256};
+use wrapd_common::paths;
 use wrapd_proto::link::SERVER_NAME;
-
-use crate::paths;
 
 use super::identity::CertIdentity;
 

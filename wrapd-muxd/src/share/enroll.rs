@@ -201,7 +201,7 @@ fn named<'s>(
         share.audit_repeat("", "limit", format!("{who} refused: the share is full"));
         return Err(Status::resource_exhausted(format!(
             "this share already has {}, its limit",
-            crate::human::count(limits.max_participants as u64, "participant")
+            wrapd_common::human::count(limits.max_participants as u64, "participant")
         )));
     }
     Ok((share, Named::Link(role)))

@@ -12,9 +12,9 @@ use lettre::message::header::ContentType;
 use lettre::transport::smtp::authentication::Credentials;
 use lettre::{AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor};
 
+use wrapd_common::config::{Config, MailConfig, MailSecurity};
 use wrapd_proto::pb;
 
-use crate::config::{Config, MailConfig, MailSecurity};
 use crate::share::Role;
 use crate::share::presence::Owner;
 

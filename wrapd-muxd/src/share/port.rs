@@ -26,9 +26,9 @@ use tokio::task::JoinHandle;
 use tokio_stream::wrappers::ReceiverStream;
 use tokio_util::sync::CancellationToken;
 use tonic::service::Routes;
+use wrapd_common::config::ShareConfig;
 
 use crate::admission::{Admission, Limits};
-use crate::config::ShareConfig;
 use crate::daemon::Daemon;
 use crate::rpc::MuxService;
 use crate::rpc::share::ShareService;

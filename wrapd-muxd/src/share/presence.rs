@@ -16,7 +16,7 @@ pub struct Owner {
 
 impl Owner {
     /// From `[identity]`, else the login name and host.
-    pub fn from_config(identity: &crate::config::IdentityConfig) -> Owner {
+    pub fn from_config(identity: &wrapd_common::config::IdentityConfig) -> Owner {
         let name = if identity.name.is_empty() {
             let login = identity.display_name();
             match std::fs::read_to_string("/proc/sys/kernel/hostname") {

@@ -474,7 +474,7 @@ impl Shares {
         if used.1.saturating_add(bytes) > limits.max_daily_bytes {
             let msg = format!(
                 "you have received {} from shared sessions today, the daily limit: try again tomorrow",
-                crate::human::bytes(limits.max_daily_bytes)
+                wrapd_common::human::bytes(limits.max_daily_bytes)
             );
             // Refused again at each attach or request: counted, not re-added.
             let share = st.share_mut(share_id).expect("found above");
@@ -487,7 +487,7 @@ impl Shares {
             let msg = format!(
                 "this shared session has sent its limit of {} to collaborators; \
                  the owner can share it again to reset it",
-                crate::human::bytes(limits.max_session_bytes)
+                wrapd_common::human::bytes(limits.max_session_bytes)
             );
             if !share.limit_reported {
                 share.limit_reported = true;

@@ -9,7 +9,7 @@ use super::ca::{Ca, CaError, write_private};
 
 /// `$XDG_CONFIG_HOME/wrapd/team`: where `team init` puts the CA by default.
 pub fn default_dir() -> PathBuf {
-    crate::paths::config_dir().join("team")
+    wrapd_common::paths::config_dir().join("team")
 }
 
 /// Make (or find) the team CA in `dir`; true if it was made now.
@@ -39,7 +39,7 @@ pub fn issue(dir: &Path, email: &str, name: &str) -> Result<MemberFiles, CaError
     let ca = Ca::load_or_create(dir, "wrapd team CA")?;
     let identity = ca.issue_member(name, email)?;
     let members = dir.join("members");
-    crate::paths::ensure_private_dir(&members).map_err(|source| CaError::Io {
+    wrapd_common::paths::ensure_private_dir(&members).map_err(|source| CaError::Io {
         path: members.clone(),
         source,
     })?;

@@ -29,7 +29,7 @@ use std::io::{self, Write};
 use std::os::unix::fs::OpenOptionsExt;
 use std::path::{Path, PathBuf};
 
-use crate::paths;
+use wrapd_common::paths;
 
 pub mod process;
 

@@ -5,7 +5,7 @@
 use std::io;
 use std::path::{Path, PathBuf};
 
-use crate::paths;
+use wrapd_common::paths;
 
 pub const SERVICE: &str = "wrapd-muxd.service";
 pub const SOCKET: &str = "wrapd-muxd.socket";

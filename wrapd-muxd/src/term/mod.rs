@@ -48,7 +48,7 @@ mod state;
 mod style;
 
 pub use blocks::{Block, BlockEvent, BlockId, BlockState, MAX_BLOCKS, Mark, unescape_command};
-pub use colors::{Rgb, TerminalLook, parse_color};
+pub use colors::TerminalLook;
 pub use persist::{PersistError, STATE_VERSION};
 pub use style::{Attrs, Color, Style};
 
@@ -56,6 +56,8 @@ use parser_tail::ParserTail;
 use state::State;
 
 use std::sync::Arc;
+
+use wrapd_common::config::TerminalConfig;
 
 /// Stable index of a row: see the module docs.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Default)]
@@ -70,11 +72,18 @@ pub struct TermConfig {
     pub scrollback_bytes: usize,
 }
 
+/// The defaults of `[terminal]` in config.toml.
 impl Default for TermConfig {
     fn default() -> Self {
+        TermConfig::from(&TerminalConfig::default())
+    }
+}
+
+impl From<&TerminalConfig> for TermConfig {
+    fn from(t: &TerminalConfig) -> Self {
         TermConfig {
-            scrollback_lines: 100_000,
-            scrollback_bytes: 64 << 20,
+            scrollback_lines: t.scrollback_lines,
+            scrollback_bytes: t.scrollback_bytes,
         }
     }
 }

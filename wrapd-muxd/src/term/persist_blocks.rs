@@ -3,11 +3,12 @@
 
 use std::collections::VecDeque;
 
+use wrapd_common::color::Rgb;
 use wrapd_proto::state as pb;
 
 use super::RowIndex;
 use super::blocks::{Block, BlockId, BlockState, Blocks, MAX_BLOCKS, Mark, OurMarks, Pending};
-use super::colors::{Colors, DYNAMIC_COLORS, Rgb, SPECIAL_COLORS, TerminalLook};
+use super::colors::{Colors, DYNAMIC_COLORS, SPECIAL_COLORS, TerminalLook};
 use super::persist::{Result, known, out_of_range, required};
 
 fn save_mark(m: Mark) -> pb::Mark {

@@ -307,7 +307,11 @@ impl State {
         let row = self.row_mut(y);
         let x = usize::from(x);
         row.cells[x].wide = false;
-        row.cells[x + 1] = Cell::blank(row.cells[x].style);
+        let style = row.cells[x].style;
+        // (The right half may be gone: a row the terminal narrowed.)
+        if let Some(right) = row.cells.get_mut(x + 1) {
+            *right = Cell::blank(style);
+        }
         self.advance_past(x + 1);
     }
 

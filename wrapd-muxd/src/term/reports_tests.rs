@@ -1,5 +1,7 @@
 //! Replies to queries, checked byte for byte.
 
+use wrapd_common::color::Rgb;
+
 use super::*;
 
 /// What a terminal of `cols`×`rows` answers after `input`.

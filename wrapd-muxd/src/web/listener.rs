@@ -18,8 +18,7 @@ use rustls_pki_types::pem::PemObject;
 use rustls_pki_types::{CertificateDer, PrivateKeyDer};
 use tokio::net::TcpListener;
 use tokio_rustls::TlsAcceptor;
-
-use crate::config::ShareConfig;
+use wrapd_common::config::ShareConfig;
 
 /// The web door's socket, and its TLS if it has any.
 pub struct WebListener {

@@ -41,8 +41,8 @@ use tokio::sync::Semaphore;
 use tokio::task::JoinHandle;
 use tokio_util::sync::CancellationToken;
 use tower::ServiceExt;
+use wrapd_common::config::ShareConfig;
 
-use crate::config::ShareConfig;
 use crate::daemon::Daemon;
 use limits::Counted;
 use routes::{ConnectionSlot, Peer, Web};

@@ -15,7 +15,7 @@ use tokio::io::{AsyncRead, AsyncWrite};
 use tokio_tungstenite::WebSocketStream;
 use tokio_tungstenite::tungstenite::client::IntoClientRequest;
 use tokio_tungstenite::tungstenite::{self, Message};
-use wrapd_muxd::config::Config;
+use wrapd_common::config::Config;
 use wrapd_proto::link::ShareLink;
 use wrapd_proto::pb;
 use wrapd_proto::pb::attach_event::Msg as Event;

@@ -158,6 +158,7 @@ pub fn restore(
         reaped: exited.is_some(),
         pulse: watch::channel(pulse).0,
         block_events: broadcast::channel(BLOCK_EVENT_BUFFER).0,
+        waiting: Vec::new(),
     };
     tracing::info!(session = %session.id, pid = session.pty.pid, "session taken over");
     session.start(output, on_end, shutdown)

@@ -28,7 +28,6 @@ pub use keyname::{BadKeyName, Key, KeyName};
 pub use mail::{MailConfig, MailSecurity};
 
 use crate::paths;
-use crate::term::TermConfig;
 
 /// The commented default config (`wrapd-muxd config default`).
 pub const DEFAULT_TOML: &str = include_str!("config/default.toml");
@@ -94,10 +93,9 @@ pub struct TerminalConfig {
 
 impl Default for TerminalConfig {
     fn default() -> Self {
-        let t = TermConfig::default();
         TerminalConfig {
-            scrollback_lines: t.scrollback_lines,
-            scrollback_bytes: t.scrollback_bytes,
+            scrollback_lines: 100_000,
+            scrollback_bytes: 64 << 20,
         }
     }
 }
@@ -401,13 +399,6 @@ impl Config {
         paths::socket_path_or(
             Some(self.daemon.socket.as_path()).filter(|p| !p.as_os_str().is_empty()),
         )
-    }
-
-    pub fn term(&self) -> TermConfig {
-        TermConfig {
-            scrollback_lines: self.terminal.scrollback_lines,
-            scrollback_bytes: self.terminal.scrollback_bytes,
-        }
     }
 }
 
