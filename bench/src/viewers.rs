@@ -20,12 +20,19 @@ use tokio::sync::mpsc;
 use tokio_stream::wrappers::ReceiverStream;
 use wrapd_attach::share::join::{JoinArgs, join_storing_in};
 use wrapd_common::config::Config;
+use wrapd_muxd::admission::Limits;
 use wrapd_proto::pb;
 use wrapd_proto::pb::attach_event::Msg as Event;
 use wrapd_proto::pb::attach_request::Msg as Req;
 
-/// Viewers enrolling and attaching at the same time.
-const JOINING_AT_ONCE: usize = 8;
+/// Viewers enrolling and attaching at the same time. All of them come from
+/// 127.0.0.1, and the share port holds at most a few connections without a
+/// certificate from one address (`admission::Limits::SHARE_PORT`): a newer
+/// one pushes an older one out, mid-handshake if need be ("tls handshake
+/// eof" at the viewer). A viewer joining holds up to two such connections at
+/// once (enrolling, then its certificate's until the handshake is done), so
+/// no more join at once than that fits.
+const JOINING_AT_ONCE: usize = Limits::SHARE_PORT.unauthenticated_per_source / 2;
 
 /// What one reading viewer has received so far.
 #[derive(Default)]

@@ -62,6 +62,9 @@ fn line_starting(text: &str) -> String {
     format!("{} > 0", lines_starting(text))
 }
 
+/// The page's participant id, as its credential says.
+const WHOAMI_ID: &str = "fetch('api/whoami').then((r) => r.json()).then((w) => w.participant_id)";
+
 /// Counts the WebSockets a page opens (`window.__sockets`).
 const COUNT_SOCKETS: &str = "window.__sockets = 0; const Native = window.WebSocket; \
      window.WebSocket = class extends Native { constructor(...a) { super(...a); window.__sockets += 1; } };";
@@ -85,8 +88,8 @@ fn text_of(b: &mut Browser, id: &str) -> String {
         .to_owned()
 }
 
-/// Join through the page's form as `name`.
-fn join(b: &mut Browser, link: &str, name: &str, email: &str, owner: &TestEnv) {
+/// Join through the page's form as `name` (a link asks nothing else).
+fn join(b: &mut Browser, link: &str, name: &str, owner: &TestEnv) {
     // From elsewhere: a link that differs only in its fragment would not
     // load the page again.
     b.open("about:blank");
@@ -102,7 +105,6 @@ fn join(b: &mut Browser, link: &str, name: &str, email: &str, owner: &TestEnv) {
     );
     b.eval(&format!(
         "document.getElementById('name').value = {name:?}; \
-         document.getElementById('email').value = {email:?}; \
          document.getElementById('join').requestSubmit(); true"
     ));
 }
@@ -173,7 +175,7 @@ fn a_browser_joins_sees_colours_asks_for_control_types_and_is_removed() {
     };
 
     b.before_each_page(COUNT_SOCKETS);
-    join(&mut b, &link, "Vera Viewer", "vera@example.org", &owner);
+    join(&mut b, &link, "Vera Viewer", &owner);
     b.wait_until(
         "the shell's prompt in the page",
         &line_starting("$"),
@@ -184,6 +186,8 @@ fn a_browser_joins_sees_colours_asks_for_control_types_and_is_removed() {
         b.eval("document.getElementById('conn').dataset.state"),
         "live"
     );
+    // The owner names her by her participant id (a link fixes no email).
+    let vera = b.eval(WHOAMI_ID).as_str().unwrap().to_owned();
 
     // Colour: the daemon's rows, drawn with the palette.
     outer.run("main", "printf 'x-\\033[31mred-text\\033[0m-y\\n'");
@@ -209,13 +213,7 @@ fn a_browser_joins_sees_colours_asks_for_control_types_and_is_removed() {
         },
         || owner.log_tail(),
     );
-    owner.ok(&[
-        "access",
-        "-t",
-        "main",
-        "--allow-control",
-        "vera@example.org",
-    ]);
+    owner.ok(&["access", "-t", "main", "--allow-control", &vera]);
     b.wait_until(
         "the page to say editor",
         "document.body.dataset.role === 'editor' && \
@@ -281,7 +279,7 @@ fn a_browser_joins_sees_colours_asks_for_control_types_and_is_removed() {
     b.screenshot(&bin("wrapd-muxd").with_file_name("web-shell.png"));
 
     // Edit revoked: a viewer again at once, whose keys the daemon refuses.
-    owner.ok(&["access", "-t", "main", "--revoke-edit", "vera@example.org"]);
+    owner.ok(&["access", "-t", "main", "--revoke-edit", &vera]);
     b.wait_until(
         "the page to say viewer",
         "document.body.dataset.role === 'viewer'",
@@ -290,7 +288,7 @@ fn a_browser_joins_sees_colours_asks_for_control_types_and_is_removed() {
     refused(&mut b, &owner, "echo revoked-but-typing");
 
     // Removed: the page says so, and does not try again.
-    owner.ok(&["access", "-t", "main", "--remove", "vera@example.org"]);
+    owner.ok(&["access", "-t", "main", "--remove", &vera]);
     b.wait_until(
         "the removal shown",
         "!document.getElementById('final').hidden",
@@ -324,19 +322,21 @@ fn stopping_the_share_ends_the_page_and_a_wrong_secret_is_refused() {
         return;
     };
 
-    // A wrong secret: the daemon's refusal, and no stream.
+    // A wrong secret: the daemon's refusal before any question, and no stream.
     let (base, _) = link.split_once('#').unwrap();
-    join(&mut b, &format!("{base}#not-the-secret"), "Mal", "", &owner);
+    b.open("about:blank");
+    b.open(&format!("{base}#not-the-secret"));
     b.wait_until(
         "the refusal",
         "document.getElementById('status').classList.contains('error')",
         || owner.log_tail(),
     );
     assert!(text_of(&mut b, "status").contains("not valid"));
+    assert_eq!(b.eval("document.getElementById('join').hidden"), true);
     assert_eq!(b.eval("document.getElementById('live').hidden"), true);
 
     b.before_each_page(COUNT_SOCKETS);
-    join(&mut b, &link, "Ed Editor", "", &owner);
+    join(&mut b, &link, "Ed Editor", &owner);
     b.wait_until("the prompt", &line_starting("$"), || owner.log_tail());
     owner.ok(&["share", "stop", "-t", "main"]);
     b.wait_until(
@@ -347,6 +347,130 @@ fn stopping_the_share_ends_the_page_and_a_wrong_secret_is_refused() {
     let why = text_of(&mut b, "final");
     assert!(why.contains("stopped"), "{why}");
     assert_eq!(b.eval("window.__sockets"), 1, "one stream, no retry");
+}
+
+/// Which of the join form's fields show: (name, email).
+fn form_asks(b: &mut Browser) -> (bool, bool) {
+    let shown = |b: &mut Browser, id: &str| {
+        b.eval(&format!("!document.getElementById({id:?}).hidden")) == true
+    };
+    (shown(b, "name-label"), shown(b, "email-label"))
+}
+
+#[test]
+fn the_join_form_asks_only_what_the_link_does_not_fix() {
+    let Some(Shared {
+        mut b,
+        owner,
+        _daemon,
+        outer: _outer,
+        link,
+    }) = shared(100, 24, "viewer", &["tmux", "bash"])
+    else {
+        return;
+    };
+    // Anyone with the link: a name (an email they typed would prove nothing).
+    b.open(&link);
+    b.wait_until(
+        "the join form",
+        "!document.getElementById('join').hidden",
+        || owner.log_tail(),
+    );
+    assert_eq!(form_asks(&mut b), (true, false));
+    assert!(text_of(&mut b, "join-intro").contains("as a viewer"));
+
+    // An invitation fixes the email: only a name, and it joins as the
+    // invited address.
+    let out = owner.ok(&["access", "-t", "main", "--invite", "ada@example.org:editor"]);
+    let invitation = web_link(&out);
+    b.open("about:blank");
+    b.open(&invitation);
+    b.wait_until(
+        "the invitation's form",
+        "document.getElementById('join-intro').textContent.includes('invited')",
+        || owner.log_tail(),
+    );
+    assert_eq!(form_asks(&mut b), (true, false));
+    assert!(text_of(&mut b, "join-intro").contains("as an editor"));
+    b.eval(
+        "document.getElementById('name').value = 'Ada'; \
+         document.getElementById('join').requestSubmit(); true",
+    );
+    b.wait_until("the prompt", &line_starting("$"), || owner.log_tail());
+    let who = b.eval(
+        "fetch('api/whoami').then((r) => r.json()).then((w) => `${w.name} ${w.email} ${w.role}`)",
+    );
+    assert_eq!(who, "Ada ada@example.org editor");
+    b.screenshot(&bin("wrapd-muxd").with_file_name("web-join-invitation.png"));
+}
+
+/// How many of the older rows the page read (older.js) start with `text`.
+fn older_lines_starting(text: &str) -> String {
+    format!(
+        "[...document.querySelectorAll('#view .older .line')]\
+         .filter((l) => l.textContent.startsWith({text:?})).length"
+    )
+}
+
+#[test]
+fn the_page_reads_and_searches_history_beyond_the_rows_it_keeps() {
+    let Some(Shared {
+        mut b,
+        owner,
+        _daemon,
+        outer,
+        link,
+    }) = shared(100, 24, "viewer", &["tmux", "bash"])
+    else {
+        return;
+    };
+    // More history than the page keeps live (10,000 rows).
+    outer.run("main", "seq -f 'row-%05g' 1 15000");
+    outer.wait_for("main", "the last row", &owner, |s| {
+        s.lines().any(|l| l.starts_with("row-15000"))
+    });
+    join(&mut b, &link, "Vera Viewer", &owner);
+    b.wait_until("the last row", &line_starting("row-15000"), || {
+        owner.log_tail()
+    });
+    assert_eq!(
+        b.eval(&lines_starting("row-00001")),
+        0,
+        "held from the start"
+    );
+
+    // Scrolling back up reads older rows, a page at a time, to the first;
+    // the page holds at most 3,000 of them, with a gap line for the newer
+    // ones it let go of.
+    let back_to_the_first = "(async () => { const v = document.getElementById('view'); \
+         for (let k = 0; k < 300; k++) { \
+           if ([...document.querySelectorAll('#view .older .line')].some((l) => l.textContent.startsWith('row-00001'))) return true; \
+           v.scrollTop = 0; v.dispatchEvent(new Event('scroll')); \
+           await new Promise((r) => setTimeout(r, 100)); } return false; })()";
+    assert_eq!(b.eval(back_to_the_first), true, "the first row read back");
+    assert_eq!(b.eval(&older_lines_starting("row-00001")), 1);
+    let older = b.eval("document.querySelectorAll('#view .older .line:not(.gap)').length");
+    assert!(older.as_u64().unwrap() <= 3000, "{older}");
+    let all = b.eval("document.querySelectorAll('#view .line').length");
+    assert!(all.as_u64().unwrap() <= 10_000 + 24 + 3000 + 1, "{all}");
+    assert_eq!(
+        b.eval("!document.querySelector('#view .older .gap').hidden"),
+        true
+    );
+    b.screenshot(&bin("wrapd-muxd").with_file_name("web-older-rows.png"));
+
+    // Search finds a row the page does not hold (in the gap), reads it in
+    // and shows it.
+    assert_eq!(b.eval(&lines_starting("row-04000")), 0);
+    b.eval(
+        "document.getElementById('find-text').value = 'ROW-04000'; \
+         document.querySelector('#find button[value=previous]').click(); true",
+    );
+    b.wait_until(
+        "the match shown",
+        "document.querySelector('#view .older .line.found')?.textContent.startsWith('row-04000')",
+        || owner.log_tail(),
+    );
 }
 
 #[test]
@@ -368,7 +492,7 @@ fn after_a_network_loss_the_page_reconnects_and_catches_up() {
     let relay = Relay::start(door.port());
     let link = format!("http://127.0.0.1:{}/{path}", relay.port);
 
-    join(&mut b, &link, "Nia Net", "", &owner);
+    join(&mut b, &link, "Nia Net", &owner);
     b.wait_until("the prompt", &line_starting("$"), || owner.log_tail());
     outer.run("main", "echo before-the-cut");
     b.wait_until("output", &line_starting("before-the-cut"), || {
@@ -428,7 +552,7 @@ fn a_full_200x50_screen_after_a_page_load() {
     let link = web_link(&shared);
     let full = "[...document.querySelectorAll('#view .line:not(.history)')]\
                 .filter((l) => l.textContent.length === 200).length === 50";
-    join(&mut b, &link, "Lou Load", "", &owner);
+    join(&mut b, &link, "Lou Load", &owner);
     b.wait_until("the full screen", full, || owner.log_tail());
     let (page, _) = link.split_once('#').unwrap();
     b.open(page);
@@ -459,7 +583,7 @@ fn a_browser_keeps_its_place_and_its_cookie_across_an_upgrade() {
     owner.ok(&["new", "-d", "-s", "counter", "--", "sh", "-c", COUNTER]);
     let link = web_link(&owner.ok(&["share", "-t", "counter", "--link", "viewer"]));
     b.before_each_page(COUNT_SOCKETS);
-    join(&mut b, &link, "Uma Upgrade", "", &owner);
+    join(&mut b, &link, "Uma Upgrade", &owner);
     b.wait_until("the counter in the page", &line_starting("n "), || {
         owner.log_tail()
     });

@@ -79,6 +79,7 @@ async fn the_page_and_its_assets_carry_a_strict_csp_and_no_inline_script() {
         "input.js",
         "keys.js",
         "live.js",
+        "older.js",
         "people.js",
         "rows.js",
     ] {

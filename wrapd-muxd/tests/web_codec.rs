@@ -5,7 +5,9 @@
 //!   and prost reads back exactly what it wrote; what the page encodes (its
 //!   `AttachRequest`s) prost reads as meant;
 //! - its key encoder (`assets/keys.js`), with the cases of `wrapd-attach`'s
-//!   `keys.rs`: the same bytes for the same keys and modes.
+//!   `keys.rs`: the same bytes for the same keys and modes;
+//! - its stream (`assets/live.js`) against the daemon's close codes: after
+//!   4408 (no `start` in time) it opens another stream, after a refusal none.
 //!
 //! Needs `node` (Debian's `nodejs`; `.ci/run` installs it): skipped loudly
 //! without it, a failure when `CI=true`.
@@ -14,7 +16,7 @@ use std::process::Command;
 
 use prost::Message;
 use wrapd_muxd::web::asset;
-use wrapd_proto::pb::{self, attach_event, attach_request};
+use wrapd_proto::pb::{self, attach_event, attach_request, history_answer, history_read};
 use wrapd_proto::{attrs, color};
 
 fn node() -> bool {
@@ -63,6 +65,10 @@ console.log(toHex(encode("AttachRequest", { input: new TextEncoder().encode("é\
 console.log(toHex(encode("AttachRequest", { select: {} })));
 console.log(toHex(encode("AttachRequest", { select: { start_row: 5, start_col: 0, end_row: 6, end_col: 79 } })));
 console.log(enumValue("Role", "ROLE_EDITOR"));
+console.log(toHex(encode("AttachRequest", { read: { id: 1, rows: { start: 2 ** 40, end: 2 ** 40 + 500 } } })));
+console.log(toHex(encode("AttachRequest", { read: { id: 2, search: {
+  query: "row-0004", from: 123, backwards: true, case_sensitive: false,
+} } })));
 "#;
 
 fn events() -> Vec<pb::AttachEvent> {
@@ -173,6 +179,45 @@ fn events() -> Vec<pb::AttachEvent> {
         attach_event::Msg::Notice(pb::Notice {
             code: "PermissionDenied".into(),
             message: "you are a viewer".into(),
+        }),
+        // Answers to reads of the history on the stream (older.js).
+        attach_event::Msg::Read(pb::HistoryAnswer {
+            id: 7,
+            answer: Some(history_answer::Answer::Rows(pb::ReadRowsResponse {
+                rows: vec![pb::Row {
+                    index: (1 << 40) + 1,
+                    spans: vec![pb::Span {
+                        text: "row-00001".into(),
+                        ..Default::default()
+                    }],
+                    wrapped: false,
+                }],
+                history_start: 12,
+                screen_start: (1 << 40) + 9,
+            })),
+        }),
+        attach_event::Msg::Read(pb::HistoryAnswer {
+            id: 8,
+            answer: Some(history_answer::Answer::Search(pb::SearchRowsResponse {
+                found: Some(pb::SearchMatch {
+                    row: 0,
+                    col: 0,
+                    len: 3,
+                }),
+            })),
+        }),
+        attach_event::Msg::Read(pb::HistoryAnswer {
+            id: 9,
+            answer: Some(history_answer::Answer::Search(pb::SearchRowsResponse {
+                found: None,
+            })),
+        }),
+        attach_event::Msg::Read(pb::HistoryAnswer {
+            id: 10,
+            answer: Some(history_answer::Answer::Refused(pb::Notice {
+                code: "ResourceExhausted".into(),
+                message: "4 reads".into(),
+            })),
         }),
     ]
     .into_iter()
@@ -346,4 +391,102 @@ fn the_pages_codec_reads_and_writes_what_prost_does() {
         })
     );
     assert_eq!(requests[4], (pb::Role::Editor as i32).to_string());
+    let read = |id, read| {
+        attach_request::Msg::Read(pb::HistoryRead {
+            id,
+            read: Some(read),
+        })
+    };
+    assert_eq!(
+        req(5),
+        read(
+            1,
+            history_read::Read::Rows(pb::ReadRowsRequest {
+                target: String::new(),
+                start: 1 << 40,
+                end: (1 << 40) + 500,
+            })
+        )
+    );
+    assert_eq!(
+        req(6),
+        read(
+            2,
+            history_read::Read::Search(pb::SearchRowsRequest {
+                query: "row-0004".into(),
+                from: 123,
+                backwards: true,
+                ..Default::default()
+            })
+        )
+    );
+    // The answers as the page reads them (older.js's `Reads`).
+    let answer = |i: usize| -> serde_json::Value {
+        serde_json::from_str(lines[2 * (events.len() - 4 + i)]).unwrap()
+    };
+    let rows = answer(0);
+    assert_eq!(
+        (rows["msg"].as_str(), rows["read"]["answer"].as_str()),
+        (Some("read"), Some("rows"))
+    );
+    assert_eq!(rows["read"]["rows"]["rows"][0]["index"], (1u64 << 40) + 1);
+    assert_eq!(answer(1)["read"]["search"]["found"]["len"], 3);
+    assert_eq!(
+        answer(2)["read"]["search"]["found"],
+        serde_json::Value::Null
+    );
+    assert_eq!(answer(3)["read"]["refused"]["message"], "4 reads");
+}
+
+/// `live.js` with a stand-in WebSocket the script opens and closes: how many
+/// sockets the page opened after each close, and its last state.
+const LIVE_SCRIPT: &str = r#"
+import { Live } from "./live.js";
+const sockets = [];
+globalThis.WebSocket = class {
+  static OPEN = 1;
+  static CLOSED = 3;
+  constructor() { this.readyState = 0; this.sent = 0; sockets.push(this); }
+  send() { this.sent += 1; }
+  close() {}
+};
+// Retries at once.
+globalThis.setTimeout = (f) => f();
+const states = [];
+const live = new Live("ws://h/s/1/ws", () => ({}), {
+  event() {},
+  state(name, message) { states.push([name, message ?? null]); },
+}, async () => null);
+live.connect();
+for (const [code, reason] of [[4408, "no `start` within 5 s"], [4403, "the owner removed you"]]) {
+  const s = sockets.at(-1);
+  s.readyState = 1;
+  s.onopen();
+  s.readyState = 3;
+  await s.onclose({ code, reason });
+  console.log(JSON.stringify([code, sockets.length, sockets[0].sent, states.at(-1)]));
+}
+"#;
+
+#[test]
+fn the_page_opens_another_stream_after_4408_and_none_after_a_refusal() {
+    if !node() {
+        return;
+    }
+    let dir = modules(&["live.js", "proto.js", "schema.js"], LIVE_SCRIPT);
+    let stdout = run(&dir, &[]);
+    let lines: Vec<serde_json::Value> = stdout
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    // 4408: a second socket, which sends its own `start`; said as reconnecting.
+    assert_eq!(
+        lines[0],
+        serde_json::json!([4408, 2, 1, ["reconnecting", null]])
+    );
+    // A refusal: no third socket, and the page says why, for good.
+    assert_eq!(
+        lines[1],
+        serde_json::json!([4403, 2, 1, ["final", "the owner removed you"]])
+    );
 }

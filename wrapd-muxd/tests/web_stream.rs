@@ -210,7 +210,9 @@ async fn a_resumed_stream_catches_up_exactly_after_a_dropped_connection() {
         Event::Update(u) => {
             resets += usize::from(u.reset);
             apply(&mut screen, u);
-            (shows(&screen, "three") && shows(&screen, "two")).then_some(())
+            // Each line twice: the terminal's echo, then `cat`'s.
+            let twice = |line| screen.values().filter(|l| l.trim_end() == line).count() == 2;
+            (twice("three") && twice("two")).then_some(())
         }
         _ => None,
     })
@@ -354,42 +356,5 @@ async fn a_malformed_or_huge_frame_ends_that_stream_and_the_daemon_serves_on() {
     let mut screen = BTreeMap::new();
     owner_types(&d, "s", "still-served\r").await;
     until_shown(&mut calm, &mut screen, "still-served").await;
-    d.stop().await;
-}
-
-/// Does the web door answer a request on a new connection?
-async fn answers(web: &Client) -> bool {
-    use tokio::io::{AsyncReadExt, AsyncWriteExt};
-    let mut conn = web.connect().await;
-    let req = format!("GET / HTTP/1.1\r\nHost: {}\r\n\r\n", web.host());
-    if conn.write_all(req.as_bytes()).await.is_err() {
-        return false;
-    }
-    let mut buf = [0u8; 64];
-    matches!(conn.read(&mut buf).await, Ok(n) if n > 0)
-}
-
-#[tokio::test]
-async fn websockets_count_among_the_doors_connections() {
-    let (d, web, link) = cat_shared_on_the_web(web_config()).await;
-    let (cookie, _) = web_enroll(&web, &link, "Ada").await;
-    assert!(answers(&web).await);
-    // Sockets that never attach still hold their connection's place.
-    let mut open = Vec::new();
-    for _ in 0..wrapd_muxd::web::MAX_CONNECTIONS {
-        open.push(web.socket(&link.share_id, Some(&cookie)).await);
-    }
-    wait_for("the door to be full", || async {
-        let full = !answers(&web).await;
-        (full.then_some(()), "it still answers".to_owned())
-    })
-    .await;
-    // One goes: its place is free again.
-    drop(open.pop());
-    wait_for("a free place", || async {
-        let free = answers(&web).await;
-        (free.then_some(()), "it does not answer".to_owned())
-    })
-    .await;
     d.stop().await;
 }

@@ -34,6 +34,7 @@ use wrapd_proto::version::{self, Speaker};
 
 use super::input::input_task;
 use super::presence::{self, Presence};
+use super::stream_reads::StreamReads;
 use super::sync::sync_task;
 use crate::convert::{self, new_session};
 use crate::daemon::Daemon;
@@ -55,6 +56,11 @@ pub(super) type Tx = mpsc::Sender<Result<pb::AttachEvent, Status>>;
 pub(super) const CUT_OFF_NOTICE: std::time::Duration = std::time::Duration::from_millis(500);
 /// Events buffered per client at most (each a whole update).
 const EVENT_BUFFER: usize = 2;
+/// A client sends `start` within this long of opening the stream, or the
+/// stream ends (DEADLINE_EXCEEDED): an open stream holds a connection (and,
+/// on the web door, a place among its connections) for as long as it lasts,
+/// and one that never starts must not hold it for ever.
+pub const START_WITHIN: std::time::Duration = std::time::Duration::from_secs(5);
 
 pub(super) fn event(msg: Event) -> Result<pb::AttachEvent, Status> {
     Ok(pb::AttachEvent { msg: Some(msg) })
@@ -71,7 +77,16 @@ pub async fn attach(
     // Refuse a stranger before waiting for anything from them: an
     // unauthenticated caller must not hold a stream open.
     authz::authorize(&daemon.shares, &daemon.registry, &caller, Rpc::Attach, "")?;
-    let start = match inbound.next().await.transpose()? {
+    let first = tokio::time::timeout(START_WITHIN, inbound.next())
+        .await
+        .map_err(|_| {
+            Status::deadline_exceeded(format!(
+                "no `start` within {} s of opening the attach stream: open it again and \
+                 send `start` first",
+                START_WITHIN.as_secs()
+            ))
+        })?;
+    let start = match first.transpose()? {
         Some(pb::AttachRequest {
             msg: Some(Req::Start(start)),
         }) => start,
@@ -192,6 +207,13 @@ pub async fn attach(
         tx.clone(),
         done.clone(),
     ));
+    let reads = StreamReads::new(
+        daemon.clone(),
+        attachment.handle().clone(),
+        collab.clone(),
+        tx.clone(),
+        done.clone(),
+    );
     tokio::spawn(sync_task(
         slot,
         attachment.clone(),
@@ -205,6 +227,7 @@ pub async fn attach(
     tokio::spawn(input_task(
         attachment,
         presence,
+        reads,
         start.read_only,
         writer,
         inbound,

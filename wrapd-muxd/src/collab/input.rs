@@ -12,22 +12,29 @@ use wrapd_proto::pb::attach_request::Msg as Req;
 
 use super::attach::{CUT_OFF_NOTICE, Inbound, Tx, event};
 use super::presence::Presence;
+use super::stream_reads::StreamReads;
 use crate::convert;
 use crate::error::{Error, status};
 use crate::session::{Attachment, Size};
 use crate::share::Role;
 
-fn notice(st: &Status) -> Result<pb::AttachEvent, Status> {
-    event(Event::Notice(pb::Notice {
+/// A refusal as the client shows it.
+pub(super) fn notice_of(st: &Status) -> pb::Notice {
+    pb::Notice {
         code: format!("{:?}", st.code()),
         message: st.message().to_owned(),
-    }))
+    }
+}
+
+fn notice(st: &Status) -> Result<pb::AttachEvent, Status> {
+    event(Event::Notice(notice_of(st)))
 }
 
 #[allow(clippy::too_many_arguments)]
 pub(super) async fn input_task(
     attachment: Arc<Attachment>,
     presence: Arc<Presence>,
+    reads: StreamReads,
     read_only: bool,
     mut writer: bool,
     mut inbound: Inbound,
@@ -114,6 +121,11 @@ pub(super) async fn input_task(
             ))),
             Req::Select(sel) => {
                 presence.select(sel);
+                None
+            }
+            // Answered on the stream when done (`stream_reads`).
+            Req::Read(read) => {
+                reads.start(read).await;
                 None
             }
             // A read-only client or a viewer does not say what the program

@@ -10,8 +10,10 @@
 //! `Mux` is served twice: on the Unix socket to the owner, and on the share
 //! port to collaborators — there every RPC first asks `share::authz`. The
 //! attach stream is `collab::attach` (the web door runs the same), fed
-//! tonic's stream of requests; wire types come from `crate::convert`. Imports
-//! point from here to the core, never back.
+//! tonic's stream of requests; wire types come from `crate::convert`.
+//! `ReadRows` and `SearchRows` are `collab::history`'s reads (the attach
+//! stream's reads of the history are the same). Imports point from here to
+//! the core, never back.
 
 mod blocks;
 pub mod owner_only;
@@ -26,6 +28,7 @@ use wrapd_proto::pb;
 use wrapd_proto::pb::mux_server::Mux;
 use wrapd_proto::version;
 
+use crate::collab::history::{self, charge};
 use crate::collab::{self, ReadTurn};
 use crate::convert::{self, new_session};
 use crate::daemon::Daemon;
@@ -33,7 +36,6 @@ pub use crate::error::status;
 use crate::session::SessionHandle;
 use crate::share::authz::{self, Access, Caller, Collab, Rpc};
 use crate::share::filter::Window;
-use crate::term::RowIndex;
 
 /// Largest message sent (a snapshot with a lot of history).
 pub const MAX_RESPONSE_BYTES: usize = 64 << 20;
@@ -122,76 +124,6 @@ impl MuxService {
 
 fn window(c: &Option<Collab>) -> Option<Window> {
     c.as_ref().map(|c| c.window)
-}
-
-/// Count a response to a collaborator against their share's byte limits
-/// (encoded size); over a limit, the same clear refusal as an attach update.
-fn charge<M: prost::Message>(
-    daemon: &Daemon,
-    collab: &Option<Collab>,
-    msg: &M,
-) -> Result<(), Status> {
-    match collab {
-        None => Ok(()),
-        Some(c) => daemon
-            .shares
-            .account(&c.share_id, &c.participant_id, msg.encoded_len() as u64),
-    }
-}
-
-/// How many matches a collaborator's search passes over (inside secrets they
-/// are not shown) before it reports none.
-const MASKED_MATCHES: usize = 64;
-
-/// A search for a collaborator: matches before the share's start are not
-/// found, nor text that is masked for them (searching must not reveal a
-/// secret one guess at a time).
-async fn collaborator_search(
-    handle: &crate::session::SessionHandle,
-    window: Window,
-    req: &pb::SearchRowsRequest,
-    mut from: u64,
-) -> Result<Option<crate::term::Match>, Status> {
-    for _ in 0..MASKED_MATCHES {
-        let found = handle
-            .search(
-                req.query.clone(),
-                RowIndex(from),
-                req.backwards,
-                req.case_sensitive,
-            )
-            .await
-            .map_err(status)?;
-        let Some(m) = found.filter(|m| window.row_visible(m.row.0)) else {
-            return Ok(None);
-        };
-        // The row with a little context, for secrets that wrap.
-        let rows = handle
-            .read_rows(RowIndex(m.row.0.saturating_sub(2)), RowIndex(m.row.0 + 3))
-            .await
-            .map_err(status)?;
-        let mut rows: Vec<pb::Row> = rows
-            .rows
-            .into_iter()
-            .map(|(i, l)| convert::row(i, l))
-            .collect();
-        crate::share::redact::redact_rows(&mut rows);
-        let text: String = rows
-            .iter()
-            .filter(|r| r.index == m.row.0)
-            .flat_map(|r| r.spans.iter().map(|s| s.text.as_str()))
-            .collect();
-        let visible = if req.case_sensitive {
-            text.contains(&req.query)
-        } else {
-            text.to_lowercase().contains(&req.query.to_lowercase())
-        };
-        if visible {
-            return Ok(Some(m));
-        }
-        from = if req.backwards { m.row.0 } else { m.row.0 + 1 };
-    }
-    Ok(None)
 }
 
 #[tonic::async_trait]
@@ -308,32 +240,8 @@ impl Mux for MuxService {
         let (handle, collab, _turn) = self
             .history_session(&req, Rpc::ReadRows, &req.get_ref().target)
             .await?;
-        let req = req.into_inner();
-        if req.end < req.start {
-            return Err(Status::invalid_argument(format!(
-                "invalid row range {}..{}",
-                req.start, req.end
-            )));
-        }
-        let window = window(&collab);
-        let (start, end) = window.map_or((req.start, req.end), |w| w.row_range(req.start, req.end));
-        let rows = handle
-            .read_rows(RowIndex(start), RowIndex(end))
-            .await
-            .map_err(status)?;
-        let mut response = pb::ReadRowsResponse {
-            rows: rows
-                .rows
-                .into_iter()
-                .map(|(i, l)| convert::row(i, l))
-                .collect(),
-            history_start: rows.history_start.0,
-            screen_start: rows.screen_start.0,
-        };
-        if let Some(w) = window {
-            w.rows(&mut response);
-        }
-        charge(&self.daemon, &collab, &response)?;
+        let response =
+            history::read_rows(&self.daemon, &handle, collab.as_ref(), req.get_ref()).await?;
         Ok(Response::new(response))
     }
 
@@ -344,33 +252,8 @@ impl Mux for MuxService {
         let (handle, collab, _turn) = self
             .history_session(&req, Rpc::SearchRows, &req.get_ref().target)
             .await?;
-        let req = req.into_inner();
-        if req.query.is_empty() {
-            return Err(Status::invalid_argument("the search text is empty"));
-        }
-        let window = window(&collab);
-        let from = match window {
-            None => Some(req.from),
-            Some(w) => w.search_from(req.from, req.backwards),
-        };
-        let Some(from) = from else {
-            return Ok(Response::new(pb::SearchRowsResponse { found: None }));
-        };
-        let found = match window {
-            None => handle
-                .search(req.query, RowIndex(from), req.backwards, req.case_sensitive)
-                .await
-                .map_err(status)?,
-            Some(w) => collaborator_search(&handle, w, &req, from).await?,
-        };
-        let response = pb::SearchRowsResponse {
-            found: found.map(|m| pb::SearchMatch {
-                row: m.row.0,
-                col: u32::from(m.col),
-                len: u32::from(m.len),
-            }),
-        };
-        charge(&self.daemon, &collab, &response)?;
+        let response =
+            history::search_rows(&self.daemon, &handle, collab.as_ref(), req.into_inner()).await?;
         Ok(Response::new(response))
     }
 
@@ -382,7 +265,7 @@ impl Mux for MuxService {
             .history_session(&req, Rpc::ListBlocks, &req.get_ref().target)
             .await?;
         let response = blocks::list(handle, window(&collab), req.into_inner()).await?;
-        charge(&self.daemon, &collab, &response)?;
+        charge(&self.daemon, collab.as_ref(), &response)?;
         Ok(Response::new(response))
     }
 
@@ -394,7 +277,7 @@ impl Mux for MuxService {
             .history_session(&req, Rpc::GetBlockOutput, &req.get_ref().target)
             .await?;
         let response = blocks::output(handle, window(&collab), req.into_inner()).await?;
-        charge(&self.daemon, &collab, &response)?;
+        charge(&self.daemon, collab.as_ref(), &response)?;
         Ok(Response::new(response))
     }
 

@@ -9,10 +9,10 @@
 use tonic::Status;
 use wrapd_proto::pb;
 
-use super::Shares;
 use super::authz::Collab;
 use super::identity::CertIdentity;
-use super::state::Via;
+use super::state::{Share, ShareLimits, State, Via};
+use super::{Role, Shares};
 
 /// Longest display name or email taken from a joiner.
 const MAX_NAME: usize = 100;
@@ -58,36 +58,15 @@ pub fn enroll<T>(
     let name = clean(&joiner.name);
     let email = clean(&joiner.email);
     let mut st = shares.lock();
-    if st.revocations.revoked.shares.contains(&joiner.share_id) {
-        return Err(refused_link());
-    }
-    let share = st.share_mut(&joiner.share_id).ok_or_else(refused_link)?;
-    // An invitation's secret first (good once), then the link's.
-    let invited = share.participants.iter().position(|p| match &p.via {
-        Via::Invite { secret, .. } => secret.matches(&joiner.secret),
-        _ => false,
-    });
+    let (share, named) = named(&mut st, &joiner.share_id, &joiner.secret, &name, &limits)?;
+    let invited = match named {
+        Named::Invitation(i) => Some(i),
+        Named::Link(_) => None,
+    };
     // Who the credential will name; nothing changes until it is issued.
-    let who = match invited {
-        Some(i) => {
+    let who = match named {
+        Named::Invitation(i) => {
             let p = &share.participants[i];
-            if p.removed {
-                return Err(Status::permission_denied(
-                    "the owner withdrew this invitation",
-                ));
-            }
-            if matches!(p.via, Via::Invite { used: true, .. }) {
-                let id = p.id.clone();
-                share.audit_repeat(
-                    &id,
-                    "refused",
-                    "a used invitation was presented again".to_owned(),
-                );
-                return Err(Status::permission_denied(
-                    "this invitation has already been used: an invitation link works once — \
-                     ask the owner for a new one",
-                ));
-            }
             let mut display = if name.is_empty() {
                 p.name.clone()
             } else {
@@ -104,32 +83,17 @@ pub fn enroll<T>(
                 email: p.email.clone(),
             }
         }
-        None => {
-            let (Some(role), Some(hash)) = (share.link_role, &share.link_secret) else {
-                return Err(refused_link());
-            };
-            if !hash.matches(&joiner.secret) {
-                return Err(refused_link());
-            }
-            if share.active_participants() >= limits.max_participants {
-                share.audit_repeat("", "limit", format!("{name} refused: the share is full"));
-                return Err(Status::resource_exhausted(format!(
-                    "this share already has {}, its limit",
-                    wrapd_common::human::count(limits.max_participants as u64, "participant")
-                )));
-            }
-            CertIdentity {
-                share_id: share.id.clone(),
-                participant_id: share.next_participant_id(&Via::Link),
-                role,
-                name: if name.is_empty() {
-                    "guest".to_owned()
-                } else {
-                    name
-                },
-                email,
-            }
-        }
+        Named::Link(role) => CertIdentity {
+            share_id: share.id.clone(),
+            participant_id: share.next_participant_id(&Via::Link),
+            role,
+            name: if name.is_empty() {
+                "guest".to_owned()
+            } else {
+                name
+            },
+            email,
+        },
     };
     let issued = issue(&who)?;
     // Issued: now the participant exists (or their invitation is used).
@@ -173,6 +137,119 @@ pub fn enroll<T>(
     drop(st);
     shares.bump();
     Ok((issued.credential, whoami))
+}
+
+/// Whom a secret names in a share.
+#[derive(Clone, Copy)]
+enum Named {
+    /// The invitation of the share's participant at this position.
+    Invitation(usize),
+    /// The share's link, with the role it gives.
+    Link(Role),
+}
+
+/// Whom `secret` names in share `share_id` — an invitation (good once), else
+/// the share's link (while the share has room) — or the refusal a joiner
+/// gets, the same whatever is wrong with a share id or secret. What the
+/// owner should know of (a used invitation presented again, a full share)
+/// goes into the audit log; `name` is the joiner's, if they gave one.
+fn named<'s>(
+    st: &'s mut State,
+    share_id: &str,
+    secret: &str,
+    name: &str,
+    limits: &ShareLimits,
+) -> Result<(&'s mut Share, Named), Status> {
+    if st.revocations.revoked.shares.contains(share_id) {
+        return Err(refused_link());
+    }
+    let share = st.share_mut(share_id).ok_or_else(refused_link)?;
+    // An invitation's secret first (good once), then the link's.
+    let invited = share.participants.iter().position(|p| match &p.via {
+        Via::Invite { secret: s, .. } => s.matches(secret),
+        _ => false,
+    });
+    if let Some(i) = invited {
+        let p = &share.participants[i];
+        if p.removed {
+            return Err(Status::permission_denied(
+                "the owner withdrew this invitation",
+            ));
+        }
+        if matches!(p.via, Via::Invite { used: true, .. }) {
+            let id = p.id.clone();
+            share.audit_repeat(
+                &id,
+                "refused",
+                "a used invitation was presented again".to_owned(),
+            );
+            return Err(Status::permission_denied(
+                "this invitation has already been used: an invitation link works once — \
+                 ask the owner for a new one",
+            ));
+        }
+        return Ok((share, Named::Invitation(i)));
+    }
+    let (Some(role), Some(hash)) = (share.link_role, &share.link_secret) else {
+        return Err(refused_link());
+    };
+    if !hash.matches(secret) {
+        return Err(refused_link());
+    }
+    if share.active_participants() >= limits.max_participants {
+        let who = if name.is_empty() { "a joiner" } else { name };
+        share.audit_repeat("", "limit", format!("{who} refused: the share is full"));
+        return Err(Status::resource_exhausted(format!(
+            "this share already has {}, its limit",
+            wrapd_common::human::count(limits.max_participants as u64, "participant")
+        )));
+    }
+    Ok((share, Named::Link(role)))
+}
+
+/// What a link asks of its joiner before they join: known before the secret
+/// is traded for a credential, so that a page asks only for what the link
+/// does not fix.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Asks {
+    /// The secret is an invitation's (it fixes the email; it works once).
+    pub invitation: bool,
+    /// The role joining gives.
+    pub role: Role,
+    /// The joiner is asked for a display name (an invitation with a name
+    /// fixes that too).
+    pub name: bool,
+    /// The joiner is asked for an email: never today — an invitation fixes
+    /// it, and the share's rules need none from a link's joiners (one they
+    /// typed would prove nothing).
+    pub email: bool,
+}
+
+/// What joining share `share_id` with `secret` asks of the joiner, or the
+/// refusal enrolling would meet now (the same refusals, audited alike).
+/// Tells nothing that enrolling with the secret would not: not who was
+/// invited, nor anything of the share.
+pub fn asks(shares: &Shares, share_id: &str, secret: &str) -> Result<Asks, Status> {
+    let limits = shares.limits();
+    let mut st = shares.lock();
+    let (share, named) = named(&mut st, share_id, secret, "", &limits)?;
+    Ok(match named {
+        Named::Invitation(i) => {
+            let p = &share.participants[i];
+            Asks {
+                invitation: true,
+                role: p.role,
+                name: p.name.is_empty(),
+                email: false,
+            }
+        }
+        Named::Link(role) => Asks {
+            invitation: false,
+            role,
+            name: true,
+            email: false,
+        },
+    })
 }
 
 /// Who collaborator `c` is now, as the live list says (the owner may have
@@ -312,6 +389,26 @@ mod tests {
         assert!(enroll(&shares, &joiner("link"), Door::Browser, failed).is_err());
         let st = shares.lock();
         assert_eq!(st.share("s1").unwrap().participants.len(), 1);
+    }
+
+    #[test]
+    fn what_a_link_asks_is_known_before_joining_and_only_with_its_secret() {
+        let shares = shares_with_link(10);
+        let link = asks(&shares, "s1", "link").unwrap();
+        assert!(!link.invitation && link.name && !link.email);
+        assert_eq!(link.role, Role::Viewer);
+        let invite = asks(&shares, "s1", "invite").unwrap();
+        assert!(invite.invitation && invite.name && !invite.email);
+        assert_eq!(invite.role, Role::Editor);
+        // Asking changes nothing: the invitation still works, once.
+        enroll(&shares, &joiner("invite"), Door::Browser, issue("w1")).unwrap();
+        let used = asks(&shares, "s1", "invite").unwrap_err();
+        assert!(used.message().contains("already been used"), "{used:?}");
+        // A wrong secret or share: the one refusal, as enrolling gives.
+        for (share, secret) in [("s1", "nope"), ("s2", "link")] {
+            let e = asks(&shares, share, secret).unwrap_err();
+            assert_eq!(e.message(), refused_link().message());
+        }
     }
 
     #[test]

@@ -14,6 +14,7 @@ const FILES: &[(&str, &str, &str)] = &[
     ("input.js", JS, include_str!("assets/input.js")),
     ("keys.js", JS, include_str!("assets/keys.js")),
     ("live.js", JS, include_str!("assets/live.js")),
+    ("older.js", JS, include_str!("assets/older.js")),
     ("people.js", JS, include_str!("assets/people.js")),
     ("proto.js", JS, include_str!("assets/proto.js")),
     ("rows.js", JS, include_str!("assets/rows.js")),

@@ -12,8 +12,10 @@
 //! - `refusal`: the one place a core refusal becomes an HTTP response or a
 //!   WebSocket close code.
 //! - `rate`: enrollment attempts per address.
+//! - `limits`: connections per address, WebSockets per participant.
 
 mod assets;
+mod limits;
 mod listener;
 mod rate;
 mod refusal;
@@ -21,6 +23,7 @@ mod routes;
 mod stream;
 
 pub use assets::asset;
+pub use limits::{PER_ADDRESS, SOCKETS_PER_PARTICIPANT};
 pub use listener::{WebListener, bind};
 pub use routes::{COOKIE, CSP};
 
@@ -39,10 +42,11 @@ use tower::ServiceExt;
 use wrapd_common::config::ShareConfig;
 
 use crate::daemon::Daemon;
+use limits::Counted;
 use routes::{ConnectionSlot, Peer, Web};
 
 /// Connections (handshaking, open, or upgraded to a WebSocket) the web door
-/// holds at once.
+/// holds at once (and one address at most `limits::PER_ADDRESS` of them).
 pub const MAX_CONNECTIONS: usize = 256;
 /// A TLS handshake, or a request's headers, that take longer are dropped.
 const HANDSHAKE_TIMEOUT: Duration = Duration::from_secs(10);
@@ -82,15 +86,18 @@ pub async fn serve(daemon: Arc<Daemon>, mut web: WebListener) {
             daemon.web_credentials.clone(),
             Arc::<rate::RateLimit>::default(),
         );
+        let sockets = Arc::new(Counted::new(limits::SOCKETS_PER_PARTICIPANT));
         move |secure: bool| {
             routes::router(Web {
                 secure,
                 daemon: daemon.clone(),
                 credentials: credentials.clone(),
                 enrollments: enrollments.clone(),
+                sockets: sockets.clone(),
             })
         }
     };
+    let per_address = Counted::new(limits::PER_ADDRESS);
     let mut router = make_router(web.secure());
     let mut in_effect = daemon.config().share.web_listen;
     let slots = Arc::new(Semaphore::new(MAX_CONNECTIONS));
@@ -137,12 +144,22 @@ pub async fn serve(daemon: Arc<Daemon>, mut web: WebListener) {
             }
             _ = shutdown.cancelled() => return,
         };
+        let address = match limits::address_key(peer.ip()) {
+            None => None,
+            Some(key) => match per_address.take(key) {
+                Some(held) => Some(held),
+                None => {
+                    tracing::debug!(%peer, "web door: {} connections from this address open already: refusing this one", limits::PER_ADDRESS);
+                    continue;
+                }
+            },
+        };
         let Ok(slot) = slots.clone().try_acquire_owned() else {
             tracing::warn!(%peer, "web door: {MAX_CONNECTIONS} connections open already: refusing this one");
             continue;
         };
         let (router, tls, shutdown) = (router.clone(), web.tls.clone(), shutdown.clone());
-        let slot = ConnectionSlot::new(slot);
+        let slot = ConnectionSlot::new(slot, address);
         tokio::spawn(async move {
             let Some(tls) = tls else {
                 return connection(tcp, peer, slot, router, shutdown).await;

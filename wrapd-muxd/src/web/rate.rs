@@ -30,6 +30,15 @@ impl RateLimit {
         self.allow_at(ip, Instant::now())
     }
 
+    /// Give back the attempt `ip` just made: it showed the secret was right
+    /// (looking up what a link asks before joining), so it guessed nothing.
+    pub fn refund(&self, ip: IpAddr) {
+        let mut buckets = self.buckets.lock().unwrap_or_else(PoisonError::into_inner);
+        if let Some(b) = buckets.get_mut(&ip) {
+            b.tokens = (b.tokens + 1.0).min(f64::from(BURST));
+        }
+    }
+
     fn allow_at(&self, ip: IpAddr, now: Instant) -> bool {
         let mut buckets = self.buckets.lock().unwrap_or_else(PoisonError::into_inner);
         let refill = |b: &Bucket| {
@@ -69,6 +78,10 @@ mod tests {
         // Another address has its own bucket.
         assert!(limit.allow_at(b, t));
         assert!(!limit.allow_at(a, t + REFILL / 2));
+        assert!(limit.allow_at(a, t + REFILL));
+        assert!(!limit.allow_at(a, t + REFILL));
+        // An attempt given back may be made again, once.
+        limit.refund(a);
         assert!(limit.allow_at(a, t + REFILL));
         assert!(!limit.allow_at(a, t + REFILL));
     }

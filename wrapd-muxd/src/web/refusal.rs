@@ -28,11 +28,13 @@ pub fn http_status(code: Code) -> StatusCode {
         Code::NotFound => StatusCode::NOT_FOUND,
         Code::FailedPrecondition | Code::AlreadyExists => StatusCode::CONFLICT,
         Code::Unavailable => StatusCode::SERVICE_UNAVAILABLE,
+        Code::DeadlineExceeded => StatusCode::REQUEST_TIMEOUT,
         _ => StatusCode::INTERNAL_SERVER_ERROR,
     }
 }
 
-/// The WebSocket close code for a core refusal: 4401, 4403, 4429, ….
+/// The WebSocket close code for a core refusal: 4401, 4403, 4429, 4408 (no
+/// `start` in time: the page opens a new stream), ….
 pub fn close_code(code: Code) -> u16 {
     4000 + http_status(code).as_u16()
 }

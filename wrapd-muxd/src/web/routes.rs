@@ -5,6 +5,10 @@
 //! certificate. Every response carries the headers of [`security_headers`].
 //!
 //! - `GET /s/SHARE/`: the page (the secret stays in the URL fragment).
+//! - `POST /s/SHARE/api/link` `{secret}`: what joining with that secret asks
+//!   of the joiner (a name? an email?), so that the page asks nothing the
+//!   link fixes; nothing else, and to a wrong secret only enrollment's
+//!   refusal (rate-limited alike).
 //! - `POST /s/SHARE/api/enroll` `{secret, name, email}`: a credential, as an
 //!   `HttpOnly`, `SameSite=Strict` cookie for `/s/SHARE/`; who it names.
 //! - `GET /s/SHARE/api/whoami`: who the credential names now.
@@ -12,7 +16,7 @@
 //! - `GET /s/SHARE/ws`: the attach stream, as a WebSocket (`stream`).
 //! - `GET /assets/…`: the page's script and style.
 
-use std::net::SocketAddr;
+use std::net::{IpAddr, SocketAddr};
 use std::sync::Arc;
 use std::time::{SystemTime, UNIX_EPOCH};
 
@@ -29,6 +33,7 @@ use tonic::Status;
 use wrapd_proto::pb;
 
 use super::assets;
+use super::limits::{Counted, Held};
 use super::rate::{REFILL, RateLimit};
 use super::refusal::Refused;
 use crate::daemon::Daemon;
@@ -36,6 +41,7 @@ use crate::share::authz::{self, Access, Caller, Collab, Rpc};
 use crate::share::control;
 use crate::share::credentials::{Credentials, NewCredential};
 use crate::share::enroll::{self, Door, Issued, Joiner};
+use crate::share::identity::PeerCert;
 use crate::share::tls::PeerIdentity;
 
 /// No inline script or style, nothing from another origin, no framing.
@@ -51,21 +57,24 @@ const MAX_BODY: usize = 16 * 1024;
 #[derive(Debug, Clone, Copy)]
 pub struct Peer(pub SocketAddr);
 
-/// The connection's place among the door's connections, put into each
-/// request: a WebSocket keeps it for as long as it lasts (the connection's
-/// own task ends at the upgrade).
+/// The connection's place among the door's connections (and its
+/// address's), put into each request: a WebSocket keeps it for as long as it
+/// lasts (the connection's own task ends at the upgrade).
 #[derive(Clone)]
 pub struct ConnectionSlot {
-    _held: Arc<OwnedSemaphorePermit>,
+    _held: Arc<(OwnedSemaphorePermit, Option<Held<IpAddr>>)>,
 }
 
 impl ConnectionSlot {
-    pub fn new(permit: OwnedSemaphorePermit) -> ConnectionSlot {
+    pub fn new(permit: OwnedSemaphorePermit, address: Option<Held<IpAddr>>) -> ConnectionSlot {
         ConnectionSlot {
-            _held: Arc::new(permit),
+            _held: Arc::new((permit, address)),
         }
     }
 }
+
+/// A participant: (share id, participant id).
+pub type Participant = (String, String);
 
 /// What the handlers share.
 #[derive(Clone)]
@@ -74,6 +83,8 @@ pub struct Web {
     pub credentials: Arc<Credentials>,
     /// Enrollment attempts per address.
     pub enrollments: Arc<RateLimit>,
+    /// Each participant's open WebSockets.
+    pub sockets: Arc<Counted<Participant>>,
     /// Served over HTTPS: cookies are `Secure`.
     pub secure: bool,
 }
@@ -83,6 +94,7 @@ pub fn router(web: Web) -> Router {
         .route("/", get(page))
         .route("/s/{share}", get(to_page))
         .route("/s/{share}/", get(share_page))
+        .route("/s/{share}/api/link", post(link_asks))
         .route("/s/{share}/api/enroll", post(enroll_browser))
         .route("/s/{share}/api/whoami", get(whoami))
         .route("/s/{share}/api/request-control", post(request_control))
@@ -210,6 +222,13 @@ impl Web {
     /// Who the request's credential for `share` says they are — a caller as
     /// a certificate would make one, for `share::authz` to check.
     pub(super) fn caller(&self, headers: &HeaderMap, share: &str) -> Result<Caller, Status> {
+        let holder = self.credential(headers, share)?;
+        Ok(Caller::Peer(Arc::new(PeerIdentity::Browser(holder))))
+    }
+
+    /// The credential the request carries for `share` (what it stands for),
+    /// or why there is none.
+    pub(super) fn credential(&self, headers: &HeaderMap, share: &str) -> Result<PeerCert, Status> {
         let held: Vec<_> = cookie_tokens(headers)
             .filter_map(|t| self.credentials.holder(t))
             .collect();
@@ -227,7 +246,7 @@ impl Web {
                 "this browser's credential is for another share: open this share's link",
             ));
         };
-        Ok(Caller::Peer(Arc::new(PeerIdentity::Browser(holder))))
+        Ok(holder)
     }
 
     /// Is the request from the share's own page? (See [`same_origin`].)
@@ -262,6 +281,52 @@ struct EnrollBody {
     email: String,
 }
 
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct LinkBody {
+    secret: String,
+}
+
+/// An attempt with a secret from `peer`, if its address may make one now.
+fn attempt(web: &Web, peer: SocketAddr) -> Result<(), Refused> {
+    if web.enrollments.allow(peer.ip()) {
+        return Ok(());
+    }
+    Err(Refused(Status::resource_exhausted(format!(
+        "too many attempts to join from your address: wait {} seconds and try again",
+        REFILL.as_secs()
+    ))))
+}
+
+/// What joining with a secret asks of the joiner (`share::enroll::asks`):
+/// `{"invitation": bool, "role": "viewer"|"editor", "asks": ["name", …]}`.
+/// A right secret's attempt is given back (it guessed nothing).
+async fn link_asks(
+    State(web): State<Web>,
+    Path(share): Path<String>,
+    Extension(Peer(peer)): Extension<Peer>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Result<Json<Value>, Refused> {
+    let share = share_id(&share)?;
+    web.same_origin(&headers, false)?;
+    attempt(&web, peer)?;
+    // Sharing off (its revocation list unreadable): no link lets anyone in.
+    web.daemon.ca.get().map_err(Status::unavailable)?;
+    let body: LinkBody = serde_json::from_slice(&body).map_err(|e| {
+        Status::invalid_argument(format!("a link's question is JSON {{\"secret\": …}}: {e}"))
+    })?;
+    let asks = enroll::asks(&web.daemon.shares, share, &body.secret)?;
+    web.enrollments.refund(peer.ip());
+    let fields = [("name", asks.name), ("email", asks.email)];
+    let asked: Vec<&str> = fields.iter().filter(|f| f.1).map(|f| f.0).collect();
+    Ok(Json(json!({
+        "invitation": asks.invitation,
+        "role": asks.role.name(),
+        "asks": asked,
+    })))
+}
+
 async fn enroll_browser(
     State(web): State<Web>,
     Path(share): Path<String>,
@@ -271,12 +336,7 @@ async fn enroll_browser(
 ) -> Result<Response, Refused> {
     let share = share_id(&share)?;
     web.same_origin(&headers, false)?;
-    if !web.enrollments.allow(peer.ip()) {
-        return Err(Refused(Status::resource_exhausted(format!(
-            "too many attempts to join from your address: wait {} seconds and try again",
-            REFILL.as_secs()
-        ))));
-    }
+    attempt(&web, peer)?;
     let body: EnrollBody = serde_json::from_slice(&body).map_err(|e| {
         Status::invalid_argument(format!(
             "an enrollment is JSON {{\"secret\": …, \"name\": …, \"email\": …}}: {e}"

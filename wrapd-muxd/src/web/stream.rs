@@ -5,7 +5,10 @@
 //! to it one `AttachEvent` (protobuf, `mux.proto`). Why a stream ends, or was
 //! never started (no credential, removed, a limit), is the close frame: code
 //! 4000 + the HTTP status of the refusal (4401, 4403, 4429, …) and its
-//! message. A session that ended closes normally (1000) after `ended`.
+//! message; 4408 for a socket that sent no `start` within
+//! `collab::START_WITHIN` (the page opens another). A session that ended
+//! closes normally (1000) after `ended`. One participant holds at most
+//! `limits::SOCKETS_PER_PARTICIPANT` sockets (4429 past that).
 
 use std::future::ready;
 use std::sync::Arc;
@@ -19,11 +22,13 @@ use prost::Message as _;
 use tonic::Status;
 use wrapd_proto::pb;
 
+use super::limits::SOCKETS_PER_PARTICIPANT;
 use super::refusal::{Refused, close_code};
 use super::routes::{ConnectionSlot, Web, share_id};
 use crate::collab;
 use crate::daemon::Daemon;
 use crate::share::authz::Caller;
+use crate::share::tls::PeerIdentity;
 
 /// Longest close reason a close frame carries (RFC 6455: 125 bytes less the code).
 const MAX_REASON: usize = 123;
@@ -42,7 +47,20 @@ pub async fn stream(
     web.same_origin(&headers, true)?;
     // Refusals from here on reach the page as close frames, which it can
     // read (a refused handshake tells a page nothing).
-    let caller = web.caller(&headers, share);
+    let (caller, held) = match web.credential(&headers, share) {
+        Err(why) => (Err(why), None),
+        Ok(holder) => match holder
+            .share
+            .as_ref()
+            .and_then(|(s, p, _)| web.sockets.take((s.clone(), p.clone())))
+        {
+            None => (Err(too_many_sockets()), None),
+            Some(held) => (
+                Ok(Caller::Peer(Arc::new(PeerIdentity::Browser(holder)))),
+                Some(held),
+            ),
+        },
+    };
     let max = web.daemon.config().limits.max_message_bytes;
     let daemon = web.daemon.clone();
     Ok(upgrade
@@ -50,9 +68,17 @@ pub async fn stream(
         .max_frame_size(max)
         .on_upgrade(move |socket| async move {
             run(daemon, caller, socket).await;
-            // Counted among the door's connections until now.
-            drop(slot);
+            // Counted among the door's connections, and the participant's
+            // sockets, until now.
+            drop((slot, held));
         }))
+}
+
+fn too_many_sockets() -> Status {
+    Status::resource_exhausted(format!(
+        "you already have {SOCKETS_PER_PARTICIPANT} connections open to this share, the limit: \
+         close a page of it first"
+    ))
 }
 
 /// The stream on `socket` for `caller` (or why not), until either side ends it.

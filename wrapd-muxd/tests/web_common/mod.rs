@@ -139,6 +139,19 @@ impl Client {
         .await
     }
 
+    /// Ask what joining with `secret` asks of the joiner, as the page does.
+    pub async fn link_asks(&self, share: &str, secret: &str) -> Reply {
+        let origin = self.base.clone();
+        let body = serde_json::json!({ "secret": secret }).to_string();
+        self.send(
+            "POST",
+            &format!("/s/{share}/api/link"),
+            &[("origin", &origin), ("content-type", "application/json")],
+            &body,
+        )
+        .await
+    }
+
     pub async fn whoami(&self, share: &str, cookie: Option<&str>) -> Reply {
         self.get(&format!("/s/{share}/api/whoami"), cookie).await
     }

@@ -1,13 +1,15 @@
 // The share page: joins with the link's secret (from the URL fragment, which
 // the browser never sends to a server), then shows the session live: the
 // daemon's state sync over a WebSocket (live.js), drawn as DOM lines
-// (screen.js), with who is here (people.js), the commands run (blocks.js),
-// search, highlights, asking for control, and typing (input.js).
+// (screen.js), the history beyond it read on demand (older.js), with who is
+// here (people.js), the commands run (blocks.js), search (the daemon's, over
+// all of the history), highlights, asking for control, and typing (input.js).
 // The credential is an HttpOnly cookie: this script never sees it.
 
 import { Blocks } from "./blocks.js";
 import { attachInput } from "./input.js";
 import { Live } from "./live.js";
+import { Older, Reads } from "./older.js";
 import { People, roleName } from "./people.js";
 import { enumValue } from "./proto.js";
 import { MAX_HISTORY, Screen } from "./screen.js";
@@ -85,6 +87,8 @@ function showLive(who) {
   const screen = new Screen(view);
   screen.grid.append(keys);
   screen.followers.push(keys);
+  const reads = new Reads((req) => live.send(req));
+  const older = new Older(screen, reads, notify);
   let role = who.role;
   let search = null;
 
@@ -127,6 +131,7 @@ function showLive(who) {
             break;
           case "update": {
             const changed = screen.apply(ev.update);
+            older.applied(ev.update);
             // How long the first full screen took from the page's load.
             if (performance.getEntriesByName("wrapd-first-screen").length === 0) {
               performance.mark("wrapd-first-screen");
@@ -151,6 +156,9 @@ function showLive(who) {
           case "notice":
             notify(ev.notice.message);
             break;
+          case "read":
+            reads.answered(ev.read);
+            break;
           case "ended":
             finish(endedMessage(ev.ended));
             break;
@@ -159,6 +167,7 @@ function showLive(who) {
         }
       },
       state(name, message) {
+        if (name !== "live") reads.lost();
         const conn = $("conn");
         conn.dataset.state = name;
         conn.textContent = {
@@ -191,12 +200,19 @@ function showLive(who) {
     const [ok, , body] = await api("api/request-control", { method: "POST" });
     notify(ok ? "You asked for control: the owner decides." : body.message);
   });
-  $("find").addEventListener("submit", (e) => {
+  $("find").addEventListener("submit", async (e) => {
     e.preventDefault();
     const backwards = e.submitter?.value !== "next";
-    search = screen.find($("find-text").value, search?.row ?? null, backwards);
-    if (search) screen.scrollToRow(search.row);
-    else notify(`“${$("find-text").value}” is nowhere in the scrollback.`);
+    const query = $("find-text").value;
+    if (!query) return;
+    try {
+      search = await older.find(query, search?.row ?? null, backwards);
+    } catch (err) {
+      notify(`The search failed: ${err.message}`);
+      return;
+    }
+    if (search) await older.show(search.row, true);
+    else notify(`“${query}” is nowhere in the scrollback.`);
     marks();
   });
   let resizeTimer = 0;
@@ -209,16 +225,27 @@ function showLive(who) {
   keys.focus({ preventScroll: true });
 }
 
-function askToJoin(secret) {
+/**
+ * The join form, asking only what the link does not fix (`asks`: the
+ * daemon's answer to `api/link` — an invitation fixes the email).
+ */
+function askToJoin(secret, link) {
   $("status").hidden = true;
-  $("join-intro").textContent = "You were given a link to a shared terminal session. How should the others see you?";
+  const asks = new Set(link.asks);
+  $("name-label").hidden = !asks.has("name");
+  $("email-label").hidden = !asks.has("email");
+  const as = link.role === "editor" ? "an editor: you may type" : "a viewer";
+  $("join-intro").textContent = link.invitation
+    ? `You were invited to a shared terminal session, as ${as}.`
+    : `You were given a link to a shared terminal session, as ${as}.`;
+  if (asks.has("name")) $("join-intro").textContent += " How should the others see you?";
   $("join").hidden = false;
   $("join").addEventListener("submit", async (event) => {
     event.preventDefault();
     const body = JSON.stringify({
       secret,
-      name: $("name").value,
-      email: $("email").value,
+      name: asks.has("name") ? $("name").value : "",
+      email: asks.has("email") ? $("email").value : "",
     });
     say("Joining…");
     const [ok, , who] = await api("api/enroll", {
@@ -232,6 +259,17 @@ function askToJoin(secret) {
       say(who.message, true);
     }
   });
+}
+
+/** What joining with `secret` asks (or why it cannot join), then the form. */
+async function beforeJoining(secret) {
+  const [ok, , link] = await api("api/link", {
+    method: "POST",
+    headers: { "content-type": "application/json" },
+    body: JSON.stringify({ secret }),
+  });
+  if (ok) askToJoin(secret, link);
+  else say(link.message, true);
 }
 
 async function main() {
@@ -249,7 +287,7 @@ async function main() {
   if (ok) {
     showLive(who);
   } else if (secret) {
-    askToJoin(secret);
+    await beforeJoining(secret);
   } else if (status === 401) {
     say("Open the share link you were given (with its #… part) to join.", true);
   } else {

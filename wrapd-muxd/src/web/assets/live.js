@@ -11,6 +11,11 @@ import { decode, encode } from "./proto.js";
 
 /** Close codes that end the page's stream for good. */
 export const FINAL_CODES = new Set([4401, 4403, 4429]);
+/**
+ * The daemon's close code for a stream that sent no `start` in time (a tab
+ * frozen right after it opened): not a refusal, so the page opens another.
+ */
+export const START_LATE = 4408;
 /** Waits between attempts to reconnect, then the last one again. */
 const BACKOFF_MS = [250, 500, 1000, 2000, 4000, 8000];
 
@@ -83,9 +88,10 @@ export class Live {
       this.on.state("final", null);
       return;
     }
-    // 4401, 4403, 4429 and any other refusal of the daemon's own (4000–4999),
-    // a policy violation (1008): said, not retried.
-    if (FINAL_CODES.has(c.code) || (c.code >= 4000 && c.code < 5000) || c.code === 1008) {
+    // 4401, 4403, 4429 and any other refusal of the daemon's own (4000–4999)
+    // but 4408, a policy violation (1008): said, not retried.
+    const refused = c.code >= 4000 && c.code < 5000 && c.code !== START_LATE;
+    if (FINAL_CODES.has(c.code) || refused || c.code === 1008) {
       this.finish(c.reason || `the daemon refused this page (${c.code})`);
       return;
     }

@@ -3,7 +3,8 @@
 // lines: history from the share's start (as far as the first snapshot carried
 // it, then everything that scrolls), the screen below it, the cursor, and
 // marks over the grid (highlights, a search match). Rows are held by their
-// stable index, as wrapd-attach's mirror.rs does.
+// stable index, as wrapd-attach's mirror.rs does. Rows older than the ones it
+// keeps are older.js's.
 
 import { columnAt, renderRow, rowCells } from "./rows.js";
 
@@ -255,46 +256,14 @@ export class Screen {
     return rowCells(this.rows.get(index)).map((c) => c.text).join("");
   }
 
-  /**
-   * The next match of `query` (case-insensitive) after row `from` (before
-   * it, `backwards`), wrapping around: `{row, col, len}` in cells, or null.
-   */
-  find(query, from, backwards) {
-    const q = query.toLowerCase();
-    if (!q) return null;
-    const lo = this.lo;
-    const n = this.hi - lo;
-    for (let k = 1; k <= n; k++) {
-      const step = backwards ? -k : k;
-      const i = lo + ((((from ?? this.hi) - lo + step) % n) + n) % n;
-      const cells = rowCells(this.rows.get(i));
-      const text = cells.map((c) => c.text.toLowerCase());
-      const joined = text.join("");
-      const at = joined.indexOf(q);
-      if (at < 0) continue;
-      // From a character offset to the cell it falls in.
-      let offset = 0;
-      let first = null;
-      let last = null;
-      for (let j = 0; j < cells.length; j++) {
-        const next = offset + text[j].length;
-        if (first === null && next > at) first = cells[j];
-        if (next >= at + q.length) { last = cells[j]; break; }
-        offset = next;
-      }
-      if (!first || !last) continue;
-      return { row: i, col: first.col, len: last.col + last.width - first.col };
-    }
-    return null;
-  }
-
   lineHeight() {
     return this.lines.firstElementChild?.getBoundingClientRect().height || 16;
   }
 
   /** Scroll so that row `index` is in view (a third from the top). */
   scrollToRow(index) {
-    const y = (index - this.top()) * this.lineHeight();
+    // Older rows (older.js) may stand above the grid.
+    const y = this.grid.offsetTop + (index - this.top()) * this.lineHeight();
     this.view.scrollTop = Math.max(0, y - this.view.clientHeight / 3);
   }
 
