@@ -88,7 +88,7 @@ fn text_of(b: &mut Browser, id: &str) -> String {
         .to_owned()
 }
 
-/// Join through the page's form as `name` (a link asks nothing else).
+/// Join through the page's form as `name` (with no email: it is optional).
 fn join(b: &mut Browser, link: &str, name: &str, owner: &TestEnv) {
     // From elsewhere: a link that differs only in its fragment would not
     // load the page again.
@@ -369,14 +369,15 @@ fn the_join_form_asks_only_what_the_link_does_not_fix() {
     else {
         return;
     };
-    // Anyone with the link: a name (an email they typed would prove nothing).
+    // Anyone with the link: a name and (optional) an email, as the native
+    // client sends.
     b.open(&link);
     b.wait_until(
         "the join form",
         "!document.getElementById('join').hidden",
         || owner.log_tail(),
     );
-    assert_eq!(form_asks(&mut b), (true, false));
+    assert_eq!(form_asks(&mut b), (true, true));
     assert!(text_of(&mut b, "join-intro").contains("as a viewer"));
 
     // An invitation fixes the email: only a name, and it joins as the

@@ -36,7 +36,7 @@ async fn what_a_link_asks_is_told_before_joining_and_only_with_its_secret() {
         assert_eq!(r.status, 200, "{r:#?}");
         assert_eq!(
             r.json(),
-            serde_json::json!({"invitation": false, "role": "viewer", "asks": ["name"]})
+            serde_json::json!({"invitation": false, "role": "viewer", "asks": ["name", "email"]})
         );
         assert!(r.headers.get("set-cookie").is_none());
         // The invitation fixes the email: only a name; nothing of who was

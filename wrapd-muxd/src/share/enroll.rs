@@ -219,9 +219,9 @@ pub struct Asks {
     /// The joiner is asked for a display name (an invitation with a name
     /// fixes that too).
     pub name: bool,
-    /// The joiner is asked for an email: never today — an invitation fixes
-    /// it, and the share's rules need none from a link's joiners (one they
-    /// typed would prove nothing).
+    /// The joiner is asked for an email: a link's joiners, as the native
+    /// client sends one (optional: it proves nothing, but the owner sees it
+    /// and can name them by it in `access`); an invitation fixes it.
     pub email: bool,
 }
 
@@ -247,7 +247,7 @@ pub fn asks(shares: &Shares, share_id: &str, secret: &str) -> Result<Asks, Statu
             invitation: false,
             role,
             name: true,
-            email: false,
+            email: true,
         },
     })
 }
