@@ -395,7 +395,7 @@ mod tests {
     fn what_a_link_asks_is_known_before_joining_and_only_with_its_secret() {
         let shares = shares_with_link(10);
         let link = asks(&shares, "s1", "link").unwrap();
-        assert!(!link.invitation && link.name && !link.email);
+        assert!(!link.invitation && link.name && link.email);
         assert_eq!(link.role, Role::Viewer);
         let invite = asks(&shares, "s1", "invite").unwrap();
         assert!(invite.invitation && invite.name && !invite.email);
