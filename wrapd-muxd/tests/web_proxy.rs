@@ -131,10 +131,15 @@ fn have(tool: &str, package: &str) -> bool {
     found
 }
 
-/// A free port on loopback (bound, then let go).
-fn free_port() -> u16 {
-    let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-    l.local_addr().unwrap().port()
+/// Two different free ports on loopback (both bound at once, then let go:
+/// one after the other, the system may hand out the same port twice).
+fn two_free_ports() -> (u16, u16) {
+    let a = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let b = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    (
+        a.local_addr().unwrap().port(),
+        b.local_addr().unwrap().port(),
+    )
 }
 
 /// The README's example whose first line is `first`: the indented lines
@@ -280,7 +285,8 @@ async fn joins_through(start: fn(&Path, u16, &str, &Path, &Path) -> Proxy) {
     let dir = tempfile::tempdir().unwrap();
     let (cert, key) = (dir.path().join("proxy.pem"), dir.path().join("proxy.key"));
     let trusted = owner_certificate(&cert, &key);
-    let (door, port) = (format!("127.0.0.1:{}", free_port()), free_port());
+    let (door, port) = two_free_ports();
+    let door = format!("127.0.0.1:{door}");
     let public = format!("https://localhost:{port}");
     let mut config = web_config();
     config.share.web_listen = Some(door.parse().unwrap());
