@@ -338,7 +338,13 @@ pub async fn run(
                 Err(e) => break Outcome::LostServer(format!("reading the terminal: {e}")),
             },
             msg = stream.events.message(), if reconnecting.is_none() => match msg {
-                Ok(Some(pb::AttachEvent { msg: Some(Event::Update(u)) })) => { app.on_update(&u); vec![] }
+                Ok(Some(pb::AttachEvent { msg: Some(Event::Update(u)) })) => {
+                    if u.reset {
+                        pacer.snapshot();
+                    }
+                    app.on_update(&u);
+                    vec![]
+                }
                 Ok(Some(pb::AttachEvent { msg: Some(Event::Notice(n)) })) => { app.notice = Some(n.message); app.dirty = true; vec![] }
                 Ok(Some(pb::AttachEvent { msg: Some(Event::Ended(e)) })) => break ended(&app, e),
                 Ok(Some(pb::AttachEvent { msg: Some(Event::Presence(p)) })) => {
