@@ -36,7 +36,11 @@ pub fn drawn_client(cmd: Command, what: &str, cols: u16, rows: u16) -> anyhow::R
     let mut drawn = 0;
     while Instant::now() < deadline {
         match screen.pump(&client, Duration::from_millis(300))? {
-            0 => break,
+            // Quiet after drawing: the first screen is there. Quiet before
+            // anything came is a client still starting (joining over TLS, a
+            // debug build on a busy machine): wait on, up to the deadline.
+            0 if drawn > 0 => break,
+            0 => {}
             n => drawn += n,
         }
     }
