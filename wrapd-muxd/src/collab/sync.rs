@@ -111,15 +111,18 @@ pub(super) async fn sync_task(
             cadence.sent(Instant::now());
         }
         let waited = match (&view, point) {
-            // Alone at this point: wait at the actor, which answers with
-            // the update itself.
-            (None, Some(p)) => tokio::select! {
+            // Alone at this point, and not streaming: wait at the actor,
+            // which answers with the update itself. (While output streams
+            // the next update waits for its frame anyway, and one built at
+            // the next commit would be thrown away: the pulse will do.)
+            (None, Some(p)) if !cadence.streaming() => tokio::select! {
                 biased;
                 _ = cut_off.cancelled() => break,
                 _ = done.cancelled() => return,
                 next = fetch_next(&attachment, p, history_rows, oldest) => next.map(|u| ready = Some(u)),
             },
-            // Collaborators at one point share one update: wake, then ask.
+            // Collaborators at one point share one update, and streaming
+            // output is paced: wake, then ask.
             _ => tokio::select! {
                 // The other tasks end when access does: say why before `done`.
                 biased;

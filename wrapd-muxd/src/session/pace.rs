@@ -94,6 +94,12 @@ impl Cadence {
         due.max(now)
     }
 
+    /// Whether output is streaming: the frame has grown, so the next change
+    /// will wait for it.
+    pub fn streaming(&self) -> bool {
+        self.frame > FRAME
+    }
+
     /// An update went at `now`.
     pub fn sent(&mut self, now: Instant) {
         if self.held {
@@ -188,5 +194,20 @@ mod tests {
         let later = now + AFTER_INPUT * 2;
         cadence.sent(later);
         assert_eq!(cadence.send_at(&pacer, later + ms(1)), later + FRAME);
+    }
+
+    #[test]
+    fn streaming_is_a_grown_frame_and_a_pause_ends_it() {
+        let pacer = UpdatePacer::default();
+        let mut cadence = Cadence::default();
+        let start = Instant::now();
+        cadence.sent(start);
+        assert!(!cadence.streaming());
+        let at = cadence.send_at(&pacer, start + ms(1));
+        cadence.sent(at);
+        assert!(cadence.streaming(), "a held update grows the frame");
+        let later = at + MAX_FRAME * 2;
+        assert_eq!(cadence.send_at(&pacer, later), later);
+        assert!(!cadence.streaming(), "a change after a pause starts over");
     }
 }
