@@ -47,12 +47,11 @@ pub async fn run(socket: &Path, binary: Option<PathBuf>) -> anyhow::Result<()> {
         Ok(answer) => {
             let a = answer.into_inner();
             println!(
-                "{} (wrapd-muxd {}) can take the state: handing over {} sessions and {} shares \
-                 ({})",
+                "{} (wrapd-muxd {}) can take the state: handing over {} and {} ({})",
                 a.binary,
                 a.version,
-                a.sessions,
-                a.shares,
+                wrapd_common::human::count(a.sessions, "session"),
+                wrapd_common::human::count(a.shares, "share"),
                 wrapd_common::human::bytes(a.state_bytes)
             );
         }
@@ -98,13 +97,12 @@ fn report(
         );
     }
     println!(
-        "upgraded: pid {} now runs {} (wrapd-muxd {} -> {}); {} sessions kept, \
-         output paused {} ms",
+        "upgraded: pid {} now runs {} (wrapd-muxd {} -> {}); {} kept, output paused {} ms",
         now.pid,
         now.binary,
         before.version,
         now.version,
-        last.sessions,
+        wrapd_common::human::count(last.sessions, "session"),
         last.pause_us / 1000
     );
     Ok(())
