@@ -226,10 +226,19 @@ impl Default for Charsets {
 
 impl Charsets {
     /// ASCII in GL and no single shift waiting: printable ASCII shows as
-    /// itself (the run path of print.rs). One test.
+    /// itself (the run path of run.rs). One test.
     #[inline]
     pub fn plain(&self) -> bool {
         (self.g[usize::from(self.gl & 3)] as u8 | self.single_shift) == 0
+    }
+
+    /// GR holds ASCII: U+00A0..U+00FF show as themselves (with [`plain`],
+    /// what the run path of run.rs needs for them).
+    ///
+    /// [`plain`]: Charsets::plain
+    #[inline]
+    pub fn passes_latin1(&self) -> bool {
+        self.g[usize::from(self.gr & 3)] == Charset::Ascii
     }
 
     /// What `c` shows as, printed now; a single shift is used up (by any

@@ -53,6 +53,7 @@ mod persist_cells;
 mod print;
 mod rect;
 mod reports;
+mod run;
 mod screens;
 mod scroll;
 mod state;

@@ -1,25 +1,13 @@
-//! Printing: characters into cells, wrapping, grapheme clusters, REP.
-//!
-//! Most output is runs of printable ASCII. The performer does not write those
-//! one character at a time: it collects them in `State::pending_text` and
-//! [`State::flush_text`] writes them a row's stretch at a time (one loop over
-//! the cells, wrapping between stretches), before any other action and at the
-//! end of every [`super::Term::feed`]. Everything else (and ASCII in insert
-//! mode, with autowrap off, or with another set than ASCII in GL or a single
-//! shift waiting: see charset.rs) takes
-//! [`State::print_any`], one character at a time; the run path gives exactly
-//! what `print_any` would, character by character (`print_tests.rs` checks it
-//! against random input).
+//! Printing one character at a time: the reference path (run.rs writes
+//! runs of text faster, exactly as this would), wrapping, grapheme clusters,
+//! REP.
 
 use super::cluster::{self, single_width};
 use super::grid::{Cell, Row, SPACER};
 use super::margins::shift_cells;
+use super::run::is_printable_ascii;
 use super::state::State;
 use super::style::Style;
-
-/// Printable ASCII held back at most before it is written: a long line of
-/// text without any control is written in pieces, so the buffer stays small.
-pub(crate) const PENDING_TEXT_MAX: usize = 4096;
 
 /// The column of the cell before column `x` of `row` (the one at `x` when
 /// a wrap is pending), stepping over the right half of a wide character.
@@ -32,110 +20,7 @@ fn before_cursor(row: &Row, x: u16, pending_wrap: bool) -> Option<u16> {
     Some(x)
 }
 
-/// Printable ASCII: written by the run path.
-#[inline]
-fn is_printable_ascii(c: char) -> bool {
-    (' '..='~').contains(&c)
-}
-
 impl State {
-    /// Printable ASCII takes the run path (tests compare it with the reference).
-    #[cfg(not(test))]
-    #[inline(always)]
-    fn batches_text(&self) -> bool {
-        true
-    }
-
-    #[cfg(test)]
-    fn batches_text(&self) -> bool {
-        !self.char_by_char
-    }
-
-    /// A character from the parser: printable ASCII waits in `pending_text`,
-    /// anything else is written now (after what waits). The parser calls
-    /// this for every character: the common case is a compare and a store.
-    #[inline(always)]
-    pub fn print(&mut self, c: char) {
-        let len = self.pending_len;
-        if is_printable_ascii(c) && len < PENDING_TEXT_MAX && self.batches_text() {
-            self.pending_text[len] = c as u8;
-            self.pending_len = len + 1;
-        } else {
-            self.print_other(c);
-        }
-    }
-
-    #[cold]
-    #[inline(never)]
-    fn print_other(&mut self, c: char) {
-        self.flush_text();
-        if is_printable_ascii(c) && self.batches_text() {
-            self.pending_text[0] = c as u8;
-            self.pending_len = 1;
-        } else {
-            self.print_any(c);
-        }
-    }
-
-    /// Write the printable ASCII that waits; every action but printing calls
-    /// this first, so the order of effects is the program's. In the common
-    /// case (ASCII in GL and no single shift, no insert mode, autowrap on) a
-    /// row's stretch at a time, else character by character.
-    pub fn flush_text(&mut self) {
-        let len = std::mem::take(&mut self.pending_len);
-        if len == 0 {
-            return;
-        }
-        if self.flags.insert
-            || !self.flags.autowrap
-            || !self.charsets.plain()
-            || self.margins_narrow()
-        {
-            for i in 0..len {
-                self.print_any(char::from(self.pending_text[i]));
-            }
-            return;
-        }
-        let (cols, pen, link) = (self.cols, self.pen, self.link);
-        let mut at = 0;
-        while at < len {
-            if self.cursor.pending_wrap {
-                self.wrap();
-            }
-            let (x, y) = (usize::from(self.cursor.x), self.cursor.y);
-            let n = (len - at).min(usize::from(cols) - x);
-            self.dirty = true;
-            let row = &mut self.grid[usize::from(y)];
-            row.touch(cols, self.seq);
-            // A wide character cut at either end loses both halves; marks on
-            // the cells written over go (as `print_any` does cell by cell).
-            row.split_wide_at(x);
-            row.split_wide_at(x + n);
-            if !row.combining.is_empty() {
-                row.combining
-                    .retain(|(cx, _)| !(x..x + n).contains(&usize::from(*cx)));
-            }
-            let stretch = &self.pending_text[at..at + n];
-            for (cell, &b) in row.cells[x..x + n].iter_mut().zip(stretch) {
-                *cell = Cell {
-                    ch: char::from(b),
-                    style: pen,
-                    link,
-                    wide: false,
-                };
-            }
-            if x + n >= usize::from(cols) {
-                self.cursor.x = cols - 1;
-                self.cursor.pending_wrap = true;
-            } else {
-                self.cursor.x = (x + n) as u16;
-                self.cursor.pending_wrap = false;
-            }
-            at += n;
-        }
-        self.last_char = Some(char::from(self.pending_text[len - 1]));
-    }
-
     /// Print one character of any kind: the reference path.
     pub fn print_any(&mut self, c: char) {
         let shown = self.charsets.print(c, self.flags.national);
@@ -144,7 +29,7 @@ impl State {
 
     /// Print `c` as it shows (through the character sets already: REP
     /// repeats it so).
-    fn print_shown(&mut self, c: char) {
+    pub(super) fn print_shown(&mut self, c: char) {
         let clusters = self.flags.clusters;
         let w = single_width(c, clusters);
         if w == 0 {
@@ -359,7 +244,7 @@ impl State {
     }
     /// Soft-wrap: mark the row and move to the start of the next (at the
     /// left margin).
-    fn wrap(&mut self) {
+    pub(super) fn wrap(&mut self) {
         let y = self.cursor.y;
         self.row_mut(y).wrapped = true;
         self.cursor.x = self.wrap_start();

@@ -1,4 +1,4 @@
-//! The run path for printable ASCII (`print.rs`) against the reference path
+//! The run path (`run.rs`) against the reference path
 //! (every character through `print_any`): the same input must give the same
 //! terminal, cell by cell, with the same sequence numbers.
 
@@ -118,7 +118,7 @@ fn regions_origin_mode_and_rep() {
 pub(super) fn chunk() -> impl Strategy<Value = Vec<u8>> {
     let ascii = "[ -~]{0,30}".prop_map(String::into_bytes);
     let long = "[a-z]{20,120}".prop_map(String::into_bytes);
-    let utf8 = "[日本🙂é×\u{301}\u{200b}a-c ]{0,8}".prop_map(String::into_bytes);
+    let utf8 = "[日本🙂é×ÿПр한\u{a0}\u{301}\u{200b}a-c ]{0,8}".prop_map(String::into_bytes);
     // Pieces of grapheme clusters: ZWJ, variation selectors, skin tones,
     // regional indicators, keycaps, conjoining jamo.
     let clusters =
@@ -166,6 +166,12 @@ pub(super) fn chunk() -> impl Strategy<Value = Vec<u8>> {
         "\x1bO",
         "\x1b~",
         "\x1b[?42h\x1b(K",
+        // GR: Latin-1 in G1, invoked into GR, and back (G2, ASCII).
+        "\x1b-A",
+        "\x1b}",
+        // Left and right margins.
+        "\x1b[?69h\x1b[2;5s",
+        "\x1b[?69l",
     ])
     .prop_map(|s| s.as_bytes().to_vec());
     let numbered = prop::sample::select(b"HfGdbr@PXLMST".to_vec());

@@ -1,6 +1,6 @@
 //! The terminal's state: the screens, the cursor, the modes and what the
 //! parser collects. Its operations are beside it, by what they do: printing
-//! (print.rs), scrolling and line feeds (scroll.rs), erasing and editing
+//! (run.rs for runs of text, print.rs for the rest), scrolling and line feeds (scroll.rs), erasing and editing
 //! (edit.rs), cursor moves (moves.rs), switching screens, resizing and
 //! resets (screens.rs). Every change stamps the rows it touches with the
 //! current sequence number and marks the state dirty.
@@ -15,7 +15,7 @@ use super::grid::{Cell, Row};
 use super::history::History;
 use super::links::Links;
 use super::modes::Flags;
-use super::print::PENDING_TEXT_MAX;
+use super::run::PENDING_TEXT_MAX;
 use super::style::Style;
 use super::{TermConfig, TermEvent};
 
@@ -78,10 +78,12 @@ pub(crate) struct State {
     /// `cols` cells blanked with the pen's background, to reset rows from
     /// (see `blank_cells_for_pen`).
     pub blank_cells: Vec<Cell>,
-    /// Printable ASCII from the parser not yet written (see `print`): the
-    /// first `pending_len` bytes.
-    pub pending_text: Box<[u8; PENDING_TEXT_MAX]>,
+    /// Text from the parser not yet written (see `print`): the first
+    /// `pending_len` entries (run.rs's `run_entry`).
+    pub pending_text: Box<[u32; PENDING_TEXT_MAX]>,
     pub pending_len: usize,
+    /// Whether any of them is not ASCII.
+    pub pending_mixed: bool,
     /// A cluster's text while its width is worked out (kept: no allocation
     /// per character).
     pub cluster_text: String,
@@ -136,6 +138,7 @@ impl State {
             blank_cells: Vec::new(),
             pending_text: Box::new([0; PENDING_TEXT_MAX]),
             pending_len: 0,
+            pending_mixed: false,
             cluster_text: String::new(),
             #[cfg(test)]
             char_by_char: false,
