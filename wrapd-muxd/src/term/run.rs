@@ -18,9 +18,10 @@ use super::cluster;
 use super::grid::{Cell, Row, SPACER, char_width};
 use super::state::State;
 
-/// Printable ASCII held back at most before it is written: a long line of
-/// text without any control is written in pieces, so the buffer stays small.
-pub(crate) const PENDING_TEXT_MAX: usize = 4096;
+/// Characters held back at most before they are written: a long line of
+/// text without any control is written in pieces, so the buffer stays small
+/// (4 KiB a terminal; a flush per thousand characters costs nothing).
+pub(crate) const PENDING_TEXT_MAX: usize = 1024;
 
 /// Printable ASCII: written by the run path.
 #[inline]
