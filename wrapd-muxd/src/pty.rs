@@ -3,10 +3,10 @@
 //! `nix::pty::openpty` + `tokio::process::Command` (never `forkpty`: this
 //! process is multi-threaded). The child becomes a session leader with the PTY
 //! slave as its controlling terminal. Output is read on the runtime
-//! ([`reader`]). Input is written at once when the PTY takes it all
-//! (a keystroke does not wait for a thread to wake up); what it does not take
-//! goes to a writer thread, so a program that stops reading its input never
-//! stalls anything but its own writer.
+//! ([`reader`]). Input ([`PtyInput`]) is written at once when the PTY takes
+//! it all (a keystroke does not wait for a thread to wake up); what it does
+//! not take goes to a writer thread, so a program that stops reading its
+//! input never stalls anything but its own writer.
 
 use std::ffi::OsString;
 use std::fs::File;
@@ -73,23 +73,32 @@ impl std::fmt::Display for ExitStatus {
 
 nix::ioctl_write_ptr_bad!(set_winsize, nix::libc::TIOCSWINSZ, Winsize);
 
-/// The daemon's side of a running program.
+/// The daemon's side of a running program: its size, its signals, its
+/// master for a hand-over. Its input is a [`PtyInput`] of its own, so that
+/// whoever types can write without the owner of the rest.
 ///
-/// Dropping it (and the [`PtyReader`]) stops the writer thread (through
-/// `_stop`), which closes every copy of the master: the kernel then hangs up
-/// the terminal.
+/// Dropping it, the [`PtyInput`] and the [`PtyReader`] closes every copy of
+/// the master: the kernel then hangs up the terminal.
 pub struct Pty {
     /// The master, kept for resizing.
+    master: OwnedFd,
+    pub pid: u32,
+}
+
+/// The program's input. Input is written at once when the PTY takes it all;
+/// the rest goes to a writer thread. Dropping this stops the thread (through
+/// `_stop`, even while the program reads nothing), which closes its copy of
+/// the master.
+pub struct PtyInput {
+    /// A copy of the master, non-blocking.
     master: OwnedFd,
     /// Input for the writer thread.
     input: mpsc::Sender<Vec<u8>>,
     /// Chunks given to the writer thread and not yet written. Input may go
     /// straight to the PTY only when this is 0, or it would overtake them.
     queued: Arc<AtomicUsize>,
-    /// Write end of a pipe the writer thread polls: closing it tells it to
-    /// stop even while the program reads nothing.
+    /// Write end of a pipe the writer thread polls.
     _stop: OwnedFd,
-    pub pid: u32,
 }
 
 /// What a spawned program produces: its output and, once, its exit status.
@@ -106,7 +115,7 @@ const INPUT_QUEUE: usize = 1024;
 
 impl Pty {
     /// Start `cmd` on a new PTY.
-    pub fn spawn(cmd: &Command) -> io::Result<(Pty, PtyOutput)> {
+    pub fn spawn(cmd: &Command) -> io::Result<(Pty, PtyInput, PtyOutput)> {
         let size = winsize(cmd.cols, cmd.rows);
         let pty = openpty(Some(&size), None).map_err(io::Error::from)?;
         set_cloexec(&pty.master)?;
@@ -168,7 +177,7 @@ impl Pty {
         master: OwnedFd,
         pid: u32,
         exited: Option<ExitStatus>,
-    ) -> io::Result<(Pty, PtyOutput)> {
+    ) -> io::Result<(Pty, PtyInput, PtyOutput)> {
         set_cloexec(&master)?;
         let exit = tokio::spawn(async move {
             match exited {
@@ -184,7 +193,7 @@ impl Pty {
         master: OwnedFd,
         pid: u32,
         exit: tokio::task::JoinHandle<io::Result<ExitStatus>>,
-    ) -> io::Result<(Pty, PtyOutput)> {
+    ) -> io::Result<(Pty, PtyInput, PtyOutput)> {
         set_nonblocking(&master)?;
         let (stop_rx, stop_tx) = nix::unistd::pipe2(nix::fcntl::OFlag::O_CLOEXEC)?;
         let reader = File::from(master.try_clone()?);
@@ -197,49 +206,20 @@ impl Pty {
             .spawn(move || write_loop(writer, stop_rx, in_rx, &writer_queued))?;
         Ok((
             Pty {
+                master: master.try_clone()?,
+                pid,
+            },
+            PtyInput {
                 master,
                 input: in_tx,
                 queued,
                 _stop: stop_tx,
-                pid,
             },
             PtyOutput {
                 output: reader,
                 exit,
             },
         ))
-    }
-
-    /// Write bytes for the program, or queue what the PTY does not take now.
-    /// Fails when the program has not read its input for so long that the
-    /// queue is full, or has gone.
-    pub fn write(&self, mut data: Vec<u8>) -> Result<(), InputRefused> {
-        if data.is_empty() {
-            return Ok(());
-        }
-        if self.queued.load(Ordering::Acquire) == 0 {
-            // The master is non-blocking: this never waits. Errors (EAGAIN,
-            // EINTR, a closed terminal) are left to the writer thread.
-            match nix::unistd::write(&self.master, &data) {
-                Ok(n) if n == data.len() => return Ok(()),
-                Ok(n) => drop(data.drain(..n)),
-                Err(_) => {}
-            }
-        }
-        self.queued.fetch_add(1, Ordering::AcqRel);
-        self.input.try_send(data).map_err(|e| {
-            self.queued.fetch_sub(1, Ordering::AcqRel);
-            match e {
-                mpsc::error::TrySendError::Full(_) => InputRefused::Backlog,
-                mpsc::error::TrySendError::Closed(_) => InputRefused::Closed,
-            }
-        })
-    }
-
-    /// Input handed to the writer thread and not yet written: a hand-over
-    /// must wait for it (it would be lost with the thread).
-    pub fn input_pending(&self) -> bool {
-        self.queued.load(Ordering::Acquire) > 0
     }
 
     /// The master, for a hand-over to pass on.
@@ -264,6 +244,45 @@ impl Pty {
     }
 }
 
+impl PtyInput {
+    /// Write bytes for the program, or queue what the PTY does not take now
+    /// (unless `may_queue` is false: then that is refused). Fails when the
+    /// program has not read its input for so long that the queue is full,
+    /// or has gone. Callers that write from more than one thread keep their
+    /// order with a lock of their own (see session/typing.rs).
+    pub fn write(&self, mut data: Vec<u8>, may_queue: bool) -> Result<(), InputRefused> {
+        if data.is_empty() {
+            return Ok(());
+        }
+        if self.queued.load(Ordering::Acquire) == 0 {
+            // The master is non-blocking: this never waits. Errors (EAGAIN,
+            // EINTR, a closed terminal) are left to the writer thread.
+            match nix::unistd::write(&self.master, &data) {
+                Ok(n) if n == data.len() => return Ok(()),
+                Ok(n) => drop(data.drain(..n)),
+                Err(_) => {}
+            }
+        }
+        if !may_queue {
+            return Err(InputRefused::NotNow);
+        }
+        self.queued.fetch_add(1, Ordering::AcqRel);
+        self.input.try_send(data).map_err(|e| {
+            self.queued.fetch_sub(1, Ordering::AcqRel);
+            match e {
+                mpsc::error::TrySendError::Full(_) => InputRefused::Backlog,
+                mpsc::error::TrySendError::Closed(_) => InputRefused::Closed,
+            }
+        })
+    }
+
+    /// Input handed to the writer thread and not yet written: a hand-over
+    /// must wait for it (it would be lost with the thread).
+    pub fn input_pending(&self) -> bool {
+        self.queued.load(Ordering::Acquire) > 0
+    }
+}
+
 /// Counts a queued chunk as done when dropped.
 struct Written<'a>(&'a AtomicUsize);
 
@@ -280,6 +299,10 @@ pub enum InputRefused {
     Backlog,
     #[error("the program's terminal is closed")]
     Closed,
+    #[error(
+        "the session is being handed over to a new daemon: input the program has not read yet cannot wait now; try again in a moment"
+    )]
+    NotNow,
 }
 
 fn winsize(cols: u16, rows: u16) -> Winsize {
@@ -367,7 +390,7 @@ mod tests {
             "stty raw -echo; echo ready; sleep 0.1; cat > '{}'",
             out.display()
         );
-        let (pty, output) = Pty::spawn(&Command {
+        let (_pty, input, output) = Pty::spawn(&Command {
             argv: vec!["sh".into(), "-c".into(), script],
             arg0: None,
             cwd: dir.path().to_owned(),
@@ -392,7 +415,7 @@ mod tests {
                 format!("<{i}>").into_bytes()
             };
             expected.extend(&chunk);
-            pty.write(chunk).unwrap();
+            input.write(chunk, true).unwrap();
             tokio::time::sleep(std::time::Duration::from_millis(1)).await;
         }
         let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);

@@ -1,9 +1,10 @@
 //! The session actor: the one owner of a session's program, PTY and terminal.
 //!
-//! Its loop takes, in order of priority: shutdown, commands (input first, so
-//! typing stays responsive under heavy output), program output, and the
+//! Its loop takes, in order of priority: shutdown, commands (so that resizes
+//! and updates stay responsive under heavy output), program output, and the
 //! program's exit. Each batch of output is parsed in one go and committed as one
-//! sequence number, which wakes the clients' sync tasks.
+//! sequence number, which wakes the clients' sync tasks. Typing does not pass
+//! through it: whoever types writes to the PTY (typing.rs).
 //!
 //! Each session's actor runs on a thread of its own (with a single-threaded
 //! runtime that watches only its PTY and timers), not on the daemon's shared
@@ -23,14 +24,16 @@ use tokio::time::Instant;
 use tokio_util::sync::CancellationToken;
 
 use crate::error::{Error, Result};
+use std::sync::Arc;
+
 use crate::pty::{self, ExitStatus, Pty, PtyOutput, PtyReader};
 use crate::shell;
 use crate::term::{Block, BlockEvent, RowIndex, Term, TermConfig, TermEvent};
 
-use super::clients::Clients;
 use super::handle::{BlockInfo, BlockPage, Rows, SessionCmd, SessionHandle};
 use super::sync::{Clipboard, Pulse, SessionMeta, SyncPoint, Update, build_update};
-use super::{ClientId, EndReason, SessionId, SessionInfo, Size, now_ms};
+use super::typing::Typing;
+use super::{EndReason, SessionId, SessionInfo, Size, now_ms};
 
 mod frozen;
 pub use frozen::{Restored, restore};
@@ -71,10 +74,11 @@ struct Session {
     argv: Vec<String>,
     pty: Pty,
     term: Term,
-    clients: Clients,
+    /// The clients, the program's input and when it was last typed into:
+    /// shared with the attach streams, which type without this thread.
+    typing: Arc<Typing>,
     remain_on_exit: bool,
     created_at_ms: u64,
-    last_active_ms: u64,
     /// Bells rung since the start; clients ring when it grows.
     bell_count: u64,
     /// The last OSC 52 clipboard the program set.
@@ -111,7 +115,7 @@ pub fn spawn(spec: SessionSpec, shutdown: CancellationToken) -> Result<SessionHa
         term,
         on_end,
     } = spec;
-    let (pty, output) = Pty::spawn(&command).map_err(|source| Error::Spawn {
+    let (pty, input, output) = Pty::spawn(&command).map_err(|source| Error::Spawn {
         command: command.argv.join(" "),
         source,
     })?;
@@ -122,10 +126,9 @@ pub fn spawn(spec: SessionSpec, shutdown: CancellationToken) -> Result<SessionHa
         argv: shown_argv,
         pty,
         term: Term::new(command.cols, command.rows, term),
-        clients: Clients::default(),
+        typing: Arc::new(Typing::new(input, now)),
         remain_on_exit,
         created_at_ms: now,
-        last_active_ms: now,
         bell_count: 0,
         clipboard: None,
         exited: None,
@@ -154,6 +157,7 @@ impl Session {
             id: id.clone(),
             tx,
             reads: reads_tx,
+            typing: self.typing.clone(),
         };
         let PtyOutput { output, exit } = output;
         let command_line = self.argv.join(" ");
@@ -264,6 +268,7 @@ impl Session {
                     break EndReason::Exited(status);
                 }
                 self.exited = Some(status);
+                self.typing.lock().exited = true;
                 self.term.touch();
                 self.publish();
             }
@@ -288,7 +293,7 @@ impl Session {
             }
         }
         let replies = self.term.take_replies();
-        if let Err(e) = self.pty.write(replies) {
+        if let Err(e) = self.typing.reply(replies) {
             tracing::debug!(session = %self.id, "terminal reply dropped: {e}");
         }
         let clipboard = self.dispatch_events();
@@ -347,9 +352,10 @@ impl Session {
         if asked.reply.is_closed() {
             return;
         }
+        let clients = self.typing.lock().clients.len() as u32;
         let meta = SessionMeta {
             name: &self.name,
-            clients: self.clients.len() as u32,
+            clients,
             bell_count: self.bell_count,
             clipboard: self.clipboard.as_ref(),
             exited: self.exited,
@@ -366,7 +372,7 @@ impl Session {
 
     /// Resize the PTY and the terminal to what the clients want.
     fn fit_to_clients(&mut self) {
-        let Some(want) = self.clients.wanted_size() else {
+        let Some(want) = self.typing.lock().clients.wanted_size() else {
             return;
         };
         if want.cols == self.term.cols() && want.rows == self.term.rows() {
@@ -392,6 +398,10 @@ impl Session {
     }
 
     fn info(&self) -> SessionInfo {
+        let (clients, last_active_ms) = {
+            let typing = self.typing.lock();
+            (typing.clients.len() as u32, typing.last_active_ms)
+        };
         SessionInfo {
             id: self.id.clone(),
             name: self.name.clone(),
@@ -401,10 +411,10 @@ impl Session {
                 cols: self.term.cols(),
                 rows: self.term.rows(),
             },
-            clients: self.clients.len() as u32,
+            clients,
             history_lines: self.term.screen_start().0 - self.term.history_start().0,
             created_at_ms: self.created_at_ms,
-            last_active_ms: self.last_active_ms,
+            last_active_ms,
             title: self.term.title().to_owned(),
             cwd: self.cwd(),
             exit: self.exited,
@@ -419,41 +429,45 @@ impl Session {
                 read_only,
                 reply,
             } => {
-                self.clients.attach(client, size, read_only);
+                self.typing.lock().clients.attach(client, size, read_only);
                 self.fit_to_clients();
                 self.term.touch();
                 self.publish();
                 let _ = reply.send((self.info(), self.pulse.subscribe()));
             }
             SessionCmd::Detach { client } => {
-                self.clients.detach(client);
+                self.typing.lock().clients.detach(client);
                 self.fit_to_clients();
                 self.term.touch();
                 self.publish();
             }
-            SessionCmd::Input {
-                client,
-                data,
-                reply,
-            } => {
-                let _ = reply.send(self.input(client, data));
+            SessionCmd::Refit => {
+                self.fit_to_clients();
+                self.publish();
             }
             SessionCmd::Resize { client, size } => {
                 tracing::debug!(session = %self.id, client = client.0, cols = size.cols, rows = size.rows, "client resized");
-                if !self.clients.is_read_only(client) {
-                    self.clients.resize(client, size);
+                let resized = {
+                    let mut typing = self.typing.lock();
+                    let writer = !typing.clients.is_read_only(client);
+                    if writer {
+                        typing.clients.resize(client, size);
+                    }
+                    writer
+                };
+                if resized {
                     self.fit_to_clients();
                     self.publish();
                 }
             }
             SessionCmd::TerminalLook { client, look } => {
                 // The most recent report wins; a viewer's does not count.
-                if !self.clients.is_read_only(client) {
+                if !self.typing.lock().clients.is_read_only(client) {
                     self.term.set_terminal_look(look);
                 }
             }
             SessionCmd::SetReadOnly { client, read_only } => {
-                self.clients.set_read_only(client, read_only);
+                self.typing.lock().clients.set_read_only(client, read_only);
                 self.fit_to_clients();
                 self.publish();
             }
@@ -555,21 +569,11 @@ impl Session {
         }
         Flow::Continue
     }
+}
 
-    fn input(&mut self, client: Option<ClientId>, data: Vec<u8>) -> Result<()> {
-        if let Some(client) = client {
-            if self.clients.is_read_only(client) {
-                return Err(Error::ReadOnly);
-            }
-            self.clients.touch(client);
-            self.fit_to_clients();
-            self.publish();
-        }
-        if self.exited.is_some() {
-            return Err(Error::SessionGone(self.name.clone()));
-        }
-        self.last_active_ms = now_ms();
-        self.pty.write(data)?;
-        Ok(())
+/// The session is over: its input goes with it, though handles live on.
+impl Drop for Session {
+    fn drop(&mut self) {
+        self.typing.close();
     }
 }

@@ -1,5 +1,7 @@
 //! The way into a session actor: [`SessionHandle`] sends [`SessionCmd`]s.
 
+use std::sync::Arc;
+
 use tokio::sync::{broadcast, mpsc, oneshot, watch};
 
 use crate::error::{Error, Result};
@@ -7,6 +9,7 @@ use crate::term::{Block, BlockEvent, BlockId, BlockOutput, Line, Match, RowIndex
 
 use super::pace::UpdatePacer;
 use super::sync::{Pulse, SyncPoint, Update};
+use super::typing::{Typed, Typing};
 use super::{ClientId, Frozen, SessionId, SessionInfo, Size};
 
 /// Commands a session actor takes, each answered through its `reply`.
@@ -20,12 +23,8 @@ pub(super) enum SessionCmd {
     Detach {
         client: ClientId,
     },
-    /// Bytes for the program; `client` is `None` for `send` (no attached client).
-    Input {
-        client: Option<ClientId>,
-        data: Vec<u8>,
-        reply: oneshot::Sender<Result<()>>,
-    },
+    /// A client's typing made it the latest writer: the PTY takes its size.
+    Refit,
     Resize {
         client: ClientId,
         size: Size,
@@ -145,6 +144,8 @@ pub struct SessionHandle {
     pub(super) tx: mpsc::Sender<SessionCmd>,
     /// The lane for reads of the history (see [`SessionCmd::reads_history`]).
     pub(super) reads: mpsc::Sender<SessionCmd>,
+    /// The way input goes in, without the actor (see typing.rs).
+    pub(super) typing: Arc<Typing>,
 }
 
 /// A client's attachment to a session. Dropping it detaches the client.
@@ -175,17 +176,18 @@ impl Attachment {
         &self.handle
     }
 
-    /// Input typed by this client.
+    /// Input typed by this client: written to the PTY from here (the
+    /// actor hears of it only if the PTY must take this client's size).
     pub async fn input(&self, data: Vec<u8>) -> Result<()> {
         self.pacer.typed(tokio::time::Instant::now());
-        let client = Some(self.client);
-        self.handle
-            .call(|reply| SessionCmd::Input {
-                client,
-                data,
-                reply,
-            })
-            .await?
+        let handle = &self.handle;
+        match handle
+            .typing
+            .type_in(Some(self.client), data, &handle.id.0)?
+        {
+            Typed::Written => Ok(()),
+            Typed::Refit => handle.send(SessionCmd::Refit).await,
+        }
     }
 
     /// A collaborator's role changed (see `Clients::set_read_only`).
@@ -256,12 +258,7 @@ impl SessionHandle {
 
     /// Type into the session without being attached (`wrapd-attach send`).
     pub async fn input(&self, data: Vec<u8>) -> Result<()> {
-        self.call(|reply| SessionCmd::Input {
-            client: None,
-            data,
-            reply,
-        })
-        .await?
+        self.typing.type_in(None, data, &self.id.0).map(drop)
     }
 
     /// What changed since `since` (see `sync::build_update`); no row below

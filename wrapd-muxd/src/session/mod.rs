@@ -6,12 +6,15 @@
 //! - `sync`: what a client is sent — snapshots and "changed since" updates.
 //! - `pace`: how often one client is sent an update.
 //! - `clients`: the attached clients and which of them sets the PTY size.
+//! - `typing`: input written to the PTY by whoever typed it, not the actor
+//!   (behind one lock with the clients and their roles).
 
 mod actor;
 mod clients;
 mod handle;
 mod pace;
 pub(crate) mod sync;
+mod typing;
 
 pub use actor::{Restored, SessionSpec, restore, spawn};
 pub use handle::{Attachment, BlockInfo, BlockPage, SessionHandle};

@@ -3,6 +3,7 @@
 //! same program and PTY master.
 
 use std::os::fd::{AsRawFd, OwnedFd};
+use std::sync::Arc;
 
 use tokio::sync::{broadcast, oneshot, watch};
 use tokio_util::sync::CancellationToken;
@@ -11,8 +12,8 @@ use wrapd_proto::state as hpb;
 use super::{BLOCK_EVENT_BUFFER, Session};
 use crate::error::{Error, Result};
 use crate::pty::{ExitStatus, Pty};
-use crate::session::clients::Clients;
 use crate::session::sync::{Clipboard, Pulse};
+use crate::session::typing::Typing;
 use crate::session::{Frozen, SessionHandle, SessionId};
 use crate::term::Term;
 
@@ -26,7 +27,7 @@ impl Session {
         reply: oneshot::Sender<Result<Frozen>>,
         resume: oneshot::Receiver<()>,
     ) {
-        if self.pty.input_pending() {
+        if !self.typing.freeze() {
             // Queued input lives in the writer thread, which the exec ends.
             let _ = reply.send(Err(Error::Busy(format!(
                 "session `{}`: its program has not read all its input yet; \
@@ -36,14 +37,17 @@ impl Session {
             return;
         }
         if reply.send(Ok(self.state(exit_status))).is_err() {
+            self.typing.thaw();
             return; // the hand-over gave up before it asked us
         }
         tracing::debug!(session = %self.id, "frozen for a hand-over");
         let _ = resume.await;
+        self.typing.thaw();
         tracing::debug!(session = %self.id, "thawed: the hand-over did not happen");
     }
 
     fn state(&self, exit_status: Option<ExitStatus>) -> Frozen {
+        let last_active_ms = self.typing.lock().last_active_ms;
         hpb::Session {
             id: self.id.0.clone(),
             name: self.name.clone(),
@@ -53,7 +57,7 @@ impl Session {
             cols: self.term.cols().into(),
             rows: self.term.rows().into(),
             created_at_ms: self.created_at_ms,
-            last_active_ms: self.last_active_ms,
+            last_active_ms,
             remain_on_exit: self.remain_on_exit,
             bell_count: self.bell_count,
             term: self.term.save(),
@@ -129,10 +133,11 @@ pub fn restore(
 ) -> Result<SessionHandle> {
     let Restored { state, term } = restored;
     let exited = state.exit.as_ref().map(exit_from_pb);
-    let (pty, output) = Pty::adopt(master, state.pid, exited).map_err(|source| Error::Spawn {
-        command: state.command.join(" "),
-        source,
-    })?;
+    let (pty, input, output) =
+        Pty::adopt(master, state.pid, exited).map_err(|source| Error::Spawn {
+            command: state.command.join(" "),
+            source,
+        })?;
     let pulse = Pulse {
         seq: term.committed_seq(),
         ended: None,
@@ -143,10 +148,9 @@ pub fn restore(
         argv: state.command,
         pty,
         term,
-        clients: Clients::default(),
+        typing: Arc::new(Typing::new(input, state.last_active_ms)),
         remain_on_exit: state.remain_on_exit,
         created_at_ms: state.created_at_ms,
-        last_active_ms: state.last_active_ms,
         bell_count: state.bell_count,
         clipboard: state.clipboard.map(|c| Clipboard {
             selection: c.selection,
