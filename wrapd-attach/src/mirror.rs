@@ -2,7 +2,7 @@
 //! updates. Rows are held by their stable index: the screen's and, bounded,
 //! some history (from updates, or fetched while scrolling back).
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::ops::Range;
 
 use crossterm::cursor::SetCursorStyle;
@@ -40,6 +40,24 @@ pub struct Mirror {
     focus: Option<u64>,
     /// The session's blocks (commands) by id, as the daemon reported them.
     blocks: BTreeMap<u64, pb::Block>,
+    /// What changed since the client last drew it.
+    changes: Changes,
+}
+
+/// What changed in a mirror since [`Mirror::take_changes`]: what a frame must
+/// redraw of the session.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub enum Changes {
+    /// Nothing came.
+    #[default]
+    None,
+    /// Updates came that changed these rows (by index) and nothing else of
+    /// where rows show: the cursor, the title or the clients may be new
+    /// (perhaps nothing but those).
+    Rows(BTreeSet<u64>),
+    /// Everything may show elsewhere or differently: a snapshot, a scroll,
+    /// a new size, blocks (their marks).
+    All,
 }
 
 impl Default for Mirror {
@@ -69,11 +87,13 @@ impl Mirror {
             max_history,
             focus: None,
             blocks: BTreeMap::new(),
+            changes: Changes::None,
         }
     }
 
     /// Apply one update, in order.
     pub fn apply(&mut self, u: &pb::ScreenUpdate) {
+        self.note_changes(u);
         if u.reset {
             self.rows.clear();
             self.blocks.clear();
@@ -114,7 +134,37 @@ impl Mirror {
         self.evict();
     }
 
-    /// History rows fetched with `ReadRows`.
+    /// Record what `u` changes, before it is applied.
+    fn note_changes(&mut self, u: &pb::ScreenUpdate) {
+        let moved = u.reset
+            || u.size.is_some_and(|s| s != self.size)
+            || u.screen_start != self.screen_start
+            || !u.blocks.is_empty();
+        if moved {
+            self.changes = Changes::All;
+            return;
+        }
+        match &mut self.changes {
+            Changes::All => {}
+            Changes::Rows(rows) => rows.extend(u.rows.iter().map(|r| r.index)),
+            none @ Changes::None => {
+                *none = Changes::Rows(u.rows.iter().map(|r| r.index).collect());
+            }
+        }
+    }
+
+    /// What changed since the last call (a frame drew it).
+    pub fn take_changes(&mut self) -> Changes {
+        std::mem::take(&mut self.changes)
+    }
+
+    /// Whether anything changed since [`Mirror::take_changes`].
+    pub fn changed(&self) -> bool {
+        self.changes != Changes::None
+    }
+
+    /// History rows fetched with `ReadRows` (history: the screen shows none
+    /// of them).
     pub fn insert_history(&mut self, r: &pb::ReadRowsResponse) {
         for row in &r.rows {
             // Screen rows come with updates; older ones than we know are current.
