@@ -26,6 +26,9 @@ pub struct Screen<B: Backend> {
     backend: B,
     /// What the outer terminal shows: the cells the last frame drew.
     shown: Buffer,
+    /// Where a whole frame is drawn, then swapped with `shown` (kept: a
+    /// 200x50 buffer is 400 KiB to allocate and fault in at every frame).
+    spare: Buffer,
     /// Where the session's rows showed in the last frame (`None`: nothing
     /// drawn since the screen was cleared).
     placed: Option<Placement>,
@@ -42,9 +45,11 @@ struct Placement {
 impl<B: Backend> Screen<B> {
     /// Draws to `backend`, whose screen is blank and `size` (cols, rows).
     pub fn new(backend: B, size: (u16, u16)) -> Screen<B> {
+        let area = Rect::new(0, 0, size.0, size.1);
         Screen {
             backend,
-            shown: Buffer::empty(Rect::new(0, 0, size.0, size.1)),
+            shown: Buffer::empty(area),
+            spare: Buffer::empty(area),
             placed: None,
         }
     }
@@ -55,6 +60,7 @@ impl<B: Backend> Screen<B> {
         if area != self.shown.area {
             self.backend.clear()?;
             self.shown = Buffer::empty(area);
+            self.spare = Buffer::empty(area);
             self.placed = None;
         }
         let (session_area, status_area) = ui::areas(area, app);
@@ -82,10 +88,10 @@ impl<B: Backend> Screen<B> {
 
     /// Redraw every cell; those that changed go out.
     fn draw_all(&mut self, app: &App) -> Result<Option<Position>, B::Error> {
-        let area = self.shown.area;
-        let before = mem::replace(&mut self.shown, Buffer::empty(area));
-        let cursor = ui::draw(&mut self.shown, app, &Lines::All);
-        self.backend.draw(before.diff_iter(&self.shown))?;
+        self.spare.reset();
+        let cursor = ui::draw(&mut self.spare, app, &Lines::All);
+        self.backend.draw(self.shown.diff_iter(&self.spare))?;
+        mem::swap(&mut self.shown, &mut self.spare);
         Ok(cursor)
     }
 
