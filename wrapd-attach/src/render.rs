@@ -263,7 +263,7 @@ mod tests {
 
     fn mirror(cols: u32, rows: u32, lines: Vec<Vec<pb::Span>>, cursor: (u32, u32)) -> Mirror {
         let mut m = Mirror::default();
-        m.apply(&pb::ScreenUpdate {
+        m.apply(pb::ScreenUpdate {
             seq: 1,
             reset: true,
             size: Some(pb::Size { cols, rows }),

@@ -755,7 +755,7 @@ impl App {
     }
 
     /// An update from the daemon.
-    pub fn on_update(&mut self, update: &pb::ScreenUpdate) {
+    pub fn on_update(&mut self, update: pb::ScreenUpdate) {
         self.mirror.apply(update);
         let b = self.bounds();
         if let Mode::Scroll(s) = &mut self.mode {

@@ -59,7 +59,7 @@ fn app_with_blocks() -> App {
         state: pb::BlockState::Finished as i32,
         ..Default::default()
     };
-    app.on_update(&pb::ScreenUpdate {
+    app.on_update(pb::ScreenUpdate {
         seq: 1,
         reset: true,
         size: Some(pb::Size { cols: 80, rows: 10 }),

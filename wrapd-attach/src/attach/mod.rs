@@ -333,7 +333,7 @@ pub async fn run(
                     if u.reset {
                         pacer.snapshot();
                     }
-                    app.on_update(&u);
+                    app.on_update(u);
                     vec![]
                 }
                 Ok(Some(pb::AttachEvent { msg: Some(Event::Notice(n)) })) => { app.notice = Some(n.message); app.dirty = true; vec![] }

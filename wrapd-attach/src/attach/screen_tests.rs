@@ -291,7 +291,7 @@ fn run(seed: u64, steps: usize) {
     let rows = session
         .screen()
         .map(|i| random_row(&mut r, i, session.cols));
-    app.on_update(&session.update(true, rows.collect()));
+    app.on_update(session.update(true, rows.collect()));
     for step in 0..steps {
         // Some changes, as they come between two frames.
         for _ in 0..1 + r.below(3) {
@@ -306,7 +306,7 @@ fn run(seed: u64, steps: usize) {
                     session.screen_start += n;
                     let new = session.screen().skip(session.rows as usize - n as usize);
                     let rows = new.map(|i| random_row(&mut r, i, session.cols)).collect();
-                    app.on_update(&session.update(false, rows));
+                    app.on_update(session.update(false, rows));
                 }
                 15..=17 => {
                     session.cols = 20 + r.below(40) as u32;
@@ -315,7 +315,7 @@ fn run(seed: u64, steps: usize) {
                     let rows = session
                         .screen()
                         .map(|i| random_row(&mut r, i, session.cols));
-                    app.on_update(&session.update(false, rows.collect()));
+                    app.on_update(session.update(false, rows.collect()));
                 }
                 18..=19 => {
                     outer_size = (20 + r.below(40) as u16, 3 + r.below(12) as u16);
@@ -346,7 +346,7 @@ fn run(seed: u64, steps: usize) {
                     let rows = session
                         .screen()
                         .map(|i| random_row(&mut r, i, session.cols));
-                    app.on_update(&session.update(true, rows.collect()));
+                    app.on_update(session.update(true, rows.collect()));
                 }
                 30..=31 => {
                     let mut u = session.update(false, vec![]);
@@ -357,11 +357,11 @@ fn run(seed: u64, steps: usize) {
                         state: pb::BlockState::Finished as i32,
                         ..Default::default()
                     }];
-                    app.on_update(&u);
+                    app.on_update(u);
                 }
                 32..=34 => {
                     session.title = format!("title {}", r.below(1000));
-                    app.on_update(&session.update(false, vec![]));
+                    app.on_update(session.update(false, vec![]));
                 }
                 _ => {
                     let screen = session.screen();
@@ -371,7 +371,7 @@ fn run(seed: u64, steps: usize) {
                     let rows = changed
                         .into_iter()
                         .map(|i| random_row(&mut r, i, session.cols));
-                    app.on_update(&session.update(false, rows.collect()));
+                    app.on_update(session.update(false, rows.collect()));
                 }
             }
         }
@@ -415,7 +415,7 @@ fn drawn_session(status_line: bool) -> (App, Session, Screen<Outer>) {
         }],
         wrapped: false,
     };
-    app.on_update(&session.update(true, session.screen().map(text).collect()));
+    app.on_update(session.update(true, session.screen().map(text).collect()));
     let mut screen = Screen::new(Outer::new((40, 10)), (40, 10));
     screen.draw(&mut app).unwrap();
     screen.backend.written.clear();
@@ -442,7 +442,7 @@ fn an_echo_redraws_its_line_and_writes_the_cells_it_changed() {
             }],
             wrapped: false,
         };
-        app.on_update(&session.update(false, vec![echoed]));
+        app.on_update(session.update(false, vec![echoed]));
         assert!(app.needs_frame());
         screen.draw(&mut app).unwrap();
         let what = format!("status line: {status_line}");
