@@ -2,7 +2,7 @@
 //! updates. Rows are held by their stable index: the screen's and, bounded,
 //! some history (from updates, or fetched while scrolling back).
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::ops::Range;
 
 use crossterm::cursor::SetCursorStyle;
@@ -40,6 +40,24 @@ pub struct Mirror {
     focus: Option<u64>,
     /// The session's blocks (commands) by id, as the daemon reported them.
     blocks: BTreeMap<u64, pb::Block>,
+    /// What changed since the client last drew it.
+    changes: Changes,
+}
+
+/// What changed in a mirror since [`Mirror::take_changes`]: what a frame must
+/// redraw of the session.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub enum Changes {
+    /// Nothing came.
+    #[default]
+    None,
+    /// Updates came that changed these rows (by index) and nothing else of
+    /// where rows show: the cursor, the title or the clients may be new
+    /// (perhaps nothing but those).
+    Rows(BTreeSet<u64>),
+    /// Everything may show elsewhere or differently: a snapshot, a scroll,
+    /// a new size, blocks (their marks).
+    All,
 }
 
 impl Default for Mirror {
@@ -69,11 +87,13 @@ impl Mirror {
             max_history,
             focus: None,
             blocks: BTreeMap::new(),
+            changes: Changes::None,
         }
     }
 
-    /// Apply one update, in order.
-    pub fn apply(&mut self, u: &pb::ScreenUpdate) {
+    /// Apply one update, in order (its rows are kept, not copied).
+    pub fn apply(&mut self, u: pb::ScreenUpdate) {
+        self.note_changes(&u);
         if u.reset {
             self.rows.clear();
             self.blocks.clear();
@@ -87,8 +107,8 @@ impl Mirror {
         }
         self.screen_start = u.screen_start;
         self.history_start = u.history_start;
-        for row in &u.rows {
-            self.rows.insert(row.index, row.clone());
+        for row in u.rows {
+            self.rows.insert(row.index, row);
         }
         // Rows past the screen's end are gone (the screen got shorter).
         let screen_end = self.screen_end();
@@ -97,16 +117,16 @@ impl Mirror {
         self.rows = self.rows.split_off(&self.history_start);
         self.cursor = u.cursor.unwrap_or_default();
         self.modes = u.modes.unwrap_or_default();
-        self.title.clone_from(&u.title);
-        self.cwd.clone_from(&u.cwd);
-        self.session_name.clone_from(&u.session_name);
+        self.title = u.title;
+        self.cwd = u.cwd;
+        self.session_name = u.session_name;
         self.clients = u.clients;
         self.exited = u.exited;
         if u.clipboard.is_some() {
-            self.clipboard.clone_from(&u.clipboard);
+            self.clipboard = u.clipboard;
         }
-        for b in &u.blocks {
-            self.blocks.insert(b.id, b.clone());
+        for b in u.blocks {
+            self.blocks.insert(b.id, b);
         }
         while self.blocks.len() > MAX_BLOCKS {
             self.blocks.pop_first();
@@ -114,7 +134,37 @@ impl Mirror {
         self.evict();
     }
 
-    /// History rows fetched with `ReadRows`.
+    /// Record what `u` changes, before it is applied.
+    fn note_changes(&mut self, u: &pb::ScreenUpdate) {
+        let moved = u.reset
+            || u.size.is_some_and(|s| s != self.size)
+            || u.screen_start != self.screen_start
+            || !u.blocks.is_empty();
+        if moved {
+            self.changes = Changes::All;
+            return;
+        }
+        match &mut self.changes {
+            Changes::All => {}
+            Changes::Rows(rows) => rows.extend(u.rows.iter().map(|r| r.index)),
+            none @ Changes::None => {
+                *none = Changes::Rows(u.rows.iter().map(|r| r.index).collect());
+            }
+        }
+    }
+
+    /// What changed since the last call (a frame drew it).
+    pub fn take_changes(&mut self) -> Changes {
+        std::mem::take(&mut self.changes)
+    }
+
+    /// Whether anything changed since [`Mirror::take_changes`].
+    pub fn changed(&self) -> bool {
+        self.changes != Changes::None
+    }
+
+    /// History rows fetched with `ReadRows` (history: the screen shows none
+    /// of them).
     pub fn insert_history(&mut self, r: &pb::ReadRowsResponse) {
         for row in &r.rows {
             // Screen rows come with updates; older ones than we know are current.
@@ -312,7 +362,7 @@ mod tests {
     #[test]
     fn snapshot_then_scrolling_deltas() {
         let mut m = Mirror::default();
-        m.apply(&update(
+        m.apply(update(
             5,
             true,
             2,
@@ -328,16 +378,16 @@ mod tests {
         assert_eq!(text(&m, 1).as_deref(), Some("h1"));
         assert_eq!(m.screen_row(0).map(|r| r.index), Some(2));
         // Two lines scrolled: the old screen's top two rows are history now.
-        m.apply(&update(6, false, 4, 0, vec![row(5, "d"), row(6, "e")]));
+        m.apply(update(6, false, 4, 0, vec![row(5, "d"), row(6, "e")]));
         assert_eq!(text(&m, 2).as_deref(), Some("a"));
         assert_eq!(text(&m, 6).as_deref(), Some("e"));
         assert!(m.missing(0..4).is_empty());
         // History trimmed by the daemon.
-        m.apply(&update(7, false, 4, 3, vec![]));
+        m.apply(update(7, false, 4, 3, vec![]));
         assert_eq!(text(&m, 2), None);
         assert_eq!(m.history_start(), 3);
         // A reset forgets everything.
-        m.apply(&update(8, true, 10, 10, vec![row(10, "x")]));
+        m.apply(update(8, true, 10, 10, vec![row(10, "x")]));
         assert_eq!(text(&m, 4), None);
         assert_eq!(text(&m, 10).as_deref(), Some("x"));
     }
@@ -346,7 +396,7 @@ mod tests {
     fn gaps_are_reported_and_filled() {
         let mut m = Mirror::default();
         // A fast scroll: only the screen came; history 0..100 is a gap.
-        m.apply(&update(
+        m.apply(update(
             1,
             true,
             100,
@@ -374,7 +424,7 @@ mod tests {
     fn history_is_bounded_and_spares_the_focus() {
         let mut m = Mirror::new(100);
         let rows: Vec<_> = (0..1003).map(|i| row(i, "r")).collect();
-        m.apply(&update(1, true, 1000, 0, rows));
+        m.apply(update(1, true, 1000, 0, rows));
         assert_eq!(m.rows.range(..1000).count(), 100);
         assert!(
             m.row(999).is_some() && m.row(899).is_none(),
@@ -403,10 +453,10 @@ mod tests {
             block(1, pb::BlockState::Finished),
             block(2, pb::BlockState::Running),
         ];
-        m.apply(&u);
+        m.apply(u.clone());
         u.reset = false;
         u.blocks = vec![block(2, pb::BlockState::Finished)];
-        m.apply(&u);
+        m.apply(u.clone());
         let states: Vec<_> = m.blocks().map(|b| (b.id, b.state())).collect();
         assert_eq!(
             states,
@@ -414,7 +464,7 @@ mod tests {
         );
         u.reset = true;
         u.blocks = vec![];
-        m.apply(&u);
+        m.apply(u);
         assert_eq!(m.blocks().count(), 0);
     }
 
@@ -423,7 +473,7 @@ mod tests {
         let mut m = Mirror::default();
         let mut u = update(1, true, 0, 0, vec![]);
         u.bell_count = 3;
-        m.apply(&u);
+        m.apply(u.clone());
         assert!(!m.take_bell(), "bells before attaching do not ring");
         u.reset = false;
         u.bell_count = 4;
@@ -431,7 +481,7 @@ mod tests {
             selection: "c".into(),
             data: b"hi".to_vec(),
         });
-        m.apply(&u);
+        m.apply(u);
         assert!(m.take_bell());
         assert!(!m.take_bell());
         assert_eq!(m.take_clipboard().unwrap().data, b"hi");

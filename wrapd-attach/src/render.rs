@@ -47,7 +47,7 @@ impl<'a> SessionView<'a> {
     }
 
     /// The first row drawn and the first column, for an area of this size.
-    fn origin(&self, area: Rect) -> (u64, u16) {
+    pub fn origin(&self, area: Rect) -> (u64, u16) {
         let (cols, rows) = self.mirror.size();
         match self.top {
             Some(top) => (top, 0),
@@ -93,12 +93,20 @@ impl<'a> SessionView<'a> {
 
 impl Widget for &SessionView<'_> {
     fn render(self, area: Rect, buf: &mut Buffer) {
+        self.render_lines(area, buf, |_| true);
+    }
+}
+
+impl SessionView<'_> {
+    /// Draw the lines `y` of `area` for which `redraw(y)` holds, every cell
+    /// of each (the others are left as they are).
+    pub fn render_lines(&self, area: Rect, buf: &mut Buffer, redraw: impl Fn(u16) -> bool) {
         let (cols, rows) = self.mirror.size();
         let (first, ox) = self.origin(area);
         let screen_end = self.mirror.screen_start() + u64::from(rows);
         let pad_style = Style::default().fg(Color::DarkGray);
         let visible_cols = cols.saturating_sub(ox).min(area.width);
-        for y in 0..area.height {
+        for y in (0..area.height).filter(|y| redraw(*y)) {
             let index = first + u64::from(y);
             let sy = area.y + y;
             if index >= screen_end {
@@ -255,7 +263,7 @@ mod tests {
 
     fn mirror(cols: u32, rows: u32, lines: Vec<Vec<pb::Span>>, cursor: (u32, u32)) -> Mirror {
         let mut m = Mirror::default();
-        m.apply(&pb::ScreenUpdate {
+        m.apply(pb::ScreenUpdate {
             seq: 1,
             reset: true,
             size: Some(pb::Size { cols, rows }),

@@ -86,7 +86,9 @@ pub struct App {
     pub outer: (u16, u16),
     /// Rows asked for and not yet received, so they are asked for once.
     pending_fetch: Option<Range<u64>>,
-    /// Something changed that must be drawn.
+    /// Something of ours changed (a mode, a notice, the size, who is here):
+    /// the next frame draws everything. (The session's own changes are the
+    /// mirror's to tell: see [`App::needs_frame`].)
     pub dirty: bool,
     /// Who else is here, our role, their highlights.
     pub presence: Presence,
@@ -753,13 +755,17 @@ impl App {
     }
 
     /// An update from the daemon.
-    pub fn on_update(&mut self, update: &pb::ScreenUpdate) {
+    pub fn on_update(&mut self, update: pb::ScreenUpdate) {
         self.mirror.apply(update);
         let b = self.bounds();
         if let Mode::Scroll(s) = &mut self.mode {
             s.clamp(b);
         }
-        self.dirty = true;
+    }
+
+    /// Whether there is something to draw: ours, or the session's.
+    pub fn needs_frame(&self) -> bool {
+        self.dirty || self.mirror.changed()
     }
 }
 

@@ -59,7 +59,7 @@ fn app_with_blocks() -> App {
         state: pb::BlockState::Finished as i32,
         ..Default::default()
     };
-    app.on_update(&pb::ScreenUpdate {
+    app.on_update(pb::ScreenUpdate {
         seq: 1,
         reset: true,
         size: Some(pb::Size { cols: 80, rows: 10 }),
@@ -329,10 +329,9 @@ fn collaborator_app() -> App {
 
 /// The status line as drawn.
 fn status_of(app: &App) -> String {
-    let backend = ratatui::backend::TestBackend::new(100, 11);
-    let mut terminal = ratatui::Terminal::new(backend).unwrap();
-    terminal.draw(|f| super::super::ui::draw(f, app)).unwrap();
-    let buf = terminal.backend().buffer();
+    use super::super::ui;
+    let mut buf = ratatui::buffer::Buffer::empty(ratatui::layout::Rect::new(0, 0, 100, 11));
+    ui::draw(&mut buf, app, &ui::Lines::All);
     (0..100).map(|x| buf[(x, 10)].symbol().to_owned()).collect()
 }
 

@@ -59,8 +59,13 @@ impl Backend for FrameBackend {
         queue!(self.inner, MoveTo(x, y))
     }
 
+    /// Queued with the frame, not sent on its own (crossterm's backend
+    /// flushes it at once).
     fn clear(&mut self) -> io::Result<()> {
-        self.inner.clear()
+        queue!(
+            self.inner,
+            crossterm::terminal::Clear(crossterm::terminal::ClearType::All)
+        )
     }
 
     fn clear_region(&mut self, clear_type: ClearType) -> io::Result<()> {

@@ -118,7 +118,7 @@ mod tests {
 
     fn mirror(blocks: Vec<pb::Block>) -> Mirror {
         let mut m = Mirror::default();
-        m.apply(&pb::ScreenUpdate {
+        m.apply(pb::ScreenUpdate {
             seq: 1,
             reset: true,
             size: Some(pb::Size { cols: 20, rows: 5 }),

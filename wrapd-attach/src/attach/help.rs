@@ -3,11 +3,11 @@
 //! mode's keys — laid out for any size. A description too long for its row
 //! wraps under itself; rows that do not fit scroll (↑ ↓, PgUp PgDn, g G).
 
-use ratatui::Frame;
+use ratatui::buffer::Buffer;
 use ratatui::layout::Rect;
 use ratatui::style::{Modifier, Style};
 use ratatui::text::Line;
-use ratatui::widgets::{Block, Borders, Clear, Paragraph};
+use ratatui::widgets::{Block, Borders, Clear, Paragraph, Widget};
 use unicode_width::{UnicodeWidthChar, UnicodeWidthStr};
 use wrapd_common::config::Action as Binding;
 
@@ -161,12 +161,12 @@ impl Page {
     }
 
     /// Draw it with row `top` first.
-    pub fn draw(self, frame: &mut Frame<'_>, top: usize) {
+    pub fn draw(self, buf: &mut Buffer, top: usize) {
         let top = top.min(self.max_top());
         let visible = self.visible();
         let total = self.rows.len();
         let shown: Vec<Line> = self.rows.into_iter().skip(top).take(visible).collect();
-        frame.render_widget(Clear, self.rect);
+        Clear.render(self.rect, buf);
         let mut text = Paragraph::new(shown);
         if self.bordered {
             let mut block = Block::default().borders(Borders::ALL).title(TITLE);
@@ -176,7 +176,7 @@ impl Page {
             }
             text = text.block(block);
         }
-        frame.render_widget(text, self.rect);
+        text.render(self.rect, buf);
     }
 }
 
@@ -335,12 +335,11 @@ mod tests {
     fn drawn_scrolled_it_says_which_rows_show() {
         let (prefix, bound) = bindings("");
         let list = entries(&prefix, &bound);
-        let backend = ratatui::backend::TestBackend::new(40, 10);
-        let mut terminal = ratatui::Terminal::new(backend).unwrap();
         let page = || Page::new(&list, Rect::new(0, 0, 40, 10));
         let total = page().rows.len();
-        terminal.draw(|f| page().draw(f, usize::MAX)).unwrap();
-        let screen = format!("{:?}", terminal.backend().buffer());
+        let mut buf = Buffer::empty(Rect::new(0, 0, 40, 10));
+        page().draw(&mut buf, usize::MAX);
+        let screen = format!("{buf:?}");
         assert!(
             screen.contains(&format!("{}-{total} of {total}", total - 7)),
             "{screen}"

@@ -7,11 +7,13 @@
 //! read or selected by hand — copying through OSC 52 is offered too, but
 //! many terminals (and tmux by default) drop it.
 
-use ratatui::Frame;
+use ratatui::buffer::Buffer;
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::style::{Modifier, Style};
 use ratatui::text::Line;
-use ratatui::widgets::{Block, Borders, Clear, List, ListItem, ListState, Paragraph};
+use ratatui::widgets::{
+    Block, Borders, Clear, List, ListItem, ListState, Paragraph, StatefulWidget, Widget,
+};
 use wrapd_proto::pb;
 use wrapd_proto::pb::update_access_request::Change;
 
@@ -180,7 +182,7 @@ impl ShareMenu {
         self.items().into_iter().nth(self.selected).map(|(_, i)| i)
     }
 
-    pub fn draw(&self, frame: &mut Frame<'_>, area: Rect) {
+    pub fn draw(&self, buf: &mut Buffer, area: Rect) {
         let items: Vec<ListItem> = match &self.info {
             None => vec![ListItem::new(" loading…")],
             _ => self
@@ -215,18 +217,18 @@ impl ShareMenu {
             w,
             h,
         );
-        frame.render_widget(Clear, rect);
+        Clear.render(rect, buf);
         let block = Block::default().borders(Borders::ALL).title(title);
         let inner = block.inner(rect);
-        frame.render_widget(block, rect);
+        block.render(rect, buf);
         let [links_area, items_area] =
             Layout::vertical([Constraint::Length(links_height), Constraint::Min(0)]).areas(inner);
         let lines: Vec<Line> = links.into_iter().map(Line::from).collect();
-        frame.render_widget(Paragraph::new(lines), links_area);
+        Paragraph::new(lines).render(links_area, buf);
         let list =
             List::new(items).highlight_style(Style::default().add_modifier(Modifier::REVERSED));
         let mut state = ListState::default().with_selected(Some(self.selected));
-        frame.render_stateful_widget(list, items_area, &mut state);
+        StatefulWidget::render(list, items_area, buf, &mut state);
     }
 }
 

@@ -9,7 +9,7 @@
 //! - `menu`: the owner's share menu; `share_ops`: what its choices do.
 //! - `help`: the help overlay (every key in effect), laid out for any size.
 //! - `reconnect`: the "reconnecting…" state after the stream broke.
-//! - `ui`: drawing.
+//! - `ui`: drawing; `screen`: frames, drawing what changed.
 //!
 //! The loop here owns the I/O: the outer terminal's events, the attach stream,
 //! and the replies of side requests (history rows, search, session list).
@@ -25,6 +25,7 @@ mod pacer;
 mod presence;
 mod range;
 mod reconnect;
+mod screen;
 mod scroll;
 mod share_ops;
 mod terminal;
@@ -36,8 +37,6 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 use anyhow::{Context, Result, anyhow};
-use ratatui::layout::Rect;
-use ratatui::{Terminal, TerminalOptions, Viewport};
 
 use backend::FrameBackend;
 use tokio::signal::unix::{SignalKind, signal};
@@ -56,6 +55,7 @@ use crate::connect::{Client, status_message};
 use app::{Action, App};
 use pacer::Pacer;
 use reconnect::Reconnecting;
+use screen::Screen;
 use terminal::TerminalGuard;
 pub use terminal::available as terminal_available;
 pub use terminal::restore as restore_terminal;
@@ -273,19 +273,10 @@ pub async fn run(
 
     terminal::available().context(no_terminal)?;
     let mut guard = TerminalGuard::enter().context("setting up the terminal")?;
-    // A fixed viewport, resized when the client sees the outer terminal
-    // resize: ratatui's full-screen one asked the terminal for its size at
-    // every frame (open /dev/tty, ioctl, close) before the frame went out.
-    let mut drawn_size = app.outer;
-    let mut terminal = Terminal::with_options(
-        FrameBackend::stdout(),
-        TerminalOptions {
-            viewport: Viewport::Fixed(Rect::new(0, 0, drawn_size.0, drawn_size.1)),
-        },
-    )
-    .context("setting up the terminal")?;
-    // Not `terminal.clear()`: it asks the terminal where its cursor is and
-    // waits for the answer, a round trip before the first frame.
+    // Sized as the client sees the outer terminal (resizes come as events):
+    // asking the terminal for its size at every frame (open /dev/tty, ioctl,
+    // close) held every frame back.
+    let mut screen = Screen::new(FrameBackend::stdout(), app.outer);
     crossterm::execute!(
         io::stdout(),
         crossterm::terminal::Clear(crossterm::terminal::ClearType::All)
@@ -311,7 +302,7 @@ pub async fn run(
     let mut reconnecting: Option<Reconnecting> = None;
 
     let outcome = loop {
-        let draw_at = if app.dirty {
+        let draw_at = if app.needs_frame() {
             pacer.draw_at()
         } else {
             Instant::now() + Duration::from_secs(3600)
@@ -342,7 +333,7 @@ pub async fn run(
                     if u.reset {
                         pacer.snapshot();
                     }
-                    app.on_update(&u);
+                    app.on_update(u);
                     vec![]
                 }
                 Ok(Some(pb::AttachEvent { msg: Some(Event::Notice(n)) })) => { app.notice = Some(n.message); app.dirty = true; vec![] }
@@ -417,7 +408,8 @@ pub async fn run(
             },
             _ = sigterm.recv() => break Outcome::Terminated,
             _ = sighup.recv() => break Outcome::Terminated,
-            _ = tokio::time::sleep_until(draw_at) => { app.dirty = true; vec![] }
+            // A frame is due: drawn below.
+            _ = tokio::time::sleep_until(draw_at) => vec![],
         };
         let mut done = None;
         for action in actions {
@@ -561,13 +553,8 @@ pub async fn run(
             break outcome;
         }
         guard.set_mouse(app.wants_mouse())?;
-        if app.dirty && pacer.may_draw(Instant::now()) {
-            if app.outer != drawn_size {
-                drawn_size = app.outer;
-                terminal.resize(Rect::new(0, 0, drawn_size.0, drawn_size.1))?;
-            }
-            terminal.draw(|f| ui::draw(f, &app))?;
-            app.dirty = false;
+        if app.needs_frame() && pacer.may_draw(Instant::now()) {
+            screen.draw(&mut app)?;
             pacer.drew(Instant::now());
             if !prefetched {
                 prefetched = true;
@@ -585,7 +572,7 @@ pub async fn run(
             forward_effects(&mut app)?;
         }
     };
-    drop(terminal);
+    drop(screen);
     drop(guard);
     Ok(outcome)
 }

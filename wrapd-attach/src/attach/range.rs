@@ -102,7 +102,7 @@ mod tests {
 
     fn mirror(rows: &[&str]) -> Mirror {
         let mut m = Mirror::default();
-        m.apply(&pb::ScreenUpdate {
+        m.apply(pb::ScreenUpdate {
             seq: 1,
             reset: true,
             size: Some(pb::Size {
@@ -148,7 +148,7 @@ mod tests {
     #[test]
     fn wide_characters_take_two_columns() {
         let mut m = mirror(&[""]);
-        m.apply(&pb::ScreenUpdate {
+        m.apply(pb::ScreenUpdate {
             seq: 2,
             rows: vec![pb::Row {
                 index: 0,
@@ -173,7 +173,7 @@ mod tests {
     #[test]
     fn a_cluster_is_copied_whole() {
         let mut m = mirror(&[""]);
-        m.apply(&pb::ScreenUpdate {
+        m.apply(pb::ScreenUpdate {
             seq: 2,
             rows: vec![pb::Row {
                 index: 0,

@@ -1,11 +1,13 @@
 //! Drawing the attached client: the session, the status line, and the
 //! overlays of scroll mode, the session list and help.
 
-use ratatui::Frame;
-use ratatui::layout::{Constraint, Layout, Rect};
+use ratatui::buffer::Buffer;
+use ratatui::layout::{Constraint, Layout, Position, Rect};
 use ratatui::style::{Color, Modifier, Style};
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Block, Borders, Clear, List, ListItem, ListState, Paragraph};
+use ratatui::widgets::{
+    Block, Borders, Clear, List, ListItem, ListState, Paragraph, StatefulWidget, Widget,
+};
 
 use super::app::{App, Mode};
 use super::blocks;
@@ -14,58 +16,72 @@ use crate::render::SessionView;
 use crate::share::admin::role_name;
 use wrapd_proto::pb;
 
-pub fn draw(frame: &mut Frame<'_>, app: &App) {
-    let area = frame.area();
-    let (session_area, status_area) = if app.status_line && area.height > 1 {
+/// Which lines of the session's area a frame draws (the status line is
+/// always drawn, and the overlays when all lines are).
+pub enum Lines<'a> {
+    All,
+    /// `true` for each line to draw, by its place in the session's area.
+    Only(&'a [bool]),
+}
+
+impl Lines<'_> {
+    fn has(&self, y: u16) -> bool {
+        match self {
+            Lines::All => true,
+            Lines::Only(lines) => lines.get(usize::from(y)).copied().unwrap_or(false),
+        }
+    }
+}
+
+/// Where the session and the status line go in the outer terminal's `area`.
+pub fn areas(area: Rect, app: &App) -> (Rect, Option<Rect>) {
+    if app.status_line && area.height > 1 {
         let [a, b] = Layout::vertical([Constraint::Min(1), Constraint::Length(1)]).areas(area);
         (a, Some(b))
     } else {
         (area, None)
-    };
+    }
+}
 
-    let mut view = SessionView::new(&app.mirror).top(app.view_top());
-    if let Mode::Scroll(s) = &app.mode
-        && let Some((row, col, len)) = s.found
-    {
-        view = view.highlight(row, col, len);
+/// The view of the session the app shows.
+pub fn session_view(app: &App) -> SessionView<'_> {
+    let view = SessionView::new(&app.mirror).top(app.view_top());
+    match &app.mode {
+        Mode::Scroll(s) if let Some((row, col, len)) = s.found => view.highlight(row, col, len),
+        _ => view,
     }
-    frame.render_widget(&view, session_area);
-    blocks::draw_marks(
-        &app.mirror,
-        app.selected_block(),
-        session_area,
-        |row| view.row_y(row, session_area),
-        frame.buffer_mut(),
-    );
+}
+
+/// Draw `lines` of the app into `buf` (the outer terminal's area); returns
+/// where the cursor shows, if anywhere.
+pub fn draw(buf: &mut Buffer, app: &App, lines: &Lines) -> Option<Position> {
+    let (session_area, status_area) = areas(buf.area, app);
+    let view = session_view(app);
+    view.render_lines(session_area, buf, |y| lines.has(y));
+    let row_y = |row| view.row_y(row, session_area).filter(|y| lines.has(*y));
+    blocks::draw_marks(&app.mirror, app.selected_block(), session_area, row_y, buf);
     if let Some(range) = app.selected_range() {
-        range.draw(
-            session_area,
-            |row| view.row_y(row, session_area),
-            frame.buffer_mut(),
-        );
+        range.draw(session_area, row_y, buf);
     }
-    app.presence.draw_highlights(
-        &app.mirror,
-        session_area,
-        |row| view.row_y(row, session_area),
-        frame.buffer_mut(),
-    );
-    if matches!(app.mode, Mode::Normal | Mode::Prefix)
-        && let Some(pos) = view.cursor_position(session_area)
-    {
-        frame.set_cursor_position(pos);
-    }
+    app.presence
+        .draw_highlights(&app.mirror, session_area, row_y, buf);
 
     if let Some(status_area) = status_area {
-        frame.render_widget(status_line(app), status_area);
+        status_line(app).render(status_area, buf);
     }
-    match &app.mode {
-        Mode::Help { top } => app.help_page().draw(frame, *top),
-        Mode::Chooser { sessions, selected } => {
-            draw_chooser(frame, session_area, sessions.as_deref(), *selected)
+    if matches!(lines, Lines::All) {
+        match &app.mode {
+            Mode::Help { top } => app.help_page().draw(buf, *top),
+            Mode::Chooser { sessions, selected } => {
+                draw_chooser(buf, session_area, sessions.as_deref(), *selected)
+            }
+            Mode::ShareMenu(menu) => menu.draw(buf, session_area),
+            _ => {}
         }
-        Mode::ShareMenu(menu) => menu.draw(frame, session_area),
-        _ => {}
+    }
+    match app.mode {
+        Mode::Normal | Mode::Prefix => view.cursor_position(session_area),
+        _ => None,
     }
 }
 
@@ -270,7 +286,7 @@ fn centered(area: Rect, width: u16, height: u16) -> Rect {
 }
 
 fn draw_chooser(
-    frame: &mut Frame<'_>,
+    buf: &mut Buffer,
     area: Rect,
     sessions: Option<&[wrapd_proto::pb::SessionInfo]>,
     selected: usize,
@@ -293,7 +309,7 @@ fn draw_chooser(
             .collect(),
     };
     let rect = centered(area, 70, items.len() as u16 + 2);
-    frame.render_widget(Clear, rect);
+    Clear.render(rect, buf);
     let list = List::new(items)
         .block(
             Block::default()
@@ -302,5 +318,5 @@ fn draw_chooser(
         )
         .highlight_style(Style::default().add_modifier(Modifier::REVERSED));
     let mut state = ListState::default().with_selected(Some(selected));
-    frame.render_stateful_widget(list, rect, &mut state);
+    StatefulWidget::render(list, rect, buf, &mut state);
 }
