@@ -466,11 +466,6 @@ impl Session {
                     self.term.set_terminal_look(look);
                 }
             }
-            SessionCmd::SetReadOnly { client, read_only } => {
-                self.typing.lock().clients.set_read_only(client, read_only);
-                self.fit_to_clients();
-                self.publish();
-            }
             SessionCmd::Update {
                 since,
                 history_rows,

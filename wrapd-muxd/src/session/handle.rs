@@ -23,15 +23,12 @@ pub(super) enum SessionCmd {
     Detach {
         client: ClientId,
     },
-    /// A client's typing made it the latest writer: the PTY takes its size.
+    /// The writers changed (one typed and became the latest, or a role
+    /// changed): the PTY takes the latest writer's size.
     Refit,
     Resize {
         client: ClientId,
         size: Size,
-    },
-    SetReadOnly {
-        client: ClientId,
-        read_only: bool,
     },
     /// What a client's own terminal looks like.
     TerminalLook {
@@ -190,12 +187,17 @@ impl Attachment {
         }
     }
 
-    /// A collaborator's role changed (see `Clients::set_read_only`).
+    /// A collaborator's role changed (see `Clients::set_read_only`): at
+    /// once for their next key (the clients are behind typing's lock), then
+    /// the PTY's size may follow.
     pub async fn set_read_only(&self, read_only: bool) -> Result<()> {
-        let client = self.client;
-        self.handle
-            .send(SessionCmd::SetReadOnly { client, read_only })
-            .await
+        let handle = &self.handle;
+        handle
+            .typing
+            .lock()
+            .clients
+            .set_read_only(self.client, read_only);
+        handle.send(SessionCmd::Refit).await
     }
 
     /// What this client's own terminal looks like (colours, cell size).
