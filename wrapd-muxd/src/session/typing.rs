@@ -4,8 +4,9 @@
 //! thread may be busy parsing output (of this session). So the attach
 //! stream's task writes what its client typed to the PTY itself, under this
 //! lock, which holds everything that decides whether it may: who is attached
-//! and may write ([`Clients`]: the actor changes it for attaches, detaches,
-//! roles and resizes, under the same lock), whether the program is still
+//! and may write ([`Clients`]: the actor changes it for attaches, detaches
+//! and resizes, an attachment for its role, under the same lock — a role
+//! change holds for the very next key), whether the program is still
 //! there, whether a hand-over is under way. The actor's own writes (replies
 //! to the program's queries) take the lock too, so no two writes ever
 //! interleave. Only when typing makes another client the latest writer (the

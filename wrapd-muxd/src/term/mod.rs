@@ -235,9 +235,13 @@ impl Term {
     /// Parse and apply bytes written by the program. Never fails.
     ///
     /// 8-bit controls are none in UTF-8, as in xterm's UTF-8 mode: a C1
-    /// control written as UTF-8 (U+0080..U+009F) is dropped here (they all
-    /// start with 0xC2, which plain text rarely holds: one fast search), and
-    /// a raw C1 byte is an invalid byte, shown as U+FFFD (see `execute`).
+    /// control written as UTF-8 (U+0080..U+009F) is nothing, and a raw C1
+    /// byte is an invalid byte, shown as U+FFFD (see `execute`). vte would
+    /// act on a whole C1 character as a control, so one (they all start with
+    /// 0xC2, which plain text rarely holds: one fast search) goes in as a
+    /// character cut between two calls, which reaches `Perform::print`, and
+    /// that drops it — exactly as when the program's write cut it: a
+    /// character left unfinished before it still shows as U+FFFD.
     pub fn feed(&mut self, bytes: &[u8]) {
         if !bytes.contains(&0xc2) {
             return self.feed_utf8(bytes);
@@ -245,8 +249,8 @@ impl Term {
         let mut start = 0;
         for at in 0..bytes.len() - 1 {
             if bytes[at] == 0xc2 && (0x80..=0x9f).contains(&bytes[at + 1]) && at >= start {
-                self.feed_utf8(&bytes[start..at]);
-                start = at + 2;
+                self.feed_utf8(&bytes[start..=at]);
+                start = at + 1;
             }
         }
         self.feed_utf8(&bytes[start..]);

@@ -273,3 +273,16 @@ fn a_c1_control_cut_between_feeds_acts_as_when_whole() {
         assert_eq!(seen(&fast), seen(&slow), "cut at {cut}");
     }
 }
+
+#[test]
+fn a_character_left_unfinished_by_a_c1_control_shows_as_invalid() {
+    // A lead byte, then U+0080 written as UTF-8: the lead byte is invalid
+    // (U+FFFD, as xterm shows it) and the C1 control is nothing, whole or cut.
+    let input = [0xc2u8, 0xc2, 0x80];
+    for cut in 0..=input.len() {
+        let mut t = Term::new(4, 1, TermConfig::default());
+        t.feed(&input[..cut]);
+        t.feed(&input[cut..]);
+        assert_eq!(screen(&t), vec!["\u{fffd}".to_owned()], "cut at {cut}");
+    }
+}
