@@ -111,6 +111,13 @@ impl State {
     /// autowrap is on when the next character comes.
     fn advance_past(&mut self, next: usize) {
         let edge = self.wrap_edge(self.cursor.x);
+        self.advance_to(next, edge);
+    }
+
+    /// The cursor before column `next` of a line that ends at `edge`
+    /// (exclusive): past its end, on its last column with a wrap pending.
+    #[inline]
+    pub(super) fn advance_to(&mut self, next: usize, edge: u16) {
         if next >= usize::from(edge) {
             self.cursor.x = edge - 1;
             self.cursor.pending_wrap = true;

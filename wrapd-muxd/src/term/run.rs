@@ -186,7 +186,7 @@ impl State {
                 wide: false,
             };
         }
-        self.advance_run(x + n);
+        self.advance_to(x + n, self.cols);
         at + n
     }
 
@@ -237,20 +237,7 @@ impl State {
                 cx += 1;
             }
         }
-        self.advance_run(next);
+        self.advance_to(next, self.cols);
         end
-    }
-
-    /// The cursor after a run that ends before column `next` (no margins).
-    #[inline]
-    fn advance_run(&mut self, next: usize) {
-        let cols = self.cols;
-        if next >= usize::from(cols) {
-            self.cursor.x = cols - 1;
-            self.cursor.pending_wrap = true;
-        } else {
-            self.cursor.x = next as u16;
-            self.cursor.pending_wrap = false;
-        }
     }
 }
