@@ -130,6 +130,13 @@ impl Row {
     pub fn touch(&mut self, cols: u16, seq: u64) {
         let cols = usize::from(cols);
         if self.cells.len() != cols {
+            // A wide character in the last column loses its right half
+            // (hidden past the edge since the terminal narrowed): it cannot
+            // stay, or it would come back a column too wide.
+            if self.cells.len() > cols && cols > 0 && self.cells[cols - 1].wide {
+                self.cells[cols - 1] = Cell::blank(self.cells[cols - 1].style);
+                self.combining.retain(|(c, _)| usize::from(*c) != cols - 1);
+            }
             self.cells.resize(cols, Cell::default());
             self.combining.retain(|(c, _)| usize::from(*c) < cols);
         }

@@ -323,6 +323,29 @@ fn region_scroll_restamps_moved_rows() {
     assert_eq!(t.capture(true, false), "b\na\nc\nd\n\n");
 }
 
+/// The columns a row shows (a wide character's span counts two per char).
+fn shown_width(t: &Term, index: RowIndex) -> usize {
+    let line = t.line(index).unwrap();
+    line.spans
+        .iter()
+        .map(|s| s.text.chars().count() * if s.wide { 2 } else { 1 })
+        .sum()
+}
+
+#[test]
+fn a_wide_character_cut_by_narrowing_never_comes_back_a_column_too_wide() {
+    // Written to while narrow (found by term_fuzz): the hidden right half
+    // goes, and the left half with it.
+    let mut t = fed(9, 3, "\r\n\r\n Aa  A0🙂");
+    t.resize(8, 3);
+    t.feed(b"\rline 2");
+    t.resize(9, 3);
+    // Every attribute on: trailing blanks then count as shown.
+    t.feed(b"\x1b[0;0$t");
+    assert_eq!(shown_width(&t, RowIndex(t.screen_start().0 + 2)), 9);
+    assert_screen!(t, ["", "", "line 20"]);
+}
+
 #[test]
 fn resize_keeps_content() {
     let mut t = fed(10, 4, "one\r\ntwo\r\nthree");
