@@ -14,7 +14,10 @@
 //! waited for it (up to ~1 s, measured) — or, yielding every few kilobytes to
 //! be fair, pay for the hand-offs (a third of its throughput, measured). On
 //! threads of their own, sessions are scheduled by the kernel like processes:
-//! a busy one takes a core, the others and every client keep theirs.
+//! a busy one takes a core, the others and every client keep theirs. And
+//! after each batch that filled it gives way (`sched_yield`): a thread woken
+//! on its core meanwhile — a keystroke or an echo on its way — runs then, not
+//! at the kernel's next tick (up to 4 ms, measured; BENCHMARKS.md).
 
 use std::time::Duration;
 
@@ -233,10 +236,16 @@ impl Session {
                 }
                 chunk = chunks.recv(), if output_open => match chunk {
                     Some(chunk) => {
-                        self.feed(chunk, &mut chunks);
+                        let more = self.feed(chunk, &mut chunks);
                         // Output that never pauses must not starve the reads.
                         if let Ok(read) = reads.try_recv() {
                             self.handle(read);
+                        }
+                        if more {
+                            // Give way: a thread woken on this core meanwhile
+                            // (a keystroke on its way, another session's echo)
+                            // runs now, not when the kernel ends our turn.
+                            std::thread::yield_now();
                         }
                     }
                     None => output_open = false,
@@ -278,8 +287,9 @@ impl Session {
     }
 
     /// Parse a batch of output (what is there, up to about [`BATCH_BYTES`])
-    /// and wake the clients.
-    fn feed(&mut self, first: Vec<u8>, chunks: &mut PtyReader) {
+    /// and wake the clients; whether the batch filled (more output is
+    /// likely waiting).
+    fn feed(&mut self, first: Vec<u8>, chunks: &mut PtyReader) -> bool {
         self.term.set_clock(now_ms());
         self.term.feed(&first);
         let mut parsed = first.len();
@@ -292,6 +302,7 @@ impl Session {
                 None => break,
             }
         }
+        let filled = parsed >= BATCH_BYTES;
         let replies = self.term.take_replies();
         if let Err(e) = self.typing.reply(replies) {
             tracing::debug!(session = %self.id, "terminal reply dropped: {e}");
@@ -306,6 +317,7 @@ impl Session {
                 seq,
             });
         }
+        filled
     }
 
     /// Act on the terminal's events; the last clipboard the program set, if any.
