@@ -124,25 +124,30 @@ impl<B: Backend> Screen<B> {
 
     /// Line `y` of what shows, as a buffer of its own.
     fn line(&self, y: u16) -> Buffer {
-        let start = self.shown.index_of(self.shown.area.x, y);
-        let width = usize::from(self.shown.area.width);
+        let (area, cells) = self.line_at(y);
         Buffer {
-            area: Rect::new(self.shown.area.x, y, self.shown.area.width, 1),
-            content: self.shown.content[start..start + width].to_vec(),
+            area,
+            content: self.shown.content[cells].to_vec(),
         }
     }
 
     /// Line `y` of what shows, taken out: it is left blank.
     fn take_line(&mut self, y: u16) -> Buffer {
-        let start = self.shown.index_of(self.shown.area.x, y);
-        let width = usize::from(self.shown.area.width);
+        let (area, cells) = self.line_at(y);
         Buffer {
-            area: Rect::new(self.shown.area.x, y, self.shown.area.width, 1),
-            content: self.shown.content[start..start + width]
+            area,
+            content: self.shown.content[cells]
                 .iter_mut()
                 .map(mem::take)
                 .collect(),
         }
+    }
+
+    /// Line `y`'s area, and where its cells lie in what shows.
+    fn line_at(&self, y: u16) -> (Rect, std::ops::Range<usize>) {
+        let area = Rect::new(self.shown.area.x, y, self.shown.area.width, 1);
+        let start = self.shown.index_of(area.x, y);
+        (area, start..start + usize::from(area.width))
     }
 }
 

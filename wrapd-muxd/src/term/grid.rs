@@ -133,10 +133,7 @@ impl Row {
             // A wide character in the last column loses its right half
             // (hidden past the edge since the terminal narrowed): it cannot
             // stay, or it would come back a column too wide.
-            if self.cells.len() > cols && cols > 0 && self.cells[cols - 1].wide {
-                self.cells[cols - 1] = Cell::blank(self.cells[cols - 1].style);
-                self.combining.retain(|(c, _)| usize::from(*c) != cols - 1);
-            }
+            self.split_wide_at(cols);
             self.cells.resize(cols, Cell::default());
             self.combining.retain(|(c, _)| usize::from(*c) < cols);
         }
